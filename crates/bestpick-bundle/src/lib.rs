@@ -1,0 +1,1 @@
+//! The contribution bundle format shared by the bestpick client and the collector.

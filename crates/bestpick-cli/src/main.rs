@@ -1,0 +1,3 @@
+//! The bestpick command-line tool.
+
+fn main() {}

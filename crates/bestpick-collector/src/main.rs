@@ -1,0 +1,3 @@
+//! bestpick-collector: the HTTP service that receives anonymized contribution bundles.
+
+fn main() {}

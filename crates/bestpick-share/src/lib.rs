@@ -1,0 +1,1 @@
+//! Opt-in dataset contribution: consent, anonymize, bundle, encrypted staging vault, upload, receipts.
