@@ -1,0 +1,315 @@
+//! Plain data types of the catalog API.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+macro_rules! row_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
+row_id!(
+    /// A shoot (one folder the photographer opened): `shoots.id`.
+    ShootId
+);
+row_id!(
+    /// A photo file of a shoot: `photos.id`.
+    PhotoId
+);
+row_id!(
+    /// One undoable user action (one [`crate::Catalog::decide`] call).
+    ActionId
+);
+
+/// What the scanner knows about a file: its path relative to the shoot root and the
+/// size/mtime pair that tells whether a cached analysis is still valid.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FileKey {
+    /// Path relative to the shoot root, `/`-separated.
+    pub rel_path: String,
+    /// File size in bytes.
+    pub size: u64,
+    /// Modification time in nanoseconds since the Unix epoch.
+    pub mtime_ns: i64,
+}
+
+/// A photo row as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoRow {
+    /// Row id.
+    pub id: PhotoId,
+    /// Path relative to the shoot root.
+    pub rel_path: String,
+    /// Size in bytes at the last sync.
+    pub size: u64,
+    /// Modification time (ns since the epoch) at the last sync.
+    pub mtime_ns: i64,
+}
+
+/// A shoot with the counts a "recent shoots" list shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShootInfo {
+    /// Row id.
+    pub id: ShootId,
+    /// The root folder, as given to [`crate::Catalog::shoot`].
+    pub root: PathBuf,
+    /// When the shoot was first opened (Unix ms).
+    pub created_at_ms: i64,
+    /// When the shoot was last opened (Unix ms).
+    pub last_opened_at_ms: i64,
+    /// Number of photo rows (including files no longer on disk).
+    pub photo_count: u64,
+    /// Photos flagged as picks.
+    pub picks: u64,
+    /// Photos flagged as rejects.
+    pub rejects: u64,
+}
+
+/// One analysis to cache: an opaque blob serialized by the caller, valid for the file state
+/// (`size`, `mtime_ns`) it was computed from and for the analysis code `version`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredAnalysis {
+    /// The photo analyzed.
+    pub photo: PhotoId,
+    /// Version of the analysis code; a bump invalidates every cached row.
+    pub version: u32,
+    /// File size the analysis was computed from.
+    pub size: u64,
+    /// File mtime (ns) the analysis was computed from.
+    pub mtime_ns: i64,
+    /// The serialized analysis.
+    pub data: Vec<u8>,
+}
+
+/// Pick/reject flag.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flag {
+    /// Not flagged.
+    #[default]
+    None,
+    /// Picked (keeper).
+    Pick,
+    /// Rejected.
+    Reject,
+}
+
+impl Flag {
+    /// The lowercase name stored in the catalog (`none`, `pick`, `reject`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Flag::None => "none",
+            Flag::Pick => "pick",
+            Flag::Reject => "reject",
+        }
+    }
+}
+
+impl fmt::Display for Flag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Flag {
+    type Err = Error;
+
+    /// Accepts `none`, `pick`, `reject` in any case.
+    fn from_str(s: &str) -> Result<Self> {
+        [Flag::None, Flag::Pick, Flag::Reject]
+            .into_iter()
+            .find(|flag| flag.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| Error::UnknownFlag(s.to_owned()))
+    }
+}
+
+/// Colour label. The five colours are the ones Lightroom, darktable and digiKam share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorLabel {
+    /// Red.
+    Red,
+    /// Yellow.
+    Yellow,
+    /// Green.
+    Green,
+    /// Blue.
+    Blue,
+    /// Purple.
+    Purple,
+}
+
+impl ColorLabel {
+    /// All labels, in darktable's index order (red = 0 … purple = 4).
+    pub const ALL: [ColorLabel; 5] = [
+        ColorLabel::Red,
+        ColorLabel::Yellow,
+        ColorLabel::Green,
+        ColorLabel::Blue,
+        ColorLabel::Purple,
+    ];
+
+    /// The lowercase name stored in the catalog (`red`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColorLabel::Red => "red",
+            ColorLabel::Yellow => "yellow",
+            ColorLabel::Green => "green",
+            ColorLabel::Blue => "blue",
+            ColorLabel::Purple => "purple",
+        }
+    }
+}
+
+impl fmt::Display for ColorLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ColorLabel {
+    type Err = Error;
+
+    /// Accepts the colour names in any case (`red`, `Red`, `RED`).
+    fn from_str(s: &str) -> Result<Self> {
+        ColorLabel::ALL
+            .into_iter()
+            .find(|label| label.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| Error::UnknownLabel(s.to_owned()))
+    }
+}
+
+/// The photographer's decision on one photo.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Pick/reject flag.
+    pub flag: Flag,
+    /// Stars, 0–5.
+    pub stars: u8,
+    /// Colour label.
+    pub label: Option<ColorLabel>,
+    /// When the decision last changed (Unix ms); 0 for a photo never decided on.
+    pub updated_at_ms: i64,
+}
+
+/// One change the photographer makes to a selection of photos.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "value")]
+pub enum DecisionChange {
+    /// Set the flag.
+    Flag(Flag),
+    /// Set the stars (0–5; more is an error).
+    Stars(u8),
+    /// Set or clear the colour label.
+    Label(Option<ColorLabel>),
+}
+
+impl DecisionChange {
+    /// Check the value ranges.
+    pub fn validate(self) -> Result<()> {
+        match self {
+            DecisionChange::Stars(stars) if stars > 5 => Err(Error::InvalidStars(stars)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Apply the change to `decision` (the timestamp is left to the caller).
+    pub fn apply(self, decision: &mut Decision) {
+        match self {
+            DecisionChange::Flag(flag) => decision.flag = flag,
+            DecisionChange::Stars(stars) => decision.stars = stars,
+            DecisionChange::Label(label) => decision.label = label,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn color_label_parses_names_in_any_case() {
+        let cases = [
+            ("red", Some(ColorLabel::Red)),
+            ("Red", Some(ColorLabel::Red)),
+            ("YELLOW", Some(ColorLabel::Yellow)),
+            (" green ", Some(ColorLabel::Green)),
+            ("bLuE", Some(ColorLabel::Blue)),
+            ("Purple", Some(ColorLabel::Purple)),
+            ("magenta", None),
+            ("", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(input.parse::<ColorLabel>().ok(), expected, "case {input:?}");
+        }
+    }
+
+    #[test]
+    fn flag_parses_names_in_any_case() {
+        let cases = [
+            ("none", Some(Flag::None)),
+            ("Pick", Some(Flag::Pick)),
+            ("REJECT", Some(Flag::Reject)),
+            ("picked", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(input.parse::<Flag>().ok(), expected, "case {input:?}");
+        }
+    }
+
+    #[test]
+    fn serde_names_are_lowercase() {
+        let cases = [
+            (serde_json::to_string(&Flag::Pick).ok(), "\"pick\""),
+            (serde_json::to_string(&Flag::None).ok(), "\"none\""),
+            (
+                serde_json::to_string(&ColorLabel::Purple).ok(),
+                "\"purple\"",
+            ),
+            (serde_json::to_string(&PhotoId(7)).ok(), "7"),
+        ];
+        for (got, expected) in cases {
+            assert_eq!(got.as_deref(), Some(expected), "case {expected}");
+        }
+    }
+
+    #[test]
+    fn decision_default_is_undecided() {
+        let d = Decision::default();
+        assert_eq!((d.flag, d.stars, d.label), (Flag::None, 0, None));
+    }
+
+    #[test]
+    fn stars_above_five_are_rejected() {
+        for stars in 0..=5 {
+            assert!(
+                DecisionChange::Stars(stars).validate().is_ok(),
+                "{stars} stars"
+            );
+        }
+        assert!(
+            matches!(
+                DecisionChange::Stars(6).validate(),
+                Err(Error::InvalidStars(6))
+            ),
+            "6 stars"
+        );
+    }
+}
