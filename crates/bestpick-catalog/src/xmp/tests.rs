@@ -2,9 +2,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use std::time::UNIX_EPOCH;
+
 use tempfile::TempDir;
 
+use super::sidecar::xmp_date;
 use super::*;
+use crate::Error;
 
 /// A Lightroom Classic sidecar for a raw file: develop settings as attributes, history,
 /// keywords, a tone curve. Our properties are attributes here.
