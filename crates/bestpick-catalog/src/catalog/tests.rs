@@ -568,3 +568,32 @@ fn two_handles_on_one_file_write_concurrently() {
     );
     assert_eq!(cat.integrity_check().expect("check"), vec!["ok".to_owned()]);
 }
+
+#[test]
+fn catalog_can_move_to_another_thread() {
+    // Front ends keep a handle in shared state (behind a Mutex) or on a worker thread.
+    fn assert_send<T: Send>() {}
+    assert_send::<Catalog>();
+}
+
+#[test]
+fn stored_analyses_are_replaced_not_duplicated() {
+    let mut cat = Catalog::open_in_memory().expect("open");
+    let (shoot, ids) = shoot_with_photos(&mut cat);
+    for data in [b"first".to_vec(), b"second".to_vec()] {
+        cat.store_analyses(&[StoredAnalysis {
+            photo: ids[0],
+            version: 2,
+            size: 100,
+            mtime_ns: 1,
+            data,
+        }])
+        .expect("store");
+    }
+    assert_eq!(count(&cat, "analyses"), 1, "one row per photo");
+    assert_eq!(
+        cat.cached_analyses(shoot, 2).expect("cached")[&ids[0]],
+        b"second".to_vec(),
+        "the newer analysis wins"
+    );
+}

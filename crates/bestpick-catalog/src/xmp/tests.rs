@@ -880,3 +880,77 @@ fn exiftool_reads_our_sidecars() {
     assert!(xml.contains("<XMP-xmp:Rating>4</XMP-xmp:Rating>"), "{xml}");
     assert!(xml.contains("<XMP-xmp:Label>Red</XMP-xmp:Label>"), "{xml}");
 }
+
+#[test]
+fn merge_respects_the_files_namespace_bindings() {
+    use super::merge::{Change, Prop, Want, merge};
+    const RATING: Prop = Prop {
+        ns: "http://ns.adobe.com/xap/1.0/",
+        prefix: "xmp",
+        local: "Rating",
+    };
+    let set = Change {
+        prop: RATING,
+        want: Want::Text("4".into()),
+        only_if_present: false,
+    };
+    let rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+    let cases = [
+        (
+            "declared on an ancestor: no new declaration",
+            format!(
+                "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\">\
+                 <rdf:RDF xmlns:rdf=\"{rdf}\"><rdf:Description rdf:about=\"\"/></rdf:RDF></x:xmpmeta>"
+            ),
+            "<rdf:Description rdf:about=\"\" xmp:Rating=\"4\"/>",
+        ),
+        (
+            "prefix xmp taken by another namespace: a fresh prefix",
+            format!(
+                "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF xmlns:rdf=\"{rdf}\">\
+                 <rdf:Description rdf:about=\"\" xmlns:xmp=\"urn:not-adobe\" xmp:Rating=\"9\"/>\
+                 </rdf:RDF></x:xmpmeta>"
+            ),
+            "xmp:Rating=\"9\" xmlns:xmp2=\"http://ns.adobe.com/xap/1.0/\" xmp2:Rating=\"4\"/>",
+        ),
+        (
+            "RDF as the default namespace: rdf prefix is not needed for attributes",
+            format!(
+                "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><RDF xmlns=\"{rdf}\">\
+                 <Description xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"></Description></RDF></x:xmpmeta>"
+            ),
+            "<Description xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\" xmp:Rating=\"4\"></Description>",
+        ),
+    ];
+    for (name, input, expected) in cases {
+        let out = merge(&input, std::slice::from_ref(&set))
+            .unwrap_or_else(|e| panic!("case {name}: {e}"));
+        assert!(
+            out.contains(expected),
+            "case {name}: {expected:?} not in\n{out}"
+        );
+    }
+}
+
+#[test]
+fn merge_adds_children_to_a_self_closed_description() {
+    use super::merge::{Change, Prop, Want, merge};
+    let labels = Change {
+        prop: Prop {
+            ns: "http://darktable.sf.net/",
+            prefix: "darktable",
+            local: "colorlabels",
+        },
+        want: Want::Seq(vec!["1".into()]),
+        only_if_present: false,
+    };
+    let input = "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n \
+                 <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n  \
+                 <rdf:Description rdf:about=\"\"/>\n \
+                 </rdf:RDF>\n</x:xmpmeta>\n";
+    let out = merge(input, &[labels]).expect("merge");
+    let expected = "  <rdf:Description rdf:about=\"\" xmlns:darktable=\"http://darktable.sf.net/\">\n   \
+                    <darktable:colorlabels>\n    <rdf:Seq>\n     <rdf:li>1</rdf:li>\n    </rdf:Seq>\n   \
+                    </darktable:colorlabels>\n  </rdf:Description>\n";
+    assert!(out.contains(expected), "got\n{out}");
+}
