@@ -22,8 +22,9 @@
 //!   indices, red = 0, yellow = 1, green = 2, blue = 3, purple = 4 (the same
 //!   `dt_exif_read_xmp_data` maps `xmp:Label` "Red" … "Purple" to labels 0 … 4, and
 //!   `dt_xmp_keys` lists `Xmp.darktable.colorlabels` among its sequence keys). Written with
-//!   [`SidecarNaming::Darktable`]; with Adobe naming only kept in step if the file has it. Newer darktable reads `xmp:Label` first and falls back to
-//!   this sequence, older ones read both; writing the same colour in both is consistent either way.
+//!   [`SidecarNaming::Darktable`]; with Adobe naming only kept in step if the file has it.
+//!   Newer darktable reads `xmp:Label` first and falls back to this sequence, older ones read
+//!   both; writing the same colour in both is consistent either way.
 //! - `digiKam:PickLabel` (namespace `http://www.digikam.org/ns/1.0/`): 0 none, 1 rejected,
 //!   3 accepted (digiKam's `PickLabel` enum in `digikam_globals.h`: No, Rejected, Pending,
 //!   Accepted; read by `DMetadata::getItemPickLabel`).
