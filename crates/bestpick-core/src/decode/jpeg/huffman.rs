@@ -1,0 +1,181 @@
+//! Huffman tables (JPEG Annex C) with a 9-bit lookahead, plus the combined "run, size and
+//! value in one lookup" table for AC coefficients whose code and extra bits fit in 9 bits.
+
+use super::bits::{BitReader, extend};
+
+/// Lookahead width. Most JPEG codes are shorter than this.
+pub(super) const FAST_BITS: u32 = 9;
+const FAST_SIZE: usize = 1 << FAST_BITS;
+
+/// A decoding table built from a DHT segment.
+#[derive(Clone)]
+pub(super) struct Huffman {
+    /// `(length << 8) | symbol` for codes up to FAST_BITS long, 0 otherwise.
+    fast: Box<[u16; FAST_SIZE]>,
+    /// For AC tables: `(value << 8) | (run << 4) | (code length + extra bits)`, 0 when the
+    /// combined form does not fit.
+    fast_ac: Box<[i16; FAST_SIZE]>,
+    /// Largest code of each length, left-aligned to 16 bits, plus one (`maxcode[17]` sentinel).
+    maxcode: [u32; 18],
+    /// Offset to add to a code of length `l` to index `symbols`.
+    delta: [i32; 17],
+    symbols: Vec<u8>,
+}
+
+/// Why a table is unusable.
+#[derive(Debug)]
+pub(super) struct BadTable;
+
+impl Huffman {
+    /// Builds a table from the 16 code-length counts and the symbol values of a DHT entry.
+    pub(super) fn new(counts: &[u8; 16], symbols: &[u8], ac: bool) -> Result<Huffman, BadTable> {
+        let total: usize = counts.iter().map(|&c| usize::from(c)).sum();
+        if total != symbols.len() || total > 256 || total == 0 {
+            return Err(BadTable);
+        }
+        let mut fast = Box::new([0u16; FAST_SIZE]);
+        let mut maxcode = [0u32; 18];
+        let mut delta = [0i32; 17];
+        let mut code: u32 = 0;
+        let mut k = 0usize;
+        let mut sizes = Vec::with_capacity(total);
+        let mut codes = Vec::with_capacity(total);
+        for len in 1..=16u32 {
+            let count = usize::from(counts[len as usize - 1]);
+            delta[len as usize] = k as i32 - code as i32;
+            for _ in 0..count {
+                sizes.push(len);
+                codes.push(code);
+                code += 1;
+                k += 1;
+            }
+            if code > (1 << len) {
+                return Err(BadTable); // more codes than this length can hold
+            }
+            maxcode[len as usize] = code << (16 - len);
+            code <<= 1;
+        }
+        maxcode[17] = u32::MAX;
+        for (i, (&len, &c)) in sizes.iter().zip(&codes).enumerate() {
+            if len <= FAST_BITS {
+                let shift = FAST_BITS - len;
+                let first = (c << shift) as usize;
+                for slot in &mut fast[first..first + (1 << shift)] {
+                    *slot = ((len as u16) << 8) | u16::from(symbols[i]);
+                }
+            }
+        }
+        let mut fast_ac = Box::new([0i16; FAST_SIZE]);
+        if ac {
+            for (i, slot) in fast_ac.iter_mut().enumerate() {
+                let entry = fast[i];
+                if entry == 0 {
+                    continue;
+                }
+                let len = u32::from(entry >> 8);
+                let rs = entry & 0xFF;
+                let run = u32::from(rs >> 4);
+                let size = u32::from(rs & 15);
+                if size != 0 && len + size <= FAST_BITS {
+                    let raw = ((i as u32) >> (FAST_BITS - len - size)) & ((1 << size) - 1);
+                    let value = extend(raw as i32, size);
+                    if (-128..=127).contains(&value) {
+                        *slot = ((value << 8) | ((run << 4) as i32) | (len + size) as i32) as i16;
+                    }
+                }
+            }
+        }
+        Ok(Huffman { fast, fast_ac, maxcode, delta, symbols: symbols.to_vec() })
+    }
+
+    /// Decodes one symbol. `None` means the bits match no code (corrupt data).
+    #[inline(always)]
+    pub(super) fn decode(&self, r: &mut BitReader<'_>) -> Option<u8> {
+        r.ensure(16);
+        self.decode_buffered(r)
+    }
+
+    /// Decodes one symbol when at least 16 bits are buffered.
+    #[inline(always)]
+    pub(super) fn decode_buffered(&self, r: &mut BitReader<'_>) -> Option<u8> {
+        let look = r.peek(FAST_BITS) as usize;
+        let entry = self.fast[look];
+        if entry != 0 {
+            r.consume(u32::from(entry >> 8));
+            return Some((entry & 0xFF) as u8);
+        }
+        let (symbol, len) = self.decode_slow(r.peek(16))?;
+        r.consume(len);
+        Some(symbol)
+    }
+
+    /// Codes longer than the lookahead: a pure function of the next 16 bits, so that the bit
+    /// reader never has to leave registers for it.
+    #[cold]
+    fn decode_slow(&self, code16: u32) -> Option<(u8, u32)> {
+        let mut len = FAST_BITS + 1;
+        while len <= 16 && code16 >= self.maxcode[len as usize] {
+            len += 1;
+        }
+        if len > 16 {
+            return None;
+        }
+        let code = (code16 >> (16 - len)) as i32;
+        let index = code + self.delta[len as usize];
+        let symbol = *self.symbols.get(usize::try_from(index).ok()?)?;
+        Some((symbol, len))
+    }
+
+    /// The combined AC entry for the next bits, 0 when the slow path is needed.
+    /// Needs at least FAST_BITS buffered bits.
+    #[inline(always)]
+    pub(super) fn fast_ac(&self, r: &BitReader<'_>) -> i16 {
+        self.fast_ac[r.peek(FAST_BITS) as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The standard luminance DC table (ITU T.81 K.3).
+    fn std_dc() -> Huffman {
+        let counts = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+        let symbols = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+        Huffman::new(&counts, &symbols, false).expect("standard table")
+    }
+
+    #[test]
+    fn decodes_standard_dc_codes() {
+        // Codes: 00 -> 0, 010 -> 1, 011 -> 2, 100 -> 3, 101 -> 4, 110 -> 5, 1110 -> 6,
+        // 11110 -> 7, 111110 -> 8, 1111110 -> 9, 11111110 -> 10, 111111110 -> 11.
+        let bits = "00 010 011 100 101 110 1110 11110 111110 1111110 11111110 111111110";
+        let mut bytes = Vec::new();
+        let mut cur = 0u8;
+        let mut n = 0;
+        for ch in bits.chars().filter(|c| !c.is_whitespace()) {
+            cur = (cur << 1) | u8::from(ch == '1');
+            n += 1;
+            if n == 8 {
+                bytes.push(cur);
+                cur = 0;
+                n = 0;
+            }
+        }
+        if n > 0 {
+            bytes.push((cur << (8 - n)) | ((1 << (8 - n)) - 1));
+        }
+        bytes.extend_from_slice(&[0xFF, 0xD9]);
+        let table = std_dc();
+        let mut r = BitReader::new(&bytes, 0);
+        for expected in 0..=11u8 {
+            assert_eq!(table.decode(&mut r), Some(expected), "symbol {expected}");
+        }
+    }
+
+    #[test]
+    fn rejects_oversubscribed_tables() {
+        let counts = [3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert!(Huffman::new(&counts, &[1, 2, 3], false).is_err());
+    }
+}

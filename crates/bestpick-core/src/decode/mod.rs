@@ -1,0 +1,4 @@
+//! Reading photos: JPEG block data straight from the entropy decoder, everything else through
+//! full decoders.
+
+pub mod jpeg;
