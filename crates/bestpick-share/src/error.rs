@@ -1,0 +1,161 @@
+//! The one error type of this crate.
+
+use std::path::PathBuf;
+
+/// Why a photo is not sent as it is (each reason is shown to the contributor).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RefuseReason {
+    /// Camera RAW files are never sent.
+    #[error("RAW files are never sent (export a JPEG first)")]
+    Raw,
+    /// HEIC/HEIF/AVIF are never sent (their items and metadata cannot be re-checked here).
+    #[error("HEIC/HEIF/AVIF files are never sent (export a JPEG first)")]
+    Heif,
+    /// Sidecars (XMP, JSON, …) are metadata, never sent.
+    #[error("sidecar/metadata files are never sent")]
+    Sidecar,
+    /// Not an image format this crate decodes.
+    #[error("not a supported image (JPEG, PNG, TIFF or WebP)")]
+    Unsupported,
+    /// The image is larger than the decoder limits allow.
+    #[error("image too large ({width}x{height}, at most {max_pixels} pixels)")]
+    TooLarge {
+        /// Width.
+        width: u32,
+        /// Height.
+        height: u32,
+        /// Limit.
+        max_pixels: u64,
+    },
+    /// Decoding failed.
+    #[error("cannot decode: {0}")]
+    Decode(String),
+    /// The re-encoded image still carried something (fail closed).
+    #[error("metadata check failed after re-encoding: {0}")]
+    MetadataSurvived(String),
+}
+
+/// Everything that can go wrong in the contribution client.
+///
+/// Crypto and keyring errors are opaque: no key material or plaintext in messages.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A photo was refused; it is not sent.
+    #[error("{path}: not sent: {reason}")]
+    Refused {
+        /// The photo.
+        path: PathBuf,
+        /// Why.
+        reason: RefuseReason,
+    },
+    /// Reading or writing a local file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// File or directory.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// No consent (or it was withdrawn): nothing may be built or sent.
+    #[error("no consent: run `contribute consent` first (contribution is off by default)")]
+    NoConsent,
+    /// Consent was given to an older terms version.
+    #[error("the terms changed (you accepted v{accepted}, current is v{current}): consent again")]
+    TermsChanged {
+        /// Version accepted.
+        accepted: u32,
+        /// Current version.
+        current: u32,
+    },
+    /// The consent request is incomplete (age, parental permission, terms).
+    #[error("consent not recorded: {0}")]
+    ConsentInvalid(String),
+    /// A caller-side mistake in the flow (nothing selected, preview missing, …).
+    #[error("{0}")]
+    Flow(String),
+    /// No OS keyring is reachable or it refused access. No key is ever written to disk.
+    #[error(
+        "the OS keyring is not available ({0}); the staging key is never stored on disk in \
+         clear, so contribution needs a working keyring (Secret Service, Keychain or \
+         Credential Manager)"
+    )]
+    Keyring(String),
+    /// A vault record could not be decrypted (wrong key, tampered, or unknown version).
+    #[error("vault record {record} cannot be decrypted (wrong key or tampered)")]
+    VaultDecrypt {
+        /// Record id.
+        record: String,
+    },
+    /// A vault record is not a valid envelope.
+    #[error("vault record {record} is not a valid envelope")]
+    InvalidEnvelope {
+        /// Record id.
+        record: String,
+    },
+    /// Encryption failed.
+    #[error("encryption failed")]
+    Encrypt,
+    /// The collector URL is not acceptable (HTTPS required except for loopback).
+    #[error("collector URL {url}: {reason}")]
+    CollectorUrl {
+        /// URL as given.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The collector could not be reached or kept failing; the bundle stays staged.
+    #[error("collector unreachable after {attempts} attempt(s): {message}")]
+    Unreachable {
+        /// Attempts made.
+        attempts: u32,
+        /// Last error.
+        message: String,
+    },
+    /// The collector answered with an error status.
+    #[error("collector answered {status}: {message}")]
+    Collector {
+        /// HTTP status.
+        status: u16,
+        /// Message from the collector.
+        message: String,
+    },
+    /// A bundle-format error.
+    #[error(transparent)]
+    Bundle(#[from] bestpick_bundle::Error),
+    /// JSON (de)serialization of a local record failed.
+    #[error("{what}: {source}")]
+    Json {
+        /// What was being (de)serialized.
+        what: String,
+        /// Cause.
+        source: serde_json::Error,
+    },
+    /// The ledger store failed.
+    #[error("ledger: {0}")]
+    Ledger(String),
+    /// Computing the scores for a photo failed.
+    #[error("{path}: analysis failed: {message}")]
+    Scores {
+        /// The photo.
+        path: PathBuf,
+        /// Cause.
+        message: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+
+    pub(crate) fn json(what: impl Into<String>) -> impl FnOnce(serde_json::Error) -> Error {
+        let what = what.into();
+        move |source| Error::Json { what, source }
+    }
+}
+
+/// Result alias for this crate.
+pub type Result<T> = std::result::Result<T, Error>;

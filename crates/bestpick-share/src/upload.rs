@@ -1,0 +1,354 @@
+//! The collector client: HTTPS with rustls (plain HTTP only to loopback, for tests), retries
+//! with exponential backoff on network errors, 5xx and 429, and an idempotency key per bundle
+//! so a retried upload is stored once.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use bestpick_bundle::PublicKey;
+use reqwest::Url;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// Idempotency header name.
+pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
+/// Receipt-hash header name.
+pub const RECEIPT_HASH_HEADER: &str = "Bestpick-Receipt-Hash";
+
+/// How often and how patiently to retry.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Total attempts (at least 1).
+    pub attempts: u32,
+    /// Wait before the second attempt; doubles each time.
+    pub base_delay: Duration,
+    /// Longest wait between attempts.
+    pub max_delay: Duration,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            attempts: 5,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            timeout: Duration::from_secs(300),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The wait after failed attempt `attempt` (1-based).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        self.base_delay.saturating_mul(factor).min(self.max_delay)
+    }
+}
+
+/// Progress of one upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UploadEvent {
+    /// An attempt starts.
+    Attempt {
+        /// 1-based attempt number.
+        attempt: u32,
+        /// Bytes being sent.
+        bytes: u64,
+    },
+    /// The attempt failed and will be retried after `wait`.
+    Retrying {
+        /// The failed attempt.
+        attempt: u32,
+        /// Wait before the next one.
+        wait: Duration,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The collector confirmed the bundle.
+    Done {
+        /// Collector-assigned id.
+        bundle_id: String,
+    },
+}
+
+/// The collector's answer to an upload.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct UploadReceipt {
+    /// Collector-assigned id.
+    pub bundle_id: String,
+    /// Images it accepted.
+    pub image_count: u32,
+}
+
+/// The collector's view of one bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemoteStatus {
+    /// Collector-assigned id.
+    pub bundle_id: String,
+    /// "received" or "deleted".
+    pub state: String,
+    /// Datasets that used it.
+    pub datasets: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct KeyAnswer {
+    public_key: String,
+}
+
+#[derive(Deserialize)]
+struct ErrorAnswer {
+    error: String,
+}
+
+/// Accepts `https://…`, or `http://` to a loopback host (127.0.0.0/8, ::1, localhost).
+pub fn check_collector_url(url: &str) -> Result<Url> {
+    let bad = |reason: &str| Error::CollectorUrl {
+        url: url.to_owned(),
+        reason: reason.into(),
+    };
+    let parsed = Url::parse(url).map_err(|e| bad(&e.to_string()))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(bad("credentials in the URL are not allowed"));
+    }
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" => {
+            let host = parsed.host_str().unwrap_or("");
+            let ip = host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<IpAddr>();
+            let loopback =
+                host.eq_ignore_ascii_case("localhost") || ip.is_ok_and(|ip| ip.is_loopback());
+            if loopback {
+                Ok(parsed)
+            } else {
+                Err(bad(
+                    "HTTPS is required (plain HTTP only to loopback addresses)",
+                ))
+            }
+        }
+        _ => Err(bad("HTTPS is required")),
+    }
+}
+
+/// A client for one collector.
+#[derive(Debug, Clone)]
+pub struct CollectorClient {
+    base: Url,
+    http: Client,
+    retry: RetryPolicy,
+}
+
+impl CollectorClient {
+    /// A client for `url` (checked with [`check_collector_url`]).
+    pub fn new(url: &str, retry: RetryPolicy) -> Result<CollectorClient> {
+        let mut base = check_collector_url(url)?;
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        // rustls with the ring provider; installing twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let https_only = base.scheme() == "https";
+        let http = Client::builder()
+            .https_only(https_only)
+            .timeout(retry.timeout)
+            .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("bestpick")
+            .build()
+            .map_err(|e| Error::CollectorUrl {
+                url: url.to_owned(),
+                reason: e.to_string(),
+            })?;
+        Ok(CollectorClient { base, http, retry })
+    }
+
+    /// The collector URL as configured.
+    pub fn url(&self) -> &str {
+        self.base.as_str().trim_end_matches('/')
+    }
+
+    fn endpoint(&self, path: &str) -> Result<Url> {
+        self.base.join(path).map_err(|e| Error::CollectorUrl {
+            url: self.base.to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Sends a request with retries; `make` builds a fresh request per attempt.
+    fn send_with_retry(
+        &self,
+        make: &dyn Fn() -> RequestBuilder,
+        bytes: u64,
+        progress: &mut dyn FnMut(UploadEvent),
+    ) -> Result<Response> {
+        let attempts = self.retry.attempts.max(1);
+        let mut last = String::new();
+        for attempt in 1..=attempts {
+            progress(UploadEvent::Attempt { attempt, bytes });
+            let retryable = match make().send() {
+                Ok(res) if res.status().is_success() => return Ok(res),
+                Ok(res) => {
+                    let status = res.status();
+                    let message = error_message(res);
+                    if !(status.is_server_error() || status.as_u16() == 429) {
+                        return Err(Error::Collector {
+                            status: status.as_u16(),
+                            message,
+                        });
+                    }
+                    format!("{status}: {message}")
+                }
+                Err(e) => describe_reqwest(&e),
+            };
+            last = retryable;
+            if attempt < attempts {
+                let wait = self.retry.delay(attempt);
+                progress(UploadEvent::Retrying {
+                    attempt,
+                    wait,
+                    reason: last.clone(),
+                });
+                std::thread::sleep(wait);
+            }
+        }
+        Err(Error::Unreachable {
+            attempts,
+            message: last,
+        })
+    }
+
+    /// Fetches the collector's public key (`GET /v1/key`).
+    pub fn public_key(&self) -> Result<PublicKey> {
+        let url = self.endpoint("v1/key")?;
+        let res = self.send_with_retry(&|| self.http.get(url.clone()), 0, &mut |_| {})?;
+        let answer: KeyAnswer = res.json().map_err(|e| Error::Collector {
+            status: 200,
+            message: format!("unreadable key answer: {}", describe_reqwest(&e)),
+        })?;
+        Ok(PublicKey::from_hex(&answer.public_key)?)
+    }
+
+    /// Uploads a sealed bundle (`POST /v1/bundles`).
+    pub fn upload(
+        &self,
+        sealed: &[u8],
+        idempotency_key: &str,
+        receipt_hash: &str,
+        progress: &mut dyn FnMut(UploadEvent),
+    ) -> Result<UploadReceipt> {
+        let url = self.endpoint("v1/bundles")?;
+        let make = || {
+            self.http
+                .post(url.clone())
+                .header(IDEMPOTENCY_HEADER, idempotency_key)
+                .header(RECEIPT_HASH_HEADER, receipt_hash)
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .body(sealed.to_vec())
+        };
+        let res = self.send_with_retry(&make, sealed.len() as u64, progress)?;
+        let receipt: UploadReceipt = res.json().map_err(|e| Error::Collector {
+            status: 200,
+            message: format!("unreadable upload answer: {}", describe_reqwest(&e)),
+        })?;
+        progress(UploadEvent::Done {
+            bundle_id: receipt.bundle_id.clone(),
+        });
+        Ok(receipt)
+    }
+
+    /// `GET /v1/bundles/{id}` with the receipt token.
+    pub fn status(&self, bundle_id: &str, token: &str) -> Result<RemoteStatus> {
+        let url = self.endpoint(&format!("v1/bundles/{bundle_id}"))?;
+        let res = self.send_with_retry(
+            &|| self.http.get(url.clone()).bearer_auth(token),
+            0,
+            &mut |_| {},
+        )?;
+        read_status(res)
+    }
+
+    /// `DELETE /v1/bundles/{id}` with the receipt token.
+    pub fn delete(&self, bundle_id: &str, token: &str) -> Result<RemoteStatus> {
+        let url = self.endpoint(&format!("v1/bundles/{bundle_id}"))?;
+        let res = self.send_with_retry(
+            &|| self.http.delete(url.clone()).bearer_auth(token),
+            0,
+            &mut |_| {},
+        )?;
+        read_status(res)
+    }
+}
+
+fn read_status(res: Response) -> Result<RemoteStatus> {
+    res.json().map_err(|e| Error::Collector {
+        status: 200,
+        message: format!("unreadable status answer: {}", describe_reqwest(&e)),
+    })
+}
+
+fn error_message(res: Response) -> String {
+    let text = res.text().unwrap_or_default();
+    serde_json::from_str::<ErrorAnswer>(&text)
+        .map(|e| e.error)
+        .unwrap_or_else(|_| text.chars().take(200).collect())
+}
+
+/// reqwest's Display hides the cause; include the source chain (no bodies, no secrets).
+fn describe_reqwest(e: &reqwest::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collector_urls() {
+        let cases = [
+            ("https://collector.example.org", true),
+            ("https://collector.example.org/base/", true),
+            ("http://127.0.0.1:8080", true),
+            ("http://127.8.9.1:8080", true),
+            ("http://[::1]:8080", true),
+            ("http://localhost:1234", true),
+            ("http://LOCALHOST", true),
+            ("http://collector.example.org", false),
+            ("http://10.0.0.1", false),
+            ("http://192.168.1.2", false),
+            ("http://localhost.evil.com", false),
+            ("ftp://127.0.0.1", false),
+            ("https://user:pw@collector.example.org", false),
+            ("not a url", false),
+        ];
+        for (url, ok) in cases {
+            assert_eq!(check_collector_url(url).is_ok(), ok, "case {url}");
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_and_caps() {
+        let p = RetryPolicy {
+            attempts: 6,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(500),
+            timeout: Duration::from_secs(1),
+        };
+        let waits: Vec<u128> = (1..=5).map(|a| p.delay(a).as_millis()).collect();
+        assert_eq!(waits, vec![100, 200, 400, 500, 500]);
+    }
+}
