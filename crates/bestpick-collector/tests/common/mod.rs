@@ -1,0 +1,149 @@
+//! Shared helpers: a real collector process on loopback, photo paths, exiftool.
+
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A collector process; killed on drop.
+pub struct Collector {
+    child: Child,
+    pub url: String,
+    pub data: PathBuf,
+}
+
+impl Collector {
+    /// Starts `bestpick-collector serve` on 127.0.0.1 with a free port.
+    pub fn start(data: &Path, extra: &[&str]) -> Collector {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_bestpick-collector"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn collector");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("collector prints its address");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_owned();
+        Collector {
+            child,
+            url,
+            data: data.to_owned(),
+        }
+    }
+
+    /// Runs `bestpick-collector ARGS` to completion and returns stdout.
+    pub fn run(args: &[&str]) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_bestpick-collector"))
+            .args(args)
+            .output()
+            .expect("run collector");
+        assert!(
+            out.status.success(),
+            "collector {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Stops the process.
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Collector {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The share crate's fixtures (licensed, in the repo).
+pub fn fixtures() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bestpick-share/tests/fixtures");
+    assert!(
+        dir.join("README.md").exists(),
+        "fixtures at {}",
+        dir.display()
+    );
+    dir
+}
+
+/// `shared/photos/images` beside the repository, when present.
+pub fn shared_photos() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/photos/images");
+    dir.is_dir().then_some(dir)
+}
+
+/// A retry policy fast enough for tests.
+pub fn quick_retry(attempts: u32) -> bestpick_share::upload::RetryPolicy {
+    bestpick_share::upload::RetryPolicy {
+        attempts,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(100),
+        timeout: Duration::from_secs(30),
+    }
+}
+
+/// Metadata groups exiftool reports beyond the image's own structure; `None` when exiftool
+/// is not installed (fails instead under CI, where it must be).
+pub fn exiftool_foreign_groups(path: &Path) -> Option<Vec<String>> {
+    let out = match Command::new("exiftool")
+        .args(["-j", "-a", "-G0"])
+        .arg(path)
+        .output()
+    {
+        Ok(out) => out,
+        Err(_) if std::env::var_os("CI").is_none() => return None,
+        Err(e) => panic!("exiftool is required under CI (libimage-exiftool-perl): {e}"),
+    };
+    assert!(
+        out.status.success(),
+        "exiftool failed on {}",
+        path.display()
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("exiftool JSON");
+    let allowed = ["SourceFile", "ExifTool", "File", "JFIF", "Composite"];
+    let mut foreign: Vec<String> = json[0]
+        .as_object()
+        .expect("one object")
+        .keys()
+        .filter(|k| !allowed.contains(&k.split(':').next().unwrap_or("")))
+        .cloned()
+        .collect();
+    foreign.sort();
+    Some(foreign)
+}
+
+/// Every regular file under `dir`, sorted.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}

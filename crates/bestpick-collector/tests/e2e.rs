@@ -1,0 +1,312 @@
+//! End to end against a real collector process on loopback:
+//! consent → add metadata-rich photos → preview → send → export → exiftool finds nothing →
+//! no original name or path anywhere in the bundle → status says received (and the dataset)
+//! → withdraw → the collector holds nothing of it and a new export is empty.
+
+mod common;
+
+use std::path::PathBuf;
+
+use bestpick_bundle::{Bundle, Limits, SecretKey};
+use bestpick_share::flow::{Age, ConsentRequest};
+use bestpick_share::ledger::{ContributionState, MemoryLedger};
+use bestpick_share::upload::CollectorClient;
+use bestpick_share::vault::{MemoryKeyStore, Vault};
+use bestpick_share::{Contributor, Error, terms};
+use common::{
+    Collector, exiftool_foreign_groups, files_under, fixtures, quick_retry, shared_photos,
+};
+
+fn scores(path: &std::path::Path) -> Result<serde_json::Value, String> {
+    // Stand-in for the engine's signals: numbers only, derived from the file size.
+    let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
+    Ok(serde_json::json!({ "sharpness": (len % 997) as f64 / 997.0, "faces": [] }))
+}
+
+#[test]
+fn contribute_export_withdraw_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("collector-data");
+    let collector = Collector::start(&data, &[]);
+    let client = CollectorClient::new(&collector.url, quick_retry(3)).unwrap();
+
+    // Photos: the licensed fixtures, plus the larger metadata-rich shared photos if present.
+    let photos_dir = tmp.path().join("My Holiday Photos");
+    std::fs::create_dir_all(&photos_dir).unwrap();
+    let mut photos: Vec<PathBuf> = Vec::new();
+    for name in [
+        "exiftool_ExifTool.jpg",
+        "exiftool_ExtendedXMP.jpg",
+        "exiftool_MWG.jpg",
+        "exiftool_GPS.jpg",
+        "exiftool_PNG.png",
+        "exiftool_ExifTool.tif",
+        "piexif_r_canon.jpg",
+        "exiftool_DNG.dng",
+        "exiftool_QuickTime.heic",
+    ] {
+        let dst = photos_dir.join(name);
+        std::fs::copy(fixtures().join(name), &dst).unwrap();
+        photos.push(dst);
+    }
+    match shared_photos() {
+        Some(shared) => {
+            for name in [
+                "facerec_obama.jpg",
+                "plasma_ColorfulCups.jpg",
+                "opencv_leuvenA.jpg",
+                "lxqt_drop.png",
+            ] {
+                let dst = photos_dir.join(name);
+                std::fs::copy(shared.join(name), &dst).unwrap();
+                photos.push(dst);
+            }
+        }
+        None => println!("SKIP shared photos: ../shared/photos/images not present"),
+    }
+    let sidecar = photos_dir.join("exiftool_ExifTool.xmp");
+    std::fs::write(
+        &sidecar,
+        "<?xpacket begin='' id='W5M0MpCehiHzreSzNTczkc9d'?>",
+    )
+    .unwrap();
+    photos.push(sidecar);
+
+    let keys = MemoryKeyStore::default();
+    let mut ledger = MemoryLedger::default();
+    let vault_dir = tmp.path().join("vault");
+    let mut contributor =
+        Contributor::new(Vault::open(&vault_dir, &keys).unwrap(), &mut ledger).unwrap();
+
+    // Off by default: nothing can be added before consent.
+    assert!(
+        matches!(contributor.add(&photos), Err(Error::NoConsent)),
+        "off by default"
+    );
+    contributor
+        .give_consent(&ConsentRequest {
+            terms_version: terms::CURRENT_VERSION,
+            age: Age::Adult,
+            buckets: bestpick_bundle::Buckets {
+                age_decade: Some("30-39".parse().unwrap()),
+                gender: None,
+                skin_type: None,
+            },
+        })
+        .unwrap();
+
+    let added = contributor.add(&photos).unwrap();
+    let refused: Vec<String> = added
+        .refused
+        .iter()
+        .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        refused,
+        vec![
+            "exiftool_DNG.dng",
+            "exiftool_QuickTime.heic",
+            "exiftool_ExifTool.xmp"
+        ],
+        "RAW, HEIC and sidecar refused at add"
+    );
+    assert!(
+        added.refused.iter().all(|(_, r)| r.contains("never sent")),
+        "refusals say why: {:?}",
+        added.refused
+    );
+
+    // Preview: what will leave, in clear, for the contributor to inspect.
+    let preview_dir = tmp.path().join("preview");
+    let preview = contributor
+        .preview(&client, &mut scores, &preview_dir)
+        .unwrap();
+    let sendable = photos.len() - 3;
+    assert_eq!(
+        preview.images.len(),
+        sendable,
+        "refused: {:?}",
+        preview.refused
+    );
+    assert!(
+        preview.manifest_json.contains("\"age_decade\": \"30-39\""),
+        "bucket in manifest"
+    );
+    for image in &preview.images {
+        let bytes = std::fs::read(&image.preview_path).unwrap();
+        assert!(
+            bestpick_bundle::verify_image(&bytes).is_ok(),
+            "preview {} clean",
+            image.name
+        );
+    }
+
+    // Send.
+    let mut events = Vec::new();
+    let report = contributor
+        .send(&client, &mut |_, e| events.push(e))
+        .unwrap();
+    assert!(
+        report.failed.is_empty(),
+        "send failures: {:?}",
+        report.failed
+    );
+    assert_eq!(report.sent.len(), 1, "one bundle sent");
+    assert!(!events.is_empty(), "progress reported");
+    let bundle_id = report.sent[0].1.clone();
+    assert!(
+        std::fs::read_dir(&vault_dir)
+            .unwrap()
+            .flatten()
+            .all(|e| !e.file_name().to_string_lossy().starts_with("staged-")),
+        "staged copy deleted once the collector confirmed it"
+    );
+
+    // What the collector stored: sealed at rest, and in clear no name or path of ours.
+    let stored = files_under(&data.join("bundles"));
+    assert_eq!(stored.len(), 1, "one stored bundle");
+    let sealed = std::fs::read(&stored[0]).unwrap();
+    assert!(
+        sealed.starts_with(bestpick_bundle::SEALED_MAGIC),
+        "stored sealed (at rest)"
+    );
+    let secret =
+        SecretKey::from_bytes(&std::fs::read(data.join("collector.key")).unwrap()).unwrap();
+    let archive = bestpick_bundle::open(&secret, &sealed).unwrap();
+    let bundle = Bundle::from_archive(&archive, &Limits::default()).unwrap();
+    assert_eq!(
+        bundle.images.len(),
+        sendable,
+        "all sendable photos in the bundle"
+    );
+    let haystack = String::from_utf8_lossy(&archive).to_lowercase();
+    let mut needles: Vec<String> = photos
+        .iter()
+        .flat_map(|p| [p.file_name().unwrap(), p.file_stem().unwrap()])
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .collect();
+    needles.push("my holiday photos".into());
+    needles.push(tmp.path().to_string_lossy().to_lowercase());
+    if let Ok(user) = std::env::var("USER") {
+        needles.push(format!("/{}/", user.to_lowercase()));
+    }
+    for needle in &needles {
+        assert!(
+            !haystack.contains(needle.as_str()),
+            "bundle contains {needle:?}"
+        );
+    }
+
+    // Export for researchers, then exiftool on every exported image.
+    let out1 = tmp.path().join("export1");
+    let printed = Collector::run(&[
+        "export",
+        "--data",
+        data.to_str().unwrap(),
+        "--dataset",
+        "faces-v1",
+        "--out",
+        out1.to_str().unwrap(),
+    ]);
+    assert!(
+        printed.contains("exported 1 bundle(s)"),
+        "export output: {printed}"
+    );
+    let exported: Vec<PathBuf> = files_under(&out1)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
+        .collect();
+    assert_eq!(exported.len(), sendable, "exported images");
+    let mut exiftool_ran = false;
+    for image in &exported {
+        if let Some(foreign) = exiftool_foreign_groups(image) {
+            exiftool_ran = true;
+            assert!(
+                foreign.is_empty(),
+                "exiftool found {foreign:?} in {}",
+                image.display()
+            );
+        }
+    }
+    if !exiftool_ran {
+        println!("SKIP exiftool checks: exiftool not installed (libimage-exiftool-perl)");
+    }
+
+    // Status: received, used in the dataset.
+    let status = contributor.status(Some(&client)).unwrap();
+    assert!(
+        status.problems.is_empty(),
+        "status problems: {:?}",
+        status.problems
+    );
+    let record = &status.contributions[0];
+    assert_eq!(
+        record.state,
+        ContributionState::Received,
+        "status says received"
+    );
+    assert_eq!(
+        record.bundle_id.as_deref(),
+        Some(bundle_id.as_str()),
+        "bundle id"
+    );
+    assert_eq!(
+        record.datasets,
+        vec!["faces-v1"],
+        "dataset shown to the contributor"
+    );
+    assert_eq!(record.image_count as usize, sendable, "photo count");
+
+    // Withdraw: consent gone, the collector deletes everything it holds of the bundle.
+    let withdrawn = contributor.withdraw(Some(&client)).unwrap();
+    assert_eq!(withdrawn.deleted, vec![bundle_id.clone()], "bundle deleted");
+    assert!(
+        withdrawn.failed.is_empty(),
+        "withdraw failures: {:?}",
+        withdrawn.failed
+    );
+    assert!(
+        files_under(&data.join("bundles")).is_empty(),
+        "collector holds no bundle file"
+    );
+    assert!(
+        files_under(&out1).is_empty(),
+        "exported copies (derived data) deleted too: {:?}",
+        files_under(&out1)
+    );
+    let status = contributor.status(Some(&client)).unwrap();
+    assert_eq!(
+        status.contributions[0].state,
+        ContributionState::Deleted,
+        "status deleted"
+    );
+    assert!(
+        matches!(contributor.add(&photos[..1]), Err(Error::NoConsent)),
+        "no future adds"
+    );
+
+    let out2 = tmp.path().join("export2");
+    let printed = Collector::run(&[
+        "export",
+        "--data",
+        data.to_str().unwrap(),
+        "--dataset",
+        "faces-v2",
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert!(
+        printed.contains("exported 0 bundle(s)"),
+        "new export empty: {printed}"
+    );
+    assert!(files_under(&out2).is_empty(), "new export wrote nothing");
+
+    let ledger = contributor.export_ledger().unwrap();
+    let json = serde_json::to_string(&ledger).unwrap();
+    assert!(json.contains(&bundle_id), "ledger export lists the bundle");
+    assert!(
+        ledger.consents[0].withdrawn_at.is_some(),
+        "ledger shows the withdrawal"
+    );
+    collector.stop();
+}
