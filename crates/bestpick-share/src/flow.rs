@@ -510,10 +510,26 @@ impl<'a> Contributor<'a> {
             }
         };
         for record in staged {
-            let Some(bytes) = self.vault.get(&record)? else {
-                continue;
+            let anon_of_record = record.trim_start_matches(STAGED_PREFIX).to_owned();
+            let bytes = match self.vault.get(&record) {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => continue,
+                Err(e) => {
+                    report
+                        .failed
+                        .push((anon_of_record, format!("{e}; not sent")));
+                    continue;
+                }
             };
-            let (header, sealed) = decode_staged(&bytes)?;
+            let (header, sealed) = match decode_staged(&bytes) {
+                Ok(decoded) => decoded,
+                Err(e) => {
+                    report
+                        .failed
+                        .push((anon_of_record, format!("{e}; not sent")));
+                    continue;
+                }
+            };
             let anon = header.anonymous_id.clone();
             if header.key_fingerprint != key.fingerprint() {
                 let reason = "sealed for another collector key; discard it (delete) and preview \
