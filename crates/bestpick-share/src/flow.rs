@@ -788,3 +788,164 @@ fn check_no_names(manifest_json: &str, sources: &[PathBuf]) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ledger::MemoryLedger;
+    use crate::vault::MemoryKeyStore;
+    use bestpick_bundle::AgeDecade;
+
+    fn request(age: Age, decade: Option<u8>) -> ConsentRequest {
+        ConsentRequest {
+            terms_version: terms::CURRENT_VERSION,
+            age,
+            buckets: Buckets {
+                age_decade: decade.and_then(AgeDecade::new),
+                ..Buckets::default()
+            },
+        }
+    }
+
+    #[test]
+    fn consent_rules() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = MemoryKeyStore::default();
+        let mut ledger = MemoryLedger::default();
+        let mut c = Contributor::new(Vault::open(dir.path(), &keys).unwrap(), &mut ledger).unwrap();
+        assert!(
+            matches!(c.require_consent(), Err(Error::NoConsent)),
+            "off by default"
+        );
+        let cases = [
+            ("adult", request(Age::Adult, Some(30)), true),
+            ("adult, blank buckets", request(Age::Adult, None), true),
+            (
+                "teen with permission",
+                request(
+                    Age::Teen {
+                        parent_permission: true,
+                    },
+                    Some(10),
+                ),
+                true,
+            ),
+            (
+                "teen without permission",
+                request(
+                    Age::Teen {
+                        parent_permission: false,
+                    },
+                    None,
+                ),
+                false,
+            ),
+            (
+                "teen claiming 30-39",
+                request(
+                    Age::Teen {
+                        parent_permission: true,
+                    },
+                    Some(30),
+                ),
+                false,
+            ),
+            ("under 13", request(Age::Under13, None), false),
+            (
+                "old terms",
+                ConsentRequest {
+                    terms_version: 0,
+                    ..request(Age::Adult, None)
+                },
+                false,
+            ),
+        ];
+        for (case, req, ok) in cases {
+            assert_eq!(c.give_consent(&req).is_ok(), ok, "case {case}");
+        }
+        assert!(c.require_consent().is_ok(), "consent in force");
+        c.withdraw(None).unwrap();
+        assert!(
+            matches!(c.require_consent(), Err(Error::NoConsent)),
+            "withdrawn"
+        );
+    }
+
+    fn old_clock() -> i64 {
+        1_000_000
+    }
+
+    fn later_clock() -> i64 {
+        1_000_000 + STAGING_MAX_AGE_SECS + 1
+    }
+
+    #[test]
+    fn staged_bundles_expire_after_30_days() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = MemoryKeyStore::default();
+        let mut ledger = MemoryLedger::default();
+        let anon = "a".repeat(32);
+        {
+            let vault = Vault::open(dir.path(), &keys).unwrap();
+            let header = StagedHeader {
+                anonymous_id: anon.clone(),
+                collector: "http://127.0.0.1:9".into(),
+                key_fingerprint: "f".into(),
+                created_at: old_clock(),
+                image_count: 1,
+                idempotency_key: "k".repeat(48),
+                receipt_token: "t".repeat(64),
+            };
+            vault
+                .put(
+                    &format!("{STAGED_PREFIX}{anon}"),
+                    &encode_staged(&header, b"x").unwrap(),
+                )
+                .unwrap();
+            ledger
+                .upsert_contribution(&ContributionRecord {
+                    anonymous_id: anon.clone(),
+                    collector: header.collector.clone(),
+                    bundle_id: None,
+                    image_count: 1,
+                    created_at: old_clock(),
+                    sent_at: None,
+                    state: ContributionState::Staged,
+                    datasets: vec![],
+                    last_error: None,
+                })
+                .unwrap();
+        }
+        {
+            let vault = Vault::open(dir.path(), &keys).unwrap();
+            let c = Contributor::with_clock(vault, &mut ledger, old_clock).unwrap();
+            assert_eq!(c.vault.list(STAGED_PREFIX).unwrap().len(), 1, "fresh: kept");
+        }
+        let vault = Vault::open(dir.path(), &keys).unwrap();
+        let c = Contributor::with_clock(vault, &mut ledger, later_clock).unwrap();
+        assert!(
+            c.vault.list(STAGED_PREFIX).unwrap().is_empty(),
+            "30 days: deleted"
+        );
+        let record = c.find(&anon[..8]).unwrap();
+        assert_eq!(
+            record.state,
+            ContributionState::Discarded,
+            "ledger says discarded"
+        );
+        assert!(record.last_error.unwrap().contains("30 days"), "and why");
+    }
+
+    #[test]
+    fn manifest_never_names_sources() {
+        let sources = [PathBuf::from("/home/ann/IMG_0001.JPG")];
+        assert!(
+            check_no_names("{\"x\": \"img_0001\"}", &sources).is_err(),
+            "stem found"
+        );
+        assert!(
+            check_no_names("{\"x\": 1}", &sources).is_ok(),
+            "clean manifest"
+        );
+    }
+}
