@@ -1,0 +1,409 @@
+//! `bestpick contribute …`: the opt-in dataset contribution, as a thin front end over
+//! `bestpick-share` (consent → add → preview → send → status / withdraw / delete /
+//! export-ledger). Every step runs without prompts for scripts and tests: `consent --yes`
+//! accepts the current terms, the optional buckets are flags.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use bestpick_bundle::{AgeDecade, Buckets, Gender, SkinType};
+use bestpick_share::flow::{Age, ConsentRequest};
+use bestpick_share::ledger::{ContributionRecord, ContributionState, JsonLedger};
+use bestpick_share::upload::{CollectorClient, RetryPolicy, UploadEvent};
+use bestpick_share::vault::{OsKeyring, Vault};
+use bestpick_share::{Contributor, terms};
+
+/// `bestpick contribute`: share photos and their scores to improve the models (opt-in).
+#[derive(clap::Args, Debug)]
+pub struct ContributeArgs {
+    /// Collector URL (HTTPS; plain HTTP only to loopback addresses).
+    #[arg(long, global = true, env = "BESTPICK_COLLECTOR", value_name = "URL")]
+    pub collector: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ContributeCommand,
+}
+
+/// The contribution steps.
+#[derive(clap::Subcommand, Debug)]
+pub enum ContributeCommand {
+    /// Show the terms and opt in (contribution is off until you do).
+    Consent(ConsentArgs),
+    /// Choose photos to contribute (RAW, HEIC and sidecars are refused).
+    Add {
+        /// Photos (JPEG, PNG, TIFF, WebP).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Build the bundle and show exactly what will leave: each image as it will be sent,
+    /// and the manifest.
+    Preview {
+        /// Folder for the preview copies (default: next to the catalog).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Send the previewed bundles.
+    Send,
+    /// List every bundle: sent when, how many photos, received / deleted / used in datasets.
+    Status {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop all future contribution and ask the collector to delete every bundle.
+    Withdraw,
+    /// Delete one bundle (its collector id or anonymous id, or a prefix of 6+ characters).
+    Delete {
+        /// Bundle to delete.
+        bundle: String,
+    },
+    /// Write your own contribution records (consents and bundles) as JSON.
+    ExportLedger {
+        /// Output file (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// `contribute consent` options.
+#[derive(clap::Args, Debug)]
+pub struct ConsentArgs {
+    /// Accept the current terms without a prompt (you confirm you are 18 or older unless
+    /// `--minor` is given).
+    #[arg(long)]
+    pub yes: bool,
+    /// Only print the terms.
+    #[arg(long, conflicts_with = "yes")]
+    pub show: bool,
+    /// You are 13 to 17 years old (needs `--parent-permission`).
+    #[arg(long)]
+    pub minor: bool,
+    /// A parent or guardian gave you permission to contribute.
+    #[arg(long, requires = "minor")]
+    pub parent_permission: bool,
+    /// Optional: your age as a decade bucket, e.g. 30-39.
+    #[arg(long, value_name = "DECADE")]
+    pub age_decade: Option<AgeDecade>,
+    /// Optional: female, male, non-binary or other.
+    #[arg(long)]
+    pub gender: Option<Gender>,
+    /// Optional: Fitzpatrick skin type I to VI.
+    #[arg(long, value_name = "TYPE")]
+    pub skin_type: Option<SkinType>,
+}
+
+/// Where the contribution state lives, next to the catalog.
+struct Paths {
+    vault: PathBuf,
+    ledger: PathBuf,
+    preview: PathBuf,
+}
+
+fn paths(catalog_path: &Path) -> Paths {
+    let base = catalog_path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("contributions");
+    Paths {
+        vault: base.join("vault"),
+        ledger: base.join("ledger.json"),
+        preview: base.join("preview"),
+    }
+}
+
+/// Runs one `contribute` command against the catalog at `catalog_path`.
+pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode> {
+    if let ContributeCommand::Consent(c) = &args.command
+        && c.show
+    {
+        println!("{}", terms::current());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let paths = paths(catalog_path);
+    let keyring = OsKeyring::default();
+    let vault = Vault::open(&paths.vault, &keyring)?;
+    let mut ledger = JsonLedger::open(&paths.ledger)?;
+    let mut contributor = Contributor::new(vault, &mut ledger)?;
+    let collector = || -> anyhow::Result<CollectorClient> {
+        let url = args
+            .collector
+            .as_deref()
+            .context("no collector configured: pass --collector URL (or BESTPICK_COLLECTOR)")?;
+        Ok(CollectorClient::new(url, RetryPolicy::default())?)
+    };
+    let optional_collector = || -> anyhow::Result<Option<CollectorClient>> {
+        args.collector
+            .as_deref()
+            .map(|url| CollectorClient::new(url, RetryPolicy::default()))
+            .transpose()
+            .map_err(Into::into)
+    };
+
+    match &args.command {
+        ContributeCommand::Consent(c) => consent(&mut contributor, c),
+        ContributeCommand::Add { paths } => {
+            let report = contributor.add(paths)?;
+            for path in &report.added {
+                println!("added {}", path.display());
+            }
+            for (path, reason) in &report.refused {
+                eprintln!("refused {}: {reason}", path.display());
+            }
+            println!(
+                "{} photo(s) selected; run `bestpick contribute preview` next",
+                report.selected
+            );
+            Ok(if report.added.is_empty() && !report.refused.is_empty() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        ContributeCommand::Preview { out } => {
+            let out = out.clone().unwrap_or(paths.preview);
+            let client = collector()?;
+            let report = contributor.preview(&client, &mut scores_for, &out)?;
+            println!(
+                "bundle {} — this is exactly what will leave:",
+                report.anonymous_id
+            );
+            for image in &report.images {
+                println!(
+                    "  {}  {}x{}  from {}",
+                    image.preview_path.display(),
+                    image.width,
+                    image.height,
+                    image.source.display()
+                );
+            }
+            for (path, reason) in &report.refused {
+                eprintln!("  not included: {}: {reason}", path.display());
+            }
+            println!("manifest ({}):", report.dir.join("manifest.json").display());
+            println!("{}", report.manifest_json);
+            println!(
+                "sealed for {} ({} bytes); run `bestpick contribute send` to send it",
+                client.url(),
+                report.sealed_bytes
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        ContributeCommand::Send => {
+            let client = collector()?;
+            let report =
+                contributor.send(&client, &mut |bundle, event| print_progress(bundle, &event))?;
+            for (anon, bundle_id, count) in &report.sent {
+                println!("sent {anon}: {count} photo(s), collector id {bundle_id}");
+            }
+            for (anon, reason) in &report.failed {
+                eprintln!("not sent {anon}: {reason}");
+            }
+            if report.sent.is_empty() && report.failed.is_empty() {
+                println!("nothing staged: run `bestpick contribute preview` first");
+            }
+            Ok(if report.failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        ContributeCommand::Status { json } => {
+            let client = optional_collector()?;
+            let report = contributor.status(client.as_ref())?;
+            let consent = contributor.consent()?;
+            if *json {
+                let value = serde_json::json!({
+                    "consent": consent,
+                    "contributions": report.contributions,
+                    "problems": report.problems,
+                });
+                println!("{}", serde_json::to_string_pretty(&value)?);
+            } else {
+                match &consent {
+                    Some(c) => {
+                        println!(
+                            "consent: terms v{} given on {}",
+                            c.terms_version,
+                            date(c.accepted_at)
+                        )
+                    }
+                    None => println!("consent: none (contribution is off)"),
+                }
+                for record in &report.contributions {
+                    println!("{}", describe(record));
+                }
+                for problem in &report.problems {
+                    eprintln!("could not refresh {problem}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ContributeCommand::Withdraw => {
+            let client = optional_collector()?;
+            let report = contributor.withdraw(client.as_ref())?;
+            println!("consent withdrawn: nothing more will be contributed");
+            for id in &report.deleted {
+                println!("deleted at the collector: {id}");
+            }
+            for id in &report.discarded {
+                println!("discarded before sending: {id}");
+            }
+            for (id, reason) in &report.failed {
+                eprintln!("could not delete {id} yet: {reason} (run withdraw again)");
+            }
+            Ok(if report.failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        ContributeCommand::Delete { bundle } => {
+            let client = optional_collector()?;
+            let record = contributor.delete(client.as_ref(), bundle)?;
+            println!("{}", describe(&record));
+            Ok(ExitCode::SUCCESS)
+        }
+        ContributeCommand::ExportLedger { out } => {
+            let data = contributor.export_ledger()?;
+            let json = serde_json::to_string_pretty(&data)?;
+            match out {
+                Some(path) => std::fs::write(path, json)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => println!("{json}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn consent(contributor: &mut Contributor<'_>, c: &ConsentArgs) -> anyhow::Result<ExitCode> {
+    let buckets = Buckets {
+        age_decade: c.age_decade,
+        gender: c.gender,
+        skin_type: c.skin_type,
+    };
+    let age = if c.yes {
+        if c.minor {
+            Age::Teen {
+                parent_permission: c.parent_permission,
+            }
+        } else {
+            Age::Adult
+        }
+    } else {
+        println!("{}", terms::current());
+        if !std::io::stdin().is_terminal() {
+            bail!("not accepted: pass --yes to accept the terms without a prompt");
+        }
+        if !ask("Do you accept these terms?")? {
+            println!("not accepted: contribution stays off");
+            return Ok(ExitCode::SUCCESS);
+        }
+        if ask("Are you 18 or older?")? {
+            Age::Adult
+        } else if ask("Are you 13 or older?")? {
+            Age::Teen {
+                parent_permission: ask("Did a parent or guardian give permission?")?,
+            }
+        } else {
+            Age::Under13
+        }
+    };
+    let record = contributor.give_consent(&ConsentRequest {
+        terms_version: terms::CURRENT_VERSION,
+        age,
+        buckets,
+    })?;
+    println!(
+        "consent recorded: terms v{}{}",
+        record.terms_version,
+        if record.minor_with_parental_permission {
+            " (with a parent's permission)"
+        } else {
+            ""
+        }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ask(question: &str) -> anyhow::Result<bool> {
+    print!("{question} [y/N] ");
+    std::io::stdout().flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+fn print_progress(bundle: &str, event: &UploadEvent) {
+    match event {
+        UploadEvent::Attempt { attempt, bytes } => {
+            eprintln!(
+                "uploading {bundle}: attempt {attempt}, {} KiB",
+                bytes.div_ceil(1024)
+            );
+        }
+        UploadEvent::Retrying {
+            attempt,
+            wait,
+            reason,
+        } => {
+            eprintln!(
+                "  attempt {attempt} failed ({reason}); retrying in {:.1} s",
+                wait.as_secs_f32()
+            );
+        }
+        UploadEvent::Done { bundle_id } => eprintln!("  confirmed as {bundle_id}"),
+        _ => {}
+    }
+}
+
+fn describe(r: &ContributionRecord) -> String {
+    let state = match r.state {
+        ContributionState::Staged => "staged (not sent yet)".to_owned(),
+        ContributionState::Received if r.datasets.is_empty() => "received".to_owned(),
+        ContributionState::Received => {
+            format!("received, used in datasets {}", r.datasets.join(", "))
+        }
+        ContributionState::Deleted => "deleted".to_owned(),
+        ContributionState::Discarded => "discarded (never sent)".to_owned(),
+    };
+    let sent = r.sent_at.map_or_else(|| "-".to_owned(), date);
+    let mut line = format!(
+        "{}  {}  {} photo(s)  sent {}  {}",
+        r.bundle_id.as_deref().unwrap_or("-"),
+        r.anonymous_id,
+        r.image_count,
+        sent,
+        state
+    );
+    if let Some(e) = &r.last_error {
+        line.push_str(&format!("  ({e})"));
+    }
+    line
+}
+
+/// A Unix time as a UTC date, `YYYY-MM-DD` (civil-from-days, H. Hinnant).
+fn date(secs: i64) -> String {
+    let z = secs.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// The engine's scores for one photo: its analysis signals as JSON.
+// SINGLE CALL SITE of bestpick-core for contribution scores.
+fn scores_for(path: &Path) -> Result<serde_json::Value, String> {
+    let analysis = bestpick_core::analyze_file(path).map_err(|e| e.to_string())?;
+    serde_json::to_value(&analysis.signals).map_err(|e| e.to_string())
+}
