@@ -103,7 +103,10 @@ fn contribute_through_the_cli() {
         .expect("URL printed")
         .to_owned();
 
-    let cli = Cli { catalog: tmp.join("catalog.sqlite"), collector: url };
+    let cli = Cli {
+        catalog: tmp.join("catalog.sqlite"),
+        collector: url,
+    };
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bestpick-share/tests/fixtures");
     let photo = fixtures.join("piexif_r_canon.jpg");
     let raw = fixtures.join("exiftool_DNG.dng");
@@ -112,19 +115,42 @@ fn contribute_through_the_cli() {
     // Off by default.
     let out = cli.run(&["add", photo_arg]);
     assert!(!out.status.success(), "add before consent must fail");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("consent"), "says why");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("consent"),
+        "says why"
+    );
 
     let terms = cli.ok(&["consent", "--show"]);
     assert!(terms.contains("up to 5 years"), "terms shown");
-    assert!(cli.ok(&["consent", "--yes", "--age-decade", "30-39"]).contains("consent recorded"));
+    assert!(
+        cli.ok(&["consent", "--yes", "--age-decade", "30-39"])
+            .contains("consent recorded")
+    );
 
     let out = cli.run(&["add", photo_arg, raw.to_str().expect("utf-8")]);
-    assert!(out.status.success(), "add: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("RAW files are never sent"), "raw");
+    assert!(
+        out.status.success(),
+        "add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("RAW files are never sent"),
+        "raw"
+    );
 
-    let preview = cli.ok(&["preview", "--out", tmp.join("preview").to_str().expect("utf-8")]);
-    assert!(preview.contains("\"age_decade\": \"30-39\""), "manifest shown: {preview}");
-    assert!(preview.contains("exactly what will leave"), "preview wording");
+    let preview = cli.ok(&[
+        "preview",
+        "--out",
+        tmp.join("preview").to_str().expect("utf-8"),
+    ]);
+    assert!(
+        preview.contains("\"age_decade\": \"30-39\""),
+        "manifest shown: {preview}"
+    );
+    assert!(
+        preview.contains("exactly what will leave"),
+        "preview wording"
+    );
 
     let sent = cli.ok(&["send"]);
     assert!(sent.contains("sent "), "send: {sent}");
@@ -139,12 +165,21 @@ fn contribute_through_the_cli() {
     assert!(export.status.success(), "export");
 
     let status = cli.ok(&["status"]);
-    assert!(status.contains("received, used in datasets cli-test"), "status: {status}");
+    assert!(
+        status.contains("received, used in datasets cli-test"),
+        "status: {status}"
+    );
 
     let withdrawn = cli.ok(&["withdraw"]);
-    assert!(withdrawn.contains("deleted at the collector"), "withdraw: {withdrawn}");
+    assert!(
+        withdrawn.contains("deleted at the collector"),
+        "withdraw: {withdrawn}"
+    );
     let status = cli.ok(&["status", "--json"]);
-    assert!(status.contains("\"state\": \"deleted\""), "status after withdraw: {status}");
+    assert!(
+        status.contains("\"state\": \"deleted\""),
+        "status after withdraw: {status}"
+    );
 
     let ledger = tmp.join("ledger-export.json");
     cli.ok(&["export-ledger", "--out", ledger.to_str().expect("utf-8")]);
