@@ -19,7 +19,7 @@ use bestpick_share::{Contributor, terms};
 #[derive(clap::Args, Debug)]
 pub struct ContributeArgs {
     /// Collector URL (HTTPS; plain HTTP only to loopback addresses).
-    #[arg(long, global = true, env = "BESTPICK_COLLECTOR", value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL")]
     pub collector: Option<String>,
     /// What to do.
     #[command(subcommand)]
@@ -130,7 +130,7 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
         let url = args
             .collector
             .as_deref()
-            .context("no collector configured: pass --collector URL (or BESTPICK_COLLECTOR)")?;
+            .context("no collector configured: pass --collector URL")?;
         Ok(CollectorClient::new(url, RetryPolicy::default())?)
     };
     let optional_collector = || -> anyhow::Result<Option<CollectorClient>> {
