@@ -4,6 +4,29 @@
 //!
 //! This crate has no UI, database or network dependency: front ends (the CLI, the desktop app)
 //! configure a job, run it, and store its results where they like.
+//!
+//! Data flow: [`scan::scan`] → [`analyze::analyze_files`] (per photo: [`decode`] then
+//! [`signals::measure`]) → [`cull::cull`] ([`group`] then [`rank`]).
 #![warn(missing_docs)]
 
+pub mod analyze;
+pub mod cull;
 pub mod decode;
+mod error;
+pub mod exif;
+pub mod group;
+pub mod rank;
+pub mod raw;
+pub mod scan;
+pub mod signals;
+
+pub use analyze::{
+    ANALYSIS_VERSION, Analysis, AnalyzeParams, Analyzed, CancelFlag, NoProgress, Progress,
+    ProgressSink, Stage, analyze_file, analyze_files,
+};
+pub use cull::{GroupSummary, Suggestion, cull};
+pub use error::{Error, PhotoError, PhotoErrorKind, Result};
+pub use group::Strictness;
+pub use rank::Reason;
+pub use scan::{FileKind, PhotoFile, ScanReport, scan};
+pub use signals::Signals;

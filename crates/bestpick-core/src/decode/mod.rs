@@ -1,4 +1,371 @@
-//! Reading photos: JPEG block data straight from the entropy decoder, everything else through
-//! full decoders.
+//! Reading a photo once: EXIF, and the per-8×8-block data every signal is computed from —
+//! straight from the entropy decoder for JPEGs (and RAW previews), through a full decoder for
+//! everything else. Each decode is guarded: limits on dimensions and allocations, and a panic
+//! inside a decoder becomes that one photo's error.
 
 pub mod jpeg;
+mod pixels;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::PhotoErrorKind;
+use crate::exif::{self, ExifRead};
+use crate::raw;
+use crate::scan::FileKind;
+pub use jpeg::{ChromaBlocks, LumaBlocks, NFEAT, feat};
+
+/// Limits and options of a decode.
+#[derive(Debug, Clone, Copy)]
+pub struct DecodeOptions {
+    /// Largest accepted image in pixels (a 100 000 × 100 000 header is refused before any
+    /// allocation).
+    pub max_pixels: u64,
+    /// Largest allocation a full decoder may make, in bytes.
+    pub max_alloc: u64,
+    /// Keep chroma block means.
+    pub color: bool,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions { max_pixels: 300_000_000, max_alloc: 2 << 30, color: true }
+    }
+}
+
+/// Where the block data came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockSource {
+    /// Quantized DCT coefficients of a JPEG.
+    JpegCoefficients,
+    /// The embedded JPEG preview of a RAW file.
+    RawPreview,
+    /// Pixels from a full decoder, transformed with a forward DCT.
+    Pixels,
+}
+
+/// A decoded photo, in stored orientation (apply [`Decoded::orientation`] to show it).
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// Width in pixels of what was analyzed (the preview for a RAW).
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// EXIF facts (and whether the EXIF block was damaged).
+    pub exif: ExifRead,
+    /// Luma blocks.
+    pub luma: LumaBlocks,
+    /// Chroma block means, at luma block resolution.
+    pub chroma: Option<ChromaBlocks>,
+    /// Estimated JPEG quality (1..=100) from the luma quantization table.
+    pub jpeg_quality: Option<u8>,
+    /// Where the blocks came from.
+    pub source: BlockSource,
+    /// Full pixels when a full decoder was used (oriented as stored).
+    pub pixels: Option<image::RgbImage>,
+}
+
+impl Decoded {
+    /// EXIF orientation (1..=8).
+    pub fn orientation(&self) -> u16 {
+        self.exif.info.orientation
+    }
+}
+
+/// Decodes the bytes of a file of kind `kind`. Never panics: a decoder panic is caught and
+/// returned as [`PhotoErrorKind::DecoderPanic`].
+pub fn decode(data: &[u8], kind: FileKind, opts: &DecodeOptions) -> Result<Decoded, PhotoErrorKind> {
+    if data.is_empty() {
+        return Err(PhotoErrorKind::Empty);
+    }
+    let guarded = catch_unwind(AssertUnwindSafe(|| decode_inner(data, kind, opts)));
+    match guarded {
+        Ok(result) => result,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(PhotoErrorKind::DecoderPanic(msg))
+        }
+    }
+}
+
+fn decode_inner(data: &[u8], kind: FileKind, opts: &DecodeOptions) -> Result<Decoded, PhotoErrorKind> {
+    match kind {
+        FileKind::Jpeg => {
+            if !looks_like_jpeg(data) {
+                return Err(PhotoErrorKind::NotAnImage(sniff(data)));
+            }
+            let exif = jpeg::exif_payload(data).map(exif::from_tiff).unwrap_or_default();
+            decode_jpeg(data, exif, BlockSource::JpegCoefficients, opts)
+        }
+        FileKind::Raw => decode_raw(data, opts),
+        _ => decode_pixels(data, kind, opts),
+    }
+}
+
+fn decode_jpeg(data: &[u8], exif: ExifRead, source: BlockSource, opts: &DecodeOptions) -> Result<Decoded, PhotoErrorKind> {
+    let jopts = jpeg::JpegOptions { color: opts.color, low: false, max_pixels: opts.max_pixels };
+    match jpeg::read_blocks(data, &jopts) {
+        Ok(b) => {
+            let chroma = b.chroma.map(|c| chroma_to_luma_grid(&c, b.luma.width, b.luma.height));
+            Ok(Decoded {
+                width: b.width,
+                height: b.height,
+                exif,
+                jpeg_quality: estimate_quality(&b.luma_quant),
+                luma: b.luma,
+                chroma,
+                source,
+                pixels: None,
+            })
+        }
+        Err(jpeg::JpegError::Unsupported(_)) => {
+            // CMYK, RGB-coded, arithmetic, 12-bit...: the full decoder may manage.
+            let mut d = decode_pixels(data, FileKind::Jpeg, opts)?;
+            d.exif = exif;
+            Ok(d)
+        }
+        Err(jpeg::JpegError::NotJpeg) => Err(PhotoErrorKind::NotAnImage(sniff(data))),
+        Err(e @ jpeg::JpegError::TooLarge { .. }) => Err(PhotoErrorKind::TooLarge(e.to_string())),
+        Err(e) => Err(PhotoErrorKind::Corrupt(e.to_string())),
+    }
+}
+
+fn decode_raw(data: &[u8], opts: &DecodeOptions) -> Result<Decoded, PhotoErrorKind> {
+    let container_exif = if data.starts_with(b"II") || data.starts_with(b"MM") {
+        Some(exif::from_tiff(data))
+    } else {
+        None
+    };
+    let previews = raw::previews(data);
+    let Some(best) = previews.first().copied() else {
+        return Err(PhotoErrorKind::NoPreview("RAW file without a usable embedded JPEG preview (RAW data is never demosaiced)".into()));
+    };
+    if best.width.max(best.height) < raw::MIN_PREVIEW_SIDE / 2 {
+        return Err(PhotoErrorKind::NoPreview(format!(
+            "the embedded preview is only {}x{} pixels, too small to judge",
+            best.width, best.height
+        )));
+    }
+    let mut last_err = None;
+    for p in previews.iter().filter(|p| p.width.max(p.height) >= raw::MIN_PREVIEW_SIDE / 2) {
+        let stream = &data[p.offset..];
+        let preview_exif = jpeg::exif_payload(stream).map(exif::from_tiff);
+        let exif = match (&container_exif, preview_exif) {
+            (Some(c), _) if c.problem.is_none() && c.info != exif::ExifInfo::default() => c.clone(),
+            (_, Some(p)) => p,
+            (Some(c), None) => c.clone(),
+            (None, None) => ExifRead::default(),
+        };
+        match decode_jpeg(stream, exif, BlockSource::RawPreview, opts) {
+            Ok(d) => return Ok(d),
+            Err(e) => last_err = Some(e),
+        }
+    }
+    Err(match last_err {
+        Some(PhotoErrorKind::Corrupt(m)) => PhotoErrorKind::NoPreview(format!("the embedded preview is damaged: {m}")),
+        Some(e) => e,
+        None => PhotoErrorKind::NoPreview("no usable embedded preview".into()),
+    })
+}
+
+fn decode_pixels(data: &[u8], kind: FileKind, opts: &DecodeOptions) -> Result<Decoded, PhotoErrorKind> {
+    if matches!(kind, FileKind::Heic | FileKind::Avif) {
+        return Err(PhotoErrorKind::Unsupported(format!(
+            "{} decoding is not available in this build",
+            if kind == FileKind::Heic { "HEIC" } else { "AVIF" }
+        )));
+    }
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(data));
+    reader = reader.with_guessed_format().map_err(|e| PhotoErrorKind::Unreadable(e.to_string()))?;
+    if reader.format().is_none() {
+        return Err(PhotoErrorKind::NotAnImage(sniff(data)));
+    }
+    let side = u32::try_from((opts.max_pixels as f64).sqrt() as u64 * 4).unwrap_or(u32::MAX);
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(side);
+    limits.max_image_height = Some(side);
+    limits.max_alloc = Some(opts.max_alloc);
+    reader.limits(limits);
+    let (w, h) = reader.into_dimensions().map_err(image_error)?;
+    if u64::from(w) * u64::from(h) > opts.max_pixels {
+        return Err(PhotoErrorKind::TooLarge(format!(
+            "image too large: {w} x {h} pixels (limit {} megapixels)",
+            opts.max_pixels / 1_000_000
+        )));
+    }
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(data)).with_guessed_format().map_err(|e| PhotoErrorKind::Unreadable(e.to_string()))?;
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(opts.max_alloc);
+    reader.limits(limits);
+    let img = reader.decode().map_err(image_error)?;
+    let rgb = img.to_rgb8();
+    let exif = exif::from_container(data);
+    let (luma, chroma) = pixels::blocks_from_rgb(&rgb);
+    Ok(Decoded {
+        width: rgb.width(),
+        height: rgb.height(),
+        exif,
+        luma,
+        chroma: opts.color.then_some(chroma),
+        jpeg_quality: None,
+        source: BlockSource::Pixels,
+        pixels: Some(rgb),
+    })
+}
+
+fn image_error(e: image::ImageError) -> PhotoErrorKind {
+    use image::ImageError as E;
+    match e {
+        E::Limits(l) => PhotoErrorKind::TooLarge(format!("image exceeds the decoder limits: {l}")),
+        E::Unsupported(u) => PhotoErrorKind::Unsupported(u.to_string()),
+        E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            PhotoErrorKind::Corrupt("truncated: the file ends before the image data does".into())
+        }
+        other => PhotoErrorKind::Corrupt(other.to_string()),
+    }
+}
+
+fn looks_like_jpeg(data: &[u8]) -> bool {
+    data.len() >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF
+}
+
+/// What the bytes look like, for "not an image" messages.
+fn sniff(data: &[u8]) -> String {
+    let head = &data[..data.len().min(512)];
+    if head.iter().all(|&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b)) {
+        return "the file contains text, not image data".into();
+    }
+    match image::guess_format(head) {
+        Ok(f) => format!("the content is {f:?}, not what the file name says"),
+        Err(_) => "unrecognized content (no image signature)".into(),
+    }
+}
+
+/// Replicates chroma block means onto the luma block grid.
+fn chroma_to_luma_grid(c: &ChromaBlocks, lw: usize, lh: usize) -> ChromaBlocks {
+    if c.x_ratio == 1 && c.y_ratio == 1 && c.width == lw && c.height == lh {
+        return c.clone();
+    }
+    let mut cb = vec![128.0; lw * lh];
+    let mut cr = vec![128.0; lw * lh];
+    for y in 0..lh {
+        let cy = (y / c.y_ratio.max(1)).min(c.height.saturating_sub(1));
+        for x in 0..lw {
+            let cx = (x / c.x_ratio.max(1)).min(c.width.saturating_sub(1));
+            cb[y * lw + x] = c.cb[cy * c.width + cx];
+            cr[y * lw + x] = c.cr[cy * c.width + cx];
+        }
+    }
+    ChromaBlocks { width: lw, height: lh, x_ratio: 1, y_ratio: 1, cb, cr }
+}
+
+/// IJG quality (1..=100) whose scaled standard luminance table best matches `table` (zigzag).
+pub fn estimate_quality(table: &[u16]) -> Option<u8> {
+    // ITU T.81 K.1 luminance table in zigzag order.
+    const STD: [u16; 64] = [
+        16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40, 26, 24, 22, 22, 24, 49, 35,
+        37, 29, 40, 58, 51, 61, 60, 57, 51, 56, 55, 64, 72, 92, 78, 64, 68, 87, 69, 55, 56, 80, 109,
+        81, 87, 95, 98, 103, 104, 103, 62, 77, 113, 121, 112, 100, 120, 92, 101, 103, 99,
+    ];
+    if table.len() != 64 {
+        return None;
+    }
+    // Scale factor per entry; entries clamped at 255 (very low qualities) say nothing.
+    let mut ratios: Vec<f64> = table
+        .iter()
+        .zip(STD.iter())
+        .filter(|&(&q, _)| q < 255)
+        .map(|(&q, &s)| f64::from(q) * 100.0 / f64::from(s))
+        .collect();
+    if ratios.is_empty() {
+        return Some(1);
+    }
+    ratios.sort_by(f64::total_cmp);
+    let scale = ratios[ratios.len() / 2];
+    let q = if scale <= 100.0 { (200.0 - scale) / 2.0 } else { 5000.0 / scale };
+    Some(q.round().clamp(1.0, 100.0) as u8)
+}
+
+/// Orientation of block grids: maps the stored grid to the displayed (oriented) one.
+pub mod orient {
+    /// Size after orientation `o` of a `w` × `h` grid.
+    pub fn size(o: u16, w: usize, h: usize) -> (usize, usize) {
+        if o >= 5 { (h, w) } else { (w, h) }
+    }
+
+    /// Stored position of oriented position (x, y) for EXIF orientation `o` (1..=8), where the
+    /// stored grid is `w` × `h`.
+    pub fn source(o: u16, x: usize, y: usize, w: usize, h: usize) -> (usize, usize) {
+        match o {
+            2 => (w - 1 - x, y),
+            3 => (w - 1 - x, h - 1 - y),
+            4 => (x, h - 1 - y),
+            5 => (y, x),
+            6 => (y, h - 1 - x),
+            7 => (w - 1 - y, h - 1 - x),
+            8 => (w - 1 - y, x),
+            _ => (x, y),
+        }
+    }
+
+    /// Reorders a row-major grid for display.
+    pub fn apply<T: Copy>(o: u16, data: &[T], w: usize, h: usize) -> Vec<T> {
+        if o <= 1 || o > 8 {
+            return data.to_vec();
+        }
+        let (ow, oh) = size(o, w, h);
+        let mut out = Vec::with_capacity(ow * oh);
+        for y in 0..oh {
+            for x in 0..ow {
+                let (sx, sy) = source(o, x, y, w, h);
+                out.push(data[sy * w + sx]);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quality_estimate_of_standard_tables() {
+        let scaled = |q: u32| -> Vec<u16> {
+            let s = if q < 50 { 5000 / q } else { 200 - 2 * q };
+            [16u16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40, 26, 24, 22, 22, 24, 49, 35, 37, 29, 40, 58, 51, 61, 60, 57, 51, 56, 55, 64, 72, 92, 78, 64, 68, 87, 69, 55, 56, 80, 109, 81, 87, 95, 98, 103, 104, 103, 62, 77, 113, 121, 112, 100, 120, 92, 101, 103, 99]
+                .iter()
+                .map(|&v| ((u32::from(v) * s + 50) / 100).clamp(1, 255) as u16)
+                .collect()
+        };
+        for q in [10u32, 35, 50, 75, 92] {
+            let est = estimate_quality(&scaled(q)).expect("estimate");
+            assert!((i32::from(est) - q as i32).abs() <= 2, "quality {q}: estimated {est}");
+        }
+    }
+
+    #[test]
+    fn orientation_maps_corners() {
+        // A 3x2 grid: values are stored indices.
+        let data: Vec<usize> = (0..6).collect();
+        // Orientation 6 (rotate 90 CW to display): displayed is 2 wide, 3 tall; its top-left is
+        // the stored bottom-left.
+        let out = orient::apply(6, &data, 3, 2);
+        assert_eq!(out, vec![3, 0, 4, 1, 5, 2]);
+        assert_eq!(orient::apply(3, &data, 3, 2), vec![5, 4, 3, 2, 1, 0]);
+        assert_eq!(orient::apply(8, &data, 3, 2), vec![2, 5, 1, 4, 0, 3]);
+    }
+
+    #[test]
+    fn text_named_jpg_is_not_an_image() {
+        let err = decode(b"hello, this is text", FileKind::Jpeg, &DecodeOptions::default()).expect_err("text");
+        assert_eq!(err, PhotoErrorKind::NotAnImage("the file contains text, not image data".into()));
+        assert_eq!(decode(b"", FileKind::Jpeg, &DecodeOptions::default()).expect_err("empty"), PhotoErrorKind::Empty);
+    }
+}

@@ -1,0 +1,262 @@
+//! `bestpick analyze DIR`: analyze (or reuse), group, pick; print a summary or a JSON report.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use bestpick_catalog::{Catalog, Decision, PhotoId};
+use bestpick_core::{AnalyzeParams, Strictness, Suggestion};
+use bestpick_engine::{OpenParams, Session};
+use serde::Serialize;
+
+use crate::progress::{Bar, cancel_on_ctrl_c};
+use crate::{EXIT_FATAL, EXIT_SOME_FAILED};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The shoot folder (searched recursively).
+    dir: PathBuf,
+    /// Print a JSON report on stdout instead of the summary.
+    #[arg(long)]
+    json: bool,
+    /// How eagerly similar frames are grouped: strict, normal, loose, or 0 (loose) to 100 (strict).
+    #[arg(long, default_value = "normal", value_parser = parse_strictness)]
+    grouping: Strictness,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+pub fn parse_strictness(s: &str) -> Result<Strictness, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "strict" => Ok(Strictness::STRICT),
+        "normal" => Ok(Strictness::NORMAL),
+        "loose" => Ok(Strictness::LOOSE),
+        n => n
+            .parse::<u8>()
+            .ok()
+            .filter(|&v| v <= 100)
+            .map(Strictness)
+            .ok_or_else(|| format!("expected strict, normal, loose or 0-100, got {s:?}")),
+    }
+}
+
+pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
+    let mut catalog = Catalog::open(catalog_path).with_context(|| format!("cannot open the catalog {}", catalog_path.display()))?;
+    let cancel = cancel_on_ctrl_c();
+    let bar = Bar::new();
+    let params = OpenParams { analyze: AnalyzeParams { threads: args.threads, ..Default::default() }, ..Default::default() };
+    let session = bestpick_engine::open_shoot(&mut catalog, &args.dir, &params, &cancel, &bar)
+        .with_context(|| format!("cannot analyze {}", args.dir.display()))?;
+    bar.finish();
+    let (suggestions, groups) = session.cull(args.grouping);
+    let decisions = catalog.decisions(session.shoot)?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let report = json_report(&session, &suggestions, &groups, &decisions);
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        print_summary(&mut out, &session, &suggestions, &groups, &decisions)?;
+    }
+    if session.status.cancelled {
+        eprintln!(
+            "bestpick: cancelled with {} photo(s) not analyzed yet; run the same command again to finish",
+            session.status.pending
+        );
+        return Ok(ExitCode::from(EXIT_FATAL));
+    }
+    Ok(if session.has_failures() { ExitCode::from(EXIT_SOME_FAILED) } else { ExitCode::SUCCESS })
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    root: String,
+    summary: Summary,
+    photos: Vec<PhotoOut<'a>>,
+    groups: Vec<GroupOut>,
+    errors: Vec<ErrorOut>,
+    skipped: Vec<ErrorOut>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    photos: usize,
+    analyzed: usize,
+    groups: usize,
+    from_cache: usize,
+    analyzed_now: usize,
+    failed: usize,
+    cancelled: bool,
+    seconds: f64,
+}
+
+#[derive(Serialize)]
+struct PhotoOut<'a> {
+    path: String,
+    rel_path: &'a str,
+    group: usize,
+    best: bool,
+    rank: usize,
+    score: f32,
+    reasons: Vec<String>,
+    reject_candidate: bool,
+    signals: SignalsOut<'a>,
+    exif: &'a bestpick_core::exif::ExifInfo,
+    decision: Decision,
+    companions: Vec<String>,
+}
+
+/// The scalar signals (grids such as the descriptor and focus map stay in the catalog).
+#[derive(Serialize)]
+struct SignalsOut<'a> {
+    width: u32,
+    height: u32,
+    sharpness: f32,
+    peak_sharpness: f32,
+    coarse_sharpness: f32,
+    focus_point: [f32; 2],
+    detail_direction: [f32; 3],
+    mean_luma: f32,
+    exposure_ev: f32,
+    clipped_highlights: f32,
+    clipped_shadows: f32,
+    noise: f32,
+    jpeg_quality: Option<u8>,
+    misfire: &'a Option<bestpick_core::signals::Misfire>,
+    source: bestpick_core::decode::BlockSource,
+}
+
+#[derive(Serialize)]
+struct GroupOut {
+    id: usize,
+    photos: Vec<String>,
+    best: String,
+}
+
+#[derive(Serialize)]
+struct ErrorOut {
+    path: String,
+    reason: String,
+}
+
+fn path_str(p: &Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn json_report<'a>(
+    s: &'a Session,
+    suggestions: &[Option<Suggestion>],
+    groups: &[bestpick_core::GroupSummary],
+    decisions: &std::collections::HashMap<PhotoId, Decision>,
+) -> Report<'a> {
+    let mut photos = Vec::new();
+    for (entry, sug) in s.photos.iter().zip(suggestions) {
+        let (Some(a), Some(sug)) = (&entry.analysis, sug) else { continue };
+        let sig = &a.signals;
+        photos.push(PhotoOut {
+            path: path_str(&entry.file.path),
+            rel_path: &entry.file.rel_path,
+            group: sug.group,
+            best: sug.ranked.best,
+            rank: sug.ranked.rank,
+            score: sug.ranked.score,
+            reasons: sug.reason_words(),
+            reject_candidate: sug.ranked.reject_candidate,
+            signals: SignalsOut {
+                width: sig.width,
+                height: sig.height,
+                sharpness: sig.sharpness,
+                peak_sharpness: sig.peak_sharpness,
+                coarse_sharpness: sig.coarse_sharpness,
+                focus_point: sig.focus_point,
+                detail_direction: sig.detail_direction,
+                mean_luma: sig.mean_luma,
+                exposure_ev: sig.exposure_ev,
+                clipped_highlights: sig.clipped_highlights,
+                clipped_shadows: sig.clipped_shadows,
+                noise: sig.noise,
+                jpeg_quality: sig.jpeg_quality,
+                misfire: &sig.misfire,
+                source: a.source,
+            },
+            exif: &a.exif,
+            decision: decisions.get(&entry.id).cloned().unwrap_or_default(),
+            companions: entry.file.companions.iter().map(|p| path_str(p)).collect(),
+        });
+    }
+    let groups_out = groups
+        .iter()
+        .map(|g| GroupOut {
+            id: g.id,
+            photos: g.members.iter().map(|&m| path_str(&s.photos[m].file.path)).collect(),
+            best: path_str(&s.photos[g.best].file.path),
+        })
+        .collect();
+    let errors = s.problems().into_iter().map(|e| ErrorOut { path: path_str(&e.path), reason: e.reason() }).collect();
+    let skipped = s.skipped.iter().map(|k| ErrorOut { path: path_str(&k.path), reason: k.reason.clone() }).collect();
+    Report {
+        root: path_str(&s.root),
+        summary: Summary {
+            photos: s.photos.len(),
+            analyzed: s.photos.iter().filter(|p| p.analysis.is_some()).count(),
+            groups: groups.len(),
+            from_cache: s.status.from_cache,
+            analyzed_now: s.status.analyzed_now,
+            failed: s.status.failed,
+            cancelled: s.status.cancelled,
+            seconds: (s.status.seconds * 1000.0).round() / 1000.0,
+        },
+        photos,
+        groups: groups_out,
+        errors,
+        skipped,
+    }
+}
+
+fn print_summary(
+    out: &mut impl Write,
+    s: &Session,
+    suggestions: &[Option<Suggestion>],
+    groups: &[bestpick_core::GroupSummary],
+    decisions: &std::collections::HashMap<PhotoId, Decision>,
+) -> std::io::Result<()> {
+    let st = &s.status;
+    let analyzed = s.photos.iter().filter(|p| p.analysis.is_some()).count();
+    let rate = if st.seconds > 0.0 { st.analyzed_now as f64 / st.seconds } else { 0.0 };
+    writeln!(out, "{}", s.root.display())?;
+    writeln!(
+        out,
+        "{analyzed} photos in {} groups — {} analyzed now ({rate:.1}/s), {} from the catalog, {:.1} s",
+        groups.len(),
+        st.analyzed_now,
+        st.from_cache,
+        st.seconds
+    )?;
+    let rejects = suggestions.iter().flatten().filter(|s| s.ranked.reject_candidate).count();
+    let picked = decisions.values().filter(|d| d.flag == bestpick_catalog::Flag::Pick).count();
+    writeln!(out, "{rejects} reject candidates; {picked} photos picked by you so far")?;
+    writeln!(out)?;
+    for g in groups {
+        let best = &s.photos[g.best];
+        let sug = suggestions[g.best].as_ref();
+        let why = sug.map(|s| s.reason_words().join(", ")).unwrap_or_default();
+        let n = g.members.len();
+        if n == 1 {
+            writeln!(out, "  {:>4}  {}  {}", g.id, best.file.rel_path, why)?;
+        } else {
+            let rej = g.members.iter().filter(|&&m| suggestions[m].as_ref().is_some_and(|s| s.ranked.reject_candidate)).count();
+            writeln!(out, "  {:>4}  {} photos, pick {}  ({why}){}", g.id, n, best.file.rel_path, if rej > 0 { format!("; {rej} to reject") } else { String::new() })?;
+        }
+    }
+    let problems = s.problems();
+    if !problems.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "Problems ({}):", problems.len())?;
+        for e in problems {
+            writeln!(out, "  {}: {}", e.path.display(), e.reason())?;
+        }
+    }
+    Ok(())
+}

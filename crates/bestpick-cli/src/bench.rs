@@ -1,0 +1,139 @@
+//! `bestpick bench DIR`: images/second of the full analysis, and of libjpeg-turbo decoding the
+//! same files at 1/8 scale in grey (the floor any JPEG reader shares: Huffman decoding), with
+//! the same threads, plus peak memory. Files are read from disk inside both timed loops.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use bestpick_core::decode::DecodeOptions;
+use bestpick_core::{FileKind, PhotoFile};
+use rayon::prelude::*;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Folder of JPEG files (e.g. made with make_camera_set.py).
+    dir: PathBuf,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Passes over the folder; the best pass is reported.
+    #[arg(long, default_value_t = 2)]
+    passes: usize,
+    /// Print the figures as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(serde::Serialize)]
+struct Figures {
+    files: usize,
+    megapixels: f64,
+    threads: usize,
+    analysis_images_per_s: f64,
+    reference_images_per_s: f64,
+    ratio: f64,
+    peak_rss_mb: Option<f64>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let root = args.dir.canonicalize().with_context(|| format!("cannot find {}", args.dir.display()))?;
+    let scan = bestpick_core::scan(&root)?;
+    let files: Vec<PhotoFile> = scan.photos.into_iter().filter(|p| p.kind == FileKind::Jpeg).collect();
+    if files.is_empty() {
+        bail!("no JPEG files in {}", root.display());
+    }
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()?;
+    let threads = pool.current_num_threads();
+    let opts = DecodeOptions::default();
+    let mut megapixels = 0.0;
+    let (mut best_analysis, mut best_reference) = (f64::MAX, f64::MAX);
+    for _ in 0..args.passes.max(1) {
+        // Reference: libjpeg-turbo at 1/8 scale, grey.
+        let t = Instant::now();
+        let failures: usize = pool.install(|| files.par_iter().map(|f| usize::from(reference_decode(&f.path).is_err())).sum());
+        best_reference = best_reference.min(t.elapsed().as_secs_f64());
+        if failures > 0 {
+            eprintln!("bestpick: {failures} file(s) failed in the reference decoder");
+        }
+        // Full analysis (decode + every signal), no catalog.
+        let t = Instant::now();
+        let mp: f64 = pool.install(|| {
+            files
+                .par_iter()
+                .map(|f| match bestpick_core::analyze::analyze_one(f, &opts) {
+                    Ok(a) => f64::from(a.analysis.signals.width) * f64::from(a.analysis.signals.height) / 1e6,
+                    Err(e) => {
+                        eprintln!("bestpick: {e}");
+                        0.0
+                    }
+                })
+                .sum()
+        });
+        best_analysis = best_analysis.min(t.elapsed().as_secs_f64());
+        megapixels = mp / files.len() as f64;
+    }
+    let n = files.len() as f64;
+    let fig = Figures {
+        files: files.len(),
+        megapixels: (megapixels * 10.0).round() / 10.0,
+        threads,
+        analysis_images_per_s: round2(n / best_analysis),
+        reference_images_per_s: round2(n / best_reference),
+        ratio: round2(best_reference / best_analysis),
+        peak_rss_mb: peak_rss_mb(),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&fig)?);
+    } else {
+        println!("{} JPEG files, {:.1} MP average, {} threads, best of {} passes", fig.files, fig.megapixels, fig.threads, args.passes.max(1));
+        println!("  full analysis:                      {:7.2} images/s", fig.analysis_images_per_s);
+        println!("  libjpeg-turbo 1/8 grey decode only: {:7.2} images/s", fig.reference_images_per_s);
+        println!("  analysis / decode-only:             {:7.2}", fig.ratio);
+        if let Some(mb) = fig.peak_rss_mb {
+            println!("  peak memory (RSS):                  {mb:7.0} MB");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// libjpeg-turbo (through the turbojpeg crate) at 1/8 scale into grey pixels.
+fn reference_decode(path: &Path) -> anyhow::Result<()> {
+    let data = std::fs::read(path)?;
+    let mut d = turbojpeg::Decompressor::new()?;
+    d.set_scaling_factor(turbojpeg::ScalingFactor::ONE_EIGHTH)?;
+    let header = d.read_header(&data)?.scaled(turbojpeg::ScalingFactor::ONE_EIGHTH);
+    let mut image = turbojpeg::Image {
+        pixels: vec![0u8; header.width * header.height],
+        width: header.width,
+        pitch: header.width,
+        height: header.height,
+        format: turbojpeg::PixelFormat::GRAY,
+    };
+    d.decompress(&data, image.as_deref_mut())?;
+    std::hint::black_box(&image.pixels);
+    Ok(())
+}
+
+/// Peak resident memory of this process (Linux: VmHWM).
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some((kb / 1024.0).round())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn peak_rss_is_read_on_linux() {
+        if cfg!(target_os = "linux") {
+            assert!(super::peak_rss_mb().is_some_and(|mb| mb > 0.0));
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The analysis job: every photo read once and measured, in parallel (rayon), with progress,
+//! cancellation and per-photo errors that never stop the batch.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::decode::{self, BlockSource, DecodeOptions, Decoded};
+use crate::error::{Error, PhotoError, PhotoErrorKind};
+use crate::exif::ExifInfo;
+use crate::scan::{FileKind, PhotoFile};
+use crate::signals::{self, Signals};
+
+/// Bumped whenever analysis results change meaning: cached analyses of another version are
+/// recomputed.
+pub const ANALYSIS_VERSION: u32 = 1;
+
+/// Everything measured on one photo. Pure data, stored in the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// [`ANALYSIS_VERSION`] it was made with.
+    pub version: u32,
+    /// Container of the analyzed file.
+    pub kind: FileKind,
+    /// Where the block data came from.
+    pub source: BlockSource,
+    /// EXIF facts.
+    pub exif: ExifInfo,
+    /// Measurements.
+    pub signals: Signals,
+}
+
+/// One finished photo of a job.
+#[derive(Debug, Clone)]
+pub struct Analyzed {
+    /// The analysis.
+    pub analysis: Analysis,
+    /// A non-fatal problem (damaged EXIF...).
+    pub warning: Option<PhotoError>,
+}
+
+/// Options of an analysis job.
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzeParams {
+    /// Decoder limits.
+    pub decode: DecodeOptions,
+    /// Worker threads; `None` = one per core.
+    pub threads: Option<usize>,
+}
+
+/// A flag shared between a job and whoever may cancel it.
+#[derive(Debug, Clone, Default)]
+pub struct CancelFlag(Arc<AtomicBool>);
+
+impl CancelFlag {
+    /// A new, unset flag.
+    pub fn new() -> Self {
+        CancelFlag::default()
+    }
+
+    /// Asks the job to stop; photos already analyzed are kept.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// True once cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// Stages of a job, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Listing files.
+    Scanning,
+    /// Reading and measuring photos.
+    Analyzing,
+    /// Grouping and ranking.
+    Ranking,
+    /// Finished.
+    Done,
+}
+
+/// A progress update.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Current stage.
+    pub stage: Stage,
+    /// Items done in this stage.
+    pub done: usize,
+    /// Items in this stage (0 when unknown).
+    pub total: usize,
+}
+
+/// Receives progress from any thread. Implementations throttle as they see fit.
+pub trait ProgressSink: Sync {
+    /// Called after each item and at stage changes.
+    fn progress(&self, p: Progress);
+}
+
+/// A sink that ignores progress.
+pub struct NoProgress;
+
+impl ProgressSink for NoProgress {
+    fn progress(&self, _: Progress) {}
+}
+
+/// Analyzes one file by itself (reads it, decodes, measures).
+pub fn analyze_file(path: &Path) -> Result<Analysis, Error> {
+    let file = PhotoFile::from_path(path, path.parent().unwrap_or(Path::new("")))
+        .map_err(|e| PhotoError::new(path, PhotoErrorKind::Unreadable(e.to_string())))?;
+    analyze_one(&file, &DecodeOptions::default()).map(|a| a.analysis).map_err(Error::Photo)
+}
+
+/// Reads and measures one photo.
+pub fn analyze_one(file: &PhotoFile, opts: &DecodeOptions) -> Result<Analyzed, PhotoError> {
+    let data = read(file)?;
+    let decoded = decode::decode(&data, file.kind, opts).map_err(|k| PhotoError::new(&file.path, k))?;
+    Ok(finish(file, &decoded))
+}
+
+/// Reads and decodes one photo, for front ends that want the decoded blocks too (thumbnails).
+pub fn decode_file(file: &PhotoFile, opts: &DecodeOptions) -> Result<Decoded, PhotoError> {
+    let data = read(file)?;
+    decode::decode(&data, file.kind, opts).map_err(|k| PhotoError::new(&file.path, k))
+}
+
+/// Measures an already decoded photo.
+pub fn finish(file: &PhotoFile, decoded: &Decoded) -> Analyzed {
+    let warning = decoded
+        .exif
+        .problem
+        .as_ref()
+        .map(|p| PhotoError::warning(&file.path, PhotoErrorKind::BadExif(p.clone())));
+    Analyzed {
+        analysis: Analysis {
+            version: ANALYSIS_VERSION,
+            kind: file.kind,
+            source: decoded.source,
+            exif: decoded.exif.info.clone(),
+            signals: signals::measure(decoded),
+        },
+        warning,
+    }
+}
+
+fn read(file: &PhotoFile) -> Result<Vec<u8>, PhotoError> {
+    let data = std::fs::read(&file.path).map_err(|e| PhotoError::new(&file.path, PhotoErrorKind::Unreadable(e.to_string())))?;
+    if data.is_empty() {
+        return Err(PhotoError::new(&file.path, PhotoErrorKind::Empty));
+    }
+    Ok(data)
+}
+
+/// Analyzes `files` in parallel. `on_result(index, result)` is called from worker threads as
+/// each photo finishes (so results can be stored while the job runs); photos not started when
+/// `cancel` is set are skipped. Returns the number of photos finished.
+pub fn analyze_files<F>(files: &[PhotoFile], params: &AnalyzeParams, cancel: &CancelFlag, progress: &dyn ProgressSink, on_result: F) -> usize
+where
+    F: Fn(usize, Result<Analyzed, PhotoError>) + Sync,
+{
+    let done = AtomicUsize::new(0);
+    let total = files.len();
+    progress.progress(Progress { stage: Stage::Analyzing, done: 0, total });
+    let work = || {
+        files.par_iter().enumerate().for_each(|(i, file)| {
+            if cancel.is_cancelled() {
+                return;
+            }
+            on_result(i, analyze_one(file, &params.decode));
+            let d = done.fetch_add(1, Ordering::SeqCst) + 1;
+            progress.progress(Progress { stage: Stage::Analyzing, done: d, total });
+        });
+    };
+    match params.threads {
+        Some(t) => match rayon::ThreadPoolBuilder::new().num_threads(t.max(1)).build() {
+            Ok(pool) => pool.install(work),
+            Err(_) => work(),
+        },
+        None => work(),
+    }
+    done.load(Ordering::SeqCst)
+}

@@ -1,0 +1,436 @@
+//! What a culler looks at, measured on the 8×8 block data of one photo: focus (whole frame and
+//! the sharpest region, not fooled by noise), motion blur versus defocus, exposure and clipping,
+//! noise, misfires, and a small visual descriptor for grouping.
+//!
+//! Focus is judged on each block's DCT spectrum: a sharp edge keeps energy at medium and fine
+//! frequencies relative to its coarse energy, a blurred one loses it. Sensor noise adds the same
+//! energy to flat and busy blocks alike, so its floor is measured on the flattest blocks and
+//! taken off the edge blocks before the ratio is formed — which is why a noisy copy does not look
+//! sharper than the clean original here, as it does to a plain Laplacian variance.
+
+use serde::{Deserialize, Serialize};
+
+use crate::decode::{Decoded, NFEAT, feat, orient};
+
+/// Side of the grid the grouping descriptor is sampled on.
+pub const DESCRIPTOR_SIDE: usize = 16;
+
+/// Measurements of one photo. Grid-shaped data (focus map, descriptor) is in displayed
+/// orientation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signals {
+    /// Displayed width in pixels (after EXIF orientation).
+    pub width: u32,
+    /// Displayed height in pixels.
+    pub height: u32,
+    /// Detail on the frame's edges, noise removed, relative to their contrast (higher is sharper).
+    pub sharpness: f32,
+    /// The same measure in the sharpest region of the frame.
+    pub peak_sharpness: f32,
+    /// Detail at 1/8 scale: still tells very blurred frames apart when fine detail is gone.
+    pub coarse_sharpness: f32,
+    /// Centre of the sharpest region, as fractions of width and height.
+    pub focus_point: [f32; 2],
+    /// Share of edge detail by direction: [varies along x, along y, diagonal]. A frame that lost
+    /// one direction relative to its burst mates is motion-blurred along it.
+    pub detail_direction: [f32; 3],
+    /// Mean luma, 0..=255.
+    pub mean_luma: f32,
+    /// Median luma, 0..=255.
+    pub median_luma: f32,
+    /// Mean scene brightness in EV relative to middle grey (0 = average exposure).
+    pub exposure_ev: f32,
+    /// Fraction of pixels at or near white.
+    pub clipped_highlights: f32,
+    /// Fraction of pixels at or near black.
+    pub clipped_shadows: f32,
+    /// Noise estimate: standard deviation in 8-bit levels on flat areas.
+    pub noise: f32,
+    /// Estimated JPEG quality of the file (1..=100) when it is a JPEG.
+    pub jpeg_quality: Option<u8>,
+    /// Set when the frame looks like a misfire.
+    pub misfire: Option<Misfire>,
+    /// Luma histogram, 64 bins, scaled so the largest bin is 1000.
+    pub histogram: Vec<u16>,
+    /// Local sharpness per region (0..=255, 255 = the sharpest region), `focus_map_size` grid.
+    pub focus_map: Vec<u8>,
+    /// Width and height of `focus_map`.
+    pub focus_map_size: [u16; 2],
+    /// Visual descriptor for grouping (luma layout, normalized; then colour).
+    pub descriptor: Vec<i8>,
+}
+
+/// A frame that is not a real photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Misfire {
+    /// Nearly black (lens cap, flash missed in the dark, shutter misfire).
+    Black,
+    /// Nearly white (blown out).
+    White,
+    /// No detail at all at any scale.
+    ExtremeBlur,
+}
+
+/// Computes the signals of a decoded photo.
+pub fn measure(d: &Decoded) -> Signals {
+    let o = d.orientation();
+    let (bw, bh) = (d.luma.width, d.luma.height);
+    let (w, h) = if o >= 5 { (d.height, d.width) } else { (d.width, d.height) };
+    let (ow, oh) = orient::size(o, bw, bh);
+    let dc = orient::apply(o, &d.luma.dc, bw, bh);
+    let mut fe = orient::apply(o, &d.luma.feat, bw, bh);
+    if o >= 5 {
+        // A quarter turn swaps what varies along x and along y.
+        for f in &mut fe {
+            f.swap(feat::HOR, feat::VER);
+        }
+    }
+    let chroma = d.chroma.as_ref().map(|c| (orient::apply(o, &c.cb, bw, bh), orient::apply(o, &c.cr, bw, bh)));
+    let grid = Grid { w: ow, h: oh, dc: &dc, feat: &fe };
+
+    let exposure = exposure(&grid);
+    let detail = detail(&grid);
+    let coarse = coarse_sharpness(&grid);
+    let misfire = misfire(&exposure, &detail, coarse);
+    Signals {
+        width: w,
+        height: h,
+        sharpness: detail.sharpness,
+        peak_sharpness: detail.peak,
+        coarse_sharpness: coarse,
+        focus_point: detail.focus_point,
+        detail_direction: detail.direction,
+        mean_luma: exposure.mean,
+        median_luma: exposure.median,
+        exposure_ev: exposure.ev,
+        clipped_highlights: exposure.highlights,
+        clipped_shadows: exposure.shadows,
+        noise: detail.noise,
+        jpeg_quality: d.jpeg_quality,
+        misfire,
+        histogram: exposure.histogram,
+        focus_map: detail.map,
+        focus_map_size: detail.map_size,
+        descriptor: descriptor(&grid, chroma.as_ref().map(|(cb, cr)| (cb.as_slice(), cr.as_slice()))),
+    }
+}
+
+struct Grid<'a> {
+    w: usize,
+    h: usize,
+    dc: &'a [f32],
+    feat: &'a [[f32; NFEAT]],
+}
+
+struct Exposure {
+    mean: f32,
+    median: f32,
+    p02: f32,
+    p98: f32,
+    ev: f32,
+    highlights: f32,
+    shadows: f32,
+    histogram: Vec<u16>,
+}
+
+/// Levels at or above this count as clipped highlights; at or below `SHADOW_CLIP`, shadows.
+const HIGHLIGHT_CLIP: f32 = 250.0;
+const SHADOW_CLIP: f32 = 5.0;
+
+fn block_std(f: &[f32; NFEAT]) -> f32 {
+    ((f[feat::LOW] + f[feat::MID] + f[feat::HIGH] + f[feat::TOP]) / 64.0).sqrt()
+}
+
+fn exposure(g: &Grid<'_>) -> Exposure {
+    let n = g.dc.len().max(1) as f32;
+    let mut hist = [0u32; 256];
+    let (mut sum, mut lin, mut hi, mut lo) = (0f64, 0f64, 0f64, 0f64);
+    for (m, f) in g.dc.iter().zip(g.feat) {
+        let m = m.clamp(0.0, 255.0);
+        hist[m as usize] += 1;
+        sum += f64::from(m);
+        lin += f64::from((m / 255.0).powf(2.2));
+        // Share of the block's pixels beyond the clip levels, modelling them as normally
+        // distributed around the block mean with the block's own spread.
+        let s = block_std(f).max(0.5);
+        hi += f64::from(1.0 - phi((HIGHLIGHT_CLIP - m) / s));
+        lo += f64::from(phi((SHADOW_CLIP - m) / s));
+    }
+    let pct = |p: f32| -> f32 {
+        let target = (p * n) as u32;
+        let mut acc = 0u32;
+        for (i, &c) in hist.iter().enumerate() {
+            acc += c;
+            if acc > target {
+                return i as f32;
+            }
+        }
+        255.0
+    };
+    let max_bin = hist.chunks(4).map(|c| c.iter().sum::<u32>()).max().unwrap_or(1).max(1);
+    let histogram = hist
+        .chunks(4)
+        .map(|c| (u64::from(c.iter().sum::<u32>()) * 1000 / u64::from(max_bin)) as u16)
+        .collect();
+    let mean_lin = (lin / f64::from(n)).max(1e-6);
+    Exposure {
+        mean: (sum / f64::from(n)) as f32,
+        median: pct(0.5),
+        p02: pct(0.02),
+        p98: pct(0.98),
+        ev: (mean_lin / 0.18).log2() as f32,
+        highlights: (hi / f64::from(n)) as f32,
+        shadows: (lo / f64::from(n)) as f32,
+        histogram,
+    }
+}
+
+/// Standard normal CDF (Abramowitz-Stegun 7.1.26 through erf), plenty for clip estimates.
+fn phi(x: f32) -> f32 {
+    let z = x / std::f32::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * z.abs());
+    let poly = t * (0.254_829_6 + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))));
+    let erf = 1.0 - poly * (-z * z).exp();
+    let erf = if z >= 0.0 { erf } else { -erf };
+    0.5 * (1.0 + erf)
+}
+
+struct Detail {
+    sharpness: f32,
+    peak: f32,
+    focus_point: [f32; 2],
+    direction: [f32; 3],
+    noise: f32,
+    map: Vec<u8>,
+    map_size: [u16; 2],
+}
+
+/// Noise floors are taken off edge blocks with this margin (the flattest blocks of an image
+/// are flatter than its average texture, so their energy is a low estimate of the noise).
+const NOISE_MARGIN: f32 = 2.0;
+
+fn detail(g: &Grid<'_>) -> Detail {
+    // Blocks near clipping get hard artificial edges; they say nothing about focus.
+    let usable: Vec<usize> = (0..g.dc.len())
+        .filter(|&i| {
+            let (m, s) = (g.dc[i], block_std(&g.feat[i]));
+            m + 2.0 * s < HIGHLIGHT_CLIP && m - 2.0 * s > SHADOW_CLIP
+        })
+        .collect();
+    let empty = Detail {
+        sharpness: 0.0,
+        peak: 0.0,
+        focus_point: [0.5, 0.5],
+        direction: [1.0 / 3.0; 3],
+        noise: 0.0,
+        map: Vec::new(),
+        map_size: [0, 0],
+    };
+    if usable.len() < 16 {
+        return empty;
+    }
+    let mut by_low: Vec<(f32, usize)> = usable.iter().map(|&i| (g.feat[i][feat::LOW], i)).collect();
+    by_low.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let n = by_low.len();
+    let flat = &by_low[..(n * 3 / 10).max(1)];
+    let mean_of = |blocks: &[(f32, usize)], slot: usize| -> f32 {
+        blocks.iter().map(|&(_, i)| g.feat[i][slot]).sum::<f32>() / blocks.len() as f32
+    };
+    let floor = [
+        mean_of(flat, feat::MID) * NOISE_MARGIN,
+        mean_of(flat, feat::HIGH) * NOISE_MARGIN,
+        mean_of(flat, feat::HOR) * NOISE_MARGIN,
+        mean_of(flat, feat::VER) * NOISE_MARGIN,
+        mean_of(flat, feat::DIAG) * NOISE_MARGIN,
+    ];
+    // Noise: per-coefficient energy of rings 6..=14 (43 coefficients) on flat blocks.
+    let noise = ((mean_of(flat, feat::HIGH) + mean_of(flat, feat::TOP)) / 43.0).sqrt();
+    let corrected = |i: usize| -> f32 {
+        let f = &g.feat[i];
+        (f[feat::MID] - floor[0]).max(0.0) + (f[feat::HIGH] - floor[1]).max(0.0)
+    };
+    // Edge blocks: the top 10% by coarse energy.
+    let edge = &by_low[n - (n / 10).max(8).min(n)..];
+    let mut ratios: Vec<f32> = edge.iter().map(|&(l, i)| corrected(i) / (l + 1.0)).collect();
+    let sharpness = median(&mut ratios);
+    let mut dir = [0f32; 3];
+    for &(_, i) in edge {
+        let f = &g.feat[i];
+        dir[0] += (f[feat::HOR] - floor[2]).max(0.0);
+        dir[1] += (f[feat::VER] - floor[3]).max(0.0);
+        dir[2] += (f[feat::DIAG] - floor[4]).max(0.0);
+    }
+    let dsum = dir.iter().sum::<f32>();
+    let direction = if dsum > 0.0 { dir.map(|d| d / dsum) } else { [1.0 / 3.0; 3] };
+
+    // Regions: a grid of about 12 x 8 tiles; per tile the same ratio over its busier blocks.
+    let tile = (g.w.max(g.h) / 12).max(2);
+    let (tw, th) = (g.w.div_ceil(tile), g.h.div_ceil(tile));
+    let busy = by_low[n / 2].0; // blocks above the median coarse energy
+    let mut usable_mask = vec![false; g.dc.len()];
+    for &i in &usable {
+        usable_mask[i] = true;
+    }
+    let mut tiles = vec![(0f32, 0f32, 0u32); tw * th];
+    for y in 0..g.h {
+        for x in 0..g.w {
+            let i = y * g.w + x;
+            let low = g.feat[i][feat::LOW];
+            if !usable_mask[i] || low <= busy {
+                continue;
+            }
+            let t = &mut tiles[(y / tile) * tw + x / tile];
+            t.0 += corrected(i);
+            t.1 += low + 1.0;
+            t.2 += 1;
+        }
+    }
+    let min_blocks = (tile * tile / 8).max(4) as u32;
+    let values: Vec<f32> = tiles.iter().map(|t| if t.2 >= min_blocks { t.0 / t.1 } else { 0.0 }).collect();
+    let (best, &peak) = values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap_or((0, &0.0));
+    let focus_point = [
+        (((best % tw) * tile) as f32 + tile as f32 / 2.0) / g.w as f32,
+        (((best / tw) * tile) as f32 + tile as f32 / 2.0) / g.h as f32,
+    ];
+    let map = values.iter().map(|&v| if peak > 0.0 { (v / peak * 255.0).round() as u8 } else { 0 }).collect();
+    Detail {
+        sharpness,
+        peak,
+        focus_point: focus_point.map(|v| v.clamp(0.0, 1.0)),
+        direction,
+        noise,
+        map,
+        map_size: [tw as u16, th as u16],
+    }
+}
+
+fn median(v: &mut [f32]) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mid = v.len() / 2;
+    let (_, m, _) = v.select_nth_unstable_by(mid, |a, b| a.total_cmp(b));
+    *m
+}
+
+/// Detail at 1/8 scale: Laplacian energy of the block-mean image relative to its contrast.
+fn coarse_sharpness(g: &Grid<'_>) -> f32 {
+    if g.w < 3 || g.h < 3 {
+        return 0.0;
+    }
+    let (mut lap, mut n) = (0f64, 0f64);
+    for y in 1..g.h - 1 {
+        for x in 1..g.w - 1 {
+            let c = g.dc[y * g.w + x];
+            let l = 4.0 * c - g.dc[y * g.w + x - 1] - g.dc[y * g.w + x + 1] - g.dc[(y - 1) * g.w + x] - g.dc[(y + 1) * g.w + x];
+            lap += f64::from(l * l);
+            n += 1.0;
+        }
+    }
+    let mean = g.dc.iter().map(|&v| f64::from(v)).sum::<f64>() / g.dc.len() as f64;
+    let var = g.dc.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / g.dc.len() as f64;
+    ((lap / n.max(1.0)).sqrt() / (var.sqrt() + 1.0)) as f32
+}
+
+fn misfire(e: &Exposure, d: &Detail, coarse: f32) -> Option<Misfire> {
+    if e.mean < 12.0 && e.p98 < 40.0 {
+        return Some(Misfire::Black);
+    }
+    if e.mean > 243.0 && e.p02 > 225.0 {
+        return Some(Misfire::White);
+    }
+    if d.peak < 0.002 && coarse < 0.02 {
+        return Some(Misfire::ExtremeBlur);
+    }
+    None
+}
+
+/// Luma layout on a 16×16 grid (zero mean, unit variance, so exposure changes do not matter),
+/// then mean chroma on a 4×4 grid.
+fn descriptor(g: &Grid<'_>, chroma: Option<(&[f32], &[f32])>) -> Vec<i8> {
+    let side = DESCRIPTOR_SIDE;
+    let luma = resample(g.dc, g.w, g.h, side);
+    let mean = luma.iter().sum::<f32>() / luma.len() as f32;
+    let var = luma.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / luma.len() as f32;
+    let sd = var.sqrt().max(1.0);
+    let mut out: Vec<i8> = luma.iter().map(|v| ((v - mean) / sd * 32.0).round().clamp(-127.0, 127.0) as i8).collect();
+    match chroma {
+        Some((cb, cr)) => {
+            for plane in [cb, cr] {
+                out.extend(resample(plane, g.w, g.h, 4).iter().map(|v| (v - 128.0).round().clamp(-127.0, 127.0) as i8));
+            }
+        }
+        None => out.extend(std::iter::repeat_n(0i8, 32)),
+    }
+    out
+}
+
+/// Area-average resampling of a `w`×`h` grid onto `side`×`side`.
+fn resample(src: &[f32], w: usize, h: usize, side: usize) -> Vec<f32> {
+    let mut out = vec![0f32; side * side];
+    for oy in 0..side {
+        let (y0, y1) = (oy * h / side, ((oy + 1) * h / side).max(oy * h / side + 1).min(h));
+        for ox in 0..side {
+            let (x0, x1) = (ox * w / side, ((ox + 1) * w / side).max(ox * w / side + 1).min(w));
+            let (mut s, mut c) = (0f32, 0f32);
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    s += src[y * w + x];
+                    c += 1.0;
+                }
+            }
+            out[oy * side + ox] = if c > 0.0 { s / c } else { 0.0 };
+        }
+    }
+    out
+}
+
+/// Similarity of two descriptors in -1..=1: correlation of the luma layouts, lowered by a
+/// colour difference.
+pub fn similarity(a: &[i8], b: &[i8]) -> f32 {
+    let n = DESCRIPTOR_SIDE * DESCRIPTOR_SIDE;
+    if a.len() < n || b.len() < n {
+        return 0.0;
+    }
+    let (mut ab, mut aa, mut bb) = (0f32, 0f32, 0f32);
+    for (&x, &y) in a[..n].iter().zip(&b[..n]) {
+        let (x, y) = (f32::from(x), f32::from(y));
+        ab += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    let corr = if aa > 0.0 && bb > 0.0 { ab / (aa.sqrt() * bb.sqrt()) } else { 0.0 };
+    let color: f32 = a[n..]
+        .iter()
+        .zip(&b[n..])
+        .map(|(&x, &y)| (f32::from(x) - f32::from(y)).abs())
+        .sum::<f32>()
+        / (a.len() - n).max(1) as f32;
+    // A mean chroma difference of 20 levels (a clear colour change) costs 0.2.
+    corr - (color / 100.0).min(0.5)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phi_is_a_cdf() {
+        assert!((phi(0.0) - 0.5).abs() < 1e-4);
+        assert!((phi(1.96) - 0.975).abs() < 1e-3);
+        assert!(phi(-5.0) < 1e-4 && phi(5.0) > 0.9999);
+    }
+
+    #[test]
+    fn identical_descriptors_are_fully_similar() {
+        let d: Vec<i8> = (0..288).map(|i| ((i * 37) % 200) as i8).collect();
+        assert!((similarity(&d, &d) - 1.0).abs() < 1e-3);
+        let flipped: Vec<i8> = d.iter().map(|v| v.saturating_neg()).collect();
+        assert!(similarity(&d, &flipped) < 0.0);
+    }
+}

@@ -1,0 +1,13 @@
+//! bestpick-engine: runs a shoot through `bestpick-core` with `bestpick-catalog` as its memory —
+//! scan, reuse the analyses of unchanged files, analyze the rest in parallel while storing each
+//! batch as it finishes (so a crash or Ctrl-C loses nothing finished), then group and rank.
+//! The CLI and the desktop app both call this; neither re-implements it.
+//!
+//! Depends on core and catalog; no UI, no network.
+#![warn(missing_docs)]
+
+mod error;
+mod session;
+
+pub use error::{Error, Result};
+pub use session::{OpenParams, PhotoEntry, Session, ShootStatus, find_photo, open_shoot};
