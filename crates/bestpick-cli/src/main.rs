@@ -1,3 +1,79 @@
-//! The bestpick command-line tool.
+//! `bestpick`: cull a shoot from the command line — analyze, group and pick, record decisions,
+//! export them as XMP sidecars or copy the picks out, and benchmark the engine.
+//!
+//! A thin front end: the work is done by `bestpick-engine` (over core and catalog). Exit codes:
+//! 0 all fine, 1 some photos failed, 2 usage or fatal error.
 
-fn main() {}
+mod analyze;
+mod bench;
+mod contribute;
+mod decide;
+mod export;
+mod progress;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "bestpick", version, about = "Cull a photo shoot fast: find the best frame of every burst, locally.")]
+struct Cli {
+    /// Catalog file (default: the per-user data folder).
+    #[arg(long, global = true, value_name = "PATH")]
+    catalog: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyze a shoot (reusing earlier results), group bursts and pick the best of each.
+    Analyze(analyze::Args),
+    /// Record decisions on photos: pick, reject, unflag, stars, colour label.
+    Decide(decide::Args),
+    /// Export decisions: XMP sidecars, or copy/move the picks to a folder.
+    Export(export::Args),
+    /// Measure analysis speed and memory on a folder of JPEGs.
+    Bench(bench::Args),
+    /// Opt-in dataset contribution: consent, choose photos, preview, send, see and withdraw.
+    Contribute(contribute::ContributeArgs),
+}
+
+/// Exit code when some photos could not be analyzed.
+pub const EXIT_SOME_FAILED: u8 = 1;
+/// Exit code for usage errors and fatal errors.
+pub const EXIT_FATAL: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let usage = e.use_stderr();
+            let _ = e.print();
+            return if usage { ExitCode::from(EXIT_FATAL) } else { ExitCode::SUCCESS };
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("bestpick: error: {e:#}");
+            ExitCode::from(EXIT_FATAL)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let catalog_path = match cli.catalog {
+        Some(p) => p,
+        None => bestpick_catalog::Catalog::default_path().context("cannot find a per-user data folder; pass --catalog PATH")?,
+    };
+    match cli.command {
+        Command::Analyze(args) => analyze::run(args, &catalog_path),
+        Command::Decide(args) => decide::run(args, &catalog_path),
+        Command::Export(args) => export::run(args, &catalog_path),
+        Command::Bench(args) => bench::run(args),
+        Command::Contribute(args) => contribute::run(args, &catalog_path),
+    }
+}
