@@ -1,1 +1,44 @@
-//! Face detection, eye state and face focus on CPU (BlazeFace, face mesh and iris models via tract-onnx).
+//! Faces and eyes for culling: which faces are in a frame, whether their eyes are open, whether
+//! they look at the camera, and how sharp they are, on CPU in pure Rust.
+//!
+//! The models are Google MediaPipe's BlazeFace (full range), face mesh and iris landmark
+//! networks converted to ONNX (Apache-2.0, shipped in `assets/models/` with their licence),
+//! run with tract. The pipeline per frame:
+//!
+//! 1. **detect** on the caller's overview of the frame (one 192×192 run), plus tiles of the
+//!    frame for group shots whose small faces the untiled run misses ([`Tiling`]); weighted
+//!    non-maximum suppression merges the runs;
+//! 2. per face, **render** one patch around it at a resolution fixed relative to the face
+//!    ([`PixelSource::render`]), sample the **face mesh** input from it (rotated so the eyes
+//!    are level) and drop detections the mesh does not confirm;
+//! 3. per eye, run the **iris** model on a level crop around the mesh's eye corners and take
+//!    the eye aspect ratio of its eyelid contour: closed, open, or can't tell;
+//! 4. **head pose** from the mesh's 3D points and the iris position → looking at the camera;
+//! 5. **sharpness** of the face and eye regions of the patch, normalised by local contrast and
+//!    corrected for noise, comparable across the frames of a burst.
+//!
+//! No identities: nothing here recognises or compares people.
+//!
+//! This crate must not depend on `bestpick-core` (core calls it), on any UI, database or
+//! network crate, or on native libraries.
+#![warn(missing_docs)]
+
+mod analyze;
+#[cfg(test)]
+mod bench;
+mod crop;
+mod detect;
+mod error;
+mod face;
+mod models;
+mod options;
+mod sharpness;
+mod source;
+mod tensor;
+
+pub use analyze::{FaceStats, analyze_faces, analyze_faces_with_stats};
+pub use error::{BoxError, Error, Result};
+pub use face::{EAR_CLOSED_MAX, EAR_OPEN_MIN, EyeState, Face, FaceLandmarks, MIN_EYE_WIDTH_PX};
+pub use models::FaceModels;
+pub use options::{FaceOptions, Tiling};
+pub use source::{PixelSource, RgbSource};

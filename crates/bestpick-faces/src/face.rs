@@ -1,0 +1,152 @@
+//! What the analysis returns per face.
+
+use serde::{Deserialize, Serialize};
+
+/// Eye aspect ratio at or below which an eye is closed.
+///
+/// Measured with this pipeline on the test faces: closed eyes (two blinks, a wink, a computer
+/// render) came out at 0.060–0.140, open ones (narrow eyes, a smile, glasses, small faces) at
+/// 0.185–0.419. The models' README reports 0.057–0.132 closed and 0.156–0.422 open (broad
+/// smiles at 0.156–0.19) with its own crops, so the band between the two thresholds is
+/// reported as uncertain rather than guessed.
+pub const EAR_CLOSED_MAX: f32 = 0.15;
+/// Eye aspect ratio at or above which an eye is open; between the two: can't tell.
+pub const EAR_OPEN_MIN: f32 = 0.175;
+/// Eyes narrower than this (corner to corner, full oriented pixels) are not measured.
+pub const MIN_EYE_WIDTH_PX: f32 = 10.0;
+
+/// State of one eye, or of a face's pair of eyes.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum EyeState {
+    /// Open (both open, for a face; or one open and the other not measurable).
+    Open,
+    /// Closed (both closed, for a face; or one closed and the other not clearly open).
+    Closed,
+    /// One eye closed and the other open: a wink, or a blink caught half-way on one side.
+    /// Only used for faces, never for a single eye.
+    OneClosed,
+    /// Can't tell: between the thresholds, too small, turned away or hidden.
+    Uncertain,
+}
+
+impl EyeState {
+    /// State of one eye from its eye aspect ratio.
+    pub fn from_openness(openness: Option<f32>) -> EyeState {
+        match openness {
+            Some(ear) if ear <= EAR_CLOSED_MAX => EyeState::Closed,
+            Some(ear) if ear >= EAR_OPEN_MIN => EyeState::Open,
+            _ => EyeState::Uncertain,
+        }
+    }
+
+    /// State of a face from its two eyes (`[left, right]`, either order works).
+    pub fn combine(eyes: [EyeState; 2]) -> EyeState {
+        use EyeState::{Closed, Open, Uncertain};
+        match eyes {
+            [Open, Open] | [Open, Uncertain] | [Uncertain, Open] => Open,
+            [Closed, Closed] | [Closed, Uncertain] | [Uncertain, Closed] => Closed,
+            [Open, Closed] | [Closed, Open] => EyeState::OneClosed,
+            _ => Uncertain,
+        }
+    }
+}
+
+/// A few points the app may draw, in oriented full-image pixels (x, y).
+///
+/// "Left" and "right" are the subject's: for a face looking at the camera, the subject's left
+/// eye is on the image's right.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct FaceLandmarks {
+    /// Centre of the subject's left eye (the iris centre when measured).
+    pub left_eye: [f32; 2],
+    /// Centre of the subject's right eye (the iris centre when measured).
+    pub right_eye: [f32; 2],
+    /// Tip of the nose.
+    pub nose: [f32; 2],
+    /// Centre of the mouth.
+    pub mouth: [f32; 2],
+}
+
+/// One face found in a frame.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Face {
+    /// x, y, w, h in oriented full-image pixels (serialized as `box`).
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+    /// Detection confidence, 0..1.
+    pub score: f32,
+    /// The face's eye state (from [`Face::eye_states`] by [`EyeState::combine`]).
+    pub eyes: EyeState,
+    /// Eye aspect ratio `[left, right]` (the subject's left and right eye) from the iris
+    /// model's eyelid contour: about 0.2–0.4 open, under 0.15 closed. `None` when the eye
+    /// can't be measured (too small, or the far eye of a face turned away).
+    pub openness: [Option<f32>; 2],
+    /// Per eye `[left, right]` (the subject's): open, closed or uncertain.
+    pub eye_states: [EyeState; 2],
+    /// Sharpness of the face and eye region, measured on a crop at a fixed scale relative to
+    /// the face and normalised by local contrast, so it compares across the frames of a burst
+    /// (not across different faces of different sizes). Roughly 0 (mush) to 1 (crisp); sensor
+    /// noise does not raise it.
+    pub sharpness: f32,
+    /// Head turned towards the camera (yaw within ±20°, pitch within ±25°) with the irises
+    /// looking at it; false when the eyes are closed.
+    pub looking_at_camera: bool,
+    /// Head yaw and pitch in degrees (0, 0 = facing the camera; positive yaw = nose towards
+    /// the image's right, positive pitch = nose down), from the face mesh.
+    pub pose: [f32; 2],
+    /// Eye centres, nose and mouth.
+    pub landmarks: FaceLandmarks,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EyeState::{Closed, OneClosed, Open, Uncertain};
+
+    #[test]
+    fn eye_state_from_openness() {
+        let cases = [
+            ("wide open", Some(0.35), Open),
+            ("open threshold", Some(EAR_OPEN_MIN), Open),
+            ("grey zone", Some(0.155), Uncertain),
+            ("closed threshold", Some(EAR_CLOSED_MAX), Closed),
+            ("shut", Some(0.05), Closed),
+            ("not measured", None, Uncertain),
+        ];
+        for (name, ear, want) in cases {
+            assert_eq!(EyeState::from_openness(ear), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn face_state_from_two_eyes() {
+        let cases = [
+            ([Open, Open], Open),
+            ([Open, Uncertain], Open),
+            ([Closed, Closed], Closed),
+            ([Uncertain, Closed], Closed),
+            ([Closed, Open], OneClosed),
+            ([Open, Closed], OneClosed),
+            ([Uncertain, Uncertain], Uncertain),
+        ];
+        for (eyes, want) in cases {
+            assert_eq!(EyeState::combine(eyes), want, "{eyes:?}");
+        }
+    }
+
+    #[test]
+    fn serde_names() {
+        let cases = [
+            (Open, "\"open\""),
+            (Closed, "\"closed\""),
+            (OneClosed, "\"one-closed\""),
+            (Uncertain, "\"uncertain\""),
+        ];
+        for (state, want) in cases {
+            assert_eq!(serde_json::to_string(&state).unwrap(), want, "{state:?}");
+            let back: EyeState = serde_json::from_str(want).unwrap();
+            assert_eq!(back, state, "{want} round trip");
+        }
+    }
+}
