@@ -40,6 +40,8 @@ pub struct Analyzed {
     pub analysis: Analysis,
     /// A non-fatal problem (damaged EXIF...).
     pub warning: Option<PhotoError>,
+    /// An upright thumbnail, when the job asked for one.
+    pub thumbnail: Option<image::RgbImage>,
 }
 
 /// Options of an analysis job.
@@ -49,6 +51,8 @@ pub struct AnalyzeParams {
     pub decode: DecodeOptions,
     /// Worker threads; `None` = one per core.
     pub threads: Option<usize>,
+    /// Also render a thumbnail with this longer side (from the same decode).
+    pub thumbnail_side: Option<u32>,
 }
 
 /// A flag shared between a job and whoever may cancel it.
@@ -101,6 +105,10 @@ pub struct Progress {
 pub trait ProgressSink: Sync {
     /// Called after each item and at stage changes.
     fn progress(&self, p: Progress);
+
+    /// Called when item `index` of the job is finished (its result, and thumbnail if asked
+    /// for, are ready).
+    fn item_done(&self, _index: usize) {}
 }
 
 /// A sink that ignores progress.
@@ -119,9 +127,29 @@ pub fn analyze_file(path: &Path) -> Result<Analysis, Error> {
 
 /// Reads and measures one photo.
 pub fn analyze_one(file: &PhotoFile, opts: &DecodeOptions) -> Result<Analyzed, PhotoError> {
+    analyze_with(file, opts, None)
+}
+
+/// Reads and measures one photo, rendering a thumbnail from the same decode when asked.
+pub fn analyze_with(file: &PhotoFile, opts: &DecodeOptions, thumbnail_side: Option<u32>) -> Result<Analyzed, PhotoError> {
     let data = read(file)?;
     let decoded = decode::decode(&data, file.kind, opts).map_err(|k| PhotoError::new(&file.path, k))?;
-    Ok(finish(file, &decoded))
+    let mut analyzed = finish(file, &decoded);
+    if let Some(side) = thumbnail_side {
+        // Thumbnails of RAW files come from their preview, whose bytes `data` is not.
+        let bytes = (file.kind != FileKind::Raw).then_some(data.as_slice());
+        analyzed.thumbnail = crate::thumbnail::thumbnail(&decoded, bytes, side);
+    }
+    Ok(analyzed)
+}
+
+/// Renders the upright thumbnail of one photo (a decode of its own).
+pub fn thumbnail_file(file: &PhotoFile, opts: &DecodeOptions, side: u32) -> Result<image::RgbImage, PhotoError> {
+    let data = read(file)?;
+    let decoded = decode::decode(&data, file.kind, opts).map_err(|k| PhotoError::new(&file.path, k))?;
+    let bytes = (file.kind != FileKind::Raw).then_some(data.as_slice());
+    crate::thumbnail::thumbnail(&decoded, bytes, side)
+        .ok_or_else(|| PhotoError::new(&file.path, PhotoErrorKind::Corrupt("cannot render a thumbnail".into())))
 }
 
 /// Reads and decodes one photo, for front ends that want the decoded blocks too (thumbnails).
@@ -146,6 +174,7 @@ pub fn finish(file: &PhotoFile, decoded: &Decoded) -> Analyzed {
             signals: signals::measure(decoded),
         },
         warning,
+        thumbnail: None,
     }
 }
 
@@ -172,8 +201,9 @@ where
             if cancel.is_cancelled() {
                 return;
             }
-            on_result(i, analyze_one(file, &params.decode));
+            on_result(i, analyze_with(file, &params.decode, params.thumbnail_side));
             let d = done.fetch_add(1, Ordering::SeqCst) + 1;
+            progress.item_done(i);
             progress.progress(Progress { stage: Stage::Analyzing, done: d, total });
         });
     };

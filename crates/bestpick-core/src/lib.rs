@@ -19,6 +19,7 @@ pub mod rank;
 pub mod raw;
 pub mod scan;
 pub mod signals;
+pub mod thumbnail;
 
 pub use analyze::{
     ANALYSIS_VERSION, Analysis, AnalyzeParams, Analyzed, CancelFlag, NoProgress, Progress,

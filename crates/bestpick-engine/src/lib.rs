@@ -10,4 +10,7 @@ mod error;
 mod session;
 
 pub use error::{Error, Result};
-pub use session::{OpenParams, PhotoEntry, Session, ShootStatus, find_photo, open_shoot};
+pub use session::{
+    OpenParams, PhotoEntry, Session, ShootStatus, ThumbnailParams, find_photo, open_shoot, thumbnail_dir,
+    thumbnail_path,
+};

@@ -12,6 +12,7 @@ use bestpick_core::{
     ANALYSIS_VERSION, Analysis, AnalyzeParams, Analyzed, CancelFlag, GroupSummary, PhotoError,
     PhotoErrorKind, PhotoFile, Progress, ProgressSink, Stage, Strictness, Suggestion,
 };
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -23,11 +24,56 @@ pub struct OpenParams {
     pub analyze: AnalyzeParams,
     /// Results stored per catalog transaction (also flushed at least every half second).
     pub batch: usize,
+    /// Keep a JPEG thumbnail of every photo in this cache folder (see [`thumbnail_path`]).
+    pub thumbnails: Option<ThumbnailParams>,
 }
 
 impl Default for OpenParams {
     fn default() -> Self {
-        OpenParams { analyze: AnalyzeParams::default(), batch: 32 }
+        OpenParams { analyze: AnalyzeParams::default(), batch: 32, thumbnails: None }
+    }
+}
+
+/// Where and how large thumbnails are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThumbnailParams {
+    /// Cache folder; thumbnails go to `<dir>/<shoot id>/<photo id>.jpg`.
+    pub dir: PathBuf,
+    /// Longer side in pixels.
+    pub side: u32,
+}
+
+/// The thumbnail file of a photo.
+pub fn thumbnail_path(dir: &Path, shoot: ShootId, photo: PhotoId) -> PathBuf {
+    dir.join(shoot.0.to_string()).join(format!("{}.jpg", photo.0))
+}
+
+/// The folder holding a shoot's thumbnails (removed when the shoot is forgotten).
+pub fn thumbnail_dir(dir: &Path, shoot: ShootId) -> PathBuf {
+    dir.join(shoot.0.to_string())
+}
+
+fn save_thumbnail(img: &image::RgbImage, path: &Path) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    // Written under a temporary name and renamed, so a reader never sees half a file.
+    let tmp = path.with_extension("jpg.tmp");
+    let file = std::fs::File::create(&tmp)?;
+    let mut out = std::io::BufWriter::new(file);
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
+        .encode_image(img)
+        .map_err(std::io::Error::other)?;
+    drop(out);
+    std::fs::rename(&tmp, path)
+}
+
+/// Forwards stage progress; per-item events are sent by the session once results are stored.
+struct Forward<'a>(&'a dyn ProgressSink);
+
+impl ProgressSink for Forward<'_> {
+    fn progress(&self, p: Progress) {
+        self.0.progress(p);
     }
 }
 
@@ -149,13 +195,25 @@ pub fn open_shoot(catalog: &mut Catalog, root: &Path, params: &OpenParams, cance
         }
     }
 
+    let thumbs = params.thumbnails.clone();
+    let mut analyze = params.analyze.clone();
+    analyze.thumbnail_side = thumbs.as_ref().map(|t| t.side);
     if !todo.is_empty() && !cancel.is_cancelled() {
         let files: Vec<PhotoFile> = todo.iter().map(|&i| photos[i].file.clone()).collect();
+        let ids: Vec<PhotoId> = todo.iter().map(|&i| photos[i].id).collect();
         let (tx, rx) = mpsc::channel::<(usize, std::result::Result<Analyzed, PhotoError>)>();
         let store_result: Result<()> = std::thread::scope(|scope| {
-            let worker = scope.spawn(|| {
+            let forward = Forward(progress);
+            let (files, ids, thumbs, analyze) = (&files, &ids, &thumbs, &analyze);
+            let worker = scope.spawn(move || {
                 let tx = tx;
-                bestpick_core::analyze_files(&files, &params.analyze, cancel, progress, |i, r| {
+                bestpick_core::analyze_files(files, analyze, cancel, &forward, |i, mut r| {
+                    if let (Ok(a), Some(t)) = (&mut r, thumbs)
+                        && let Some(img) = a.thumbnail.take()
+                    {
+                        // A thumbnail that cannot be written is only a missing thumbnail.
+                        let _ = save_thumbnail(&img, &thumbnail_path(&t.dir, shoot, ids[i]));
+                    }
                     // The receiver lives until the job ends; a send error means it is gone.
                     let _ = tx.send((i, r));
                 })
@@ -194,6 +252,7 @@ pub fn open_shoot(catalog: &mut Catalog, root: &Path, params: &OpenParams, cance
                                 data,
                             });
                         }
+                        progress.item_done(todo[i]);
                     }
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
@@ -212,6 +271,31 @@ pub fn open_shoot(catalog: &mut Catalog, root: &Path, params: &OpenParams, cance
             outcome
         });
         store_result?;
+    }
+    // Photos analyzed earlier (perhaps by the CLI) may have no thumbnail yet.
+    if let Some(t) = &thumbs
+        && !cancel.is_cancelled()
+    {
+        let missing: Vec<usize> = (0..photos.len())
+            .filter(|&i| photos[i].analysis.is_some() && !thumbnail_path(&t.dir, shoot, photos[i].id).exists())
+            .collect();
+        let render = |&i: &usize| {
+            if cancel.is_cancelled() {
+                return;
+            }
+            let p = &photos[i];
+            if let Ok(img) = bestpick_core::analyze::thumbnail_file(&p.file, &params.analyze.decode, t.side) {
+                let _ = save_thumbnail(&img, &thumbnail_path(&t.dir, shoot, p.id));
+            }
+            progress.item_done(i);
+        };
+        match params.analyze.threads {
+            Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build() {
+                Ok(pool) => pool.install(|| missing.par_iter().for_each(render)),
+                Err(_) => missing.iter().for_each(render),
+            },
+            None => missing.par_iter().for_each(render),
+        }
     }
     status.failed = photos.iter().filter(|p| p.error.is_some()).count();
     status.pending = photos.iter().filter(|p| p.analysis.is_none() && p.error.is_none()).count();
