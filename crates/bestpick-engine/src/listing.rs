@@ -1,0 +1,100 @@
+//! Listing a shoot before it is analyzed: the photos (with their catalog ids) in the order
+//! [`crate::open_shoot`] will report them, so a front end can lay out the grid at once and
+//! fill in thumbnails as they become ready.
+
+use std::path::{Path, PathBuf};
+
+use bestpick_catalog::{Catalog, FileKey, PhotoId, ShootId};
+
+use crate::error::{Error, Result};
+use crate::session::thumbnail_path;
+
+/// One photo of a listed shoot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedPhoto {
+    /// Catalog id.
+    pub id: PhotoId,
+    /// Path relative to the shoot folder.
+    pub rel_path: String,
+    /// A thumbnail is already in the cache.
+    pub thumbnail: bool,
+}
+
+/// A shoot's photos, sorted by relative path (the index order of [`crate::Session::photos`]
+/// and of `ProgressSink::item_done`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listing {
+    /// Catalog id of the shoot.
+    pub shoot: ShootId,
+    /// The shoot folder (canonical).
+    pub root: PathBuf,
+    /// The photos.
+    pub photos: Vec<ListedPhoto>,
+}
+
+/// Scans `root` and records its photos in the catalog (no analysis). `thumbnails` is the
+/// thumbnail cache folder, to say which photos already have one.
+pub fn list_shoot(
+    catalog: &mut Catalog,
+    root: &Path,
+    thumbnails: Option<&Path>,
+) -> Result<Listing> {
+    let root = root.canonicalize().map_err(|source| Error::Path {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    let scan = bestpick_core::scan(&root)?;
+    let shoot = catalog.shoot(&root)?;
+    let keys: Vec<FileKey> = scan
+        .photos
+        .iter()
+        .map(|p| FileKey {
+            rel_path: p.rel_path.clone(),
+            size: p.size,
+            mtime_ns: p.mtime_ns,
+        })
+        .collect();
+    let ids = catalog.sync_photos(shoot, &keys)?;
+    let photos = scan
+        .photos
+        .into_iter()
+        .zip(ids)
+        .map(|(file, id)| ListedPhoto {
+            id,
+            thumbnail: thumbnails.is_some_and(|dir| thumbnail_path(dir, shoot, id).is_file()),
+            rel_path: file.rel_path,
+        })
+        .collect();
+    Ok(Listing {
+        shoot,
+        root,
+        photos,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_photos_in_scan_order_with_stable_ids() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in ["b.jpg", "a.jpg", "notes.txt"] {
+            std::fs::write(dir.path().join(name), b"not really a jpeg").expect("write");
+        }
+        let mut catalog = Catalog::open_in_memory().expect("catalog");
+        let first = list_shoot(&mut catalog, dir.path(), None).expect("list");
+        let names: Vec<&str> = first.photos.iter().map(|p| p.rel_path.as_str()).collect();
+        assert_eq!(
+            names,
+            ["a.jpg", "b.jpg"],
+            "photos sorted, text file left out"
+        );
+        let again = list_shoot(&mut catalog, dir.path(), None).expect("list again");
+        assert_eq!(first, again, "listing twice gives the same ids");
+        assert!(
+            first.photos.iter().all(|p| !p.thumbnail),
+            "no thumbnail cache given"
+        );
+    }
+}

@@ -1,0 +1,285 @@
+//! What a front end shows of an opened shoot: one row per photo (group, suggestion, reasons in
+//! words, decision) and the groups, regrouped whenever the strictness changes; and the detail
+//! of one photo for a loupe (signals, histogram, focus map, EXIF, faces).
+
+use std::collections::{HashMap, HashSet};
+
+use bestpick_catalog::{Decision, PhotoId, ShootId};
+use bestpick_core::rank::Reason;
+use bestpick_core::signals::Misfire;
+use bestpick_core::{Analysis, FileKind, Strictness, Suggestion};
+use serde::Deserialize;
+
+use crate::session::{PhotoEntry, Session, ShootStatus};
+
+/// One photo as the grid shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhotoRow {
+    /// Catalog id.
+    pub id: PhotoId,
+    /// Path relative to the shoot folder.
+    pub rel_path: String,
+    /// Container.
+    pub kind: FileKind,
+    /// Capture time (ms since the epoch; wall clock read as UTC when no offset is known).
+    pub time_ms: Option<i64>,
+    /// Displayed size (after orientation), 0 when not analyzed.
+    pub width: u32,
+    /// Displayed height.
+    pub height: u32,
+    /// Group id (1-based); 0 for photos that could not be analyzed.
+    pub group: usize,
+    /// Suggested pick of its group.
+    pub best: bool,
+    /// Rank within the group (1 = best); 0 when not analyzed.
+    pub rank: usize,
+    /// Score 0..=100 within the group.
+    pub score: f32,
+    /// Suggested as a reject.
+    pub reject_candidate: bool,
+    /// Reasons in words, most important first.
+    pub reasons: Vec<String>,
+    /// Someone in the frame has their eyes closed (only once faces are analyzed).
+    pub eyes_closed: bool,
+    /// Why the photo could not be analyzed.
+    pub error: Option<String>,
+    /// The photographer's decision.
+    pub decision: Decision,
+}
+
+/// A group of the grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRow {
+    /// Group id (1-based, shooting order); 0 for the photos that could not be analyzed.
+    pub id: usize,
+    /// Indices into [`ShootView::photos`], in shooting order.
+    pub members: Vec<usize>,
+    /// Index of the suggested pick (`None` for the group of failures).
+    pub best: Option<usize>,
+}
+
+/// The whole shoot as the grid shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShootView {
+    /// Catalog id.
+    pub shoot: ShootId,
+    /// Shoot folder.
+    pub root: std::path::PathBuf,
+    /// Photos, sorted by relative path (the session order).
+    pub photos: Vec<PhotoRow>,
+    /// Groups in shooting order; photos that failed come last in a group of id 0.
+    pub groups: Vec<GroupRow>,
+    /// How the opening went.
+    pub status: ShootStatus,
+    /// Files that are not photos, with why.
+    pub skipped: usize,
+    /// Problems in words (`path: reason`).
+    pub problems: Vec<String>,
+}
+
+/// Photos in which someone has their eyes closed, from the faces of their analyses. Costs a
+/// serialization per photo: compute it once per opened session, not per regrouping.
+pub fn eyes_closed_photos(session: &Session) -> HashSet<PhotoId> {
+    session
+        .photos
+        .iter()
+        .filter(|p| {
+            p.analysis
+                .as_ref()
+                .is_some_and(|a| faces_of(a).iter().any(FaceView::eyes_closed))
+        })
+        .map(|p| p.id)
+        .collect()
+}
+
+/// Groups and ranks the session at `strictness` and joins the decisions. `eyes_closed` comes
+/// from [`eyes_closed_photos`].
+pub fn shoot_view(
+    session: &Session,
+    strictness: Strictness,
+    decisions: &HashMap<PhotoId, Decision>,
+    eyes_closed: &HashSet<PhotoId>,
+) -> ShootView {
+    let (suggestions, groups) = session.cull(strictness);
+    let photos: Vec<PhotoRow> = session
+        .photos
+        .iter()
+        .zip(&suggestions)
+        .map(|(entry, suggestion)| photo_row(entry, suggestion.as_ref(), decisions, eyes_closed))
+        .collect();
+    let mut rows: Vec<GroupRow> = groups
+        .iter()
+        .map(|g| GroupRow {
+            id: g.id,
+            members: g.members.clone(),
+            best: Some(g.best),
+        })
+        .collect();
+    let unanalyzed: Vec<usize> = (0..photos.len())
+        .filter(|&i| suggestions[i].is_none())
+        .collect();
+    if !unanalyzed.is_empty() {
+        rows.push(GroupRow {
+            id: 0,
+            members: unanalyzed,
+            best: None,
+        });
+    }
+    ShootView {
+        shoot: session.shoot,
+        root: session.root.clone(),
+        photos,
+        groups: rows,
+        status: session.status.clone(),
+        skipped: session.skipped.len(),
+        problems: session.problems().iter().map(|p| p.to_string()).collect(),
+    }
+}
+
+fn photo_row(
+    entry: &PhotoEntry,
+    suggestion: Option<&Suggestion>,
+    decisions: &HashMap<PhotoId, Decision>,
+    eyes_closed: &HashSet<PhotoId>,
+) -> PhotoRow {
+    let analysis = entry.analysis.as_ref();
+    PhotoRow {
+        id: entry.id,
+        rel_path: entry.file.rel_path.clone(),
+        kind: entry.file.kind,
+        time_ms: analysis
+            .and_then(|a| a.exif.capture_time.as_ref())
+            .map(|t| t.timestamp_ms),
+        width: analysis.map_or(0, |a| a.signals.width),
+        height: analysis.map_or(0, |a| a.signals.height),
+        group: suggestion.map_or(0, |s| s.group),
+        best: suggestion.is_some_and(|s| s.ranked.best),
+        rank: suggestion.map_or(0, |s| s.ranked.rank),
+        score: suggestion.map_or(0.0, |s| s.ranked.score),
+        reject_candidate: suggestion.is_some_and(|s| s.ranked.reject_candidate),
+        reasons: suggestion.map(Suggestion::reason_words).unwrap_or_default(),
+        eyes_closed: suggestion.is_some_and(|s| {
+            s.ranked
+                .reasons
+                .iter()
+                .any(|r| matches!(r, Reason::EyesClosed { .. }))
+        }) || eyes_closed.contains(&entry.id),
+        error: entry.error.as_ref().map(|e| e.reason()),
+        decision: decisions.get(&entry.id).copied().unwrap_or_default(),
+    }
+}
+
+/// One face for the loupe, in displayed (oriented) pixels.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct FaceView {
+    /// x, y, width, height.
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+    /// Detection confidence 0..1.
+    #[serde(default)]
+    pub score: f32,
+    /// `open`, `closed`, `one-closed` or `uncertain`.
+    #[serde(default = "uncertain")]
+    pub eyes: String,
+    /// Eye openness `[left, right]` when measured.
+    #[serde(default)]
+    pub openness: [Option<f32>; 2],
+    /// Sharpness of the face region (comparable within a burst).
+    #[serde(default)]
+    pub sharpness: f32,
+}
+
+fn uncertain() -> String {
+    "uncertain".into()
+}
+
+impl FaceView {
+    /// Both eyes or one eye closed.
+    pub fn eyes_closed(&self) -> bool {
+        self.eyes == "closed" || self.eyes == "one-closed"
+    }
+}
+
+/// The faces of an analysis: empty until the analysis carries a `faces` list (issue 4), and
+/// when it carries none. Read through the serialized form so this keeps working whichever
+/// Rust type the list ends up with, as long as each face serializes with `box`, `score`,
+/// `eyes`, `openness` and `sharpness`.
+pub fn faces_of(analysis: &Analysis) -> Vec<FaceView> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(analysis) else {
+        return Vec::new();
+    };
+    match map.get("faces") {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|f| serde_json::from_value(f.clone()).ok())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Everything the loupe shows about one photo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PhotoDetail {
+    /// Catalog id.
+    pub id: PhotoId,
+    /// Absolute path of the photo.
+    pub path: std::path::PathBuf,
+    /// Companion files (RAW of a pair, sidecars).
+    pub companions: Vec<std::path::PathBuf>,
+    /// The analysis, when there is one.
+    pub analysis: Option<Analysis>,
+    /// Faces (empty when not analyzed for faces).
+    pub faces: Vec<FaceView>,
+    /// Misfire kind in words.
+    pub misfire: Option<&'static str>,
+    /// Camera in words ("Canon EOS 5D Mark III").
+    pub camera: Option<String>,
+    /// Why the photo could not be analyzed.
+    pub error: Option<String>,
+    /// A non-fatal problem.
+    pub warning: Option<String>,
+}
+
+/// The loupe detail of photo `id`, if it is part of the session.
+pub fn photo_detail(session: &Session, id: PhotoId) -> Option<PhotoDetail> {
+    let entry = session.photos.iter().find(|p| p.id == id)?;
+    let analysis = entry.analysis.clone();
+    Some(PhotoDetail {
+        id,
+        path: entry.file.path.clone(),
+        companions: entry.file.companions.clone(),
+        faces: analysis.as_ref().map(faces_of).unwrap_or_default(),
+        misfire: analysis
+            .as_ref()
+            .and_then(|a| a.signals.misfire)
+            .map(|m| match m {
+                Misfire::Black => "black frame",
+                Misfire::White => "blown-out frame",
+                Misfire::ExtremeBlur => "no detail at all",
+            }),
+        camera: analysis.as_ref().and_then(|a| a.exif.camera()),
+        analysis,
+        error: entry.error.as_ref().map(|e| e.reason()),
+        warning: entry.warning.as_ref().map(|e| e.reason()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faces_are_read_from_the_serialized_analysis() {
+        let face = serde_json::json!({
+            "box": [10.0, 20.0, 30.0, 40.0], "score": 0.9, "eyes": "one-closed",
+            "openness": [0.3, 0.1], "sharpness": 0.5, "pose": [0.0, 0.0]
+        });
+        let parsed: FaceView = serde_json::from_value(face).expect("face");
+        assert_eq!(parsed.bbox, [10.0, 20.0, 30.0, 40.0], "box");
+        assert!(parsed.eyes_closed(), "one closed eye counts as eyes closed");
+        let open: FaceView =
+            serde_json::from_value(serde_json::json!({"box": [0, 0, 1, 1]})).expect("minimal face");
+        assert_eq!(open.eyes, "uncertain", "missing eye state is uncertain");
+        assert!(!open.eyes_closed(), "uncertain is not closed");
+    }
+}
