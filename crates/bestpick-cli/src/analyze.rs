@@ -43,10 +43,17 @@ pub fn parse_strictness(s: &str) -> Result<Strictness, String> {
 }
 
 pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
-    let mut catalog = Catalog::open(catalog_path).with_context(|| format!("cannot open the catalog {}", catalog_path.display()))?;
+    let mut catalog = Catalog::open(catalog_path)
+        .with_context(|| format!("cannot open the catalog {}", catalog_path.display()))?;
     let cancel = cancel_on_ctrl_c();
     let bar = Bar::new();
-    let params = OpenParams { analyze: AnalyzeParams { threads: args.threads, ..Default::default() }, ..Default::default() };
+    let params = OpenParams {
+        analyze: AnalyzeParams {
+            threads: args.threads,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     let session = bestpick_engine::open_shoot(&mut catalog, &args.dir, &params, &cancel, &bar)
         .with_context(|| format!("cannot analyze {}", args.dir.display()))?;
     bar.finish();
@@ -67,7 +74,11 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(EXIT_FATAL));
     }
-    Ok(if session.has_failures() { ExitCode::from(EXIT_SOME_FAILED) } else { ExitCode::SUCCESS })
+    Ok(if session.has_failures() {
+        ExitCode::from(EXIT_SOME_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 #[derive(Serialize)]
@@ -153,7 +164,9 @@ fn json_report<'a>(
 ) -> Report<'a> {
     let mut photos = Vec::new();
     for (entry, sug) in s.photos.iter().zip(suggestions) {
-        let (Some(a), Some(sug)) = (&entry.analysis, sug) else { continue };
+        let (Some(a), Some(sug)) = (&entry.analysis, sug) else {
+            continue;
+        };
         let sig = &a.signals;
         photos.push(PhotoOut {
             path: path_str(&entry.file.path),
@@ -190,12 +203,30 @@ fn json_report<'a>(
         .iter()
         .map(|g| GroupOut {
             id: g.id,
-            photos: g.members.iter().map(|&m| path_str(&s.photos[m].file.path)).collect(),
+            photos: g
+                .members
+                .iter()
+                .map(|&m| path_str(&s.photos[m].file.path))
+                .collect(),
             best: path_str(&s.photos[g.best].file.path),
         })
         .collect();
-    let errors = s.problems().into_iter().map(|e| ErrorOut { path: path_str(&e.path), reason: e.reason() }).collect();
-    let skipped = s.skipped.iter().map(|k| ErrorOut { path: path_str(&k.path), reason: k.reason.clone() }).collect();
+    let errors = s
+        .problems()
+        .into_iter()
+        .map(|e| ErrorOut {
+            path: path_str(&e.path),
+            reason: e.reason(),
+        })
+        .collect();
+    let skipped = s
+        .skipped
+        .iter()
+        .map(|k| ErrorOut {
+            path: path_str(&k.path),
+            reason: k.reason.clone(),
+        })
+        .collect();
     Report {
         root: path_str(&s.root),
         summary: Summary {
@@ -224,19 +255,34 @@ fn print_summary(
 ) -> std::io::Result<()> {
     let st = &s.status;
     let analyzed = s.photos.iter().filter(|p| p.analysis.is_some()).count();
-    let rate = if st.seconds > 0.0 { st.analyzed_now as f64 / st.seconds } else { 0.0 };
+    let rate = if st.seconds > 0.0 {
+        st.analyzed_now as f64 / st.seconds
+    } else {
+        0.0
+    };
     writeln!(out, "{}", s.root.display())?;
     writeln!(
         out,
-        "{analyzed} photos in {} groups — {} analyzed now ({rate:.1}/s), {} from the catalog, {:.1} s",
+        "{analyzed} photos in {} groups — {} analyzed now ({rate:.1}/s), {} from the catalog, {} failed, {:.1} s",
         groups.len(),
         st.analyzed_now,
         st.from_cache,
+        st.failed,
         st.seconds
     )?;
-    let rejects = suggestions.iter().flatten().filter(|s| s.ranked.reject_candidate).count();
-    let picked = decisions.values().filter(|d| d.flag == bestpick_catalog::Flag::Pick).count();
-    writeln!(out, "{rejects} reject candidates; {picked} photos picked by you so far")?;
+    let rejects = suggestions
+        .iter()
+        .flatten()
+        .filter(|s| s.ranked.reject_candidate)
+        .count();
+    let picked = decisions
+        .values()
+        .filter(|d| d.flag == bestpick_catalog::Flag::Pick)
+        .count();
+    writeln!(
+        out,
+        "{rejects} reject candidates; {picked} photos picked by you so far"
+    )?;
     writeln!(out)?;
     for g in groups {
         let best = &s.photos[g.best];
@@ -246,8 +292,27 @@ fn print_summary(
         if n == 1 {
             writeln!(out, "  {:>4}  {}  {}", g.id, best.file.rel_path, why)?;
         } else {
-            let rej = g.members.iter().filter(|&&m| suggestions[m].as_ref().is_some_and(|s| s.ranked.reject_candidate)).count();
-            writeln!(out, "  {:>4}  {} photos, pick {}  ({why}){}", g.id, n, best.file.rel_path, if rej > 0 { format!("; {rej} to reject") } else { String::new() })?;
+            let rej = g
+                .members
+                .iter()
+                .filter(|&&m| {
+                    suggestions[m]
+                        .as_ref()
+                        .is_some_and(|s| s.ranked.reject_candidate)
+                })
+                .count();
+            writeln!(
+                out,
+                "  {:>4}  {} photos, pick {}  ({why}){}",
+                g.id,
+                n,
+                best.file.rel_path,
+                if rej > 0 {
+                    format!("; {rej} to reject")
+                } else {
+                    String::new()
+                }
+            )?;
         }
     }
     let problems = s.problems();

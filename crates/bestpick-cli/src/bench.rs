@@ -38,13 +38,22 @@ struct Figures {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let root = args.dir.canonicalize().with_context(|| format!("cannot find {}", args.dir.display()))?;
+    let root = args
+        .dir
+        .canonicalize()
+        .with_context(|| format!("cannot find {}", args.dir.display()))?;
     let scan = bestpick_core::scan(&root)?;
-    let files: Vec<PhotoFile> = scan.photos.into_iter().filter(|p| p.kind == FileKind::Jpeg).collect();
+    let files: Vec<PhotoFile> = scan
+        .photos
+        .into_iter()
+        .filter(|p| p.kind == FileKind::Jpeg)
+        .collect();
     if files.is_empty() {
         bail!("no JPEG files in {}", root.display());
     }
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()?;
     let threads = pool.current_num_threads();
     let opts = DecodeOptions::default();
     let mut megapixels = 0.0;
@@ -52,7 +61,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     for _ in 0..args.passes.max(1) {
         // Reference: libjpeg-turbo at 1/8 scale, grey.
         let t = Instant::now();
-        let failures: usize = pool.install(|| files.par_iter().map(|f| usize::from(reference_decode(&f.path).is_err())).sum());
+        let failures: usize = pool.install(|| {
+            files
+                .par_iter()
+                .map(|f| usize::from(reference_decode(&f.path).is_err()))
+                .sum()
+        });
         best_reference = best_reference.min(t.elapsed().as_secs_f64());
         if failures > 0 {
             eprintln!("bestpick: {failures} file(s) failed in the reference decoder");
@@ -63,7 +77,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             files
                 .par_iter()
                 .map(|f| match bestpick_core::analyze::analyze_one(f, &opts) {
-                    Ok(a) => f64::from(a.analysis.signals.width) * f64::from(a.analysis.signals.height) / 1e6,
+                    Ok(a) => {
+                        f64::from(a.analysis.signals.width) * f64::from(a.analysis.signals.height)
+                            / 1e6
+                    }
                     Err(e) => {
                         eprintln!("bestpick: {e}");
                         0.0
@@ -87,9 +104,21 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&fig)?);
     } else {
-        println!("{} JPEG files, {:.1} MP average, {} threads, best of {} passes", fig.files, fig.megapixels, fig.threads, args.passes.max(1));
-        println!("  full analysis:                      {:7.2} images/s", fig.analysis_images_per_s);
-        println!("  libjpeg-turbo 1/8 grey decode only: {:7.2} images/s", fig.reference_images_per_s);
+        println!(
+            "{} JPEG files, {:.1} MP average, {} threads, best of {} passes",
+            fig.files,
+            fig.megapixels,
+            fig.threads,
+            args.passes.max(1)
+        );
+        println!(
+            "  full analysis:                      {:7.2} images/s",
+            fig.analysis_images_per_s
+        );
+        println!(
+            "  libjpeg-turbo 1/8 grey decode only: {:7.2} images/s",
+            fig.reference_images_per_s
+        );
         println!("  analysis / decode-only:             {:7.2}", fig.ratio);
         if let Some(mb) = fig.peak_rss_mb {
             println!("  peak memory (RSS):                  {mb:7.0} MB");
@@ -107,7 +136,9 @@ fn reference_decode(path: &Path) -> anyhow::Result<()> {
     let data = std::fs::read(path)?;
     let mut d = turbojpeg::Decompressor::new()?;
     d.set_scaling_factor(turbojpeg::ScalingFactor::ONE_EIGHTH)?;
-    let header = d.read_header(&data)?.scaled(turbojpeg::ScalingFactor::ONE_EIGHTH);
+    let header = d
+        .read_header(&data)?
+        .scaled(turbojpeg::ScalingFactor::ONE_EIGHTH);
     let mut image = turbojpeg::Image {
         pixels: vec![0u8; header.width * header.height],
         width: header.width,

@@ -44,13 +44,16 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
         if label.eq_ignore_ascii_case("none") {
             DecisionChange::Label(None)
         } else {
-            let color: ColorLabel = label
-                .parse()
-                .map_err(|_| anyhow::anyhow!("unknown colour label {label:?}: use red, yellow, green, blue, purple or none"))?;
+            let color: ColorLabel = label.parse().map_err(|_| {
+                anyhow::anyhow!(
+                    "unknown colour label {label:?}: use red, yellow, green, blue, purple or none"
+                )
+            })?;
             DecisionChange::Label(Some(color))
         }
     };
-    let mut catalog = Catalog::open(catalog_path).with_context(|| format!("cannot open the catalog {}", catalog_path.display()))?;
+    let mut catalog = Catalog::open(catalog_path)
+        .with_context(|| format!("cannot open the catalog {}", catalog_path.display()))?;
     let mut by_shoot: BTreeMap<ShootId, Vec<PhotoId>> = BTreeMap::new();
     let mut failed = 0;
     for path in &args.paths {
@@ -68,5 +71,9 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
         done += photos.len();
     }
     eprintln!("bestpick: recorded for {done} photo(s)");
-    Ok(if failed > 0 { ExitCode::from(crate::EXIT_SOME_FAILED) } else { ExitCode::SUCCESS })
+    Ok(if failed > 0 {
+        ExitCode::from(crate::EXIT_SOME_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -32,15 +32,27 @@ pub struct Args {
 }
 
 pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
-    let catalog = Catalog::open(catalog_path).with_context(|| format!("cannot open the catalog {}", catalog_path.display()))?;
-    let root = args.dir.canonicalize().with_context(|| format!("cannot find {}", args.dir.display()))?;
+    let catalog = Catalog::open(catalog_path)
+        .with_context(|| format!("cannot open the catalog {}", catalog_path.display()))?;
+    let root = args
+        .dir
+        .canonicalize()
+        .with_context(|| format!("cannot find {}", args.dir.display()))?;
     let Some(shoot) = catalog.find_shoot(&root)? else {
-        bail!("{} has not been analyzed yet; run `bestpick analyze {}` first", root.display(), args.dir.display());
+        bail!(
+            "{} has not been analyzed yet; run `bestpick analyze {}` first",
+            root.display(),
+            args.dir.display()
+        );
     };
     let decisions = catalog.decisions(shoot)?;
     let rows = catalog.photos(shoot)?;
     let scan = bestpick_core::scan(&root)?;
-    let files: HashMap<&str, &bestpick_core::PhotoFile> = scan.photos.iter().map(|p| (p.rel_path.as_str(), p)).collect();
+    let files: HashMap<&str, &bestpick_core::PhotoFile> = scan
+        .photos
+        .iter()
+        .map(|p| (p.rel_path.as_str(), p))
+        .collect();
     // Photos that still exist, with their decision.
     let mut decided: Vec<(&bestpick_core::PhotoFile, Decision)> = Vec::new();
     for row in &rows {
@@ -50,14 +62,20 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
     }
     decided.sort_by(|a, b| a.0.rel_path.cmp(&b.0.rel_path));
     let report = if args.xmp {
-        let naming = if args.darktable_names { SidecarNaming::Darktable } else { SidecarNaming::Adobe };
+        let naming = if args.darktable_names {
+            SidecarNaming::Darktable
+        } else {
+            SidecarNaming::Adobe
+        };
         let mut items = Vec::new();
         for (f, d) in &decided {
             if *d == Decision::default() {
                 continue;
             }
             items.push((f.path.clone(), d.clone()));
-            if let Some(raw) = f.companions.iter().find(|c| bestpick_core::FileKind::from_path(c) == Some(bestpick_core::FileKind::Raw)) {
+            if let Some(raw) = f.companions.iter().find(|c| {
+                bestpick_core::FileKind::from_path(c) == Some(bestpick_core::FileKind::Raw)
+            }) {
                 items.push((raw.clone(), d.clone()));
             }
         }
@@ -66,11 +84,28 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
             let verb = match &p.action {
                 SidecarAction::Create => "create".to_string(),
                 SidecarAction::Merge => "update".to_string(),
-                SidecarAction::Conflict { other_image } => format!("conflict with {}", other_image.display()),
+                SidecarAction::Conflict { other_image } => {
+                    format!("conflict with {}", other_image.display())
+                }
             };
-            eprintln!("  {verb:7} {}  rating {}{}", p.sidecar.display(), p.values.rating, p.values.label.map(|l| format!(", label {l:?}")).unwrap_or_default());
+            eprintln!(
+                "  {verb:7} {}  rating {}{}",
+                p.sidecar.display(),
+                p.values.rating,
+                p.values
+                    .label
+                    .map(|l| format!(", label {l:?}"))
+                    .unwrap_or_default()
+            );
         }
-        eprintln!("{} sidecar(s) for {} photo(s) with a decision", plan.len(), decided.iter().filter(|(_, d)| *d != Decision::default()).count());
+        eprintln!(
+            "{} sidecar(s) for {} photo(s) with a decision",
+            plan.len(),
+            decided
+                .iter()
+                .filter(|(_, d)| *d != Decision::default())
+                .count()
+        );
         if args.dry_run {
             return Ok(ExitCode::SUCCESS);
         }
@@ -84,15 +119,27 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
         let picks: Vec<Vec<PathBuf>> = decided
             .iter()
             .filter(|(_, d)| d.flag == Flag::Pick)
-            .map(|(f, _)| std::iter::once(f.path.clone()).chain(f.companions.iter().cloned()).collect())
+            .map(|(f, _)| {
+                std::iter::once(f.path.clone())
+                    .chain(f.companions.iter().cloned())
+                    .collect()
+            })
             .collect();
         if picks.is_empty() {
-            eprintln!("no picked photos in {}: pick some first (`bestpick decide PATH --pick`)", root.display());
+            eprintln!(
+                "no picked photos in {}: pick some first (`bestpick decide PATH --pick`)",
+                root.display()
+            );
             return Ok(ExitCode::SUCCESS);
         }
         let plan = plan_picks(&picks, out, mode);
         for t in &plan {
-            eprintln!("  {:?} {} -> {}", t.mode, t.source.display(), t.dest.display());
+            eprintln!(
+                "  {:?} {} -> {}",
+                t.mode,
+                t.source.display(),
+                t.dest.display()
+            );
         }
         eprintln!("{} file(s) of {} picked photo(s)", plan.len(), picks.len());
         if args.dry_run {
@@ -104,6 +151,14 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
     for f in &report.failed {
         eprintln!("bestpick: {}: {}", f.source.display(), f.error);
     }
-    eprintln!("wrote {} file(s), {} failed", report.done.len(), report.failed.len());
-    Ok(if report.is_complete() { ExitCode::SUCCESS } else { ExitCode::from(crate::EXIT_SOME_FAILED) })
+    eprintln!(
+        "wrote {} file(s), {} failed",
+        report.done.len(),
+        report.failed.len()
+    );
+    Ok(if report.is_complete() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(crate::EXIT_SOME_FAILED)
+    })
 }

@@ -18,7 +18,11 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "bestpick", version, about = "Cull a photo shoot fast: find the best frame of every burst, locally.")]
+#[command(
+    name = "bestpick",
+    version,
+    about = "Cull a photo shoot fast: find the best frame of every burst, locally."
+)]
 struct Cli {
     /// Catalog file (default: the per-user data folder).
     #[arg(long, global = true, value_name = "PATH")]
@@ -52,7 +56,11 @@ fn main() -> ExitCode {
         Err(e) => {
             let usage = e.use_stderr();
             let _ = e.print();
-            return if usage { ExitCode::from(EXIT_FATAL) } else { ExitCode::SUCCESS };
+            return if usage {
+                ExitCode::from(EXIT_FATAL)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match run(cli) {
@@ -67,7 +75,8 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let catalog_path = match cli.catalog {
         Some(p) => p,
-        None => bestpick_catalog::Catalog::default_path().context("cannot find a per-user data folder; pass --catalog PATH")?,
+        None => bestpick_catalog::Catalog::default_path()
+            .context("cannot find a per-user data folder; pass --catalog PATH")?,
     };
     match cli.command {
         Command::Analyze(args) => analyze::run(args, &catalog_path),

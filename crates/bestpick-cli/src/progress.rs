@@ -12,9 +12,11 @@ impl Bar {
     pub fn new() -> Self {
         let bar = ProgressBar::new(0);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg:12} [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} {msg:12} [{bar:30}] {pos}/{len} {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         Bar { bar }
     }
@@ -54,7 +56,9 @@ pub fn cancel_on_ctrl_c() -> CancelFlag {
             std::process::exit(130);
         }
         flag.cancel();
-        eprintln!("\nbestpick: stopping after the photos in progress (press Ctrl-C again to quit now)");
+        eprintln!(
+            "\nbestpick: stopping after the photos in progress (press Ctrl-C again to quit now)"
+        );
     });
     if let Err(e) = installed {
         eprintln!("bestpick: warning: Ctrl-C handler not installed: {e}");

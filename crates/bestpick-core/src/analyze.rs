@@ -122,7 +122,9 @@ impl ProgressSink for NoProgress {
 pub fn analyze_file(path: &Path) -> Result<Analysis, Error> {
     let file = PhotoFile::from_path(path, path.parent().unwrap_or(Path::new("")))
         .map_err(|e| PhotoError::new(path, PhotoErrorKind::Unreadable(e.to_string())))?;
-    analyze_one(&file, &DecodeOptions::default()).map(|a| a.analysis).map_err(Error::Photo)
+    analyze_one(&file, &DecodeOptions::default())
+        .map(|a| a.analysis)
+        .map_err(Error::Photo)
 }
 
 /// Reads and measures one photo.
@@ -131,9 +133,14 @@ pub fn analyze_one(file: &PhotoFile, opts: &DecodeOptions) -> Result<Analyzed, P
 }
 
 /// Reads and measures one photo, rendering a thumbnail from the same decode when asked.
-pub fn analyze_with(file: &PhotoFile, opts: &DecodeOptions, thumbnail_side: Option<u32>) -> Result<Analyzed, PhotoError> {
+pub fn analyze_with(
+    file: &PhotoFile,
+    opts: &DecodeOptions,
+    thumbnail_side: Option<u32>,
+) -> Result<Analyzed, PhotoError> {
     let data = read(file)?;
-    let decoded = decode::decode(&data, file.kind, opts).map_err(|k| PhotoError::new(&file.path, k))?;
+    let decoded =
+        decode::decode(&data, file.kind, opts).map_err(|k| PhotoError::new(&file.path, k))?;
     let mut analyzed = finish(file, &decoded);
     if let Some(side) = thumbnail_side {
         // Thumbnails of RAW files come from their preview, whose bytes `data` is not.
@@ -144,12 +151,21 @@ pub fn analyze_with(file: &PhotoFile, opts: &DecodeOptions, thumbnail_side: Opti
 }
 
 /// Renders the upright thumbnail of one photo (a decode of its own).
-pub fn thumbnail_file(file: &PhotoFile, opts: &DecodeOptions, side: u32) -> Result<image::RgbImage, PhotoError> {
+pub fn thumbnail_file(
+    file: &PhotoFile,
+    opts: &DecodeOptions,
+    side: u32,
+) -> Result<image::RgbImage, PhotoError> {
     let data = read(file)?;
-    let decoded = decode::decode(&data, file.kind, opts).map_err(|k| PhotoError::new(&file.path, k))?;
+    let decoded =
+        decode::decode(&data, file.kind, opts).map_err(|k| PhotoError::new(&file.path, k))?;
     let bytes = (file.kind != FileKind::Raw).then_some(data.as_slice());
-    crate::thumbnail::thumbnail(&decoded, bytes, side)
-        .ok_or_else(|| PhotoError::new(&file.path, PhotoErrorKind::Corrupt("cannot render a thumbnail".into())))
+    crate::thumbnail::thumbnail(&decoded, bytes, side).ok_or_else(|| {
+        PhotoError::new(
+            &file.path,
+            PhotoErrorKind::Corrupt("cannot render a thumbnail".into()),
+        )
+    })
 }
 
 /// Reads and decodes one photo, for front ends that want the decoded blocks too (thumbnails).
@@ -179,7 +195,8 @@ pub fn finish(file: &PhotoFile, decoded: &Decoded) -> Analyzed {
 }
 
 fn read(file: &PhotoFile) -> Result<Vec<u8>, PhotoError> {
-    let data = std::fs::read(&file.path).map_err(|e| PhotoError::new(&file.path, PhotoErrorKind::Unreadable(e.to_string())))?;
+    let data = std::fs::read(&file.path)
+        .map_err(|e| PhotoError::new(&file.path, PhotoErrorKind::Unreadable(e.to_string())))?;
     if data.is_empty() {
         return Err(PhotoError::new(&file.path, PhotoErrorKind::Empty));
     }
@@ -189,13 +206,23 @@ fn read(file: &PhotoFile) -> Result<Vec<u8>, PhotoError> {
 /// Analyzes `files` in parallel. `on_result(index, result)` is called from worker threads as
 /// each photo finishes (so results can be stored while the job runs); photos not started when
 /// `cancel` is set are skipped. Returns the number of photos finished.
-pub fn analyze_files<F>(files: &[PhotoFile], params: &AnalyzeParams, cancel: &CancelFlag, progress: &dyn ProgressSink, on_result: F) -> usize
+pub fn analyze_files<F>(
+    files: &[PhotoFile],
+    params: &AnalyzeParams,
+    cancel: &CancelFlag,
+    progress: &dyn ProgressSink,
+    on_result: F,
+) -> usize
 where
     F: Fn(usize, Result<Analyzed, PhotoError>) + Sync,
 {
     let done = AtomicUsize::new(0);
     let total = files.len();
-    progress.progress(Progress { stage: Stage::Analyzing, done: 0, total });
+    progress.progress(Progress {
+        stage: Stage::Analyzing,
+        done: 0,
+        total,
+    });
     let work = || {
         files.par_iter().enumerate().for_each(|(i, file)| {
             if cancel.is_cancelled() {
@@ -204,11 +231,18 @@ where
             on_result(i, analyze_with(file, &params.decode, params.thumbnail_side));
             let d = done.fetch_add(1, Ordering::SeqCst) + 1;
             progress.item_done(i);
-            progress.progress(Progress { stage: Stage::Analyzing, done: d, total });
+            progress.progress(Progress {
+                stage: Stage::Analyzing,
+                done: d,
+                total,
+            });
         });
     };
     match params.threads {
-        Some(t) => match rayon::ThreadPoolBuilder::new().num_threads(t.max(1)).build() {
+        Some(t) => match rayon::ThreadPoolBuilder::new()
+            .num_threads(t.max(1))
+            .build()
+        {
             Ok(pool) => pool.install(work),
             Err(_) => work(),
         },

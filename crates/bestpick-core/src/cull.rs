@@ -36,8 +36,14 @@ pub struct GroupSummary {
 
 /// Groups and ranks. `analyses[i]` with `names[i]` (relative path, for ordering); photos without
 /// an analysis (failed) get no suggestion.
-pub fn cull(analyses: &[Option<&Analysis>], names: &[&str], strictness: Strictness) -> (Vec<Option<Suggestion>>, Vec<GroupSummary>) {
-    let present: Vec<usize> = (0..analyses.len()).filter(|&i| analyses[i].is_some()).collect();
+pub fn cull(
+    analyses: &[Option<&Analysis>],
+    names: &[&str],
+    strictness: Strictness,
+) -> (Vec<Option<Suggestion>>, Vec<GroupSummary>) {
+    let present: Vec<usize> = (0..analyses.len())
+        .filter(|&i| analyses[i].is_some())
+        .collect();
     let items: Vec<GroupItem<'_>> = present
         .iter()
         .filter_map(|&i| {
@@ -52,18 +58,35 @@ pub fn cull(analyses: &[Option<&Analysis>], names: &[&str], strictness: Strictne
     let groups = group::group(&items, strictness);
     let inputs: Vec<RankInput<'_>> = present
         .iter()
-        .filter_map(|&i| analyses[i].map(|a| RankInput { signals: &a.signals, faces: None }))
+        .filter_map(|&i| {
+            analyses[i].map(|a| RankInput {
+                signals: &a.signals,
+                faces: None,
+            })
+        })
         .collect();
     let ranked = rank::rank(&inputs, &groups);
     let mut suggestions: Vec<Option<Suggestion>> = vec![None; analyses.len()];
     let mut summaries = Vec::with_capacity(groups.len());
     for g in &groups {
         let members: Vec<usize> = g.members.iter().map(|&m| present[m]).collect();
-        let best = g.members.iter().copied().find(|&m| ranked[m].best).map_or(members[0], |m| present[m]);
+        let best = g
+            .members
+            .iter()
+            .copied()
+            .find(|&m| ranked[m].best)
+            .map_or(members[0], |m| present[m]);
         for &m in &g.members {
-            suggestions[present[m]] = Some(Suggestion { group: g.id, ranked: ranked[m].clone() });
+            suggestions[present[m]] = Some(Suggestion {
+                group: g.id,
+                ranked: ranked[m].clone(),
+            });
         }
-        summaries.push(GroupSummary { id: g.id, members, best });
+        summaries.push(GroupSummary {
+            id: g.id,
+            members,
+            best,
+        });
     }
     (suggestions, summaries)
 }

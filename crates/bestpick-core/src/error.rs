@@ -60,18 +60,30 @@ pub struct PhotoError {
 impl PhotoError {
     /// A fatal error for `path`: the photo was not analyzed.
     pub fn new(path: impl Into<PathBuf>, kind: PhotoErrorKind) -> Self {
-        PhotoError { path: path.into(), kind, fatal: true }
+        PhotoError {
+            path: path.into(),
+            kind,
+            fatal: true,
+        }
     }
 
     /// A warning for `path`: the photo was analyzed anyway.
     pub fn warning(path: impl Into<PathBuf>, kind: PhotoErrorKind) -> Self {
-        PhotoError { path: path.into(), kind, fatal: false }
+        PhotoError {
+            path: path.into(),
+            kind,
+            fatal: false,
+        }
     }
 
     /// The reason in plain words, without the path.
     pub fn reason(&self) -> String {
         let base = self.kind.to_string();
-        if self.fatal { base } else { format!("{base} (analyzed anyway)") }
+        if self.fatal {
+            base
+        } else {
+            format!("{base} (analyzed anyway)")
+        }
     }
 }
 

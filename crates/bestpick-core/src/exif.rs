@@ -114,9 +114,15 @@ fn distill(result: Result<exif::Exif, exif::Error>) -> ExifRead {
         })
     });
     match exif {
-        Ok(exif) => ExifRead { info: facts(&exif), problem },
+        Ok(exif) => ExifRead {
+            info: facts(&exif),
+            problem,
+        },
         Err(exif::Error::NotFound(_)) => ExifRead::default(),
-        Err(e) => ExifRead { info: ExifInfo::default(), problem: Some(e.to_string()) },
+        Err(e) => ExifRead {
+            info: ExifInfo::default(),
+            problem: Some(e.to_string()),
+        },
     }
 }
 
@@ -124,8 +130,16 @@ fn facts(exif: &exif::Exif) -> ExifInfo {
     let field = |tag: Tag| exif.get_field(tag, In::PRIMARY).map(|f| &f.value);
     let text = |tag: Tag| field(tag).and_then(ascii);
     let capture_time = [
-        (Tag::DateTimeOriginal, Tag::SubSecTimeOriginal, Tag::OffsetTimeOriginal),
-        (Tag::DateTimeDigitized, Tag::SubSecTimeDigitized, Tag::OffsetTimeDigitized),
+        (
+            Tag::DateTimeOriginal,
+            Tag::SubSecTimeOriginal,
+            Tag::OffsetTimeOriginal,
+        ),
+        (
+            Tag::DateTimeDigitized,
+            Tag::SubSecTimeDigitized,
+            Tag::OffsetTimeDigitized,
+        ),
         (Tag::DateTime, Tag::SubSecTime, Tag::OffsetTime),
     ]
     .iter()
@@ -145,10 +159,14 @@ fn facts(exif: &exif::Exif) -> ExifInfo {
         lens: text(Tag::LensModel),
         exposure_time: field(Tag::ExposureTime).and_then(rational),
         f_number: field(Tag::FNumber).and_then(rational),
-        iso: field(Tag::PhotographicSensitivity).and_then(|v| v.get_uint(0)).filter(|&i| i > 0),
+        iso: field(Tag::PhotographicSensitivity)
+            .and_then(|v| v.get_uint(0))
+            .filter(|&i| i > 0),
         focal_length: field(Tag::FocalLength).and_then(rational),
         exposure_bias: field(Tag::ExposureBiasValue).and_then(rational),
-        flash_fired: field(Tag::Flash).and_then(|v| v.get_uint(0)).map(|f| f & 1 == 1),
+        flash_fired: field(Tag::Flash)
+            .and_then(|v| v.get_uint(0))
+            .map(|f| f & 1 == 1),
     }
 }
 
@@ -177,18 +195,27 @@ fn rational(v: &Value) -> Option<f64> {
 }
 
 /// Parses `YYYY:MM:DD HH:MM:SS` plus optional sub-seconds and `+HH:MM` offset.
-pub fn parse_capture_time(dt: &str, subsec: Option<&str>, offset: Option<&str>) -> Option<CaptureTime> {
+pub fn parse_capture_time(
+    dt: &str,
+    subsec: Option<&str>,
+    offset: Option<&str>,
+) -> Option<CaptureTime> {
     let b = dt.as_bytes();
     if b.len() < 19 {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let s = dt.get(r)?;
-        if s.bytes().all(|c| c.is_ascii_digit()) { s.parse().ok() } else { None }
+        if s.bytes().all(|c| c.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if y < 1900 || !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+    if y < 1900 || !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60
+    {
         return None; // "0000:00:00 00:00:00" and other placeholders
     }
     let ms = subsec
@@ -245,9 +272,24 @@ mod tests {
     #[test]
     fn capture_time_cases() {
         let cases = [
-            ("2024:01:01 13:15:00", Some("100"), None, Some(("2024-01-01T13:15:00.100", None, 1_704_114_900_100))),
-            ("2024:01:01 13:15:00", Some("1"), Some("+02:00"), Some(("2024-01-01T13:15:00.100", Some(120), 1_704_107_700_100))),
-            ("1970:01:01 00:00:00", None, Some("-01:30"), Some(("1970-01-01T00:00:00.000", Some(-90), 5_400_000))),
+            (
+                "2024:01:01 13:15:00",
+                Some("100"),
+                None,
+                Some(("2024-01-01T13:15:00.100", None, 1_704_114_900_100)),
+            ),
+            (
+                "2024:01:01 13:15:00",
+                Some("1"),
+                Some("+02:00"),
+                Some(("2024-01-01T13:15:00.100", Some(120), 1_704_107_700_100)),
+            ),
+            (
+                "1970:01:01 00:00:00",
+                None,
+                Some("-01:30"),
+                Some(("1970-01-01T00:00:00.000", Some(-90), 5_400_000)),
+            ),
             ("0000:00:00 00:00:00", None, None, None),
             ("    :  :     :  :  ", None, None, None),
             ("2024:13:01 00:00:00", None, None, None),
@@ -267,9 +309,18 @@ mod tests {
             model: Some(model.into()),
             ..Default::default()
         };
-        assert_eq!(info("Canon", "Canon EOS 5D Mark III").camera().as_deref(), Some("Canon EOS 5D Mark III"));
-        assert_eq!(info("SONY", "NEX-3N").camera().as_deref(), Some("SONY NEX-3N"));
-        assert_eq!(info("NIKON CORPORATION", "NIKON D70").camera().as_deref(), Some("NIKON D70"));
+        assert_eq!(
+            info("Canon", "Canon EOS 5D Mark III").camera().as_deref(),
+            Some("Canon EOS 5D Mark III")
+        );
+        assert_eq!(
+            info("SONY", "NEX-3N").camera().as_deref(),
+            Some("SONY NEX-3N")
+        );
+        assert_eq!(
+            info("NIKON CORPORATION", "NIKON D70").camera().as_deref(),
+            Some("NIKON D70")
+        );
     }
 
     #[test]

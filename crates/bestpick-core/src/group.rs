@@ -104,7 +104,11 @@ pub fn group(items: &[GroupItem<'_>], strictness: Strictness) -> Vec<Group> {
                 Some(d) if back == 1 && d <= gap => t_burst,
                 Some(_) => t_dup,
                 None if cur.time_ms.is_none() && prev.time_ms.is_none() => {
-                    if back == 1 { t_burst } else { t_dup }
+                    if back == 1 {
+                        t_burst
+                    } else {
+                        t_dup
+                    }
                 }
                 None => continue,
             };
@@ -125,7 +129,12 @@ pub fn group(items: &[GroupItem<'_>], strictness: Strictness) -> Vec<Group> {
             }
         }
     }
-    let mut groups: Vec<Group> = (0..anchors.len()).map(|g| Group { id: g + 1, members: Vec::new() }).collect();
+    let mut groups: Vec<Group> = (0..anchors.len())
+        .map(|g| Group {
+            id: g + 1,
+            members: Vec::new(),
+        })
+        .collect();
     for (pos, &g) in group_of.iter().enumerate() {
         groups[g].members.push(order[pos]);
     }
@@ -155,25 +164,60 @@ mod tests {
         let a = desc(1);
         let b = desc(7);
         let items = [
-            GroupItem { time_ms: Some(0), name: "1", descriptor: &a },
-            GroupItem { time_ms: Some(100), name: "2", descriptor: &a },
-            GroupItem { time_ms: Some(200), name: "3", descriptor: &b }, // new scene
-            GroupItem { time_ms: Some(300), name: "4", descriptor: &b },
-            GroupItem { time_ms: Some(600_000), name: "5", descriptor: &b }, // ten minutes later
-            GroupItem { time_ms: None, name: "6", descriptor: &a },
-            GroupItem { time_ms: None, name: "7", descriptor: &a },
+            GroupItem {
+                time_ms: Some(0),
+                name: "1",
+                descriptor: &a,
+            },
+            GroupItem {
+                time_ms: Some(100),
+                name: "2",
+                descriptor: &a,
+            },
+            GroupItem {
+                time_ms: Some(200),
+                name: "3",
+                descriptor: &b,
+            }, // new scene
+            GroupItem {
+                time_ms: Some(300),
+                name: "4",
+                descriptor: &b,
+            },
+            GroupItem {
+                time_ms: Some(600_000),
+                name: "5",
+                descriptor: &b,
+            }, // ten minutes later
+            GroupItem {
+                time_ms: None,
+                name: "6",
+                descriptor: &a,
+            },
+            GroupItem {
+                time_ms: None,
+                name: "7",
+                descriptor: &a,
+            },
         ];
         let groups = group(&items, Strictness::NORMAL);
         let members: Vec<Vec<usize>> = groups.iter().map(|g| g.members.clone()).collect();
         assert_eq!(members, vec![vec![0, 1], vec![2, 3], vec![4], vec![5, 6]]);
-        assert_eq!(groups.iter().map(|g| g.id).collect::<Vec<_>>(), vec![1, 2, 3, 4]);
+        assert_eq!(
+            groups.iter().map(|g| g.id).collect::<Vec<_>>(),
+            vec![1, 2, 3, 4]
+        );
     }
 
     #[test]
     fn grouping_is_deterministic_whatever_the_input_order() {
         let a = desc(1);
         let items: Vec<GroupItem<'_>> = (0..5)
-            .map(|i| GroupItem { time_ms: Some(i * 100), name: "x", descriptor: &a })
+            .map(|i| GroupItem {
+                time_ms: Some(i * 100),
+                name: "x",
+                descriptor: &a,
+            })
             .collect();
         let mut rev = items.clone();
         rev.reverse();

@@ -132,24 +132,40 @@ impl std::fmt::Display for Reason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let stops = |s: f32| {
             let r = (s * 2.0).round() / 2.0;
-            if (r - 1.0).abs() < 0.01 { "1 stop".to_string() } else { format!("{} stops", trim(r)) }
+            if (r - 1.0).abs() < 0.01 {
+                "1 stop".to_string()
+            } else {
+                format!("{} stops", trim(r))
+            }
         };
         match self {
             Reason::SharpestOf { of } => write!(f, "sharpest of {of}"),
             Reason::BestOf { of } => write!(f, "best balance of focus and exposure of {of}"),
-            Reason::OutOfFocus { stops: s } => write!(f, "out of focus ({} less detail than the best)", stops(*s)),
-            Reason::MotionBlur { stops: s } => write!(f, "motion blur ({} less detail than the best)", stops(*s)),
+            Reason::OutOfFocus { stops: s } => {
+                write!(f, "out of focus ({} less detail than the best)", stops(*s))
+            }
+            Reason::MotionBlur { stops: s } => {
+                write!(f, "motion blur ({} less detail than the best)", stops(*s))
+            }
             Reason::SlightlySoft => write!(f, "slightly softer than the best"),
             Reason::Blurry => write!(f, "blurry"),
             Reason::Darker { stops: s } => write!(f, "{} darker than the group", stops(*s)),
             Reason::Brighter { stops: s } => write!(f, "{} brighter than the group", stops(*s)),
             Reason::Underexposed => write!(f, "underexposed"),
             Reason::Overexposed => write!(f, "overexposed"),
-            Reason::HighlightsClipped { percent } => write!(f, "highlights clipped {}%", pct(*percent)),
+            Reason::HighlightsClipped { percent } => {
+                write!(f, "highlights clipped {}%", pct(*percent))
+            }
             Reason::ShadowsClipped { percent } => write!(f, "shadows clipped {}%", pct(*percent)),
-            Reason::Noisier { times } => write!(f, "noisier than the group ({}× the noise)", trim((times * 10.0).round() / 10.0)),
+            Reason::Noisier { times } => write!(
+                f,
+                "noisier than the group ({}× the noise)",
+                trim((times * 10.0).round() / 10.0)
+            ),
             Reason::Noisy => write!(f, "noisy"),
-            Reason::Compressed { quality } => write!(f, "heavy JPEG compression (quality ~{quality})"),
+            Reason::Compressed { quality } => {
+                write!(f, "heavy JPEG compression (quality ~{quality})")
+            }
             Reason::Misfire { what } => match what {
                 Misfire::Black => write!(f, "misfire: black frame"),
                 Misfire::White => write!(f, "misfire: blown-out frame"),
@@ -175,7 +191,11 @@ fn trim(v: f32) -> String {
 
 fn pct(fraction: f32) -> String {
     let p = fraction * 100.0;
-    if p < 10.0 { trim((p * 10.0).round() / 10.0) } else { format!("{}", p.round() as i32) }
+    if p < 10.0 {
+        trim((p * 10.0).round() / 10.0)
+    } else {
+        format!("{}", p.round() as i32)
+    }
 }
 
 /// Penalty of a misfire: it should sink to the bottom of any group.
@@ -225,7 +245,15 @@ pub fn rank(inputs: &[RankInput<'_>], groups: &[Group]) -> Vec<Ranked> {
         }
     }
     out.into_iter()
-        .map(|r| r.unwrap_or(Ranked { score: 0.0, rank: 1, best: true, reject_candidate: false, reasons: Vec::new() }))
+        .map(|r| {
+            r.unwrap_or(Ranked {
+                score: 0.0,
+                rank: 1,
+                best: true,
+                reject_candidate: false,
+                reasons: Vec::new(),
+            })
+        })
         .collect()
 }
 
@@ -235,7 +263,11 @@ fn median(mut v: Vec<f32>) -> f32 {
     }
     v.sort_by(f32::total_cmp);
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked)> {
@@ -256,7 +288,11 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
             let d = s.exposure_ev - ev_ref;
             p.exposure = (d.abs() - 0.25).max(0.0) * 0.9;
             if d.abs() >= 0.3 {
-                let r = if d < 0.0 { Reason::Darker { stops: -d } } else { Reason::Brighter { stops: d } };
+                let r = if d < 0.0 {
+                    Reason::Darker { stops: -d }
+                } else {
+                    Reason::Brighter { stops: d }
+                };
                 p.reasons.push((p.exposure + 0.01, r));
             }
         } else if s.mean_luma < 35.0 && s.clipped_highlights < 0.01 {
@@ -270,16 +306,31 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
         let sh_extra = s.clipped_shadows - if n > 1 { sh_ref } else { 0.0 };
         p.clipping = (hl_extra - 0.005).max(0.0) * 8.0 + (sh_extra - 0.01).max(0.0) * 4.0;
         if s.clipped_highlights >= 0.01 && hl_extra >= 0.005 {
-            p.reasons.push((hl_extra * 8.0, Reason::HighlightsClipped { percent: s.clipped_highlights }));
+            p.reasons.push((
+                hl_extra * 8.0,
+                Reason::HighlightsClipped {
+                    percent: s.clipped_highlights,
+                },
+            ));
         }
         if s.clipped_shadows >= 0.02 && sh_extra >= 0.01 {
-            p.reasons.push((sh_extra * 4.0, Reason::ShadowsClipped { percent: s.clipped_shadows }));
+            p.reasons.push((
+                sh_extra * 4.0,
+                Reason::ShadowsClipped {
+                    percent: s.clipped_shadows,
+                },
+            ));
         }
         if n > 1 {
             let noise_stops = (s.noise / noise_ref).log2();
             p.noise = (noise_stops - 0.4).max(0.0) * 0.5;
             if noise_stops >= 0.6 {
-                p.reasons.push((p.noise, Reason::Noisier { times: s.noise / noise_ref }));
+                p.reasons.push((
+                    p.noise,
+                    Reason::Noisier {
+                        times: s.noise / noise_ref,
+                    },
+                ));
             }
         } else if s.noise > 6.0 {
             p.noise = 0.5;
@@ -287,20 +338,27 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
         }
         if let Some(q) = s.jpeg_quality.filter(|&q| q < 75) {
             p.compression = (75.0 / f32::from(q.max(1))).log2() * 0.8;
-            p.reasons.push((p.compression, Reason::Compressed { quality: q }));
+            p.reasons
+                .push((p.compression, Reason::Compressed { quality: q }));
         }
         if let Some(m) = s.misfire {
             p.misfire = MISFIRE_PENALTY;
-            p.reasons.push((MISFIRE_PENALTY + 1.0, Reason::Misfire { what: m }));
+            p.reasons
+                .push((MISFIRE_PENALTY + 1.0, Reason::Misfire { what: m }));
         }
     }
 
     // Detail: against the sharpest frame among those without other damage (over-exposure and
     // noise can fake detail; such frames must not set the bar).
     let min_other = parts.iter().map(Parts::others).fold(f32::MAX, f32::min);
-    let clean: Vec<usize> = (0..n).filter(|&i| parts[i].others() <= min_other + 0.5).collect();
+    let clean: Vec<usize> = (0..n)
+        .filter(|&i| parts[i].others() <= min_other + 0.5)
+        .collect();
     let best_detail = clean.iter().map(|&i| detail(sig(i))).fold(0.0f32, f32::max);
-    let best_coarse = clean.iter().map(|&i| sig(i).coarse_sharpness).fold(0.0f32, f32::max);
+    let best_coarse = clean
+        .iter()
+        .map(|&i| sig(i).coarse_sharpness)
+        .fold(0.0f32, f32::max);
     let reference = clean
         .iter()
         .copied()
@@ -320,13 +378,22 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
         // floor removed with the noise takes the detail with it; quantization zeroes it): then
         // lean on detail at 1/8 scale, where noise averages out.
         let noise_ratio = s.noise / noise_ref;
-        let mut trust = if noise_ratio > 1.5 { (1.5 / noise_ratio).powi(2) } else { 1.0 };
+        let mut trust = if noise_ratio > 1.5 {
+            (1.5 / noise_ratio).powi(2)
+        } else {
+            1.0
+        };
         if let Some(q) = s.jpeg_quality.filter(|&q| q < 50) {
             trust *= (f32::from(q) / 50.0).powi(2);
         }
-        let fine = ((best_detail + SHARP_EPS) / (detail(s) + SHARP_EPS)).log2().max(0.0);
+        let fine = ((best_detail + SHARP_EPS) / (detail(s) + SHARP_EPS))
+            .log2()
+            .max(0.0);
         // One stop at 1/8 scale is much more blur than one stop of fine detail.
-        let coarse = ((best_coarse + COARSE_EPS) / (s.coarse_sharpness + COARSE_EPS)).log2().max(0.0) * 3.0;
+        let coarse = ((best_coarse + COARSE_EPS) / (s.coarse_sharpness + COARSE_EPS))
+            .log2()
+            .max(0.0)
+            * 3.0;
         let deficit = trust * fine + (1.0 - trust) * coarse;
         p.blur = (deficit - 0.3).max(0.0) * 0.6;
         if deficit >= 1.0 {
@@ -337,7 +404,11 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
             let rd = s.detail_direction[2] / ref_dir[2].max(1e-3);
             let uneven = rh.min(rv) / rh.max(rv).max(1e-3) < 0.55;
             let diagonal = trust > 0.5 && rd > 1.6;
-            let r = if uneven || diagonal { Reason::MotionBlur { stops: deficit } } else { Reason::OutOfFocus { stops: deficit } };
+            let r = if uneven || diagonal {
+                Reason::MotionBlur { stops: deficit }
+            } else {
+                Reason::OutOfFocus { stops: deficit }
+            };
             p.reasons.push((p.blur, r));
         } else if deficit >= 0.5 {
             p.reasons.push((p.blur, Reason::SlightlySoft));
@@ -346,13 +417,33 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
 
     // Faces: closed eyes lose to open eyes; with faces, face sharpness matters most.
     let faces: Vec<Option<FaceSummary>> = members.iter().map(|&m| inputs[m].faces).collect();
-    let any_open = faces.iter().flatten().any(|f| f.faces > 0 && f.eyes_closed == 0);
-    let best_face = faces.iter().flatten().filter(|f| f.faces > 0).map(|f| f.sharpness).fold(0.0f32, f32::max);
+    let any_open = faces
+        .iter()
+        .flatten()
+        .any(|f| f.faces > 0 && f.eyes_closed == 0);
+    let best_face = faces
+        .iter()
+        .flatten()
+        .filter(|f| f.faces > 0)
+        .map(|f| f.sharpness)
+        .fold(0.0f32, f32::max);
     for (i, p) in parts.iter_mut().enumerate() {
-        let Some(f) = faces[i].filter(|f| f.faces > 0) else { continue };
+        let Some(f) = faces[i].filter(|f| f.faces > 0) else {
+            continue;
+        };
         if f.eyes_closed > 0 {
-            p.eyes = if any_open || n == 1 { EYES_CLOSED_PENALTY } else { 1.0 };
-            p.reasons.push((p.eyes + 0.5, Reason::EyesClosed { closed: f.eyes_closed, faces: f.faces }));
+            p.eyes = if any_open || n == 1 {
+                EYES_CLOSED_PENALTY
+            } else {
+                1.0
+            };
+            p.reasons.push((
+                p.eyes + 0.5,
+                Reason::EyesClosed {
+                    closed: f.eyes_closed,
+                    faces: f.faces,
+                },
+            ));
         }
         if n > 1 && best_face > 0.0 {
             let d = ((best_face + SHARP_EPS) / (f.sharpness + SHARP_EPS)).log2();
@@ -376,7 +467,9 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
             .then_with(|| detail(sig(b)).total_cmp(&detail(sig(a))))
             .then_with(|| a.cmp(&b))
     });
-    let sharpest = (0..n).max_by(|&a, &b| detail(sig(a)).total_cmp(&detail(sig(b))).then_with(|| b.cmp(&a)));
+    // "Sharpest" means most real detail: among the frames whose detail is not inflated by
+    // clipping, noise or compression (the same frames that set the reference above).
+    let sharpest = (n > 1).then_some(reference);
     let mut result = Vec::with_capacity(n);
     for (pos, &i) in order.iter().enumerate() {
         let p = &mut parts[i];
@@ -387,7 +480,11 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
             if has_faces && best_face > 0.0 {
                 reasons.push((100.0, Reason::FacesSharp));
             }
-            let lead = if Some(i) == sharpest { Reason::SharpestOf { of: n } } else { Reason::BestOf { of: n } };
+            let lead = if Some(i) == sharpest {
+                Reason::SharpestOf { of: n }
+            } else {
+                Reason::BestOf { of: n }
+            };
             reasons.push((200.0, lead));
         }
         reasons.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -413,14 +510,41 @@ mod tests {
     fn reasons_read_as_plain_words() {
         let cases = [
             (Reason::SharpestOf { of: 7 }, "sharpest of 7"),
-            (Reason::HighlightsClipped { percent: 0.12 }, "highlights clipped 12%"),
-            (Reason::HighlightsClipped { percent: 0.034 }, "highlights clipped 3.4%"),
-            (Reason::MotionBlur { stops: 1.9 }, "motion blur (2 stops less detail than the best)"),
-            (Reason::Darker { stops: 2.04 }, "2 stops darker than the group"),
-            (Reason::Brighter { stops: 1.1 }, "1 stop brighter than the group"),
-            (Reason::Noisier { times: 2.46 }, "noisier than the group (2.5× the noise)"),
-            (Reason::EyesClosed { closed: 1, faces: 3 }, "eyes closed (1 of 3 faces)"),
-            (Reason::Compressed { quality: 35 }, "heavy JPEG compression (quality ~35)"),
+            (
+                Reason::HighlightsClipped { percent: 0.12 },
+                "highlights clipped 12%",
+            ),
+            (
+                Reason::HighlightsClipped { percent: 0.034 },
+                "highlights clipped 3.4%",
+            ),
+            (
+                Reason::MotionBlur { stops: 1.9 },
+                "motion blur (2 stops less detail than the best)",
+            ),
+            (
+                Reason::Darker { stops: 2.04 },
+                "2 stops darker than the group",
+            ),
+            (
+                Reason::Brighter { stops: 1.1 },
+                "1 stop brighter than the group",
+            ),
+            (
+                Reason::Noisier { times: 2.46 },
+                "noisier than the group (2.5× the noise)",
+            ),
+            (
+                Reason::EyesClosed {
+                    closed: 1,
+                    faces: 3,
+                },
+                "eyes closed (1 of 3 faces)",
+            ),
+            (
+                Reason::Compressed { quality: 35 },
+                "heavy JPEG compression (quality ~35)",
+            ),
         ];
         for (reason, words) in cases {
             assert_eq!(reason.to_string(), words, "{reason:?}");

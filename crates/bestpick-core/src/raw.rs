@@ -40,7 +40,11 @@ pub fn previews(data: &[u8]) -> Vec<Preview> {
                 && (h.components == 1 || h.components == 3)
                 && is_dct_frame(&data[i..])
             {
-                found.push(Preview { offset: i, width: h.width, height: h.height });
+                found.push(Preview {
+                    offset: i,
+                    width: h.width,
+                    height: h.height,
+                });
             }
         }
         i += 1;
@@ -81,7 +85,8 @@ mod tests {
     use super::*;
 
     fn tiny_jpeg(w: u32, h: u32) -> Vec<u8> {
-        let img = image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 5) as u8, 90]));
+        let img =
+            image::RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8, (y * 5) as u8, 90]));
         let mut out = Vec::new();
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
             .encode_image(&img)
@@ -98,10 +103,19 @@ mod tests {
         raw.extend_from_slice(&[0x12; 1000]);
         let big_at = raw.len();
         raw.extend_from_slice(&big);
-        raw.extend_from_slice(&[0xFF, 0xD8, 0xFF, 0xC3, 0, 11, 8, 0, 16, 0, 16, 1, 1, 0x11, 0]);
+        raw.extend_from_slice(&[
+            0xFF, 0xD8, 0xFF, 0xC3, 0, 11, 8, 0, 16, 0, 16, 1, 1, 0x11, 0,
+        ]);
         let found = previews(&raw);
         assert_eq!(found.len(), 2, "{found:?}");
-        assert_eq!(found[0], Preview { offset: big_at, width: 640, height: 480 });
+        assert_eq!(
+            found[0],
+            Preview {
+                offset: big_at,
+                width: 640,
+                height: 480
+            }
+        );
         assert_eq!((found[1].width, found[1].height), (160, 120));
     }
 }

@@ -57,8 +57,9 @@ pub const RAW_EXTENSIONS: &[&str] = &[
     "srw", "3fr", "iiq", "rwl", "x3f", "erf", "mef", "mos", "kdc", "dcr",
 ];
 
-const SIDECAR_EXTENSIONS: &[&str] =
-    &["xmp", "thm", "aae", "pp3", "dop", "cos", "on1", "xml", "json", "lrv", "pto"];
+const SIDECAR_EXTENSIONS: &[&str] = &[
+    "xmp", "thm", "aae", "pp3", "dop", "cos", "on1", "xml", "json", "lrv", "pto",
+];
 const MEDIA_EXTENSIONS: &[&str] = &[
     "mov", "mp4", "m4v", "avi", "mts", "m2ts", "mkv", "wmv", "3gp", "wav", "mp3", "m4a", "aac",
 ];
@@ -130,7 +131,10 @@ pub struct ScanReport {
 /// Lists the photos under `root`, recursively. Hidden files and folders (starting with `.`)
 /// are ignored. Symbolic links are followed; loops are reported, not followed.
 pub fn scan(root: &Path) -> Result<ScanReport> {
-    let meta = std::fs::metadata(root).map_err(|source| Error::Folder { path: root.to_path_buf(), source })?;
+    let meta = std::fs::metadata(root).map_err(|source| Error::Folder {
+        path: root.to_path_buf(),
+        source,
+    })?;
     if !meta.is_dir() {
         return Err(Error::Folder {
             path: root.to_path_buf(),
@@ -139,7 +143,8 @@ pub fn scan(root: &Path) -> Result<ScanReport> {
     }
     let mut report = ScanReport::default();
     // Files grouped by (folder, lower-case stem) to pair RAW+JPEG and attach sidecars.
-    let mut frames: BTreeMap<(PathBuf, String), Vec<(PathBuf, std::fs::Metadata)>> = BTreeMap::new();
+    let mut frames: BTreeMap<(PathBuf, String), Vec<(PathBuf, std::fs::Metadata)>> =
+        BTreeMap::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
@@ -149,12 +154,16 @@ pub fn scan(root: &Path) -> Result<ScanReport> {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| root.to_path_buf());
+                let path = err
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| root.to_path_buf());
                 let kind = if let Some(ancestor) = err.loop_ancestor() {
                     PhotoErrorKind::LinkLoop(format!("points back to {}", ancestor.display()))
                 } else {
                     PhotoErrorKind::Unreadable(
-                        err.io_error().map_or_else(|| err.to_string(), ToString::to_string),
+                        err.io_error()
+                            .map_or_else(|| err.to_string(), ToString::to_string),
                     )
                 };
                 report.errors.push(PhotoError::new(path, kind));
@@ -168,7 +177,10 @@ pub fn scan(root: &Path) -> Result<ScanReport> {
         let meta = match entry.metadata() {
             Ok(m) => m,
             Err(err) => {
-                report.errors.push(PhotoError::new(path, PhotoErrorKind::Unreadable(err.to_string())));
+                report.errors.push(PhotoError::new(
+                    path,
+                    PhotoErrorKind::Unreadable(err.to_string()),
+                ));
                 continue;
             }
         };
@@ -209,19 +221,29 @@ fn collect_frame(root: &Path, files: Vec<(PathBuf, std::fs::Metadata)>, report: 
         }
         match FileKind::from_path(&path) {
             Some(kind) => images.push((path, meta, kind)),
-            None => report.skipped.push(Skipped { path, reason: "not an image".into() }),
+            None => report.skipped.push(Skipped {
+                path,
+                reason: "not an image".into(),
+            }),
         }
     }
     if images.is_empty() {
         for path in sidecars {
-            report.skipped.push(Skipped { path, reason: "sidecar without its photo".into() });
+            report.skipped.push(Skipped {
+                path,
+                reason: "sidecar without its photo".into(),
+            });
         }
         return;
     }
     // One RAW plus one rendered image (JPEG/HEIC/TIFF) of the same name = one frame; the
     // rendered image is analyzed (a full-size JPEG beats the RAW's embedded preview).
-    let raws: Vec<usize> = (0..images.len()).filter(|&i| images[i].2 == FileKind::Raw).collect();
-    let rendered: Vec<usize> = (0..images.len()).filter(|&i| images[i].2 != FileKind::Raw).collect();
+    let raws: Vec<usize> = (0..images.len())
+        .filter(|&i| images[i].2 == FileKind::Raw)
+        .collect();
+    let rendered: Vec<usize> = (0..images.len())
+        .filter(|&i| images[i].2 != FileKind::Raw)
+        .collect();
     if raws.len() == 1 && rendered.len() == 1 {
         let (main, pair) = (rendered[0], raws[0]);
         let mut photo = make_photo(root, &images[main]);
@@ -239,7 +261,10 @@ fn collect_frame(root: &Path, files: Vec<(PathBuf, std::fs::Metadata)>, report: 
     }
 }
 
-fn make_photo(root: &Path, (path, meta, kind): &(PathBuf, std::fs::Metadata, FileKind)) -> PhotoFile {
+fn make_photo(
+    root: &Path,
+    (path, meta, kind): &(PathBuf, std::fs::Metadata, FileKind),
+) -> PhotoFile {
     PhotoFile {
         path: path.clone(),
         rel_path: rel_path(path, root),
@@ -271,7 +296,10 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 }
 
 fn extension(path: &Path) -> String {
-    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 fn is_sidecar(path: &Path) -> bool {
@@ -328,20 +356,47 @@ mod tests {
         assert_eq!(names, ["IMG_0001.JPG", "IMG_0002.jpg", "sub/IMG_0003.nef"]);
         let first = &report.photos[0];
         assert_eq!(first.kind, FileKind::Jpeg);
-        assert!(first.companions.iter().any(|p| p.ends_with("IMG_0001.CR2")), "RAW paired");
-        assert!(first.companions.iter().any(|p| p.ends_with("IMG_0001.xmp")), "sidecar attached");
-        assert_eq!(first.raw_file().map(|p| p.ends_with("IMG_0001.CR2")), Some(true));
-        assert!(report.photos[1].companions.iter().any(|p| p.ends_with("IMG_0002.JPG.xmp")), "darktable sidecar");
+        assert!(
+            first.companions.iter().any(|p| p.ends_with("IMG_0001.CR2")),
+            "RAW paired"
+        );
+        assert!(
+            first.companions.iter().any(|p| p.ends_with("IMG_0001.xmp")),
+            "sidecar attached"
+        );
+        assert_eq!(
+            first.raw_file().map(|p| p.ends_with("IMG_0001.CR2")),
+            Some(true)
+        );
+        assert!(
+            report.photos[1]
+                .companions
+                .iter()
+                .any(|p| p.ends_with("IMG_0002.JPG.xmp")),
+            "darktable sidecar"
+        );
         assert_eq!(report.photos[2].kind, FileKind::Raw);
         let skipped: Vec<(String, &str)> = report
             .skipped
             .iter()
             .map(|s| (rel_path(&s.path, d), s.reason.as_str()))
             .collect();
-        assert!(skipped.contains(&("notes.txt".into(), "not an image (.txt)")), "{skipped:?}");
-        assert!(skipped.contains(&("clip.MOV".into(), "video or audio (.mov)")), "{skipped:?}");
-        assert!(skipped.contains(&("orphan.xmp".into(), "sidecar without its photo")), "{skipped:?}");
-        assert!(!skipped.iter().any(|(p, _)| p == ".DS_Store"), "hidden files are ignored");
+        assert!(
+            skipped.contains(&("notes.txt".into(), "not an image (.txt)")),
+            "{skipped:?}"
+        );
+        assert!(
+            skipped.contains(&("clip.MOV".into(), "video or audio (.mov)")),
+            "{skipped:?}"
+        );
+        assert!(
+            skipped.contains(&("orphan.xmp".into(), "sidecar without its photo")),
+            "{skipped:?}"
+        );
+        assert!(
+            !skipped.iter().any(|(p, _)| p == ".DS_Store"),
+            "hidden files are ignored"
+        );
         assert!(report.errors.is_empty());
     }
 

@@ -76,7 +76,11 @@ pub enum Misfire {
 pub fn measure(d: &Decoded) -> Signals {
     let o = d.orientation();
     let (bw, bh) = (d.luma.width, d.luma.height);
-    let (w, h) = if o >= 5 { (d.height, d.width) } else { (d.width, d.height) };
+    let (w, h) = if o >= 5 {
+        (d.height, d.width)
+    } else {
+        (d.width, d.height)
+    };
     let (ow, oh) = orient::size(o, bw, bh);
     let dc = orient::apply(o, &d.luma.dc, bw, bh);
     let mut fe = orient::apply(o, &d.luma.feat, bw, bh);
@@ -86,8 +90,18 @@ pub fn measure(d: &Decoded) -> Signals {
             f.swap(feat::HOR, feat::VER);
         }
     }
-    let chroma = d.chroma.as_ref().map(|c| (orient::apply(o, &c.cb, bw, bh), orient::apply(o, &c.cr, bw, bh)));
-    let grid = Grid { w: ow, h: oh, dc: &dc, feat: &fe };
+    let chroma = d.chroma.as_ref().map(|c| {
+        (
+            orient::apply(o, &c.cb, bw, bh),
+            orient::apply(o, &c.cr, bw, bh),
+        )
+    });
+    let grid = Grid {
+        w: ow,
+        h: oh,
+        dc: &dc,
+        feat: &fe,
+    };
 
     let exposure = exposure(&grid);
     let detail = detail(&grid);
@@ -112,7 +126,12 @@ pub fn measure(d: &Decoded) -> Signals {
         histogram: exposure.histogram,
         focus_map: detail.map,
         focus_map_size: detail.map_size,
-        descriptor: descriptor(&grid, chroma.as_ref().map(|(cb, cr)| (cb.as_slice(), cr.as_slice()))),
+        descriptor: descriptor(
+            &grid,
+            chroma
+                .as_ref()
+                .map(|(cb, cr)| (cb.as_slice(), cr.as_slice())),
+        ),
     }
 }
 
@@ -168,7 +187,12 @@ fn exposure(g: &Grid<'_>) -> Exposure {
         }
         255.0
     };
-    let max_bin = hist.chunks(4).map(|c| c.iter().sum::<u32>()).max().unwrap_or(1).max(1);
+    let max_bin = hist
+        .chunks(4)
+        .map(|c| c.iter().sum::<u32>())
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let histogram = hist
         .chunks(4)
         .map(|c| (u64::from(c.iter().sum::<u32>()) * 1000 / u64::from(max_bin)) as u16)
@@ -190,7 +214,9 @@ fn exposure(g: &Grid<'_>) -> Exposure {
 fn phi(x: f32) -> f32 {
     let z = x / std::f32::consts::SQRT_2;
     let t = 1.0 / (1.0 + 0.327_591_1 * z.abs());
-    let poly = t * (0.254_829_6 + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))));
+    let poly = t
+        * (0.254_829_6
+            + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))));
     let erf = 1.0 - poly * (-z * z).exp();
     let erf = if z >= 0.0 { erf } else { -erf };
     0.5 * (1.0 + erf)
@@ -252,7 +278,10 @@ fn detail(g: &Grid<'_>) -> Detail {
     };
     // Edge blocks: the top 10% by coarse energy.
     let edge = &by_low[n - (n / 10).max(8).min(n)..];
-    let mut ratios: Vec<f32> = edge.iter().map(|&(l, i)| corrected(i) / (l + 1.0)).collect();
+    let mut ratios: Vec<f32> = edge
+        .iter()
+        .map(|&(l, i)| corrected(i) / (l + 1.0))
+        .collect();
     let sharpness = median(&mut ratios);
     let mut dir = [0f32; 3];
     for &(_, i) in edge {
@@ -262,7 +291,11 @@ fn detail(g: &Grid<'_>) -> Detail {
         dir[2] += (f[feat::DIAG] - floor[4]).max(0.0);
     }
     let dsum = dir.iter().sum::<f32>();
-    let direction = if dsum > 0.0 { dir.map(|d| d / dsum) } else { [1.0 / 3.0; 3] };
+    let direction = if dsum > 0.0 {
+        dir.map(|d| d / dsum)
+    } else {
+        [1.0 / 3.0; 3]
+    };
 
     // Regions: a grid of about 12 x 8 tiles; per tile the same ratio over its busier blocks.
     let tile = (g.w.max(g.h) / 12).max(2);
@@ -287,7 +320,10 @@ fn detail(g: &Grid<'_>) -> Detail {
         }
     }
     let min_blocks = (tile * tile / 8).max(4) as u32;
-    let values: Vec<f32> = tiles.iter().map(|t| if t.2 >= min_blocks { t.0 / t.1 } else { 0.0 }).collect();
+    let values: Vec<f32> = tiles
+        .iter()
+        .map(|t| if t.2 >= min_blocks { t.0 / t.1 } else { 0.0 })
+        .collect();
     let (best, &peak) = values
         .iter()
         .enumerate()
@@ -297,7 +333,16 @@ fn detail(g: &Grid<'_>) -> Detail {
         (((best % tw) * tile) as f32 + tile as f32 / 2.0) / g.w as f32,
         (((best / tw) * tile) as f32 + tile as f32 / 2.0) / g.h as f32,
     ];
-    let map = values.iter().map(|&v| if peak > 0.0 { (v / peak * 255.0).round() as u8 } else { 0 }).collect();
+    let map = values
+        .iter()
+        .map(|&v| {
+            if peak > 0.0 {
+                (v / peak * 255.0).round() as u8
+            } else {
+                0
+            }
+        })
+        .collect();
     Detail {
         sharpness,
         peak,
@@ -327,13 +372,21 @@ fn coarse_sharpness(g: &Grid<'_>) -> f32 {
     for y in 1..g.h - 1 {
         for x in 1..g.w - 1 {
             let c = g.dc[y * g.w + x];
-            let l = 4.0 * c - g.dc[y * g.w + x - 1] - g.dc[y * g.w + x + 1] - g.dc[(y - 1) * g.w + x] - g.dc[(y + 1) * g.w + x];
+            let l = 4.0 * c
+                - g.dc[y * g.w + x - 1]
+                - g.dc[y * g.w + x + 1]
+                - g.dc[(y - 1) * g.w + x]
+                - g.dc[(y + 1) * g.w + x];
             lap += f64::from(l * l);
             n += 1.0;
         }
     }
     let mean = g.dc.iter().map(|&v| f64::from(v)).sum::<f64>() / g.dc.len() as f64;
-    let var = g.dc.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / g.dc.len() as f64;
+    let var =
+        g.dc.iter()
+            .map(|&v| (f64::from(v) - mean).powi(2))
+            .sum::<f64>()
+            / g.dc.len() as f64;
     ((lap / n.max(1.0)).sqrt() / (var.sqrt() + 1.0)) as f32
 }
 
@@ -358,11 +411,18 @@ fn descriptor(g: &Grid<'_>, chroma: Option<(&[f32], &[f32])>) -> Vec<i8> {
     let mean = luma.iter().sum::<f32>() / luma.len() as f32;
     let var = luma.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / luma.len() as f32;
     let sd = var.sqrt().max(1.0);
-    let mut out: Vec<i8> = luma.iter().map(|v| ((v - mean) / sd * 32.0).round().clamp(-127.0, 127.0) as i8).collect();
+    let mut out: Vec<i8> = luma
+        .iter()
+        .map(|v| ((v - mean) / sd * 32.0).round().clamp(-127.0, 127.0) as i8)
+        .collect();
     match chroma {
         Some((cb, cr)) => {
             for plane in [cb, cr] {
-                out.extend(resample(plane, g.w, g.h, 4).iter().map(|v| (v - 128.0).round().clamp(-127.0, 127.0) as i8));
+                out.extend(
+                    resample(plane, g.w, g.h, 4)
+                        .iter()
+                        .map(|v| (v - 128.0).round().clamp(-127.0, 127.0) as i8),
+                );
             }
         }
         None => out.extend(std::iter::repeat_n(0i8, 32)),
@@ -374,9 +434,15 @@ fn descriptor(g: &Grid<'_>, chroma: Option<(&[f32], &[f32])>) -> Vec<i8> {
 fn resample(src: &[f32], w: usize, h: usize, side: usize) -> Vec<f32> {
     let mut out = vec![0f32; side * side];
     for oy in 0..side {
-        let (y0, y1) = (oy * h / side, ((oy + 1) * h / side).max(oy * h / side + 1).min(h));
+        let (y0, y1) = (
+            oy * h / side,
+            ((oy + 1) * h / side).max(oy * h / side + 1).min(h),
+        );
         for ox in 0..side {
-            let (x0, x1) = (ox * w / side, ((ox + 1) * w / side).max(ox * w / side + 1).min(w));
+            let (x0, x1) = (
+                ox * w / side,
+                ((ox + 1) * w / side).max(ox * w / side + 1).min(w),
+            );
             let (mut s, mut c) = (0f32, 0f32);
             for y in y0..y1 {
                 for x in x0..x1 {
@@ -404,7 +470,11 @@ pub fn similarity(a: &[i8], b: &[i8]) -> f32 {
         aa += x * x;
         bb += y * y;
     }
-    let corr = if aa > 0.0 && bb > 0.0 { ab / (aa.sqrt() * bb.sqrt()) } else { 0.0 };
+    let corr = if aa > 0.0 && bb > 0.0 {
+        ab / (aa.sqrt() * bb.sqrt())
+    } else {
+        0.0
+    };
     let color: f32 = a[n..]
         .iter()
         .zip(&b[n..])

@@ -27,11 +27,18 @@ pub fn block_image(d: &Decoded) -> RgbImage {
     RgbImage::from_fn(w, h, |x, y| {
         let i = (y * w + x) as usize;
         let yv = d.luma.dc[i];
-        let (cb, cr) = d.chroma.as_ref().map_or((0.0, 0.0), |c| (c.cb[i] - 128.0, c.cr[i] - 128.0));
+        let (cb, cr) = d
+            .chroma
+            .as_ref()
+            .map_or((0.0, 0.0), |c| (c.cb[i] - 128.0, c.cr[i] - 128.0));
         let r = yv + 1.402 * cr;
         let g = yv - 0.344_136 * cb - 0.714_136 * cr;
         let b = yv + 1.772 * cb;
-        image::Rgb([r.clamp(0.0, 255.0) as u8, g.clamp(0.0, 255.0) as u8, b.clamp(0.0, 255.0) as u8])
+        image::Rgb([
+            r.clamp(0.0, 255.0) as u8,
+            g.clamp(0.0, 255.0) as u8,
+            b.clamp(0.0, 255.0) as u8,
+        ])
     })
 }
 
@@ -41,7 +48,10 @@ fn shrink(img: &RgbImage, side: u32) -> RgbImage {
         return img.clone();
     }
     let scale = f64::from(side) / f64::from(w.max(h));
-    let (nw, nh) = ((f64::from(w) * scale).round().max(1.0) as u32, (f64::from(h) * scale).round().max(1.0) as u32);
+    let (nw, nh) = (
+        (f64::from(w) * scale).round().max(1.0) as u32,
+        (f64::from(h) * scale).round().max(1.0) as u32,
+    );
     imageops::thumbnail(img, nw, nh)
 }
 
@@ -71,7 +81,11 @@ mod tests {
         for o in 1..=8u16 {
             let rotated = apply_orientation(img.clone(), o);
             let (ow, oh) = orient::size(o, 3, 2);
-            assert_eq!((rotated.width() as usize, rotated.height() as usize), (ow, oh), "orientation {o}");
+            assert_eq!(
+                (rotated.width() as usize, rotated.height() as usize),
+                (ow, oh),
+                "orientation {o}"
+            );
             let data: Vec<u8> = img.pixels().map(|p| p.0[0]).collect();
             let mapped = orient::apply(o, &data, 3, 2);
             let got: Vec<u8> = rotated.pixels().map(|p| p.0[0]).collect();

@@ -16,10 +16,10 @@ mod settings;
 pub mod view;
 
 pub use error::{Error, Result};
-pub use session::{
-    OpenParams, PhotoEntry, Session, ShootStatus, ThumbnailParams, find_photo, open_shoot, thumbnail_dir,
-    thumbnail_path,
-};
 pub use forget::forget_shoot;
 pub use listing::{ListedPhoto, Listing, list_shoot};
+pub use session::{
+    OpenParams, PhotoEntry, Session, ShootStatus, ThumbnailParams, find_photo, open_shoot,
+    thumbnail_dir, thumbnail_path,
+};
 pub use settings::AppSettings;

@@ -30,7 +30,11 @@ pub struct OpenParams {
 
 impl Default for OpenParams {
     fn default() -> Self {
-        OpenParams { analyze: AnalyzeParams::default(), batch: 32, thumbnails: None }
+        OpenParams {
+            analyze: AnalyzeParams::default(),
+            batch: 32,
+            thumbnails: None,
+        }
     }
 }
 
@@ -45,7 +49,8 @@ pub struct ThumbnailParams {
 
 /// The thumbnail file of a photo.
 pub fn thumbnail_path(dir: &Path, shoot: ShootId, photo: PhotoId) -> PathBuf {
-    dir.join(shoot.0.to_string()).join(format!("{}.jpg", photo.0))
+    dir.join(shoot.0.to_string())
+        .join(format!("{}.jpg", photo.0))
 }
 
 /// The folder holding a shoot's thumbnails (removed when the shoot is forgotten).
@@ -95,7 +100,7 @@ pub struct PhotoEntry {
 /// How the opening went.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ShootStatus {
-    /// Photos analyzed by this run.
+    /// Photos analyzed by this run (failures not counted).
     pub analyzed_now: usize,
     /// Photos whose analysis came from the catalog.
     pub from_cache: usize,
@@ -131,15 +136,25 @@ pub struct Session {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 enum Cached {
-    Analyzed { analysis: Box<Analysis>, warning: Option<PhotoErrorKind> },
-    Failed { error: PhotoErrorKind },
+    Analyzed {
+        analysis: Box<Analysis>,
+        warning: Option<PhotoErrorKind>,
+    },
+    Failed {
+        error: PhotoErrorKind,
+    },
 }
 
 impl Session {
     /// Groups and ranks the analyzed photos.
     pub fn cull(&self, strictness: Strictness) -> (Vec<Option<Suggestion>>, Vec<GroupSummary>) {
-        let analyses: Vec<Option<&Analysis>> = self.photos.iter().map(|p| p.analysis.as_ref()).collect();
-        let names: Vec<&str> = self.photos.iter().map(|p| p.file.rel_path.as_str()).collect();
+        let analyses: Vec<Option<&Analysis>> =
+            self.photos.iter().map(|p| p.analysis.as_ref()).collect();
+        let names: Vec<&str> = self
+            .photos
+            .iter()
+            .map(|p| p.file.rel_path.as_str())
+            .collect();
         bestpick_core::cull(&analyses, &names, strictness)
     }
 
@@ -159,16 +174,33 @@ impl Session {
 
 /// Opens the shoot in `root`: scans it, reuses cached analyses, analyzes the rest (results are
 /// committed to the catalog in batches while the job runs), and returns every photo.
-pub fn open_shoot(catalog: &mut Catalog, root: &Path, params: &OpenParams, cancel: &CancelFlag, progress: &dyn ProgressSink) -> Result<Session> {
+pub fn open_shoot(
+    catalog: &mut Catalog,
+    root: &Path,
+    params: &OpenParams,
+    cancel: &CancelFlag,
+    progress: &dyn ProgressSink,
+) -> Result<Session> {
     let started = Instant::now();
-    let root = root.canonicalize().map_err(|source| Error::Path { path: root.to_path_buf(), source })?;
-    progress.progress(Progress { stage: Stage::Scanning, done: 0, total: 0 });
+    let root = root.canonicalize().map_err(|source| Error::Path {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    progress.progress(Progress {
+        stage: Stage::Scanning,
+        done: 0,
+        total: 0,
+    });
     let scan = bestpick_core::scan(&root)?;
     let shoot = catalog.shoot(&root)?;
     let keys: Vec<FileKey> = scan
         .photos
         .iter()
-        .map(|p| FileKey { rel_path: p.rel_path.clone(), size: p.size, mtime_ns: p.mtime_ns })
+        .map(|p| FileKey {
+            rel_path: p.rel_path.clone(),
+            size: p.size,
+            mtime_ns: p.mtime_ns,
+        })
         .collect();
     let ids = catalog.sync_photos(shoot, &keys)?;
     let cached = catalog.cached_analyses(shoot, ANALYSIS_VERSION)?;
@@ -176,12 +208,21 @@ pub fn open_shoot(catalog: &mut Catalog, root: &Path, params: &OpenParams, cance
         .photos
         .into_iter()
         .zip(ids)
-        .map(|(file, id)| PhotoEntry { id, file, analysis: None, error: None, warning: None })
+        .map(|(file, id)| PhotoEntry {
+            id,
+            file,
+            analysis: None,
+            error: None,
+            warning: None,
+        })
         .collect();
     let mut status = ShootStatus::default();
     let mut todo = Vec::new();
     for (i, entry) in photos.iter_mut().enumerate() {
-        match cached.get(&entry.id).and_then(|blob| serde_json::from_slice::<Cached>(blob).ok()) {
+        match cached
+            .get(&entry.id)
+            .and_then(|blob| serde_json::from_slice::<Cached>(blob).ok())
+        {
             Some(Cached::Analyzed { analysis, warning }) => {
                 entry.analysis = Some(*analysis);
                 entry.warning = warning.map(|k| PhotoError::warning(&entry.file.path, k));
@@ -237,9 +278,10 @@ pub fn open_shoot(catalog: &mut Catalog, root: &Path, params: &OpenParams, cance
                                 c
                             }
                             Err(e) => {
-                                let c = Cached::Failed { error: e.kind.clone() };
+                                let c = Cached::Failed {
+                                    error: e.kind.clone(),
+                                };
                                 entry.error = Some(e);
-                                status.analyzed_now += 1;
                                 c
                             }
                         };
@@ -257,7 +299,11 @@ pub fn open_shoot(catalog: &mut Catalog, root: &Path, params: &OpenParams, cance
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
                     Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 }
-                if outcome.is_ok() && !batch.is_empty() && (batch.len() >= params.batch || last_flush.elapsed() > Duration::from_millis(500)) {
+                if outcome.is_ok()
+                    && !batch.is_empty()
+                    && (batch.len() >= params.batch
+                        || last_flush.elapsed() > Duration::from_millis(500))
+                {
                     outcome = catalog.store_analyses(&batch).map_err(Error::from);
                     batch.clear();
                     last_flush = Instant::now();
@@ -277,20 +323,28 @@ pub fn open_shoot(catalog: &mut Catalog, root: &Path, params: &OpenParams, cance
         && !cancel.is_cancelled()
     {
         let missing: Vec<usize> = (0..photos.len())
-            .filter(|&i| photos[i].analysis.is_some() && !thumbnail_path(&t.dir, shoot, photos[i].id).exists())
+            .filter(|&i| {
+                photos[i].analysis.is_some()
+                    && !thumbnail_path(&t.dir, shoot, photos[i].id).exists()
+            })
             .collect();
         let render = |&i: &usize| {
             if cancel.is_cancelled() {
                 return;
             }
             let p = &photos[i];
-            if let Ok(img) = bestpick_core::analyze::thumbnail_file(&p.file, &params.analyze.decode, t.side) {
+            if let Ok(img) =
+                bestpick_core::analyze::thumbnail_file(&p.file, &params.analyze.decode, t.side)
+            {
                 let _ = save_thumbnail(&img, &thumbnail_path(&t.dir, shoot, p.id));
             }
             progress.item_done(i);
         };
         match params.analyze.threads {
-            Some(n) => match rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build() {
+            Some(n) => match rayon::ThreadPoolBuilder::new()
+                .num_threads(n.max(1))
+                .build()
+            {
                 Ok(pool) => pool.install(|| missing.par_iter().for_each(render)),
                 Err(_) => missing.iter().for_each(render),
             },
@@ -298,23 +352,42 @@ pub fn open_shoot(catalog: &mut Catalog, root: &Path, params: &OpenParams, cance
         }
     }
     status.failed = photos.iter().filter(|p| p.error.is_some()).count();
-    status.pending = photos.iter().filter(|p| p.analysis.is_none() && p.error.is_none()).count();
+    status.pending = photos
+        .iter()
+        .filter(|p| p.analysis.is_none() && p.error.is_none())
+        .count();
     status.cancelled = cancel.is_cancelled() && status.pending > 0;
     status.seconds = started.elapsed().as_secs_f64();
-    progress.progress(Progress { stage: Stage::Done, done: photos.len(), total: photos.len() });
-    Ok(Session { shoot, root, photos, skipped: scan.skipped, scan_errors: scan.errors, status })
+    progress.progress(Progress {
+        stage: Stage::Done,
+        done: photos.len(),
+        total: photos.len(),
+    });
+    Ok(Session {
+        shoot,
+        root,
+        photos,
+        skipped: scan.skipped,
+        scan_errors: scan.errors,
+        status,
+    })
 }
 
 /// Finds the catalog photo of `path` (a photo, or the RAW of a RAW+JPEG pair): its shoot, id and
 /// the shoot folder.
 pub fn find_photo(catalog: &Catalog, path: &Path) -> Result<(ShootId, PhotoId, PathBuf)> {
-    let abs = path.canonicalize().map_err(|source| Error::Path { path: path.to_path_buf(), source })?;
+    let abs = path.canonicalize().map_err(|source| Error::Path {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let shoots = catalog.shoots()?;
     let shoot = shoots
         .iter()
         .filter(|s| abs.starts_with(&s.root))
         .max_by_key(|s| s.root.as_os_str().len())
-        .ok_or_else(|| Error::NotInCatalog { path: path.to_path_buf() })?;
+        .ok_or_else(|| Error::NotInCatalog {
+            path: path.to_path_buf(),
+        })?;
     let rel = bestpick_core::scan::rel_path(&abs, &shoot.root);
     if let Some(id) = catalog.photo_by_path(shoot.id, &rel)? {
         return Ok((shoot.id, id, shoot.root.clone()));
@@ -322,14 +395,26 @@ pub fn find_photo(catalog: &Catalog, path: &Path) -> Result<(ShootId, PhotoId, P
     // The other file of a RAW+JPEG pair: same folder and name, another extension.
     let stem_of = |p: &str| -> String {
         let path = Path::new(p);
-        let dir = path.parent().map(|d| d.to_string_lossy().to_string()).unwrap_or_default();
-        let stem = path.file_stem().map(|s| s.to_string_lossy().to_lowercase()).unwrap_or_default();
+        let dir = path
+            .parent()
+            .map(|d| d.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
         format!("{dir}/{stem}")
     };
     let want = stem_of(&rel);
-    let by_stem: HashMap<String, PhotoId> = catalog.photos(shoot.id)?.into_iter().map(|r| (stem_of(&r.rel_path), r.id)).collect();
+    let by_stem: HashMap<String, PhotoId> = catalog
+        .photos(shoot.id)?
+        .into_iter()
+        .map(|r| (stem_of(&r.rel_path), r.id))
+        .collect();
     by_stem
         .get(&want)
         .map(|&id| (shoot.id, id, shoot.root.clone()))
-        .ok_or_else(|| Error::NotInCatalog { path: path.to_path_buf() })
+        .ok_or_else(|| Error::NotInCatalog {
+            path: path.to_path_buf(),
+        })
 }

@@ -3,6 +3,7 @@
 //! everything else. Each decode is guarded: limits on dimensions and allocations, and a panic
 //! inside a decoder becomes that one photo's error.
 
+mod heic;
 pub mod jpeg;
 mod pixels;
 
@@ -30,7 +31,11 @@ pub struct DecodeOptions {
 
 impl Default for DecodeOptions {
     fn default() -> Self {
-        DecodeOptions { max_pixels: 300_000_000, max_alloc: 2 << 30, color: true }
+        DecodeOptions {
+            max_pixels: 300_000_000,
+            max_alloc: 2 << 30,
+            color: true,
+        }
     }
 }
 
@@ -76,7 +81,11 @@ impl Decoded {
 
 /// Decodes the bytes of a file of kind `kind`. Never panics: a decoder panic is caught and
 /// returned as [`PhotoErrorKind::DecoderPanic`].
-pub fn decode(data: &[u8], kind: FileKind, opts: &DecodeOptions) -> Result<Decoded, PhotoErrorKind> {
+pub fn decode(
+    data: &[u8],
+    kind: FileKind,
+    opts: &DecodeOptions,
+) -> Result<Decoded, PhotoErrorKind> {
     if data.is_empty() {
         return Err(PhotoErrorKind::Empty);
     }
@@ -94,13 +103,19 @@ pub fn decode(data: &[u8], kind: FileKind, opts: &DecodeOptions) -> Result<Decod
     }
 }
 
-fn decode_inner(data: &[u8], kind: FileKind, opts: &DecodeOptions) -> Result<Decoded, PhotoErrorKind> {
+fn decode_inner(
+    data: &[u8],
+    kind: FileKind,
+    opts: &DecodeOptions,
+) -> Result<Decoded, PhotoErrorKind> {
     match kind {
         FileKind::Jpeg => {
             if !looks_like_jpeg(data) {
                 return Err(PhotoErrorKind::NotAnImage(sniff(data)));
             }
-            let exif = jpeg::exif_payload(data).map(exif::from_tiff).unwrap_or_default();
+            let exif = jpeg::exif_payload(data)
+                .map(exif::from_tiff)
+                .unwrap_or_default();
             decode_jpeg(data, exif, BlockSource::JpegCoefficients, opts)
         }
         FileKind::Raw => decode_raw(data, opts),
@@ -108,11 +123,22 @@ fn decode_inner(data: &[u8], kind: FileKind, opts: &DecodeOptions) -> Result<Dec
     }
 }
 
-fn decode_jpeg(data: &[u8], exif: ExifRead, source: BlockSource, opts: &DecodeOptions) -> Result<Decoded, PhotoErrorKind> {
-    let jopts = jpeg::JpegOptions { color: opts.color, low: false, max_pixels: opts.max_pixels };
+fn decode_jpeg(
+    data: &[u8],
+    exif: ExifRead,
+    source: BlockSource,
+    opts: &DecodeOptions,
+) -> Result<Decoded, PhotoErrorKind> {
+    let jopts = jpeg::JpegOptions {
+        color: opts.color,
+        low: false,
+        max_pixels: opts.max_pixels,
+    };
     match jpeg::read_blocks(data, &jopts) {
         Ok(b) => {
-            let chroma = b.chroma.map(|c| chroma_to_luma_grid(&c, b.luma.width, b.luma.height));
+            let chroma = b
+                .chroma
+                .map(|c| chroma_to_luma_grid(&c, b.luma.width, b.luma.height));
             Ok(Decoded {
                 width: b.width,
                 height: b.height,
@@ -144,7 +170,9 @@ fn decode_raw(data: &[u8], opts: &DecodeOptions) -> Result<Decoded, PhotoErrorKi
     };
     let previews = raw::previews(data);
     let Some(best) = previews.first().copied() else {
-        return Err(PhotoErrorKind::NoPreview("RAW file without a usable embedded JPEG preview (RAW data is never demosaiced)".into()));
+        return Err(PhotoErrorKind::NoPreview(
+            "RAW file without a usable embedded JPEG preview (RAW data is never demosaiced)".into(),
+        ));
     };
     if best.width.max(best.height) < raw::MIN_PREVIEW_SIDE / 2 {
         return Err(PhotoErrorKind::NoPreview(format!(
@@ -153,7 +181,10 @@ fn decode_raw(data: &[u8], opts: &DecodeOptions) -> Result<Decoded, PhotoErrorKi
         )));
     }
     let mut last_err = None;
-    for p in previews.iter().filter(|p| p.width.max(p.height) >= raw::MIN_PREVIEW_SIDE / 2) {
+    for p in previews
+        .iter()
+        .filter(|p| p.width.max(p.height) >= raw::MIN_PREVIEW_SIDE / 2)
+    {
         let stream = &data[p.offset..];
         let preview_exif = jpeg::exif_payload(stream).map(exif::from_tiff);
         let exif = match (&container_exif, preview_exif) {
@@ -168,21 +199,26 @@ fn decode_raw(data: &[u8], opts: &DecodeOptions) -> Result<Decoded, PhotoErrorKi
         }
     }
     Err(match last_err {
-        Some(PhotoErrorKind::Corrupt(m)) => PhotoErrorKind::NoPreview(format!("the embedded preview is damaged: {m}")),
+        Some(PhotoErrorKind::Corrupt(m)) => {
+            PhotoErrorKind::NoPreview(format!("the embedded preview is damaged: {m}"))
+        }
         Some(e) => e,
         None => PhotoErrorKind::NoPreview("no usable embedded preview".into()),
     })
 }
 
-fn decode_pixels(data: &[u8], kind: FileKind, opts: &DecodeOptions) -> Result<Decoded, PhotoErrorKind> {
+fn decode_pixels(
+    data: &[u8],
+    kind: FileKind,
+    opts: &DecodeOptions,
+) -> Result<Decoded, PhotoErrorKind> {
     if matches!(kind, FileKind::Heic | FileKind::Avif) {
-        return Err(PhotoErrorKind::Unsupported(format!(
-            "{} decoding is not available in this build",
-            if kind == FileKind::Heic { "HEIC" } else { "AVIF" }
-        )));
+        return heic::decode(data, kind, opts);
     }
     let mut reader = image::ImageReader::new(std::io::Cursor::new(data));
-    reader = reader.with_guessed_format().map_err(|e| PhotoErrorKind::Unreadable(e.to_string()))?;
+    reader = reader
+        .with_guessed_format()
+        .map_err(|e| PhotoErrorKind::Unreadable(e.to_string()))?;
     if reader.format().is_none() {
         return Err(PhotoErrorKind::NotAnImage(sniff(data)));
     }
@@ -199,7 +235,9 @@ fn decode_pixels(data: &[u8], kind: FileKind, opts: &DecodeOptions) -> Result<De
             opts.max_pixels / 1_000_000
         )));
     }
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(data)).with_guessed_format().map_err(|e| PhotoErrorKind::Unreadable(e.to_string()))?;
+    let mut reader = image::ImageReader::new(std::io::Cursor::new(data))
+        .with_guessed_format()
+        .map_err(|e| PhotoErrorKind::Unreadable(e.to_string()))?;
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(opts.max_alloc);
     reader.limits(limits);
@@ -238,7 +276,10 @@ fn looks_like_jpeg(data: &[u8]) -> bool {
 /// What the bytes look like, for "not an image" messages.
 fn sniff(data: &[u8]) -> String {
     let head = &data[..data.len().min(512)];
-    if head.iter().all(|&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b)) {
+    if head
+        .iter()
+        .all(|&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b))
+    {
         return "the file contains text, not image data".into();
     }
     match image::guess_format(head) {
@@ -262,7 +303,14 @@ fn chroma_to_luma_grid(c: &ChromaBlocks, lw: usize, lh: usize) -> ChromaBlocks {
             cr[y * lw + x] = c.cr[cy * c.width + cx];
         }
     }
-    ChromaBlocks { width: lw, height: lh, x_ratio: 1, y_ratio: 1, cb, cr }
+    ChromaBlocks {
+        width: lw,
+        height: lh,
+        x_ratio: 1,
+        y_ratio: 1,
+        cb,
+        cr,
+    }
 }
 
 /// IJG quality (1..=100) whose scaled standard luminance table best matches `table` (zigzag).
@@ -270,8 +318,8 @@ pub fn estimate_quality(table: &[u16]) -> Option<u8> {
     // ITU T.81 K.1 luminance table in zigzag order.
     const STD: [u16; 64] = [
         16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40, 26, 24, 22, 22, 24, 49, 35,
-        37, 29, 40, 58, 51, 61, 60, 57, 51, 56, 55, 64, 72, 92, 78, 64, 68, 87, 69, 55, 56, 80, 109,
-        81, 87, 95, 98, 103, 104, 103, 62, 77, 113, 121, 112, 100, 120, 92, 101, 103, 99,
+        37, 29, 40, 58, 51, 61, 60, 57, 51, 56, 55, 64, 72, 92, 78, 64, 68, 87, 69, 55, 56, 80,
+        109, 81, 87, 95, 98, 103, 104, 103, 62, 77, 113, 121, 112, 100, 120, 92, 101, 103, 99,
     ];
     if table.len() != 64 {
         return None;
@@ -288,7 +336,11 @@ pub fn estimate_quality(table: &[u16]) -> Option<u8> {
     }
     ratios.sort_by(f64::total_cmp);
     let scale = ratios[ratios.len() / 2];
-    let q = if scale <= 100.0 { (200.0 - scale) / 2.0 } else { 5000.0 / scale };
+    let q = if scale <= 100.0 {
+        (200.0 - scale) / 2.0
+    } else {
+        5000.0 / scale
+    };
     Some(q.round().clamp(1.0, 100.0) as u8)
 }
 
@@ -339,14 +391,22 @@ mod tests {
     fn quality_estimate_of_standard_tables() {
         let scaled = |q: u32| -> Vec<u16> {
             let s = if q < 50 { 5000 / q } else { 200 - 2 * q };
-            [16u16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40, 26, 24, 22, 22, 24, 49, 35, 37, 29, 40, 58, 51, 61, 60, 57, 51, 56, 55, 64, 72, 92, 78, 64, 68, 87, 69, 55, 56, 80, 109, 81, 87, 95, 98, 103, 104, 103, 62, 77, 113, 121, 112, 100, 120, 92, 101, 103, 99]
-                .iter()
-                .map(|&v| ((u32::from(v) * s + 50) / 100).clamp(1, 255) as u16)
-                .collect()
+            [
+                16u16, 11, 12, 14, 12, 10, 16, 14, 13, 14, 18, 17, 16, 19, 24, 40, 26, 24, 22, 22,
+                24, 49, 35, 37, 29, 40, 58, 51, 61, 60, 57, 51, 56, 55, 64, 72, 92, 78, 64, 68, 87,
+                69, 55, 56, 80, 109, 81, 87, 95, 98, 103, 104, 103, 62, 77, 113, 121, 112, 100,
+                120, 92, 101, 103, 99,
+            ]
+            .iter()
+            .map(|&v| ((u32::from(v) * s + 50) / 100).clamp(1, 255) as u16)
+            .collect()
         };
         for q in [10u32, 35, 50, 75, 92] {
             let est = estimate_quality(&scaled(q)).expect("estimate");
-            assert!((i32::from(est) - q as i32).abs() <= 2, "quality {q}: estimated {est}");
+            assert!(
+                (i32::from(est) - q as i32).abs() <= 2,
+                "quality {q}: estimated {est}"
+            );
         }
     }
 
@@ -364,8 +424,19 @@ mod tests {
 
     #[test]
     fn text_named_jpg_is_not_an_image() {
-        let err = decode(b"hello, this is text", FileKind::Jpeg, &DecodeOptions::default()).expect_err("text");
-        assert_eq!(err, PhotoErrorKind::NotAnImage("the file contains text, not image data".into()));
-        assert_eq!(decode(b"", FileKind::Jpeg, &DecodeOptions::default()).expect_err("empty"), PhotoErrorKind::Empty);
+        let err = decode(
+            b"hello, this is text",
+            FileKind::Jpeg,
+            &DecodeOptions::default(),
+        )
+        .expect_err("text");
+        assert_eq!(
+            err,
+            PhotoErrorKind::NotAnImage("the file contains text, not image data".into())
+        );
+        assert_eq!(
+            decode(b"", FileKind::Jpeg, &DecodeOptions::default()).expect_err("empty"),
+            PhotoErrorKind::Empty
+        );
     }
 }

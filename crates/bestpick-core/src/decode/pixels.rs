@@ -9,7 +9,11 @@ use super::jpeg::{ChromaBlocks, LumaBlocks, NFEAT, ZIGZAG};
 fn cos_table() -> [[f32; 8]; 8] {
     let mut t = [[0f32; 8]; 8];
     for (u, row) in t.iter_mut().enumerate() {
-        let c = if u == 0 { std::f32::consts::FRAC_1_SQRT_2 } else { 1.0 };
+        let c = if u == 0 {
+            std::f32::consts::FRAC_1_SQRT_2
+        } else {
+            1.0
+        };
         for (x, v) in row.iter_mut().enumerate() {
             *v = c * 0.5 * ((2 * x + 1) as f32 * u as f32 * std::f32::consts::PI / 16.0).cos();
         }
@@ -35,7 +39,13 @@ fn natural_weights() -> [[f32; NFEAT]; 64] {
         };
         w[n][band] = 1.0;
         if (3..=9).contains(&r) {
-            let o = if u > v { 4 } else if v > u { 5 } else { 6 };
+            let o = if u > v {
+                4
+            } else if v > u {
+                5
+            } else {
+                6
+            };
             w[n][o] = 1.0;
         }
     }
@@ -49,7 +59,12 @@ pub fn blocks_from_rgb(img: &image::RgbImage) -> (LumaBlocks, ChromaBlocks) {
     let bh = h.div_ceil(8);
     let cos = cos_table();
     let weights = natural_weights();
-    let mut luma = LumaBlocks { width: bw, height: bh, dc: vec![0.0; bw * bh], feat: vec![[0.0; NFEAT]; bw * bh] };
+    let mut luma = LumaBlocks {
+        width: bw,
+        height: bh,
+        dc: vec![0.0; bw * bh],
+        feat: vec![[0.0; NFEAT]; bw * bh],
+    };
     let mut chroma = ChromaBlocks {
         width: bw,
         height: bh,
@@ -70,7 +85,11 @@ pub fn blocks_from_rgb(img: &image::RgbImage) -> (LumaBlocks, ChromaBlocks) {
                 for (x, v) in row.iter_mut().enumerate() {
                     let px = (bx * 8 + x).min(w - 1);
                     let i = (py * w + px) * 3;
-                    let (r, g, b) = (f32::from(raw[i]), f32::from(raw[i + 1]), f32::from(raw[i + 2]));
+                    let (r, g, b) = (
+                        f32::from(raw[i]),
+                        f32::from(raw[i + 1]),
+                        f32::from(raw[i + 2]),
+                    );
                     let yv = 0.299 * r + 0.587 * g + 0.114 * b;
                     *v = yv - 128.0;
                     sy += yv;
@@ -119,7 +138,11 @@ mod tests {
         let y = 0.299 * 200.0 + 0.587 * 100.0 + 0.114 * 50.0;
         for (i, dc) in luma.dc.iter().enumerate() {
             assert!((dc - y).abs() < 0.01, "block {i}: {dc} vs {y}");
-            assert!(luma.feat[i].iter().all(|&e| e < 1e-3), "block {i}: {:?}", luma.feat[i]);
+            assert!(
+                luma.feat[i].iter().all(|&e| e < 1e-3),
+                "block {i}: {:?}",
+                luma.feat[i]
+            );
         }
         assert!(chroma.cb[0] < 128.0 && chroma.cr[0] > 128.0);
     }
@@ -135,7 +158,10 @@ mod tests {
         let f = luma.feat[0];
         let ac: f32 = f[0] + f[1] + f[2] + f[3];
         let mean = luma.dc[0];
-        let dev: f32 = img.pixels().map(|p| (f32::from(p.0[0]) - mean).powi(2)).sum();
+        let dev: f32 = img
+            .pixels()
+            .map(|p| (f32::from(p.0[0]) - mean).powi(2))
+            .sum();
         assert!((ac - dev).abs() / dev < 1e-3, "ac {ac} vs deviation {dev}");
     }
 }

@@ -20,7 +20,14 @@ pub(super) struct BitReader<'a> {
 
 impl<'a> BitReader<'a> {
     pub(super) fn new(data: &'a [u8], pos: usize) -> Self {
-        BitReader { data, pos, acc: 0, n: 0, marker: None, padded: 0 }
+        BitReader {
+            data,
+            pos,
+            acc: 0,
+            n: 0,
+            marker: None,
+            padded: 0,
+        }
     }
 
     /// Position of the next unread byte (at a marker's `FF` when one stopped the reader).
@@ -202,7 +209,11 @@ impl<'a> BitReader<'a> {
 /// JPEG EXTEND: maps a `k`-bit magnitude category value to a signed coefficient.
 #[inline(always)]
 pub(super) fn extend(v: i32, k: u32) -> i32 {
-    if v < (1 << (k - 1)) { v - (1 << k) + 1 } else { v }
+    if v < (1 << (k - 1)) {
+        v - (1 << k) + 1
+    } else {
+        v
+    }
 }
 
 #[cfg(test)]
@@ -228,7 +239,10 @@ mod tests {
 
     #[test]
     fn fast_refill_matches_slow_path() {
-        let data: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(37)).filter(|&b| b != 0xFF).collect();
+        let data: Vec<u8> = (0..64u8)
+            .map(|i| i.wrapping_mul(37))
+            .filter(|&b| b != 0xFF)
+            .collect();
         let mut r = BitReader::new(&data, 0);
         for &byte in &data[..data.len() - 1] {
             r.refill();

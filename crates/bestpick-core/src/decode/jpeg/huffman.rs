@@ -85,7 +85,13 @@ impl Huffman {
                 }
             }
         }
-        Ok(Huffman { fast, fast_ac, maxcode, delta, symbols: symbols.to_vec() })
+        Ok(Huffman {
+            fast,
+            fast_ac,
+            maxcode,
+            delta,
+            symbols: symbols.to_vec(),
+        })
     }
 
     /// Decodes one symbol. `None` means the bits match no code (corrupt data).

@@ -42,10 +42,10 @@ pub mod feat {
 
 /// Natural (row-major) index of each zigzag position; padded so overruns stay in bounds.
 pub(crate) const ZIGZAG: [usize; 80] = [
-    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27,
-    20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58,
-    59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
-    63, 63, 63, 63, 63, 63, 63,
+    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
+    13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59,
+    52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
+    63, 63, 63, 63, 63, 63,
 ];
 
 /// Where a coefficient's energy goes, by zigzag position: `[band slot, orientation slot]`
@@ -169,7 +169,11 @@ pub struct JpegOptions {
 
 impl Default for JpegOptions {
     fn default() -> Self {
-        JpegOptions { color: true, low: false, max_pixels: 300_000_000 }
+        JpegOptions {
+            color: true,
+            low: false,
+            max_pixels: 300_000_000,
+        }
     }
 }
 
@@ -440,8 +444,12 @@ impl<'a> Decoder<'a> {
                     let seg = self.p.segment()?;
                     self.read_frame(seg, marker == 0xC2)?;
                 }
-                0xC3 | 0xC5..=0xC7 => return Err(JpegError::Unsupported("lossless or hierarchical")),
-                0xC9..=0xCB | 0xCD..=0xCF => return Err(JpegError::Unsupported("arithmetic coding")),
+                0xC3 | 0xC5..=0xC7 => {
+                    return Err(JpegError::Unsupported("lossless or hierarchical"));
+                }
+                0xC9..=0xCB | 0xCD..=0xCF => {
+                    return Err(JpegError::Unsupported("arithmetic coding"));
+                }
                 0xCC => return Err(JpegError::Unsupported("arithmetic coding")),
                 0xC4 => {
                     let seg = self.p.segment()?;
@@ -546,7 +554,9 @@ impl<'a> Decoder<'a> {
         let width = u32::from(u16::from_be_bytes([seg[3], seg[4]]));
         let n = usize::from(seg[5]);
         if width == 0 || height == 0 {
-            return Err(JpegError::Unsupported("height given later (DNL) or zero size"));
+            return Err(JpegError::Unsupported(
+                "height given later (DNL) or zero size",
+            ));
         }
         if u64::from(width) * u64::from(height) > self.opts.max_pixels {
             return Err(JpegError::TooLarge {
@@ -569,12 +579,23 @@ impl<'a> Decoder<'a> {
             if !(1..=4).contains(&h) || !(1..=4).contains(&v) || c[2] > 3 {
                 return Err(JpegError::Corrupt("bad component sampling or table"));
             }
-            comps.push(Component { id: c[0], h, v, tq: usize::from(c[2]), bw: 0, bh: 0, pbw: 0, pbh: 0 });
+            comps.push(Component {
+                id: c[0],
+                h,
+                v,
+                tq: usize::from(c[2]),
+                bw: 0,
+                bh: 0,
+                pbw: 0,
+                pbh: 0,
+            });
         }
         let hmax = comps.iter().map(|c| c.h).max().unwrap_or(1);
         let vmax = comps.iter().map(|c| c.v).max().unwrap_or(1);
         if comps[0].h != hmax || comps[0].v != vmax {
-            return Err(JpegError::Unsupported("luma is not the most finely sampled component"));
+            return Err(JpegError::Unsupported(
+                "luma is not the most finely sampled component",
+            ));
         }
         if n == 3 {
             let rgb_ids = comps[0].id == b'R' && comps[1].id == b'G' && comps[2].id == b'B';
@@ -633,9 +654,19 @@ impl<'a> Decoder<'a> {
                 .collect();
         }
         if progressive {
-            self.coefs = comps.iter().map(|c| vec![[0i16; 64]; c.pbw * c.pbh]).collect();
+            self.coefs = comps
+                .iter()
+                .map(|c| vec![[0i16; 64]; c.pbw * c.pbh])
+                .collect();
         }
-        self.frame = Some(Frame { progressive, width, height, comps, mcux, mcuy });
+        self.frame = Some(Frame {
+            progressive,
+            width,
+            height,
+            comps,
+            mcux,
+            mcuy,
+        });
         Ok(())
     }
 
@@ -651,7 +682,10 @@ impl<'a> Decoder<'a> {
         if !self.qf.is_empty() {
             return Ok(());
         }
-        let frame = self.frame.as_ref().ok_or(JpegError::Corrupt("scan before frame header"))?;
+        let frame = self
+            .frame
+            .as_ref()
+            .ok_or(JpegError::Corrupt("scan before frame header"))?;
         for c in &frame.comps {
             let q = self.quant[c.tq].ok_or(JpegError::Corrupt("missing quantization table"))?;
             let mut qf = [0f32; 64];
@@ -667,7 +701,10 @@ impl<'a> Decoder<'a> {
 
     fn read_scan(&mut self, seg: &[u8]) -> Result<(), JpegError> {
         self.latch_quant()?;
-        let frame = self.frame.clone().ok_or(JpegError::Corrupt("scan before frame header"))?;
+        let frame = self
+            .frame
+            .clone()
+            .ok_or(JpegError::Corrupt("scan before frame header"))?;
         let ns = usize::from(*seg.first().ok_or(JpegError::Corrupt("short scan header"))?);
         if ns == 0 || ns > 4 || seg.len() < 1 + 2 * ns + 3 {
             return Err(JpegError::Corrupt("bad scan header"));
@@ -685,7 +722,12 @@ impl<'a> Decoder<'a> {
             if td > 3 || ta > 3 {
                 return Err(JpegError::Corrupt("bad table selector"));
             }
-            scomps.push(ScanComp { ci, td, ta, pred: 0 });
+            scomps.push(ScanComp {
+                ci,
+                td,
+                ta,
+                pred: 0,
+            });
         }
         let ss = usize::from(seg[1 + 2 * ns]);
         let se = usize::from(seg[2 + 2 * ns]);
@@ -718,28 +760,49 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
-    fn tables(&self, sc: &ScanComp, need_dc: bool, need_ac: bool) -> Result<(Option<&Huffman>, Option<&Huffman>), JpegError> {
+    fn tables(
+        &self,
+        sc: &ScanComp,
+        need_dc: bool,
+        need_ac: bool,
+    ) -> Result<(Option<&Huffman>, Option<&Huffman>), JpegError> {
         let dc = if need_dc {
-            Some(self.dc_tables[sc.td].as_ref().ok_or(JpegError::Corrupt("missing DC Huffman table"))?)
+            Some(
+                self.dc_tables[sc.td]
+                    .as_ref()
+                    .ok_or(JpegError::Corrupt("missing DC Huffman table"))?,
+            )
         } else {
             None
         };
         let ac = if need_ac {
-            Some(self.ac_tables[sc.ta].as_ref().ok_or(JpegError::Corrupt("missing AC Huffman table"))?)
+            Some(
+                self.ac_tables[sc.ta]
+                    .as_ref()
+                    .ok_or(JpegError::Corrupt("missing AC Huffman table"))?,
+            )
         } else {
             None
         };
         Ok((dc, ac))
     }
 
-    fn baseline_scan(&mut self, frame: &Frame, scomps: &mut [ScanComp], start: usize) -> Result<ScanEnd, JpegError> {
+    fn baseline_scan(
+        &mut self,
+        frame: &Frame,
+        scomps: &mut [ScanComp],
+        start: usize,
+    ) -> Result<ScanEnd, JpegError> {
         let mut reader = BitReader::new(self.p.data, start);
         let r = &mut reader;
         // Own the tables for the scan so that the output can be borrowed mutably meanwhile.
         let mut tabs = Vec::with_capacity(scomps.len());
         for sc in scomps.iter() {
             let (dc, ac) = self.tables(sc, true, true)?;
-            tabs.push((dc.cloned().ok_or(JpegError::Corrupt("missing DC table"))?, ac.cloned().ok_or(JpegError::Corrupt("missing AC table"))?));
+            tabs.push((
+                dc.cloned().ok_or(JpegError::Corrupt("missing DC table"))?,
+                ac.cloned().ok_or(JpegError::Corrupt("missing AC table"))?,
+            ));
         }
         let roles: Vec<Role> = scomps.iter().map(|sc| self.role(sc.ci)).collect();
         let qf: Vec<[f32; 64]> = scomps.iter().map(|sc| self.qf[sc.ci]).collect();
@@ -780,7 +843,11 @@ impl<'a> Decoder<'a> {
                     let (bh, bv) = if single { (1, 1) } else { (comp.h, comp.v) };
                     for by in 0..bv {
                         for bx in 0..bh {
-                            let (x, y) = if single { (ux, uy) } else { (ux * comp.h + bx, uy * comp.v + by) };
+                            let (x, y) = if single {
+                                (ux, uy)
+                            } else {
+                                (ux * comp.h + bx, uy * comp.v + by)
+                            };
                             let inside = x < comp.bw && y < comp.bh;
                             let role = if inside { roles[si] } else { Role::Skip };
                             let want_low = sink.out.low.len() > sc.ci && inside;
@@ -788,15 +855,51 @@ impl<'a> Decoder<'a> {
                                 Role::Luma => {
                                     let mut acc = [0f32; 8];
                                     let dc = if want_low {
-                                        decode_block_luma::<true>(r, dc_t, ac_t, &q2[si], &mut sc.pred, &mut acc, &mut block)?
+                                        decode_block_luma::<true>(
+                                            r,
+                                            dc_t,
+                                            ac_t,
+                                            &q2[si],
+                                            &mut sc.pred,
+                                            &mut acc,
+                                            &mut block,
+                                        )?
                                     } else {
-                                        decode_block_luma::<false>(r, dc_t, ac_t, &q2[si], &mut sc.pred, &mut acc, &mut block)?
+                                        decode_block_luma::<false>(
+                                            r,
+                                            dc_t,
+                                            ac_t,
+                                            &q2[si],
+                                            &mut sc.pred,
+                                            &mut acc,
+                                            &mut block,
+                                        )?
                                     };
-                                    sink.luma(x, y, dc, &acc, &qf[si], if want_low { Some(&block) } else { None });
+                                    sink.luma(
+                                        x,
+                                        y,
+                                        dc,
+                                        &acc,
+                                        &qf[si],
+                                        if want_low { Some(&block) } else { None },
+                                    );
                                 }
                                 Role::Chroma(ci) => {
-                                    let dc = decode_block_skip(r, dc_t, ac_t, &mut sc.pred, if want_low { Some(&mut block) } else { None })?;
-                                    sink.chroma(ci, x, y, dc, &qf[si], if want_low { Some(&block) } else { None });
+                                    let dc = decode_block_skip(
+                                        r,
+                                        dc_t,
+                                        ac_t,
+                                        &mut sc.pred,
+                                        if want_low { Some(&mut block) } else { None },
+                                    )?;
+                                    sink.chroma(
+                                        ci,
+                                        x,
+                                        y,
+                                        dc,
+                                        &qf[si],
+                                        if want_low { Some(&block) } else { None },
+                                    );
                                 }
                                 Role::Skip => {
                                     decode_block_skip(r, dc_t, ac_t, &mut sc.pred, None)?;
@@ -811,7 +914,16 @@ impl<'a> Decoder<'a> {
     }
 
     #[expect(clippy::too_many_arguments, reason = "the scan parameters of T.81 G.1")]
-    fn progressive_scan(&mut self, frame: &Frame, scomps: &mut [ScanComp], start: usize, ss: usize, se: usize, ah: u32, al: u32) -> Result<ScanEnd, JpegError> {
+    fn progressive_scan(
+        &mut self,
+        frame: &Frame,
+        scomps: &mut [ScanComp],
+        start: usize,
+        ss: usize,
+        se: usize,
+        ah: u32,
+        al: u32,
+    ) -> Result<ScanEnd, JpegError> {
         let mut reader = BitReader::new(self.p.data, start);
         let r = &mut reader;
         let dc_scan = ss == 0;
@@ -856,12 +968,22 @@ impl<'a> Decoder<'a> {
                     let (bh, bv) = if single { (1, 1) } else { (comp.h, comp.v) };
                     for by in 0..bv {
                         for bx in 0..bh {
-                            let (x, y) = if single { (ux, uy) } else { (ux * comp.h + bx, uy * comp.v + by) };
+                            let (x, y) = if single {
+                                (ux, uy)
+                            } else {
+                                (ux * comp.h + bx, uy * comp.v + by)
+                            };
                             let coefs = &mut self.coefs[sc.ci][y * comp.pbw + x];
                             if dc_scan {
                                 if ah == 0 {
-                                    let t = tabs[si].0.as_ref().ok_or(JpegError::Corrupt("missing DC table"))?;
-                                    let s = u32::from(t.decode(r).ok_or(JpegError::Corrupt("bad Huffman code"))?);
+                                    let t = tabs[si]
+                                        .0
+                                        .as_ref()
+                                        .ok_or(JpegError::Corrupt("missing DC table"))?;
+                                    let s = u32::from(
+                                        t.decode(r)
+                                            .ok_or(JpegError::Corrupt("bad Huffman code"))?,
+                                    );
                                     if s > 11 {
                                         return Err(JpegError::Corrupt("DC difference too large"));
                                     }
@@ -872,7 +994,10 @@ impl<'a> Decoder<'a> {
                                     coefs[0] |= (1 << al) as i16;
                                 }
                             } else {
-                                let t = tabs[si].1.as_ref().ok_or(JpegError::Corrupt("missing AC table"))?;
+                                let t = tabs[si]
+                                    .1
+                                    .as_ref()
+                                    .ok_or(JpegError::Corrupt("missing AC table"))?;
                                 if ah == 0 {
                                     ac_first(r, t, coefs, ss, se, al, &mut eobrun)?;
                                 } else {
@@ -888,7 +1013,10 @@ impl<'a> Decoder<'a> {
     }
 
     fn finish(mut self) -> Result<JpegBlocks, JpegError> {
-        let frame = self.frame.take().ok_or(JpegError::Corrupt("no frame header"))?;
+        let frame = self
+            .frame
+            .take()
+            .ok_or(JpegError::Corrupt("no frame header"))?;
         if self.scans == 0 {
             return Err(JpegError::Truncated);
         }
@@ -917,9 +1045,23 @@ impl<'a> Decoder<'a> {
                                         add_energy(&mut acc, k, c, q);
                                     }
                                 }
-                                sink.luma(x, y, i32::from(block[0]), &acc, q, if want_low { Some(block) } else { None });
+                                sink.luma(
+                                    x,
+                                    y,
+                                    i32::from(block[0]),
+                                    &acc,
+                                    q,
+                                    if want_low { Some(block) } else { None },
+                                );
                             }
-                            Role::Chroma(c) => sink.chroma(c, x, y, i32::from(block[0]), q, if want_low { Some(block) } else { None }),
+                            Role::Chroma(c) => sink.chroma(
+                                c,
+                                x,
+                                y,
+                                i32::from(block[0]),
+                                q,
+                                if want_low { Some(block) } else { None },
+                            ),
                             Role::Skip => {}
                         }
                     }
@@ -940,7 +1082,11 @@ struct ScanEnd {
 
 impl ScanEnd {
     fn of(r: &BitReader<'_>) -> Self {
-        ScanEnd { position: r.position(), at_marker: r.marker().is_some(), overrun: r.overrun() }
+        ScanEnd {
+            position: r.position(),
+            at_marker: r.marker().is_some(),
+            overrun: r.overrun(),
+        }
     }
 }
 
@@ -958,7 +1104,15 @@ struct Sink<'o> {
 
 impl Sink<'_> {
     #[inline(always)]
-    fn luma(&mut self, x: usize, y: usize, dc: i32, acc: &[f32; 8], q: &[f32; 64], block: Option<&[i16; 64]>) {
+    fn luma(
+        &mut self,
+        x: usize,
+        y: usize,
+        dc: i32,
+        acc: &[f32; 8],
+        q: &[f32; 64],
+        block: Option<&[i16; 64]>,
+    ) {
         let i = y * self.out.luma.width + x;
         self.out.luma.dc[i] = dc as f32 * q[0] * 0.125 + 128.0;
         let f = &mut self.out.luma.feat[i];
@@ -975,7 +1129,15 @@ impl Sink<'_> {
     }
 
     #[inline(always)]
-    fn chroma(&mut self, ci: usize, x: usize, y: usize, dc: i32, q: &[f32; 64], block: Option<&[i16; 64]>) {
+    fn chroma(
+        &mut self,
+        ci: usize,
+        x: usize,
+        y: usize,
+        dc: i32,
+        q: &[f32; 64],
+        block: Option<&[i16; 64]>,
+    ) {
         if let Some(ch) = self.out.chroma.as_mut() {
             let i = y * ch.width + x;
             let v = dc as f32 * q[0] * 0.125 + 128.0;
@@ -1033,7 +1195,10 @@ fn decode_block_luma<const LOW: bool>(
     acc: &mut [f32; 8],
     low: &mut [i16; 64],
 ) -> Result<i32, JpegError> {
-    let s = u32::from(dc_t.decode(r).ok_or(JpegError::Corrupt("bad Huffman code"))?);
+    let s = u32::from(
+        dc_t.decode(r)
+            .ok_or(JpegError::Corrupt("bad Huffman code"))?,
+    );
     if s > 11 {
         return Err(JpegError::Corrupt("DC difference too large"));
     }
@@ -1051,7 +1216,9 @@ fn decode_block_luma<const LOW: bool>(
             r.consume((c & 15) as u32);
             (((c >> 4) & 15) as usize, i32::from(c >> 8))
         } else {
-            let rs = ac_t.decode_buffered(r).ok_or(JpegError::Corrupt("bad Huffman code"))?;
+            let rs = ac_t
+                .decode_buffered(r)
+                .ok_or(JpegError::Corrupt("bad Huffman code"))?;
             let run = usize::from(rs >> 4);
             let size = u32::from(rs & 15);
             if size == 0 {
@@ -1090,7 +1257,10 @@ fn decode_block_skip(
     pred: &mut i32,
     mut low: Option<&mut [i16; 64]>,
 ) -> Result<i32, JpegError> {
-    let s = u32::from(dc_t.decode(r).ok_or(JpegError::Corrupt("bad Huffman code"))?);
+    let s = u32::from(
+        dc_t.decode(r)
+            .ok_or(JpegError::Corrupt("bad Huffman code"))?,
+    );
     if s > 11 {
         return Err(JpegError::Corrupt("DC difference too large"));
     }
@@ -1113,7 +1283,9 @@ fn decode_block_skip(
             k += 1;
             continue;
         }
-        let rs = ac_t.decode_buffered(r).ok_or(JpegError::Corrupt("bad Huffman code"))?;
+        let rs = ac_t
+            .decode_buffered(r)
+            .ok_or(JpegError::Corrupt("bad Huffman code"))?;
         let run = usize::from(rs >> 4);
         let size = u32::from(rs & 15);
         if size == 0 {
@@ -1136,7 +1308,15 @@ fn decode_block_skip(
 }
 
 /// First AC scan of a progressive file for one block (T.81 G.1.2.2).
-fn ac_first(r: &mut BitReader<'_>, t: &Huffman, coefs: &mut [i16; 64], ss: usize, se: usize, al: u32, eobrun: &mut u32) -> Result<(), JpegError> {
+fn ac_first(
+    r: &mut BitReader<'_>,
+    t: &Huffman,
+    coefs: &mut [i16; 64],
+    ss: usize,
+    se: usize,
+    al: u32,
+    eobrun: &mut u32,
+) -> Result<(), JpegError> {
     if *eobrun > 0 {
         *eobrun -= 1;
         return Ok(());
@@ -1168,7 +1348,15 @@ fn ac_first(r: &mut BitReader<'_>, t: &Huffman, coefs: &mut [i16; 64], ss: usize
 }
 
 /// AC refinement scan of a progressive file for one block (T.81 G.1.2.3), as libjpeg does it.
-fn ac_refine(r: &mut BitReader<'_>, t: &Huffman, coefs: &mut [i16; 64], ss: usize, se: usize, al: u32, eobrun: &mut u32) -> Result<(), JpegError> {
+fn ac_refine(
+    r: &mut BitReader<'_>,
+    t: &Huffman,
+    coefs: &mut [i16; 64],
+    ss: usize,
+    se: usize,
+    al: u32,
+    eobrun: &mut u32,
+) -> Result<(), JpegError> {
     let p1 = (1i32 << al) as i16;
     let m1 = (-1i32 << al) as i16;
     let mut k = ss;
@@ -1195,7 +1383,11 @@ fn ac_refine(r: &mut BitReader<'_>, t: &Huffman, coefs: &mut [i16; 64], ss: usiz
                 let z = &mut coefs[k];
                 if *z != 0 {
                     if r.bit() != 0 && (*z & p1) == 0 {
-                        *z = if *z >= 0 { z.wrapping_add(p1) } else { z.wrapping_add(m1) };
+                        *z = if *z >= 0 {
+                            z.wrapping_add(p1)
+                        } else {
+                            z.wrapping_add(m1)
+                        };
                     }
                 } else {
                     if run == 0 {
@@ -1215,7 +1407,11 @@ fn ac_refine(r: &mut BitReader<'_>, t: &Huffman, coefs: &mut [i16; 64], ss: usiz
         while k <= se {
             let z = &mut coefs[k];
             if *z != 0 && r.bit() != 0 && (*z & p1) == 0 {
-                *z = if *z >= 0 { z.wrapping_add(p1) } else { z.wrapping_add(m1) };
+                *z = if *z >= 0 {
+                    z.wrapping_add(p1)
+                } else {
+                    z.wrapping_add(m1)
+                };
             }
             k += 1;
         }
