@@ -61,6 +61,9 @@ pub struct FaceStats {
     pub detect_time: Duration,
     /// Time in the per-face stages (patch rendering, mesh, iris, sharpness).
     pub faces_time: Duration,
+    /// Part of `detect_time` and `faces_time` spent running the networks (detector, mesh,
+    /// iris); the rest is pixel work and rendering.
+    pub model_time: Duration,
     /// Part of `detect_time` and `faces_time` spent in [`PixelSource::render`] (tiles finer
     /// than the overview, face patches): the caller's decoder, not the models.
     pub render_time: Duration,
@@ -93,6 +96,7 @@ pub fn analyze_faces_with_stats(
         candidates: detections.len(),
         detect_time: start.elapsed(),
         render_time: dstats.render_time,
+        model_time: dstats.model_time,
         ..FaceStats::default()
     };
     let start = Instant::now();
@@ -137,7 +141,9 @@ fn analyze_face(
 
     // Face mesh.
     let mesh_in = face_crop.sample(&patch.half(), MESH_SIZE as u32);
+    let model_start = Instant::now();
     let mesh = models.mesh(to_tensor(&mesh_in, Norm::Unit))?;
+    stats.model_time += model_start.elapsed();
     if sigmoid(mesh.presence_logit) < MIN_PRESENCE {
         return Ok(None);
     }
@@ -256,7 +262,9 @@ fn measure_eye(
     // Mirrored, the crop's x axis runs from b to a: level it along a → b either way.
     let crop = Crop::level(a, b, center, EYE_CROP_SCALE * width, mirror);
     let input = crop.sample(patch, IRIS_SIZE as u32);
+    let model_start = Instant::now();
     let out = models.iris(to_tensor(&input, Norm::Unit))?;
+    stats.model_time += model_start.elapsed();
     stats.iris_runs += 1;
     let c = |i: usize| [out.contour[3 * i], out.contour[3 * i + 1]];
     // Contour: 0 and 8 the corners, 1–7 the lower lid, 9–15 the upper lid.

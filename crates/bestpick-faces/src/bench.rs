@@ -37,7 +37,7 @@ fn stage_latency() {
     let det_in = vec![0.1f32; 3 * DETECTOR_SIZE * DETECTOR_SIZE];
     let mesh_in = vec![0.5f32; 3 * MESH_SIZE * MESH_SIZE];
     let iris_in = vec![0.5f32; 3 * IRIS_SIZE * IRIS_SIZE];
-    let n = 20;
+    let n = 40;
     println!(
         "detector run: {:.2} ms",
         ms(best(n, || models.detect(det_in.clone()).unwrap()))
@@ -128,6 +128,20 @@ fn sample_speed() {
     };
     let half = patch.half();
     println!("half: {:.2} ms", ms(best(20, || patch.half())));
+    let src = RgbSource::new(patch.img.clone(), 600);
+    use crate::source::PixelSource;
+    println!(
+        "render 250 px -> 400 px (upscale): {:.2} ms",
+        ms(best(20, || src.render(
+            [100.0, 100.0, 250.0, 250.0],
+            400,
+            400
+        )))
+    );
+    println!(
+        "render 590 px -> 400 px: {:.2} ms",
+        ms(best(20, || src.render([5.0, 5.0, 590.0, 590.0], 400, 400)))
+    );
     println!(
         "sample 192 from full (sub 2): {:.2} ms",
         ms(best(20, || crop.sample(&patch, 192)))
@@ -194,22 +208,24 @@ fn pipeline_latency_24mp() {
             tiling,
             ..FaceOptions::default()
         };
-        let mut runs: Vec<_> = (0..3)
+        let mut runs: Vec<_> = (0..7)
             .map(|_| analyze_faces_with_stats(&models, &src, &opts).unwrap())
             .collect();
         runs.sort_by_key(|(_, s)| s.detect_time + s.faces_time);
         let (faces, s) = &runs[0];
         println!(
             "{name}: {} faces; detect {:.1} ms ({} tiles), per-face stages {:.1} ms \
-             ({} candidates, {} iris runs), of which PixelSource::render {:.1} ms; total {:.1} ms",
+             ({} candidates, {} iris runs); total {:.1} ms, of which networks {:.1} ms, \
+             PixelSource::render {:.1} ms",
             faces.len(),
             ms(s.detect_time),
             s.tiles,
             ms(s.faces_time),
             s.candidates,
             s.iris_runs,
-            ms(s.render_time),
-            ms(s.detect_time + s.faces_time)
+            ms(s.detect_time + s.faces_time),
+            ms(s.model_time),
+            ms(s.render_time)
         );
     }
 }

@@ -157,7 +157,7 @@ impl Crop {
                 }
                 let i = 3 * (y * n + x) as usize;
                 for c in 0..3 {
-                    dst[i + c] = (acc[c] * inv).round().clamp(0.0, 255.0) as u8;
+                    dst[i + c] = (acc[c] * inv + 0.5).clamp(0.0, 255.0) as u8;
                 }
             }
         }

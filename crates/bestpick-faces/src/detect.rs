@@ -58,6 +58,8 @@ pub(crate) struct DetectStats {
     pub tiles: usize,
     /// Time spent in `PixelSource::render` for tiles.
     pub render_time: Duration,
+    /// Time spent running the detector network.
+    pub model_time: Duration,
 }
 
 /// Finds faces in `src`.
@@ -73,7 +75,7 @@ pub(crate) fn detect_faces(
         return Ok((Vec::new(), stats));
     }
     let (input, view) = letterbox(overview, (w, h));
-    let mut raw = run_detector(models, input, view)?;
+    let mut raw = run_detector(models, input, view, &mut stats.model_time)?;
 
     let long = w.max(h) as f32;
     let untiled_min = MIN_FACE_INPUT_PX * long / DETECTOR_SIZE as f32;
@@ -89,7 +91,7 @@ pub(crate) fn detect_faces(
         stats.tiles = tiles.len();
         for tile in tiles {
             let (input, view) = tile_input(src, tile, &mut stats.render_time);
-            raw.extend(run_detector(models, input, view)?);
+            raw.extend(run_detector(models, input, view, &mut stats.model_time)?);
         }
     }
     let mut faces: Vec<Detection> = weighted_nms(raw)
@@ -224,8 +226,15 @@ fn tile_input(src: &dyn PixelSource, tile: Tile, render_time: &mut Duration) -> 
 }
 
 /// Runs the detector and decodes every anchor above the score threshold (before NMS).
-fn run_detector(models: &FaceModels, input: Vec<f32>, view: View) -> Result<Vec<Detection>> {
+fn run_detector(
+    models: &FaceModels,
+    input: Vec<f32>,
+    view: View,
+    model_time: &mut Duration,
+) -> Result<Vec<Detection>> {
+    let start = Instant::now();
     let out = models.detect(input)?;
+    *model_time += start.elapsed();
     let side = DETECTOR_SIZE as f32;
     let grid = 48usize;
     let mut found = Vec::new();
