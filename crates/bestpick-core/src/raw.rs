@@ -33,19 +33,16 @@ pub fn previews(data: &[u8]) -> Vec<Preview> {
             Some(off) => i += off,
             None => break,
         }
-        if i + 3 < data.len() && data[i + 1] == 0xD8 && data[i + 2] == 0xFF {
-            if let Ok(h) = jpeg::read_header(&data[i..])
-                && h.width > 0
-                && h.height > 0
-                && (h.components == 1 || h.components == 3)
-                && is_dct_frame(&data[i..])
-            {
-                found.push(Preview {
-                    offset: i,
-                    width: h.width,
-                    height: h.height,
-                });
-            }
+        if i + 3 < data.len()
+            && data[i + 1] == 0xD8
+            && data[i + 2] == 0xFF
+            && let Ok(h) = jpeg::read_header(&data[i..])
+            && h.width > 0
+            && h.height > 0
+            && (h.components == 1 || h.components == 3)
+            && is_dct_frame(&data[i..])
+        {
+            found.push(Preview { offset: i, width: h.width, height: h.height });
         }
         i += 1;
     }

@@ -437,7 +437,7 @@ impl<'a> Decoder<'a> {
                     self.eoi = true;
                     return Ok(());
                 }
-                0xC0 | 0xC1 | 0xC2 => {
+                0xC0..=0xC2 => {
                     if self.frame.is_some() {
                         return Err(JpegError::Corrupt("two frame headers"));
                     }
