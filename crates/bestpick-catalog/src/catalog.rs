@@ -14,14 +14,19 @@ use rusqlite_migration::{M, Migrations};
 
 use crate::error::{Error, Result, SqlContext};
 use crate::queries::decision_log::{LogEntry, LoggedDecision};
-use crate::queries::{analyses, decision_log, decisions, photos, settings, shoots};
+use crate::queries::{
+    analyses, consents, contributions, decision_log, decisions, photos, settings, shoots,
+};
 use crate::types::{
-    ActionId, Decision, DecisionChange, FileKey, PhotoId, PhotoRow, ShootId, ShootInfo,
-    StoredAnalysis,
+    ActionId, Consent, Contribution, Decision, DecisionChange, FileKey, MergedRecords, PhotoId,
+    PhotoRow, ShootId, ShootInfo, StoredAnalysis,
 };
 
 /// The schema, one entry per file in `migrations/`. Append only: never edit a shipped entry.
-const MIGRATION_LIST: &[M<'static>] = &[M::up(include_str!("../migrations/0001_init.sql"))];
+const MIGRATION_LIST: &[M<'static>] = &[
+    M::up(include_str!("../migrations/0001_init.sql")),
+    M::up(include_str!("../migrations/0002_contributions.sql")),
+];
 
 /// The migrations, applied in order and tracked in `PRAGMA user_version`.
 pub const MIGRATIONS: Migrations<'static> = Migrations::from_slice(MIGRATION_LIST);
@@ -43,7 +48,8 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// The bestpick catalog: shoots, photos, cached analyses, decisions and their history.
+/// The bestpick catalog: shoots, photos, cached analyses, decisions and their history, and the
+/// contributor's consents and contributions.
 ///
 /// Open one per thread; several handles (also in several processes) may share a file.
 #[derive(Debug)]
@@ -313,6 +319,69 @@ impl Catalog {
         let tx = self.conn.transaction().ctx("starting a transaction")?;
         settings::set(&tx, key, value)?;
         tx.commit().ctx("committing a setting")
+    }
+
+    // ---- consents and contributions (the contributor's own records, issue 5) ----
+
+    /// Append a consent to the contribution terms.
+    pub fn record_consent(&mut self, consent: &Consent) -> Result<()> {
+        let tx = self.conn.transaction().ctx("starting a transaction")?;
+        consents::insert(&tx, consent)?;
+        tx.commit().ctx("committing a consent")
+    }
+
+    /// Every consent, oldest first.
+    pub fn consents(&self) -> Result<Vec<Consent>> {
+        consents::list(&self.conn)
+    }
+
+    /// The newest consent that is not withdrawn.
+    pub fn current_consent(&self) -> Result<Option<Consent>> {
+        consents::current(&self.conn)
+    }
+
+    /// Mark every consent not withdrawn yet as withdrawn at `at_ms` (Unix ms). Returns how many
+    /// were.
+    pub fn withdraw_consents(&mut self, at_ms: i64) -> Result<usize> {
+        let tx = self.conn.transaction().ctx("starting a transaction")?;
+        let withdrawn = consents::withdraw_all(&tx, at_ms)?;
+        tx.commit().ctx("committing a withdrawal")?;
+        Ok(withdrawn)
+    }
+
+    /// Insert a contribution, or replace the one with the same anonymous id (it keeps its place
+    /// in [`Catalog::contributions`]).
+    pub fn upsert_contribution(&mut self, record: &Contribution) -> Result<()> {
+        let tx = self.conn.transaction().ctx("starting a transaction")?;
+        contributions::upsert(&tx, record)?;
+        tx.commit().ctx("committing a contribution")
+    }
+
+    /// Every contribution, oldest first.
+    pub fn contributions(&self) -> Result<Vec<Contribution>> {
+        contributions::list(&self.conn)
+    }
+
+    /// Add records kept elsewhere (an older ledger file) in one transaction, in the order given.
+    ///
+    /// Records the catalog already has win: a consent with the same terms version and
+    /// acceptance time, or a contribution with the same anonymous id, is skipped. Merging the
+    /// same records twice therefore adds nothing the second time.
+    pub fn merge_contribution_records(
+        &mut self,
+        consents: &[Consent],
+        contributions: &[Contribution],
+    ) -> Result<MergedRecords> {
+        let tx = self.conn.transaction().ctx("starting a transaction")?;
+        let mut merged = MergedRecords::default();
+        for consent in consents {
+            merged.consents += usize::from(consents::insert_if_new(&tx, consent)?);
+        }
+        for record in contributions {
+            merged.contributions += usize::from(contributions::insert_if_new(&tx, record)?);
+        }
+        tx.commit().ctx("committing merged contribution records")?;
+        Ok(merged)
     }
 
     /// Run `PRAGMA integrity_check` and return its messages (`["ok"]` for a healthy file).

@@ -1,6 +1,8 @@
 //! The bestpick catalog: an SQLite file (rusqlite, WAL, `rusqlite_migration`) that keeps a
 //! shoot's analyses, so an unchanged file is never analyzed twice, and the photographer's
 //! decisions, kept apart so re-analysis never overwrites them, with undo/redo history.
+//! It also keeps the contributor's own records of the opt-in dataset contribution (consents and
+//! contributions; never receipt tokens or keys, which stay in the contribution vault).
 //! It also exports decisions as XMP sidecars ([`xmp`]) and copies or moves picks ([`export`]).
 //!
 //! Layout:
@@ -10,7 +12,8 @@
 //! - [`export`]: plan and execute copying/moving picks with their companion files.
 //!
 //! Must not depend on: Tauri, tokio or anything networked, nor on `bestpick-core` — analyses
-//! are opaque versioned blobs that the caller (de)serializes. Front ends (CLI, app) call this.
+//! are opaque versioned blobs that the caller (de)serializes — nor on `bestpick-share`, which
+//! implements its ledger over this crate. Front ends (CLI, app) call this.
 
 #![warn(missing_docs)]
 
@@ -25,8 +28,8 @@ pub mod xmp;
 pub use catalog::{Catalog, MIGRATIONS};
 pub use error::{Error, Result};
 pub use types::{
-    ActionId, ColorLabel, Decision, DecisionChange, FileKey, Flag, PhotoId, PhotoRow, ShootId,
-    ShootInfo, StoredAnalysis,
+    ActionId, ColorLabel, Consent, Contribution, ContributionState, Decision, DecisionChange,
+    FileKey, Flag, MergedRecords, PhotoId, PhotoRow, ShootId, ShootInfo, StoredAnalysis,
 };
 
 /// Outcome of a batch export ([`xmp::write_xmp`], [`export::execute_picks`]): what was done and

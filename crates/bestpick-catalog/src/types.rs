@@ -240,6 +240,98 @@ impl DecisionChange {
     }
 }
 
+/// One consent to the contribution terms, as the catalog keeps it (table `consents`).
+///
+/// Only what the contributor's ledger needs; nothing secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    /// Version of the terms accepted (1 or more).
+    pub terms_version: u32,
+    /// When the terms were accepted (Unix ms).
+    pub accepted_at_ms: i64,
+    /// The contributor said they are 13–17 and a parent or guardian gave permission.
+    pub minor_with_parental_permission: bool,
+    /// The optional self-declared buckets, a JSON object the caller writes and reads back; the
+    /// catalog stores it as given.
+    pub buckets_json: String,
+    /// When the consent was withdrawn (Unix ms), if it was.
+    pub withdrawn_at_ms: Option<i64>,
+}
+
+/// Where a contribution stands, as far as the contributor knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContributionState {
+    /// Built and staged locally, not yet confirmed by the collector.
+    Staged,
+    /// Confirmed by the collector.
+    Received,
+    /// Deleted at the collector on the contributor's request.
+    Deleted,
+    /// Never sent and removed locally.
+    Discarded,
+}
+
+impl ContributionState {
+    /// Every state.
+    pub const ALL: [ContributionState; 4] = [
+        ContributionState::Staged,
+        ContributionState::Received,
+        ContributionState::Deleted,
+        ContributionState::Discarded,
+    ];
+
+    /// The lowercase name stored in the catalog (`staged`, `received`, `deleted`, `discarded`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContributionState::Staged => "staged",
+            ContributionState::Received => "received",
+            ContributionState::Deleted => "deleted",
+            ContributionState::Discarded => "discarded",
+        }
+    }
+}
+
+impl fmt::Display for ContributionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One bundle the contributor built, as the catalog keeps it (table `contributions`).
+///
+/// No receipt token, idempotency key or bundle content: those stay in the contribution vault.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contribution {
+    /// The bundle's single-use anonymous id (unique; the key of the record).
+    pub anonymous_id: String,
+    /// URL of the collector the bundle was built for.
+    pub collector: String,
+    /// Collector-assigned id once the collector confirmed the upload.
+    pub bundle_id: Option<String>,
+    /// Photos in the bundle.
+    pub image_count: u32,
+    /// When the bundle was built (Unix ms).
+    pub created_at_ms: i64,
+    /// When the collector confirmed it (Unix ms).
+    pub sent_at_ms: Option<i64>,
+    /// State.
+    pub state: ContributionState,
+    /// Datasets that used the bundle, as last reported by the collector.
+    pub datasets: Vec<String>,
+    /// Last problem (failed upload, unreachable collector), for status displays.
+    pub last_error: Option<String>,
+}
+
+/// What [`crate::Catalog::merge_contribution_records`] added.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MergedRecords {
+    /// Consents added (ones already in the catalog are not counted).
+    pub consents: usize,
+    /// Contributions added (ones already in the catalog are not counted).
+    pub contributions: usize,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -284,9 +376,24 @@ mod tests {
                 "\"purple\"",
             ),
             (serde_json::to_string(&PhotoId(7)).ok(), "7"),
+            (
+                serde_json::to_string(&ContributionState::Discarded).ok(),
+                "\"discarded\"",
+            ),
         ];
         for (got, expected) in cases {
             assert_eq!(got.as_deref(), Some(expected), "case {expected}");
+        }
+    }
+
+    #[test]
+    fn contribution_state_names_match_serde() {
+        for state in ContributionState::ALL {
+            assert_eq!(
+                serde_json::to_string(&state).ok(),
+                Some(format!("\"{}\"", state.as_str())),
+                "case {state}"
+            );
         }
     }
 

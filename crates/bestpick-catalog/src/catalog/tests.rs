@@ -3,7 +3,7 @@ use std::path::Path;
 use tempfile::TempDir;
 
 use super::*;
-use crate::types::{ColorLabel, Flag};
+use crate::types::{ColorLabel, ContributionState, Flag};
 
 fn key(rel_path: &str, size: u64, mtime_ns: i64) -> FileKey {
     FileKey {
@@ -63,7 +63,7 @@ fn open_creates_parent_dirs_and_sets_pragmas() {
         ("foreign_keys", "1"),
         ("synchronous", "2"), // FULL
         ("busy_timeout", "10000"),
-        ("user_version", "1"),
+        ("user_version", "2"),
     ];
     for (name, expected) in cases {
         assert_eq!(pragma(name), expected, "PRAGMA {name}");
@@ -118,7 +118,7 @@ fn a_catalog_from_a_newer_version_is_refused() {
             err,
             Error::CatalogTooNew {
                 found: 42,
-                known: 1,
+                known: 2,
                 ..
             }
         ),
@@ -596,4 +596,403 @@ fn stored_analyses_are_replaced_not_duplicated() {
         b"second".to_vec(),
         "the newer analysis wins"
     );
+}
+
+// ---- consents and contributions ----
+
+fn consent(accepted_at_ms: i64) -> Consent {
+    Consent {
+        terms_version: 1,
+        accepted_at_ms,
+        minor_with_parental_permission: false,
+        buckets_json: "{}".to_owned(),
+        withdrawn_at_ms: None,
+    }
+}
+
+fn contribution(anonymous_id: &str, state: ContributionState) -> Contribution {
+    Contribution {
+        anonymous_id: anonymous_id.to_owned(),
+        collector: "https://collector.example".to_owned(),
+        bundle_id: None,
+        image_count: 3,
+        created_at_ms: 1_000,
+        sent_at_ms: None,
+        state,
+        datasets: Vec::new(),
+        last_error: None,
+    }
+}
+
+#[test]
+fn consents_round_trip_in_order() {
+    let cases = [
+        ("adult, no buckets", consent(1_000)),
+        (
+            "teen with permission and buckets",
+            Consent {
+                terms_version: 2,
+                accepted_at_ms: 2_000,
+                minor_with_parental_permission: true,
+                buckets_json: r#"{"age_decade":"10-19","skin_type":"IV"}"#.to_owned(),
+                withdrawn_at_ms: None,
+            },
+        ),
+        (
+            "already withdrawn",
+            Consent {
+                withdrawn_at_ms: Some(3_500),
+                ..consent(3_000)
+            },
+        ),
+        ("same time as another", consent(1_000)),
+    ];
+    let mut cat = Catalog::open_in_memory().expect("open");
+    assert_eq!(cat.consents().expect("list"), vec![], "none by default");
+    assert_eq!(
+        cat.current_consent().expect("current"),
+        None,
+        "off by default"
+    );
+    for (name, c) in &cases {
+        cat.record_consent(c)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    let stored = cat.consents().expect("list");
+    assert_eq!(stored.len(), cases.len(), "one row per consent");
+    for ((name, expected), got) in cases.iter().zip(&stored) {
+        assert_eq!(got, expected, "case {name}");
+    }
+    assert_eq!(
+        cat.current_consent().expect("current"),
+        Some(cases[3].1.clone()),
+        "the newest consent not withdrawn"
+    );
+}
+
+#[test]
+fn withdrawing_marks_open_consents_only() {
+    let mut cat = Catalog::open_in_memory().expect("open");
+    cat.record_consent(&Consent {
+        withdrawn_at_ms: Some(50),
+        ..consent(10)
+    })
+    .expect("withdrawn earlier");
+    cat.record_consent(&consent(100)).expect("open one");
+    cat.record_consent(&consent(200)).expect("open two");
+
+    assert_eq!(cat.withdraw_consents(300).expect("withdraw"), 2, "two open");
+    assert_eq!(
+        cat.current_consent().expect("current"),
+        None,
+        "none in force"
+    );
+    let withdrawn: Vec<_> = cat
+        .consents()
+        .expect("list")
+        .iter()
+        .map(|c| c.withdrawn_at_ms)
+        .collect();
+    assert_eq!(
+        withdrawn,
+        vec![Some(50), Some(300), Some(300)],
+        "an earlier withdrawal keeps its time"
+    );
+    assert_eq!(
+        cat.withdraw_consents(400).expect("again"),
+        0,
+        "nothing left"
+    );
+
+    cat.record_consent(&consent(500)).expect("consent again");
+    assert_eq!(
+        cat.current_consent()
+            .expect("current")
+            .map(|c| c.accepted_at_ms),
+        Some(500),
+        "a new consent after withdrawal is in force"
+    );
+}
+
+#[test]
+fn contribution_fields_round_trip() {
+    let full = Contribution {
+        bundle_id: Some("b-0001".to_owned()),
+        sent_at_ms: Some(2_000),
+        datasets: vec!["2025-q1".to_owned(), "eyes \"open\" ✓".to_owned()],
+        last_error: Some("collector unreachable after 3 attempt(s)".to_owned()),
+        ..contribution("full", ContributionState::Received)
+    };
+    let mut cases: Vec<(String, Contribution)> = ContributionState::ALL
+        .into_iter()
+        .map(|state| {
+            (
+                format!("state {state}"),
+                contribution(state.as_str(), state),
+            )
+        })
+        .collect();
+    cases.push(("every optional field set".to_owned(), full));
+    cases.push((
+        "no photos".to_owned(),
+        Contribution {
+            image_count: 0,
+            ..contribution("empty", ContributionState::Discarded)
+        },
+    ));
+
+    let mut cat = Catalog::open_in_memory().expect("open");
+    for (name, record) in &cases {
+        cat.upsert_contribution(record)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    let stored = cat.contributions().expect("list");
+    assert_eq!(stored.len(), cases.len(), "one row per anonymous id");
+    for ((name, expected), got) in cases.iter().zip(&stored) {
+        assert_eq!(got, expected, "case {name}");
+    }
+}
+
+#[test]
+fn upserting_a_contribution_replaces_it_in_place() {
+    let mut cat = Catalog::open_in_memory().expect("open");
+    let steps = [
+        contribution("a", ContributionState::Staged),
+        contribution("b", ContributionState::Staged),
+        Contribution {
+            bundle_id: Some("bundle-a".to_owned()),
+            sent_at_ms: Some(5_000),
+            datasets: vec!["d1".to_owned()],
+            ..contribution("a", ContributionState::Received)
+        },
+        Contribution {
+            last_error: Some("not sent within 30 days".to_owned()),
+            ..contribution("b", ContributionState::Discarded)
+        },
+    ];
+    for record in &steps {
+        cat.upsert_contribution(record).expect("upsert");
+    }
+    let stored = cat.contributions().expect("list");
+    let cases = [("a", &steps[2]), ("b", &steps[3])];
+    assert_eq!(stored.len(), cases.len(), "upsert by anonymous id");
+    for ((id, expected), got) in cases.iter().zip(&stored) {
+        assert_eq!(
+            got, *expected,
+            "record {id}: latest version, first position"
+        );
+    }
+    assert_eq!(count(&cat, "contributions"), 2, "no duplicate rows");
+}
+
+#[test]
+fn merging_records_skips_known_ones_and_is_idempotent() {
+    let mut cat = Catalog::open_in_memory().expect("open");
+    // Already in the catalog: a newer view of consent 100 and of bundle "a".
+    cat.record_consent(&Consent {
+        withdrawn_at_ms: Some(150),
+        ..consent(100)
+    })
+    .expect("known consent");
+    cat.upsert_contribution(&contribution("a", ContributionState::Deleted))
+        .expect("known contribution");
+
+    let consents = [consent(100), consent(200)];
+    let contributions = [
+        contribution("a", ContributionState::Received),
+        contribution("b", ContributionState::Staged),
+    ];
+    let first = cat
+        .merge_contribution_records(&consents, &contributions)
+        .expect("merge");
+    assert_eq!(
+        first,
+        MergedRecords {
+            consents: 1,
+            contributions: 1
+        },
+        "only the unknown records are added"
+    );
+    let again = cat
+        .merge_contribution_records(&consents, &contributions)
+        .expect("merge again");
+    assert_eq!(again, MergedRecords::default(), "second merge adds nothing");
+
+    let stored_consents: Vec<_> = cat
+        .consents()
+        .expect("consents")
+        .iter()
+        .map(|c| (c.accepted_at_ms, c.withdrawn_at_ms))
+        .collect();
+    assert_eq!(
+        stored_consents,
+        vec![(100, Some(150)), (200, None)],
+        "the catalog's consent wins"
+    );
+    let states: Vec<_> = cat
+        .contributions()
+        .expect("contributions")
+        .iter()
+        .map(|c| (c.anonymous_id.clone(), c.state))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("a".to_owned(), ContributionState::Deleted),
+            ("b".to_owned(), ContributionState::Staged),
+        ],
+        "the catalog's contribution wins"
+    );
+}
+
+#[test]
+fn corrupt_ledger_values_are_named() {
+    let cases = [
+        (
+            "terms version beyond u32",
+            "UPDATE consents SET terms_version = 5000000000",
+            "consents.terms_version",
+        ),
+        (
+            "image count beyond u32",
+            "UPDATE contributions SET image_count = 5000000000",
+            "contributions.image_count",
+        ),
+        (
+            "datasets not JSON",
+            "UPDATE contributions SET datasets_json = 'd1, d2'",
+            "contributions.datasets_json",
+        ),
+        (
+            "datasets not a list of strings",
+            "UPDATE contributions SET datasets_json = '[1, 2]'",
+            "contributions.datasets_json",
+        ),
+    ];
+    for (name, sql, expected) in cases {
+        let mut cat = Catalog::open_in_memory().expect("open");
+        cat.record_consent(&consent(1)).expect("consent");
+        cat.upsert_contribution(&contribution("a", ContributionState::Staged))
+            .expect("contribution");
+        cat.conn.execute(sql, []).expect("corrupt");
+        let err = if expected.starts_with("consents") {
+            cat.consents().expect_err(name)
+        } else {
+            cat.contributions().expect_err(name)
+        };
+        assert!(
+            matches!(err, Error::CorruptValue { context, .. } if context == expected),
+            "case {name}: got {err:?}"
+        );
+    }
+}
+
+#[test]
+fn ledger_tables_have_no_secret_columns() {
+    // Receipt tokens, idempotency keys and keys stay in the contribution vault (encrypted).
+    let cat = Catalog::open_in_memory().expect("open");
+    for table in ["consents", "contributions"] {
+        let mut stmt = cat
+            .conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .expect("table info");
+        let columns: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .expect("columns")
+            .collect::<rusqlite::Result<_>>()
+            .expect("columns");
+        assert!(!columns.is_empty(), "table {table} exists");
+        for column in &columns {
+            for word in ["token", "key", "secret", "receipt", "password"] {
+                assert!(
+                    !column.contains(word),
+                    "{table}.{column} looks like it holds a secret ({word})"
+                );
+            }
+        }
+    }
+}
+
+/// Writes a catalog exactly as a build that knew only `0001_init.sql` left it: one shoot, two
+/// photos, a decision with its undo history, a setting.
+fn write_v1_catalog(path: &Path) {
+    let mut conn = Connection::open(path).expect("raw open");
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .expect("wal");
+    MIGRATIONS.to_version(&mut conn, 1).expect("schema v1");
+    conn.execute_batch(
+        "INSERT INTO shoots (id, root, created_at, last_opened_at) VALUES (1, '/photos/old', 10, 10);
+         INSERT INTO photos (id, shoot_id, rel_path, size, mtime_ns) VALUES
+             (1, 1, 'a.jpg', 100, 1), (2, 1, 'b.jpg', 200, 2);
+         INSERT INTO decisions (photo_id, flag, stars, label, updated_at) VALUES
+             (1, 'pick', 4, 'green', 20);
+         INSERT INTO decision_log (shoot_id, action_id, photo_id, before_json, after_json, at)
+             VALUES (1, 1, 1, 'null', '{\"flag\":\"pick\",\"stars\":4,\"label\":\"green\"}', 20);
+         INSERT INTO settings (key, value) VALUES ('theme', 'dark');",
+    )
+    .expect("v1 rows");
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, 1, "written as v1");
+}
+
+#[test]
+fn a_v1_catalog_upgrades_with_its_decisions_intact() {
+    let dir = TempDir::new().expect("tempdir");
+    let path = dir.path().join("catalog.sqlite");
+    write_v1_catalog(&path);
+
+    let mut cat = Catalog::open(&path).expect("open migrates");
+    let version: i64 = cat
+        .conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, SCHEMA_VERSION, "migrated to the newest schema");
+
+    let shoot = cat
+        .find_shoot(Path::new("/photos/old"))
+        .expect("find")
+        .expect("shoot kept");
+    let decisions = cat.decisions(shoot).expect("decisions");
+    let expected = Decision {
+        flag: Flag::Pick,
+        stars: 4,
+        label: Some(ColorLabel::Green),
+        updated_at_ms: 20,
+    };
+    assert_eq!(decisions.len(), 1, "one decision");
+    assert_eq!(decisions.get(&PhotoId(1)), Some(&expected), "decision kept");
+    assert_eq!(cat.photos(shoot).expect("photos").len(), 2, "photos kept");
+    assert_eq!(
+        cat.setting("theme").expect("setting").as_deref(),
+        Some("dark"),
+        "settings kept"
+    );
+    assert_eq!(
+        cat.undo(shoot).expect("undo"),
+        Some(vec![PhotoId(1)]),
+        "undo history kept"
+    );
+    assert!(
+        cat.decisions(shoot).expect("after undo").is_empty(),
+        "undone"
+    );
+
+    assert_eq!(cat.consents().expect("consents"), vec![], "no consent");
+    assert_eq!(cat.contributions().expect("contributions"), vec![], "none");
+    cat.record_consent(&consent(30))
+        .expect("new table writable");
+    cat.upsert_contribution(&contribution("a", ContributionState::Staged))
+        .expect("new table writable");
+    drop(cat);
+
+    let cat = Catalog::open(&path).expect("reopen");
+    assert_eq!(cat.consents().expect("consents").len(), 1, "consent kept");
+    assert_eq!(
+        cat.contributions().expect("contributions").len(),
+        1,
+        "contribution kept"
+    );
+    assert_eq!(cat.integrity_check().expect("check"), vec!["ok".to_owned()]);
 }

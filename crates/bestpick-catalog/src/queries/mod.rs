@@ -2,6 +2,8 @@
 //! the caller decides the transaction boundaries.
 
 pub(crate) mod analyses;
+pub(crate) mod consents;
+pub(crate) mod contributions;
 pub(crate) mod decision_log;
 pub(crate) mod decisions;
 pub(crate) mod photos;
