@@ -135,6 +135,9 @@ pub enum Error {
     /// The ledger store failed.
     #[error("ledger: {0}")]
     Ledger(String),
+    /// The catalog, which keeps the ledger, failed.
+    #[error(transparent)]
+    Catalog(#[from] bestpick_catalog::Error),
     /// Computing the scores for a photo failed.
     #[error("{path}: analysis failed: {message}")]
     Scores {

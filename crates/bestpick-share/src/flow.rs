@@ -871,6 +871,49 @@ mod tests {
         );
     }
 
+    #[test]
+    fn consent_is_kept_in_the_catalog() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = MemoryKeyStore::default();
+        let path = dir.path().join("catalog.sqlite");
+        {
+            let mut catalog = bestpick_catalog::Catalog::open(&path).unwrap();
+            let mut c = Contributor::new(
+                Vault::open(&dir.path().join("v"), &keys).unwrap(),
+                &mut catalog,
+            )
+            .unwrap();
+            c.give_consent(&request(Age::Adult, Some(30))).unwrap();
+        }
+        let mut catalog = bestpick_catalog::Catalog::open(&path).unwrap();
+        assert_eq!(
+            catalog.current_consent().unwrap().map(|c| c.terms_version),
+            Some(terms::CURRENT_VERSION),
+            "the catalog holds the consent"
+        );
+        let mut c = Contributor::new(
+            Vault::open(&dir.path().join("v"), &keys).unwrap(),
+            &mut catalog,
+        )
+        .unwrap();
+        let consent = c.require_consent().unwrap();
+        assert_eq!(
+            consent.buckets.age_decade.map(AgeDecade::start),
+            Some(30),
+            "buckets kept"
+        );
+        c.withdraw(None).unwrap();
+        assert!(
+            matches!(c.require_consent(), Err(Error::NoConsent)),
+            "withdrawn"
+        );
+        drop(c);
+        assert!(
+            catalog.consents().unwrap()[0].withdrawn_at_ms.is_some(),
+            "withdrawal recorded in the catalog"
+        );
+    }
+
     fn old_clock() -> i64 {
         1_000_000
     }

@@ -1,10 +1,16 @@
 //! The contributor's own records: consents and contributions.
 //!
-//! They belong in the catalog database (tables `consents` and `contributions`); this module
-//! defines the records and the [`Ledger`] trait the catalog implements, plus [`JsonLedger`]
-//! (a JSON file, used where no catalog is at hand) and [`MemoryLedger`] for tests.
+//! They live in the catalog database (tables `consents` and `contributions`): this module
+//! defines the records and the [`Ledger`] trait, which `bestpick_catalog::Catalog` implements
+//! (see [`import_json_ledger`] for bringing in a file written by earlier builds). It also has
+//! [`JsonLedger`] (one JSON file: the format earlier builds kept beside the catalog, still read
+//! by the import) and [`MemoryLedger`] for tests.
 //! Nothing here is secret (no tokens: receipts live encrypted in the vault), and nothing is
 //! ever sent.
+
+mod catalog;
+
+pub use catalog::{import_json_ledger, imported_path};
 
 use std::path::{Path, PathBuf};
 
@@ -66,6 +72,8 @@ pub struct ContributionRecord {
 }
 
 /// Storage of consents and contributions. The catalog implements it over its tables.
+///
+/// Times are Unix seconds. Records come back in the order they were first stored.
 pub trait Ledger {
     /// Appends a consent.
     fn record_consent(&mut self, consent: &ConsentRecord) -> Result<()>;
@@ -144,6 +152,9 @@ impl Ledger for MemoryLedger {
 }
 
 /// A ledger in one JSON file, rewritten atomically on every change.
+///
+/// Earlier builds kept the ledger this way in `contributions/ledger.json` beside the catalog;
+/// front ends now use the catalog and move such a file in with [`import_json_ledger`].
 #[derive(Debug)]
 pub struct JsonLedger {
     path: PathBuf,

@@ -10,7 +10,8 @@
 //!
 //! This crate must not depend on Tauri, the CLI or the collector. Scores come from the
 //! caller (the engine's signals as JSON); the consent/contribution ledger is a trait
-//! ([`ledger::Ledger`]) that the catalog implements.
+//! ([`ledger::Ledger`]) implemented here for `bestpick_catalog::Catalog`, whose tables
+//! `consents` and `contributions` keep it (the catalog must not depend on this crate).
 #![warn(missing_docs)]
 
 pub mod anonymize;
