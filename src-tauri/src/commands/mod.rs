@@ -1,0 +1,8 @@
+//! The commands, one module per area; each forwards to the crates in a few lines.
+
+pub mod app;
+pub mod contribute;
+pub mod decide;
+pub mod export;
+pub mod settings;
+pub mod shoot;

@@ -1,0 +1,7 @@
+import type { ShootInfoDto } from "../bindings/ShootInfoDto";
+import type { StartupDto } from "../bindings/StartupDto";
+import { call } from "./core";
+
+export const startup = () => call<StartupDto>("startup");
+export const recentShoots = () => call<ShootInfoDto[]>("recent_shoots");
+export const pickFolder = () => call<string | null>("pick_folder");

@@ -1,0 +1,800 @@
+// The window: toolbar, grid / loupe / compare, status bar, drawers. Owns the model (the open
+// shoot, thumbnails, decisions, filter, cursor) and turns keyboard actions into changes.
+
+import { pickFolder, recentShoots, startup } from "./api/app";
+import { AppError, inTauri, toAppError } from "./api/core";
+import { decide as remoteDecide, redo as remoteRedo, undo as remoteUndo } from "./api/decide";
+import { cancelJob, openShoot, photoDetail, previewUrl, regroup, thumbUrl } from "./api/shoot";
+import { getSettings } from "./api/settings";
+import type { ChangeDto } from "./bindings/ChangeDto";
+import type { DecisionDto } from "./bindings/DecisionDto";
+import type { PhotoDetailDto } from "./bindings/PhotoDetailDto";
+import type { PhotoDto } from "./bindings/PhotoDto";
+import type { ProgressEvent } from "./bindings/ProgressEvent";
+import type { SettingsDto } from "./bindings/SettingsDto";
+import type { ShootInfoDto } from "./bindings/ShootInfoDto";
+import type { ShootViewDto } from "./bindings/ShootViewDto";
+import { DecisionStore, applyChange, labelChange } from "./lib/decisions";
+import { h } from "./lib/dom";
+import { NO_FILTER, isFiltered, visibleGroups, type Filter, type FlagFilter, type GroupInput, type SortKey } from "./lib/filters";
+import { actionFor, type Action } from "./lib/keymap";
+import { jumpGroup, move } from "./lib/layout";
+import { SyntheticCatalog, syntheticCount, syntheticShoot } from "./synthetic";
+import { CompareView } from "./views/compare";
+import { contributeDrawer } from "./views/contribute";
+import { GridView } from "./views/grid";
+import { LoupeView } from "./views/loupe";
+import { exportDrawer, helpOverlay, settingsDrawer } from "./views/panels";
+
+type Mode = "empty" | "grid" | "loupe" | "compare";
+
+interface Metrics {
+  openStartedAt: number;
+  listedAt: number;
+  firstThumbAt: number;
+  doneAt: number;
+}
+
+const blankPhoto = (id: number, relPath: string): PhotoDto => ({
+  id,
+  relPath,
+  kind: "",
+  timeMs: null,
+  width: 0,
+  height: 0,
+  group: 0,
+  best: false,
+  rank: 0,
+  score: 0,
+  rejectCandidate: false,
+  reasons: [],
+  eyesClosed: false,
+  error: null,
+  decision: { photo: id, flag: "none", stars: 0, label: null },
+});
+
+export class App {
+  // model
+  private shoot: number | null = null;
+  private root = "";
+  private photos: PhotoDto[] = [];
+  private groups: GroupInput[] = [];
+  private indexOf = new Map<number, number>();
+  private thumbs = new Map<number, number>();
+  private analyzed = false;
+  private job: number | null = null;
+  private store = new DecisionStore();
+  private details = new Map<number, PhotoDetailDto>();
+  private filter: Filter = { ...NO_FILTER };
+  private sort: SortKey = "time";
+  private strictness = 50;
+  private cursorId: number | null = null;
+  private mode: Mode = "empty";
+  private settings: SettingsDto | null = null;
+  private recent: ShootInfoDto[] = [];
+  private sample: string | null = null;
+  private error: string | null = null;
+  private synthetic: SyntheticCatalog | null = null;
+  // compare
+  private refIndex: number | null = null;
+  private compareCount = 2;
+  metrics: Metrics = { openStartedAt: 0, listedAt: 0, firstThumbAt: 0, doneAt: 0 };
+
+  // views
+  private toolbar: HTMLElement;
+  private stage: HTMLElement;
+  private status: HTMLElement;
+  private grid: GridView;
+  private loupe = new LoupeView();
+  private compare: CompareView;
+  private overlay: HTMLElement | null = null;
+  private progress: HTMLElement;
+  private progressBar: HTMLElement;
+  private progressText: HTMLElement;
+  private msg: HTMLElement;
+  private counts: HTMLElement;
+  private current: HTMLElement;
+  private toastTimer = 0;
+
+  constructor(rootEl: HTMLElement) {
+    this.grid = new GridView({
+      photo: (i) => this.photos[i],
+      decision: (i) => this.store.get(this.photos[i].id),
+      thumbSrc: (i) => this.thumbSrc(i),
+      thumbState: (i) => this.thumbState(i),
+      groupTitle: (id, members, best) => this.groupTitle(id, members, best),
+      cursor: () => this.cursorIndex(),
+      onCellClick: (i) => this.setCursor(i),
+      onCellDblClick: (i) => {
+        this.setCursor(i);
+        this.setMode("loupe");
+      },
+      onAcceptGroup: (g) => void this.acceptGroup(g),
+    });
+    this.compare = new CompareView({
+      photo: (i) => this.photos[i],
+      decision: (i) => this.store.get(this.photos[i].id),
+      previewSrc: (i) => this.previewSrc(i),
+      detail: (i) => this.detailOf(i),
+      onSetCount: (n) => {
+        this.compareCount = n;
+        this.renderCompare();
+      },
+    });
+    this.progressBar = h("div");
+    this.progressText = h("span", { "data-testid": "progress-text" });
+    this.progress = h(
+      "div",
+      { class: "progress", hidden: true },
+      h("div", { class: "bar" }, this.progressBar),
+      this.progressText,
+      h("button", { onclick: () => void this.cancel(), title: "Stop the analysis (finished photos are kept)" }, "Cancel"),
+    );
+    this.toolbar = h("header", { class: "toolbar" });
+    this.stage = h("main", { class: "stage" }, h("div", { class: "dropzone-hint" }, "Drop a folder to open it"));
+    this.counts = h("span", { "data-testid": "counts" });
+    this.current = h("span", { "data-testid": "current" });
+    this.msg = h("span", { class: "msg", "data-testid": "message" });
+    this.status = h("footer", { class: "statusbar" }, this.counts, this.current, this.msg);
+    rootEl.append(this.toolbar, this.stage, this.status);
+    this.store.onChange((ids) => this.onDecisions(ids));
+    document.addEventListener("keydown", (e) => this.onKey(e));
+    // Time to first thumbnail: the first grid image that finishes loading.
+    this.grid.el.addEventListener(
+      "load",
+      () => {
+        if (!this.metrics.firstThumbAt && this.metrics.openStartedAt) this.metrics.firstThumbAt = performance.now();
+      },
+      true,
+    );
+    this.renderToolbar();
+  }
+
+  async start(): Promise<void> {
+    const n = syntheticCount(location.hash);
+    if (n !== null || !inTauri()) return this.startSynthetic(n ?? 2000);
+    this.listenForDrops();
+    try {
+      const s = await startup();
+      this.settings = s.settings;
+      this.strictness = s.settings.strictness;
+      this.recent = s.recent;
+      this.sample = s.sample;
+      if (s.open) void this.open(s.open);
+      else this.setMode("empty");
+    } catch (e) {
+      this.error = toAppError(e).message;
+      this.setMode("empty");
+    }
+    this.renderToolbar();
+  }
+
+  private startSynthetic(n: number): void {
+    const view = syntheticShoot(n);
+    this.synthetic = new SyntheticCatalog(new Map());
+    this.metrics.openStartedAt = performance.now();
+    this.applyView(view);
+    for (const p of this.photos) this.thumbs.set(p.id, 1);
+    this.metrics.doneAt = performance.now();
+    this.grid.refresh(this.photos.map((_, i) => i));
+    this.renderToolbar();
+  }
+
+  // ---- opening ----
+
+  async open(path: string): Promise<void> {
+    this.error = null;
+    this.closeOverlay();
+    this.metrics = { openStartedAt: performance.now(), listedAt: 0, firstThumbAt: 0, doneAt: 0 };
+    document.body.dataset.state = "opening";
+    this.analyzed = false;
+    this.details.clear();
+    this.thumbs.clear();
+    this.showProgress("Scanning…", 0);
+    try {
+      this.job = await openShoot(path, (e) => this.onEvent(e));
+    } catch (e) {
+      this.fail(toAppError(e));
+    }
+  }
+
+  private onEvent(e: ProgressEvent): void {
+    switch (e.event) {
+      case "listed": {
+        this.metrics.listedAt = performance.now();
+        this.shoot = e.data.shoot;
+        this.root = e.data.root;
+        this.photos = e.data.photos.map((p) => blankPhoto(p.id, p.relPath));
+        this.indexOf = new Map(this.photos.map((p, i) => [p.id, i]));
+        for (const p of e.data.photos) if (p.thumbnail) this.thumbs.set(p.id, 1);
+        this.groups = [{ id: -1, members: this.photos.map((_, i) => i), best: null }];
+        this.store.reset();
+        this.cursorId = this.photos[0]?.id ?? null;
+        document.body.dataset.state = "analyzing";
+        if (this.photos.length === 0) {
+          this.error = `No photos in ${this.root}. bestpick reads JPEG, PNG, TIFF, WebP and camera RAW files (through their embedded previews); choose another folder.`;
+          this.setMode("empty");
+        } else this.setMode(this.mode === "empty" ? "grid" : this.mode);
+        this.refreshGrid();
+        break;
+      }
+      case "progress": {
+        const { stage, done, total } = e.data;
+        const text = stage === "analyzing" ? `Analyzing ${done} / ${total}` : stage === "scanning" ? "Scanning…" : stage === "ranking" ? "Grouping…" : "Finishing…";
+        this.showProgress(text, total ? done / total : 0);
+        break;
+      }
+      case "thumbReady": {
+        this.thumbs.set(e.data.photo, (this.thumbs.get(e.data.photo) ?? 0) + 1);
+        const i = this.indexOf.get(e.data.photo);
+        if (i !== undefined) this.grid.refresh([i]);
+        break;
+      }
+      case "done": {
+        this.job = null;
+        this.hideProgress();
+        this.metrics.doneAt = performance.now();
+        this.applyView(e.data.view);
+        this.analyzed = true;
+        document.body.dataset.state = "ready";
+        const s = e.data.view.status;
+        this.say(
+          s.cancelled
+            ? `Stopped: ${s.pending} photo(s) not analyzed yet (open the folder again to finish)`
+            : `${this.photos.length} photos · ${s.fromCache} from the catalog, ${s.analyzedNow} analyzed in ${s.seconds.toFixed(1)} s${s.failed ? ` · ${s.failed} could not be read` : ""}`,
+        );
+        void recentShoots().then((r) => (this.recent = r)).catch(() => undefined);
+        break;
+      }
+      case "failed": {
+        this.job = null;
+        this.fail(new AppError(e.data.error.kind, e.data.error.message));
+        break;
+      }
+    }
+  }
+
+  private fail(e: AppError): void {
+    this.hideProgress();
+    document.body.dataset.state = "error";
+    this.error = e.message;
+    if (this.photos.length === 0 || this.mode === "empty") this.setMode("empty");
+    this.say(e.message, true);
+  }
+
+  private applyView(view: ShootViewDto): void {
+    this.shoot = view.shoot;
+    this.root = view.root;
+    this.photos = view.photos;
+    this.indexOf = new Map(this.photos.map((p, i) => [p.id, i]));
+    this.groups = view.groups.map((g) => ({ id: g.id, members: g.members, best: g.best }));
+    this.store.reset(view.photos.map((p) => p.decision));
+    if (this.cursorId === null || !this.indexOf.has(this.cursorId)) this.cursorId = this.photos[0]?.id ?? null;
+    if (this.mode === "empty" && this.photos.length) this.setMode("grid");
+    this.refreshGrid();
+    this.renderToolbar();
+    if (this.mode === "loupe") this.renderLoupe();
+    if (this.mode === "compare") this.renderCompare();
+  }
+
+  private async cancel(): Promise<void> {
+    if (this.job !== null) await cancelJob(this.job).catch(() => false);
+  }
+
+  private listenForDrops(): void {
+    void import("@tauri-apps/api/webview")
+      .then(({ getCurrentWebview }) =>
+        getCurrentWebview().onDragDropEvent((ev) => {
+          const p = ev.payload;
+          document.body.classList.toggle("dragging", p.type === "enter" || p.type === "over");
+          if (p.type === "drop" && p.paths.length) void this.open(p.paths[0]);
+        }),
+      )
+      .catch(() => undefined);
+  }
+
+  // ---- derived ----
+
+  private cursorIndex(): number | null {
+    return this.cursorId === null ? null : this.indexOf.get(this.cursorId) ?? null;
+  }
+
+  private thumbSrc(i: number): string | null {
+    if (this.synthetic || this.shoot === null) return null;
+    const p = this.photos[i];
+    return thumbUrl(this.shoot, p.id, this.thumbs.get(p.id) ?? 0);
+  }
+
+  private thumbState(i: number): "ready" | "wait" | "none" {
+    const p = this.photos[i];
+    if (this.thumbs.has(p.id)) return "ready";
+    if (this.analyzed && p.error) return "none";
+    return this.analyzed ? "none" : "wait";
+  }
+
+  private previewSrc(i: number): string {
+    return this.synthetic ? "" : previewUrl(this.photos[i].id);
+  }
+
+  private groupTitle(id: number, members: number[], best: number | null) {
+    const total = this.groups.find((g) => g.id === id)?.members.length ?? members.length;
+    if (id === -1) return { title: "Analyzing…", sub: `${total} photos; groups appear when the analysis is done`, bestName: null };
+    if (id === 0) return { title: "Could not be analyzed", sub: `${total} photo(s); hover for why`, bestName: null };
+    const shown = members.length === total ? `${total} frame${total === 1 ? "" : "s"}` : `${members.length} of ${total} frames`;
+    const bestName = best !== null && total > 1 ? this.photos[best].relPath.split("/").pop() ?? null : null;
+    return { title: `Group ${id}`, sub: shown, bestName };
+  }
+
+  private visible() {
+    return visibleGroups(this.groups, this.photos, (i) => this.store.get(this.photos[i].id), this.filter, this.sort);
+  }
+
+  private refreshGrid(): void {
+    this.grid.setGroups(this.visible());
+    this.renderStatus();
+  }
+
+  private async detailOf(i: number): Promise<PhotoDetailDto | null> {
+    const id = this.photos[i].id;
+    const cached = this.details.get(id);
+    if (cached) return cached;
+    if (this.synthetic || !this.analyzed) return null;
+    try {
+      const d = await photoDetail(id);
+      this.details.set(id, d);
+      return d;
+    } catch {
+      return null;
+    }
+  }
+
+  // ---- cursor and modes ----
+
+  private setCursor(i: number | null): void {
+    if (i === null) return;
+    const before = this.cursorIndex();
+    this.cursorId = this.photos[i]?.id ?? null;
+    this.grid.refresh([before ?? i, i].filter((x): x is number => x !== null));
+    this.grid.reveal(i);
+    if (this.mode === "loupe") this.renderLoupe();
+    this.renderStatus();
+  }
+
+  private setMode(m: Mode): void {
+    this.mode = m;
+    this.grid.hideTip();
+    const keep = this.stage.querySelector(".dropzone-hint");
+    this.stage.replaceChildren(...(keep ? [keep] : []));
+    if (m === "empty") this.stage.append(this.emptyState());
+    if (m === "grid") {
+      this.stage.append(this.grid.el);
+      this.grid.render();
+      const c = this.cursorIndex();
+      if (c !== null) this.grid.reveal(c);
+    }
+    if (m === "loupe") {
+      this.stage.append(this.loupe.el);
+      this.renderLoupe();
+    }
+    if (m === "compare") {
+      this.stage.append(this.compare.el);
+      this.renderCompare();
+    }
+    document.body.dataset.mode = m;
+    this.renderStatus();
+  }
+
+  private groupOf(i: number): number[] {
+    const g = this.photos[i].group;
+    const group = this.groups.find((x) => x.id === g && x.members.includes(i)) ?? this.groups.find((x) => x.members.includes(i));
+    return group ? group.members : [i];
+  }
+
+  private groupInfo(i: number): string {
+    const p = this.photos[i];
+    if (p.group <= 0) return this.analyzed ? "not analyzed" : "analyzing…";
+    const members = this.groupOf(i);
+    return `frame ${members.indexOf(i) + 1} of ${members.length} in group ${p.group} · rank ${p.rank} · score ${p.score.toFixed(0)}`;
+  }
+
+  private renderLoupe(): void {
+    const i = this.cursorIndex();
+    if (i === null) return;
+    const p = this.photos[i];
+    const d = this.store.get(p.id);
+    this.loupe.show(p, this.previewSrc(i), d, this.details.get(p.id) ?? null, this.groupInfo(i));
+    void this.detailOf(i).then((det) => {
+      if (det && this.cursorId === p.id && this.mode === "loupe") this.loupe.show(p, this.previewSrc(i), this.store.get(p.id), det, this.groupInfo(i));
+    });
+  }
+
+  private renderCompare(): void {
+    const i = this.cursorIndex();
+    if (i === null) return;
+    if (this.refIndex === null || !this.groupOf(i).includes(this.refIndex)) this.refIndex = i;
+    const members = this.groupOf(this.refIndex).filter((m) => m !== this.refIndex);
+    if (members.length === 0) {
+      this.say("This group has one frame: nothing to compare. Press Esc.", true);
+      this.compare.show(this.refIndex, [], this.refIndex, 1, this.groupInfo(this.refIndex));
+      return;
+    }
+    const active = members.includes(i) ? i : members[0];
+    if (active !== i) this.cursorId = this.photos[active].id;
+    const start = members.indexOf(active);
+    const others = [...members.slice(start), ...members.slice(0, start)];
+    this.compare.show(this.refIndex, others, active, this.compareCount, `Group ${this.photos[active].group}: reference ${this.photos[this.refIndex].relPath.split("/").pop()} vs ${others.length} other frame(s)`);
+    this.renderStatus();
+  }
+
+  // ---- keyboard ----
+
+  private onKey(e: KeyboardEvent): void {
+    const t = e.target as HTMLElement | null;
+    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT") && e.key !== "Escape") return;
+    const a = actionFor(e);
+    if (!a) return;
+    e.preventDefault();
+    void this.act(a);
+  }
+
+  async act(a: Action): Promise<void> {
+    if (a.type === "escape") {
+      if (this.overlay) return this.closeOverlay();
+      if (this.mode === "loupe" || this.mode === "compare") return this.setMode("grid");
+      return;
+    }
+    if (a.type === "help") return this.overlay?.dataset.testid === "help" ? this.closeOverlay() : this.showOverlay(helpOverlay(() => this.closeOverlay()));
+    if (this.mode === "empty" || this.photos.length === 0) return;
+    const layout = this.grid.layout;
+    const cur = this.cursorIndex();
+    switch (a.type) {
+      case "move":
+      case "next":
+      case "prev": {
+        if (this.mode === "compare") return this.stepCompare(a.type === "move" ? (a.dir === "left" || a.dir === "up" ? -1 : 1) : a.type === "next" ? 1 : -1);
+        const dir = a.type === "move" ? a.dir : a.type;
+        const next = this.mode === "loupe" && (dir === "up" || dir === "down") ? move(layout, cur, dir === "up" ? "prev" : "next") : move(layout, cur, dir);
+        return this.setCursor(next);
+      }
+      case "nextGroup":
+      case "prevGroup":
+        this.refIndex = null;
+        this.setCursor(jumpGroup(layout, cur, a.type === "nextGroup" ? 1 : -1));
+        if (this.mode === "compare") this.renderCompare();
+        return;
+      case "loupe":
+        return this.setMode(this.mode === "loupe" ? "grid" : "loupe");
+      case "compare":
+        if (this.mode === "compare") return this.setMode("grid");
+        this.refIndex = cur;
+        return this.setMode("compare");
+      case "reference":
+        if (this.mode === "compare" && cur !== null) {
+          this.refIndex = cur;
+          this.renderCompare();
+        }
+        return;
+      case "zoom":
+        if (this.mode === "loupe") this.loupe.toggleZoom();
+        if (this.mode === "compare") this.compare.toggleZoom();
+        return;
+      case "focusOverlay":
+        if (this.mode === "loupe") this.loupe.toggleOverlay();
+        return;
+      case "flag":
+        return this.change({ kind: "flag", value: a.flag });
+      case "stars":
+        return this.change({ kind: "stars", value: a.stars });
+      case "label": {
+        if (cur === null) return;
+        return this.change(labelChange(this.store.get(this.photos[cur].id).label, a.label));
+      }
+      case "undo":
+      case "redo":
+        return this.history(a.type);
+      case "acceptGroup":
+        if (cur !== null) return this.acceptGroup(this.photos[cur].group);
+        return;
+      case "acceptAll":
+        return this.acceptAll();
+    }
+  }
+
+  private stepCompare(step: 1 | -1): void {
+    const cur = this.cursorIndex();
+    if (cur === null || this.refIndex === null) return;
+    const others = this.groupOf(this.refIndex).filter((m) => m !== this.refIndex);
+    if (others.length === 0) return;
+    const k = others.indexOf(cur);
+    const next = others[(k + step + others.length) % others.length];
+    this.cursorId = this.photos[next].id;
+    this.renderCompare();
+  }
+
+  // ---- decisions ----
+
+  private remote(photos: number[], change: ChangeDto): Promise<DecisionDto[]> {
+    if (this.synthetic) {
+      const s = this.synthetic;
+      return Promise.resolve(s.decide(photos.map((p) => applyChange(this.store.get(p), change))));
+    }
+    return remoteDecide(photos, change);
+  }
+
+  private async change(change: ChangeDto, photos?: number[]): Promise<void> {
+    const cur = this.cursorIndex();
+    const ids = photos ?? (cur === null ? [] : [this.photos[cur].id]);
+    if (ids.length === 0) return;
+    try {
+      await this.store.decide(ids, change, (p, c) => this.remote(p, c));
+    } catch (e) {
+      this.say(`Not saved: ${toAppError(e).message}`, true);
+    }
+  }
+
+  private async history(kind: "undo" | "redo"): Promise<void> {
+    try {
+      const remote = this.synthetic
+        ? () => Promise.resolve(kind === "undo" ? (this.synthetic as SyntheticCatalog).undo() : (this.synthetic as SyntheticCatalog).redo())
+        : kind === "undo"
+          ? remoteUndo
+          : remoteRedo;
+      const changed = await this.store.history(remote);
+      if (changed.length === 0) this.say(kind === "undo" ? "Nothing to undo" : "Nothing to redo");
+      else {
+        this.say(`${kind === "undo" ? "Undone" : "Redone"}: ${changed.length} photo(s)`);
+        const first = this.indexOf.get(changed[0]);
+        if (first !== undefined && this.mode === "grid") this.setCursor(first);
+      }
+    } catch (e) {
+      this.say(toAppError(e).message, true);
+    }
+  }
+
+  private async acceptGroup(groupId: number): Promise<void> {
+    const g = this.groups.find((x) => x.id === groupId);
+    if (!g || g.best === null) return;
+    await this.change({ kind: "flag", value: "pick" }, [this.photos[g.best].id]);
+    this.say(`Picked the suggested frame of group ${groupId}`);
+  }
+
+  private async acceptAll(): Promise<void> {
+    const ids = this.groups.filter((g) => g.id > 0 && g.best !== null).map((g) => this.photos[g.best as number].id);
+    if (ids.length === 0) return;
+    await this.change({ kind: "flag", value: "pick" }, ids);
+    this.say(`Picked the suggested frame of ${ids.length} group(s) (Ctrl+Z undoes)`);
+  }
+
+  private onDecisions(ids: number[]): void {
+    const indices = ids.map((id) => this.indexOf.get(id)).filter((i): i is number => i !== undefined);
+    if (isFiltered(this.filter)) this.refreshGrid();
+    else this.grid.refresh(indices);
+    if (this.mode === "loupe") for (const id of ids) this.loupe.refreshDecision(this.store.get(id));
+    if (this.mode === "compare") this.renderCompare();
+    this.renderStatus();
+  }
+
+  // ---- chrome ----
+
+  private renderToolbar(): void {
+    const seg = (value: FlagFilter, label: string) =>
+      h("button", { class: this.filter.flag === value ? "on" : "", "data-testid": `filter-${value}`, onclick: () => this.setFilter({ flag: value }) }, label);
+    const shootName = this.root ? this.root.split("/").filter(Boolean).pop() ?? this.root : "No shoot";
+    const strict = h("input", { type: "range", min: 0, max: 100, value: this.strictness, title: "Grouping: loose ↔ strict (regroups live)", "data-testid": "strictness" });
+    let timer = 0;
+    strict.addEventListener("input", () => {
+      this.strictness = Number(strict.value);
+      clearTimeout(timer);
+      timer = window.setTimeout(() => void this.regroupNow(), 60);
+    });
+    this.toolbar.replaceChildren(
+      h("button", { onclick: () => void this.chooseFolder(), title: "Open a folder (or drop one on the window)", "data-testid": "open" }, "Open…"),
+      h("span", { class: "shoot-name", title: this.root }, shootName),
+      this.progress,
+      h("span", { class: "sep" }),
+      h("span", { class: "segmented" }, seg("all", "All"), seg("picks", "Picks"), seg("rejects", "Rejects"), seg("unrated", "Unrated")),
+      this.select("Stars ≥", ["0", "1", "2", "3", "4", "5"], String(this.filter.minStars), (v) => this.setFilter({ minStars: Number(v) }), (v) => (v === "0" ? "any" : "★".repeat(Number(v)))),
+      this.select("Label", ["", "red", "yellow", "green", "blue", "purple"], this.filter.label ?? "", (v) => this.setFilter({ label: (v || null) as Filter["label"] }), (v) => v || "any"),
+      h("button", { class: this.filter.eyesClosed ? "on" : "", title: "Only photos where someone's eyes are closed (needs face analysis)", onclick: () => this.setFilter({ eyesClosed: !this.filter.eyesClosed }) }, "Eyes closed"),
+      this.select("Sort", ["time", "score"], this.sort, (v) => ((this.sort = v as SortKey), this.refreshGrid(), this.renderToolbar()), (v) => (v === "time" ? "time" : "score")),
+      h("label", {}, "Loose", strict, "Strict"),
+      h("span", { class: "spacer" }),
+      h("button", { onclick: () => void this.acceptAll(), title: "Pick the suggested frame of every group (Shift+A)", disabled: !this.analyzed }, "Accept all picks"),
+      h("button", { onclick: () => this.openExport(), disabled: !this.analyzed, "data-testid": "export-open" }, "Export…"),
+      h("button", { onclick: () => void this.openSettings(), "data-testid": "settings-open" }, "Settings"),
+      h("button", { onclick: () => this.openContribute(), title: "Opt-in: share photos to improve bestpick" }, "Contribute"),
+      h("button", { onclick: () => void this.act({ type: "help" }), title: "Keyboard map (?)" }, "?"),
+    );
+  }
+
+  private select(label: string, values: string[], current: string, onChange: (v: string) => void, show: (v: string) => string): HTMLElement {
+    const s = h("select", {}, values.map((v) => h("option", { value: v, selected: v === current }, show(v))));
+    s.addEventListener("change", () => {
+      onChange(s.value);
+      s.blur();
+    });
+    return h("label", {}, label, s);
+  }
+
+  private setFilter(f: Partial<Filter>): void {
+    this.filter = { ...this.filter, ...f };
+    this.refreshGrid();
+    this.renderToolbar();
+    if (isFiltered(this.filter) && this.grid.layout.order.length === 0) this.say("No photo matches these filters: change or clear them (All).");
+  }
+
+  private async regroupNow(): Promise<void> {
+    if (this.synthetic || !this.analyzed) return;
+    try {
+      this.applyView(await regroup(this.strictness));
+      this.say(`Regrouped: ${this.groups.filter((g) => g.id > 0).length} groups`);
+    } catch (e) {
+      this.say(toAppError(e).message, true);
+    }
+  }
+
+  private renderStatus(): void {
+    const groups = this.groups.filter((g) => g.id > 0).length;
+    let picks = 0;
+    let rejects = 0;
+    for (const p of this.photos) {
+      const d = this.store.get(p.id);
+      if (d.flag === "pick") picks++;
+      else if (d.flag === "reject") rejects++;
+    }
+    const shown = this.grid.layout.order.length;
+    this.counts.textContent = `${this.photos.length} photos${shown !== this.photos.length ? ` (${shown} shown)` : ""} · ${groups} groups · ${picks} picks · ${rejects} rejects`;
+    const i = this.cursorIndex();
+    this.current.textContent = i === null ? "" : this.photos[i].relPath;
+  }
+
+  private emptyState(): HTMLElement {
+    const recent = this.recent.filter((r) => r.exists).slice(0, 6);
+    return h(
+      "div",
+      { class: "empty", "data-testid": "empty" },
+      h(
+        "div",
+        { class: "card" },
+        h("h1", {}, "Open a shoot"),
+        h("p", {}, "Choose a folder of photos, or drop one on this window. bestpick groups the bursts, suggests the best frame of each, and you decide with the keyboard."),
+        this.error ? h("div", { class: "error-box" }, this.error) : null,
+        h(
+          "div",
+          { class: "actions" },
+          h("button", { class: "primary", onclick: () => void this.chooseFolder() }, "Open a folder…"),
+          this.sample ? h("button", { onclick: () => void this.open(this.sample as string) }, "Open the sample shoot") : null,
+        ),
+        recent.length
+          ? h(
+              "div",
+              { class: "recent" },
+              h("h2", {}, "Recent shoots"),
+              recent.map((r) => h("a", { onclick: () => void this.open(r.root) }, h("span", {}, r.root), h("span", {}, `${r.photos} photos · ${r.picks} picks`))),
+            )
+          : null,
+      ),
+    );
+  }
+
+  private async chooseFolder(): Promise<void> {
+    try {
+      const f = await pickFolder();
+      if (f) await this.open(f);
+    } catch (e) {
+      this.say(toAppError(e).message, true);
+    }
+  }
+
+  private showProgress(text: string, fraction: number): void {
+    this.progress.hidden = false;
+    this.progressText.textContent = text;
+    this.progressBar.style.width = `${Math.round(fraction * 100)}%`;
+  }
+
+  private hideProgress(): void {
+    this.progress.hidden = true;
+  }
+
+  private say(m: string, error = false): void {
+    this.msg.textContent = m;
+    this.msg.classList.toggle("error", error);
+  }
+
+  toast(m: string, error = false): void {
+    this.stage.querySelector(".toast")?.remove();
+    const t = h("div", { class: `toast ${error ? "error" : ""}`, "data-testid": "toast" }, m);
+    this.stage.append(t);
+    clearTimeout(this.toastTimer);
+    this.toastTimer = window.setTimeout(() => t.remove(), error ? 7000 : 3500);
+    this.say(m, error);
+  }
+
+  private showOverlay(el: HTMLElement): void {
+    this.closeOverlay();
+    this.overlay = el;
+    this.stage.append(el);
+  }
+
+  private closeOverlay(): void {
+    this.overlay?.remove();
+    this.overlay = null;
+  }
+
+  private openExport(): void {
+    this.showOverlay(exportDrawer(this.settings?.darktableNames ?? false, () => this.closeOverlay(), (m, e) => this.toast(m, e)));
+  }
+
+  private async openSettings(): Promise<void> {
+    try {
+      const [s, recent] = await Promise.all([getSettings(), recentShoots()]);
+      this.settings = s;
+      this.recent = recent;
+      this.showOverlay(
+        settingsDrawer(
+          s,
+          recent,
+          this.shoot,
+          () => this.closeOverlay(),
+          (m, e) => this.toast(m, e),
+          (next, catalogChanged) => {
+            this.settings = next;
+            this.closeOverlay();
+            if (catalogChanged) {
+              this.photos = [];
+              this.groups = [];
+              this.shoot = null;
+              this.root = "";
+              this.setMode("empty");
+              this.renderToolbar();
+            }
+          },
+          (forgot) => {
+            this.recent = this.recent.filter((r) => r.id !== forgot);
+            if (forgot === this.shoot) {
+              this.photos = [];
+              this.groups = [];
+              this.shoot = null;
+              this.root = "";
+              this.closeOverlay();
+              this.setMode("empty");
+              this.renderToolbar();
+            } else void this.openSettings();
+          },
+        ),
+      );
+    } catch (e) {
+      this.toast(toAppError(e).message, true);
+    }
+  }
+
+  private openContribute(): void {
+    this.showOverlay(
+      contributeDrawer(
+        {
+          currentPhotoPath: async () => {
+            const i = this.cursorIndex();
+            return i === null ? null : `${this.root}/${this.photos[i].relPath}`;
+          },
+          pickedPhotoPaths: () => this.photos.filter((p) => this.store.get(p.id).flag === "pick").map((p) => `${this.root}/${p.relPath}`),
+          toast: (m, e) => this.toast(m, e),
+        },
+        () => this.closeOverlay(),
+      ),
+    );
+  }
+
+  /** For tests and measurements: the state the end-to-end suite checks. */
+  snapshot() {
+    return {
+      mode: this.mode,
+      shoot: this.shoot,
+      photos: this.photos.length,
+      groups: this.groups.filter((g) => g.id > 0).length,
+      cursor: this.cursorIndex() === null ? null : this.photos[this.cursorIndex() as number].relPath,
+      decisions: this.photos.map((p) => ({ relPath: p.relPath, ...this.store.get(p.id) })),
+      metrics: this.metrics,
+      analyzed: this.analyzed,
+    };
+  }
+}

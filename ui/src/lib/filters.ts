@@ -1,0 +1,94 @@
+// Filters and sorting of the grid: which photos show, in which order, grouped by burst.
+
+import type { DecisionDto } from "../bindings/DecisionDto";
+import type { LabelDto } from "../bindings/LabelDto";
+import type { PhotoDto } from "../bindings/PhotoDto";
+
+export type FlagFilter = "all" | "picks" | "rejects" | "unrated";
+export type SortKey = "time" | "score";
+
+export interface Filter {
+  flag: FlagFilter;
+  /** Only photos with at least this many stars (0 = no condition). */
+  minStars: number;
+  /** Only this colour label. */
+  label: LabelDto | null;
+  /** Only photos where someone's eyes are closed. */
+  eyesClosed: boolean;
+}
+
+export const NO_FILTER: Filter = { flag: "all", minStars: 0, label: null, eyesClosed: false };
+
+export function isFiltered(f: Filter): boolean {
+  return f.flag !== "all" || f.minStars > 0 || f.label !== null || f.eyesClosed;
+}
+
+export function matches(photo: Pick<PhotoDto, "eyesClosed">, d: DecisionDto, f: Filter): boolean {
+  switch (f.flag) {
+    case "picks":
+      if (d.flag !== "pick") return false;
+      break;
+    case "rejects":
+      if (d.flag !== "reject") return false;
+      break;
+    case "unrated":
+      if (d.flag !== "none" || d.stars > 0) return false;
+      break;
+    case "all":
+      break;
+  }
+  if (d.stars < f.minStars) return false;
+  if (f.label !== null && d.label !== f.label) return false;
+  if (f.eyesClosed && !photo.eyesClosed) return false;
+  return true;
+}
+
+/** A group as the grid lays it out: its id and the indices of its visible photos, in order. */
+export interface VisibleGroup {
+  id: number;
+  members: number[];
+  /** Index of the suggested pick (may be filtered out). */
+  best: number | null;
+}
+
+export interface GroupInput {
+  id: number;
+  members: number[];
+  best: number | null;
+}
+
+/**
+ * The groups to show: members that pass the filter, sorted within the group by capture time
+ * (then name) or by score (best first); empty groups dropped. Groups keep shooting order.
+ */
+export function visibleGroups(
+  groups: GroupInput[],
+  photos: Pick<PhotoDto, "eyesClosed" | "timeMs" | "relPath" | "score">[],
+  decisionOf: (index: number) => DecisionDto,
+  filter: Filter,
+  sort: SortKey,
+): VisibleGroup[] {
+  const out: VisibleGroup[] = [];
+  for (const g of groups) {
+    const members = g.members.filter((i) => matches(photos[i], decisionOf(i), filter));
+    if (members.length === 0) continue;
+    members.sort((a, b) => compare(photos[a], photos[b], a, b, sort));
+    out.push({ id: g.id, members, best: g.best });
+  }
+  return out;
+}
+
+function compare(
+  a: Pick<PhotoDto, "timeMs" | "relPath" | "score">,
+  b: Pick<PhotoDto, "timeMs" | "relPath" | "score">,
+  ia: number,
+  ib: number,
+  sort: SortKey,
+): number {
+  if (sort === "score" && a.score !== b.score) return b.score - a.score;
+  const ta = a.timeMs ?? Number.POSITIVE_INFINITY;
+  const tb = b.timeMs ?? Number.POSITIVE_INFINITY;
+  if (ta !== tb) return ta - tb;
+  if (a.relPath !== b.relPath) return a.relPath < b.relPath ? -1 : 1;
+  return ia - ib;
+}

@@ -1,0 +1,82 @@
+// Compare: 2 to 4 frames of a group side by side with synced zoom and pan. The reference
+// frame stays frozen in the first pane while the others step through the group.
+
+import type { DecisionDto } from "../bindings/DecisionDto";
+import type { PhotoDetailDto } from "../bindings/PhotoDetailDto";
+import type { PhotoDto } from "../bindings/PhotoDto";
+import { h } from "../lib/dom";
+import { FIT, toggleActual, type Zoom } from "../lib/zoom";
+import { Viewer } from "./viewer";
+
+export interface CompareHost {
+  photo(index: number): PhotoDto;
+  decision(index: number): DecisionDto;
+  previewSrc(index: number): string;
+  detail(index: number): Promise<PhotoDetailDto | null>;
+  onSetCount(n: number): void;
+}
+
+export class CompareView {
+  readonly el: HTMLElement;
+  private panesEl: HTMLElement;
+  private bar: HTMLElement;
+  private viewers: Viewer[] = [];
+  private z: Zoom = FIT;
+  private focus: [number, number] = [0.5, 0.5];
+
+  constructor(private host: CompareHost) {
+    this.bar = h("div", { class: "bar" });
+    this.panesEl = h("div", { class: "panes" });
+    this.el = h("div", { class: "compare", "data-testid": "compare" }, this.bar, this.panesEl);
+  }
+
+  setZoom(z: Zoom): void {
+    this.z = z;
+    for (const v of this.viewers) v.layout();
+  }
+
+  toggleZoom(): void {
+    this.setZoom(toggleActual(this.z, this.focus));
+  }
+
+  /** Shows `reference` frozen in the first pane and `others` (the active one first) next to it. */
+  show(reference: number, others: number[], active: number, count: number, groupLabel: string): void {
+    const shown = [reference, ...others].slice(0, count);
+    while (this.viewers.length < shown.length) this.viewers.push(new Viewer({ zoom: () => this.z, setZoom: (z) => this.setZoom(z) }));
+    this.viewers.length = shown.length;
+    const cols = shown.length <= 2 ? shown.length : 2;
+    this.panesEl.style.gridTemplateColumns = `repeat(${cols}, 1fr)`;
+    this.panesEl.style.gridTemplateRows = shown.length > 2 ? "1fr 1fr" : "1fr";
+    this.bar.replaceChildren(
+      h("span", {}, groupLabel),
+      h("span", { style: "margin-left:auto" }, "Frames:"),
+      h(
+        "span",
+        { class: "segmented" },
+        [2, 3, 4].map((n) => h("button", { class: n === count ? "on" : "", onclick: () => this.host.onSetCount(n) }, `${n}-up`)),
+      ),
+      h("span", { class: "hint" }, "← → step · R reference · Z 100% · P/X on the active frame · Esc back"),
+    );
+    const panes = shown.map((index, i) => {
+      const p = this.host.photo(index);
+      const d = this.host.decision(index);
+      const v = this.viewers[i];
+      v.show(this.host.previewSrc(index), null);
+      void this.host.detail(index).then((det) => {
+        v.setDetail(det);
+        if (i === 0 && det) this.focus = det.focusPoint;
+      });
+      const name = p.relPath.split("/").pop() ?? p.relPath;
+      return h(
+        "div",
+        { class: `pane ${index === active ? "active" : ""}`, "data-photo": p.id },
+        v.el,
+        h("div", { class: `tag ${i === 0 ? "ref" : ""}` }, i === 0 ? "REFERENCE (frozen)" : index === active ? "ACTIVE" : "next"),
+        d.flag !== "none" ? h("div", { class: `flagtag ${d.flag}` }, d.flag === "pick" ? "PICK" : "REJECT") : null,
+        h("div", { class: "cap" }, `${name}${p.best ? "  · suggested pick" : ""}  ·  score ${p.score.toFixed(0)}${d.stars ? "  " + "★".repeat(d.stars) : ""}  ·  ${p.reasons[0] ?? ""}`),
+      );
+    });
+    this.panesEl.replaceChildren(...panes);
+    requestAnimationFrame(() => this.viewers.forEach((v) => v.layout()));
+  }
+}
