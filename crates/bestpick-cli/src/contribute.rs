@@ -2,6 +2,9 @@
 //! `bestpick-share` (consent → add → preview → send → status / withdraw / delete /
 //! export-ledger). Every step runs without prompts for scripts and tests: `consent --yes`
 //! accepts the current terms, the optional buckets are flags.
+//!
+//! The ledger (consents and contributions) is the catalog given by `--catalog`; the vault and
+//! the preview copies live in `contributions/` beside it.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -9,8 +12,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use bestpick_bundle::{AgeDecade, Buckets, Gender, SkinType};
+use bestpick_catalog::Catalog;
 use bestpick_share::flow::{Age, ConsentRequest};
-use bestpick_share::ledger::{ContributionRecord, ContributionState, JsonLedger};
+use bestpick_share::ledger::{self, ContributionRecord, ContributionState};
 use bestpick_share::upload::{CollectorClient, RetryPolicy, UploadEvent};
 use bestpick_share::vault::{OsKeyring, Vault};
 use bestpick_share::{Contributor, terms};
@@ -97,7 +101,8 @@ pub struct ConsentArgs {
 /// Where the contribution state lives, next to the catalog.
 struct Paths {
     vault: PathBuf,
-    ledger: PathBuf,
+    /// The JSON ledger of earlier builds, moved into the catalog on first use.
+    old_ledger: PathBuf,
     preview: PathBuf,
 }
 
@@ -108,7 +113,7 @@ fn paths(catalog_path: &Path) -> Paths {
         .join("contributions");
     Paths {
         vault: base.join("vault"),
-        ledger: base.join("ledger.json"),
+        old_ledger: base.join("ledger.json"),
         preview: base.join("preview"),
     }
 }
@@ -122,10 +127,20 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
         return Ok(ExitCode::SUCCESS);
     }
     let paths = paths(catalog_path);
+    let mut catalog = Catalog::open(catalog_path)
+        .with_context(|| format!("opening the catalog {}", catalog_path.display()))?;
+    if let Some(merged) = ledger::import_json_ledger(&mut catalog, &paths.old_ledger)? {
+        eprintln!(
+            "moved {} consent(s) and {} contribution(s) from {} into the catalog (the file is now {})",
+            merged.consents,
+            merged.contributions,
+            paths.old_ledger.display(),
+            ledger::imported_path(&paths.old_ledger).display()
+        );
+    }
     let keyring = OsKeyring::default();
     let vault = Vault::open(&paths.vault, &keyring)?;
-    let mut ledger = JsonLedger::open(&paths.ledger)?;
-    let mut contributor = Contributor::new(vault, &mut ledger)?;
+    let mut contributor = Contributor::new(vault, &mut catalog)?;
     let collector = || -> anyhow::Result<CollectorClient> {
         let url = args
             .collector

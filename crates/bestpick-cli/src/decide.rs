@@ -67,7 +67,7 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
     }
     let mut done = 0;
     for (shoot, photos) in by_shoot {
-        catalog.decide(shoot, &photos, change.clone())?;
+        catalog.decide(shoot, &photos, change)?;
         done += photos.len();
     }
     eprintln!("bestpick: recorded for {done} photo(s)");

@@ -57,7 +57,7 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
     let mut decided: Vec<(&bestpick_core::PhotoFile, Decision)> = Vec::new();
     for row in &rows {
         if let (Some(d), Some(f)) = (decisions.get(&row.id), files.get(row.rel_path.as_str())) {
-            decided.push((f, d.clone()));
+            decided.push((f, *d));
         }
     }
     decided.sort_by(|a, b| a.0.rel_path.cmp(&b.0.rel_path));
@@ -72,11 +72,11 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
             if *d == Decision::default() {
                 continue;
             }
-            items.push((f.path.clone(), d.clone()));
+            items.push((f.path.clone(), *d));
             if let Some(raw) = f.companions.iter().find(|c| {
                 bestpick_core::FileKind::from_path(c) == Some(bestpick_core::FileKind::Raw)
             }) {
-                items.push((raw.clone(), d.clone()));
+                items.push((raw.clone(), *d));
             }
         }
         let plan = plan_xmp(&items, naming);
