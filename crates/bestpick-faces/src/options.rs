@@ -16,10 +16,10 @@
 pub enum Tiling {
     /// Never tile: one detector run per frame.
     Off,
-    /// Tile only frames where the untiled pass found a face close to its limit (under 1.5×
-    /// its smallest detectable size), so that people further away may have been missed:
-    /// group shots.
-    /// Portraits, landscapes and frames without faces stay at one detector run.
+    /// Tile only group shots: frames where the untiled pass found two faces or more, one of
+    /// them close to its limit (under 2× its smallest detectable size), so that people further
+    /// away may have been missed. Portraits (however small the person), landscapes and frames
+    /// without faces stay at one detector run.
     #[default]
     Auto,
     /// Tile every frame large enough for tiles to see smaller faces than the untiled pass.

@@ -372,7 +372,7 @@ fn tiles_find_small_faces_in_group_shots() {
     // Face box is about [157, 118, 211, 211]: cut a square 1.6× the face around it.
     let head = image::imageops::crop_imm(&img, 100, 60, 330, 330).to_image();
     let small = image::imageops::resize(&head, 150, 150, image::imageops::FilterType::Triangle);
-    let big = image::imageops::resize(&head, 480, 480, image::imageops::FilterType::Triangle);
+    let big = image::imageops::resize(&head, 560, 560, image::imageops::FilterType::Triangle);
     let positions = [
         (200, 300),
         (700, 320),
@@ -428,8 +428,10 @@ fn tiles_find_small_faces_in_group_shots() {
         "eyes open: {}",
         describe(&faces)
     );
-    // Auto: one face near the untiled limit (found untiled) makes the frame a group shot.
-    image::imageops::replace(&mut canvas, &big, 1200, 1200);
+    // Auto: two faces found untiled, one near the limit, make the frame a group shot.
+    let lone = canvas.clone();
+    image::imageops::replace(&mut canvas, &big, 1200, 1150);
+    image::imageops::replace(&mut canvas, &big, 250, 1150);
     let (faces, stats) = analyze_faces_with_stats(
         models(),
         &RgbSource::new(canvas, 750),
@@ -439,9 +441,23 @@ fn tiles_find_small_faces_in_group_shots() {
     assert!(stats.tiles > 0, "auto tiled the group shot");
     assert_eq!(
         faces.len(),
-        positions.len() + 1,
+        positions.len() + 2,
         "auto: {}",
         describe(&faces)
+    );
+    // One person near the limit is not a group: no tiles.
+    let mut single = lone;
+    image::imageops::replace(&mut single, &big, 1200, 1150);
+    let (faces, stats) = analyze_faces_with_stats(
+        models(),
+        &RgbSource::new(single, 750),
+        &FaceOptions::default(),
+    )
+    .expect("runs");
+    assert_eq!(
+        (faces.len(), stats.tiles),
+        (1, 0),
+        "lone small person: untiled only"
     );
     // A portrait is not tiled.
     let (_, stats) = analyze_faces_with_stats(
