@@ -319,3 +319,48 @@ fn dist(a: [f32; 2], b: [f32; 2]) -> f32 {
 fn mid(a: [f32; 2], b: [f32; 2]) -> [f32; 2] {
     [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::RgbSource;
+
+    /// Tilted heads: the mesh and eye crops are levelled with the detector's eye keypoints,
+    /// so the eyes still measure open and the eye line follows the tilt.
+    #[test]
+    fn tilted_faces_are_levelled() {
+        let models = FaceModels::locate().expect("repository models");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/mpl_grace_hopper.jpg");
+        let img = image::open(path).expect("fixture").to_rgb8();
+        let src = RgbSource::new(img, 1000);
+        for degrees in [-25.0f32, 0.0, 20.0] {
+            // Render the photo turned by `degrees` (image rotated, so the head tilts by −degrees).
+            let crop = Crop {
+                center: [256.0, 300.0],
+                side: 620.0,
+                angle: degrees.to_radians(),
+                mirror: false,
+            };
+            let patch = Patch::render(&src, crop.center, crop.bounding_half(), 1.0);
+            let turned = crop.sample(&patch, 620);
+            let faces = analyze_faces(&models, &RgbSource::new(turned, 750), &Default::default())
+                .expect("runs");
+            assert_eq!(faces.len(), 1, "{degrees}°: one face");
+            let f = &faces[0];
+            assert_eq!(
+                f.eyes,
+                EyeState::Open,
+                "{degrees}°: eyes open, {:?}",
+                f.openness
+            );
+            let (l, r) = (f.landmarks.left_eye, f.landmarks.right_eye);
+            let tilt = (l[1] - r[1]).atan2(l[0] - r[0]).to_degrees();
+            // Eye line in the turned image: the original's (about level) minus `degrees`.
+            assert!(
+                (tilt + degrees).abs() < 8.0,
+                "{degrees}°: eye line at {tilt:.1}°"
+            );
+        }
+    }
+}
