@@ -188,3 +188,109 @@ fn contribute_through_the_cli() {
 
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// A contributor who consented with a build that kept the ledger in
+/// `contributions/ledger.json` keeps their records: the first `contribute` command moves them
+/// into the catalog, once.
+#[test]
+fn an_old_json_ledger_moves_into_the_catalog() {
+    let wired = Command::new(BESTPICK)
+        .args(["contribute", "--help"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !wired {
+        println!("SKIP ledger import test: `bestpick contribute` is not wired into main.rs yet");
+        return;
+    }
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        println!("SKIP ledger import test: no D-Bus session (the CLI needs the OS keyring)");
+        return;
+    }
+
+    let tmp = temp_dir("ledger-import");
+    let catalog = tmp.join("catalog.sqlite");
+    let old = tmp.join("contributions/ledger.json");
+    std::fs::create_dir_all(old.parent().expect("parent")).expect("contributions dir");
+    std::fs::write(
+        &old,
+        r#"{
+  "consents": [
+    {
+      "terms_version": 1,
+      "accepted_at": 1700000000,
+      "minor_with_parental_permission": false,
+      "buckets": { "age_decade": "30-39" },
+      "withdrawn_at": null
+    }
+  ],
+  "contributions": [
+    {
+      "anonymous_id": "0123456789abcdef0123456789abcdef",
+      "collector": "http://127.0.0.1:9",
+      "bundle_id": "bundle-from-json",
+      "image_count": 2,
+      "created_at": 1700000100,
+      "sent_at": 1700000200,
+      "state": "received",
+      "datasets": ["old-dataset"],
+      "last_error": null
+    }
+  ]
+}"#,
+    )
+    .expect("old ledger");
+
+    let status = |what: &str| -> Output {
+        let out = Command::new(BESTPICK)
+            .arg("contribute")
+            .arg("--catalog")
+            .arg(&catalog)
+            .args(["status", "--json"])
+            .output()
+            .expect("run bestpick");
+        assert!(
+            out.status.success(),
+            "{what}: status failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+
+    let first = status("first run");
+    let stderr = String::from_utf8_lossy(&first.stderr);
+    assert!(
+        stderr.contains("moved 1 consent(s) and 1 contribution(s)"),
+        "import reported: {stderr}"
+    );
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    let cases = [
+        ("consent kept", "\"accepted_at\": 1700000000"),
+        ("buckets kept", "\"age_decade\": \"30-39\""),
+        ("contribution kept", "\"bundle_id\": \"bundle-from-json\""),
+        ("state kept", "\"state\": \"received\""),
+        ("datasets kept", "\"old-dataset\""),
+        ("sent time kept", "\"sent_at\": 1700000200"),
+    ];
+    for (name, needle) in cases {
+        assert!(stdout.contains(needle), "{name}: {stdout}");
+    }
+    assert!(!old.exists(), "ledger.json moved aside");
+    assert!(
+        tmp.join("contributions/ledger.json.imported").exists(),
+        "kept as ledger.json.imported"
+    );
+
+    let second = status("second run");
+    assert!(
+        !String::from_utf8_lossy(&second.stderr).contains("moved"),
+        "imported only once"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout),
+        stdout,
+        "the catalog answers the same"
+    );
+
+    let _ = std::fs::remove_dir_all(&tmp);
+}

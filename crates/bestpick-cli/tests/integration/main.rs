@@ -1,1 +1,9 @@
-//! CLI end-to-end tests.
+//! End-to-end tests of the `bestpick` binary on real photos (one integration binary, as
+//! ripgrep does): JSON report, catalog reuse, bad input and exit codes, decisions, XMP export,
+//! copying picks, and crash/kill safety.
+
+mod util;
+
+mod analyze;
+mod decisions;
+mod safety;

@@ -1,0 +1,148 @@
+//! `bestpick analyze`: the JSON report, catalog reuse, bad input, exit codes.
+
+use crate::util::{Shoot, code, photo, stderr};
+
+#[test]
+fn json_report_has_every_promised_field() {
+    let shoot = Shoot::new();
+    shoot.add_dir("bursts/skimage_astronaut");
+    shoot.add("singles/mpl_grace_hopper.jpg");
+    let (exit, report) = shoot.analyze_json();
+    assert_eq!(exit, 0, "{report}");
+    let photos = report["photos"].as_array().expect("photos");
+    assert_eq!(photos.len(), 16);
+    for p in photos {
+        for field in [
+            "path", "group", "best", "rank", "score", "reasons", "signals",
+        ] {
+            assert!(!p[field].is_null(), "{field} missing in {p}");
+        }
+        assert!(p["reasons"].is_array() && p["signals"].is_object());
+        assert!(std::path::Path::new(p["path"].as_str().expect("path")).is_absolute());
+    }
+    let groups = report["groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), 2, "the burst and the single portrait");
+    for g in groups {
+        assert!(
+            g["id"].is_u64() && g["photos"].is_array() && g["best"].is_string(),
+            "{g}"
+        );
+        let best = g["best"].as_str().expect("best");
+        let entry = photo(&report, best.rsplit('/').next().expect("name"));
+        assert_eq!(entry["best"], true);
+        assert_eq!(entry["rank"], 1);
+    }
+    let original = photo(&report, "skimage_astronaut__00_original.jpg");
+    assert_eq!(original["best"], true);
+    assert!(
+        original["reasons"][0]
+            .as_str()
+            .expect("reason")
+            .contains("sharpest of 15"),
+        "{original}"
+    );
+    assert_eq!(report["errors"].as_array().expect("errors").len(), 0);
+}
+
+#[test]
+fn second_run_reuses_the_catalog() {
+    let shoot = Shoot::new();
+    shoot.add_dir("bursts/skimage_chelsea");
+    let (_, first) = shoot.analyze_json();
+    assert_eq!(first["summary"]["analyzed_now"], 15);
+    let (exit, second) = shoot.analyze_json();
+    assert_eq!(exit, 0);
+    assert_eq!(second["summary"]["analyzed_now"], 0);
+    assert_eq!(second["summary"]["from_cache"], 15);
+    assert_eq!(first["groups"], second["groups"], "same groups and picks");
+    // A changed file is analyzed again; the others are not.
+    let p = shoot.root().join("skimage_chelsea__05_over_exp_L1.jpg");
+    let data = std::fs::read(&p).expect("read");
+    std::fs::write(&p, &data).expect("rewrite");
+    let f = std::fs::File::options().write(true).open(&p).expect("open");
+    f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        .expect("mtime");
+    let (_, third) = shoot.analyze_json();
+    assert_eq!(third["summary"]["analyzed_now"], 1);
+    assert_eq!(third["summary"]["from_cache"], 14);
+}
+
+#[test]
+fn bad_files_are_listed_and_exit_1() {
+    let shoot = Shoot::new();
+    shoot.add("jpeg-variants/baseline.jpg");
+    let data = std::fs::read(shoot.root().join("baseline.jpg")).expect("read");
+    shoot.write("truncated.jpg", &data[..data.len() / 3]);
+    shoot.write("empty.jpg", b"");
+    shoot.write("readme.jpg", b"hello, I am text\n");
+    shoot.write("notes.txt", b"not a photo");
+    let (exit, report) = shoot.analyze_json();
+    assert_eq!(exit, 1, "{report}");
+    assert_eq!(report["photos"].as_array().expect("photos").len(), 1);
+    let errors = report["errors"].as_array().expect("errors");
+    let reason = |name: &str| -> String {
+        errors
+            .iter()
+            .find(|e| e["path"].as_str().is_some_and(|p| p.ends_with(name)))
+            .map(|e| e["reason"].as_str().unwrap_or("").to_string())
+            .unwrap_or_else(|| panic!("{name} not in errors: {errors:?}"))
+    };
+    assert!(reason("truncated.jpg").contains("truncated"));
+    assert!(reason("empty.jpg").contains("empty"));
+    assert!(reason("readme.jpg").contains("text"));
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    let skipped = report["skipped"].as_array().expect("skipped");
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["path"].as_str().is_some_and(|p| p.ends_with("notes.txt")))
+    );
+    // The human summary names them too.
+    let out = shoot.run(&["analyze", shoot.root().to_str().expect("utf8")]);
+    assert_eq!(code(&out), 1);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("truncated.jpg") && text.contains("Problems (3)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn usage_and_fatal_errors_exit_2() {
+    let shoot = Shoot::new();
+    let cases: [&[&str]; 4] = [
+        &["analyze"],
+        &["analyze", "/definitely/not/a/folder"],
+        &["decide", "x.jpg"],
+        &["analyze", "--grouping", "sideways", "."],
+    ];
+    for args in cases {
+        let out = shoot.run(args);
+        assert_eq!(code(&out), 2, "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).is_empty(), "{args:?} explains itself");
+    }
+}
+
+#[test]
+fn grouping_knob_changes_the_groups() {
+    let shoot = Shoot::new();
+    shoot.add_dir("bursts/skimage_astronaut");
+    let groups = |g: &str| -> usize {
+        let out = shoot.run(&[
+            "analyze",
+            shoot.root().to_str().expect("utf8"),
+            "--json",
+            "--grouping",
+            g,
+        ]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        v["groups"].as_array().expect("groups").len()
+    };
+    let (strict, normal, loose) = (groups("100"), groups("normal"), groups("loose"));
+    assert_eq!(normal, 1, "the burst is one group");
+    assert!(
+        strict > normal,
+        "strict splits the damaged frames off ({strict})"
+    );
+    assert_eq!(loose, 1);
+}
