@@ -69,6 +69,7 @@ export class App {
   private sort: SortKey = "time";
   private strictness = 50;
   private cursorId: number | null = null;
+  private userMoved = false;
   private mode: Mode = "empty";
   private settings: SettingsDto | null = null;
   private recent: ShootInfoDto[] = [];
@@ -103,6 +104,7 @@ export class App {
       thumbSrc: (i) => this.thumbSrc(i),
       thumbState: (i) => this.thumbState(i),
       groupTitle: (id, members, best) => this.groupTitle(id, members, best),
+      groupSize: (i) => this.groupOf(i).length,
       cursor: () => this.cursorIndex(),
       onCellClick: (i) => this.setCursor(i),
       onCellDblClick: (i) => {
@@ -210,6 +212,7 @@ export class App {
         this.groups = [{ id: -1, members: this.photos.map((_, i) => i), best: null }];
         this.store.reset();
         this.cursorId = this.photos[0]?.id ?? null;
+        this.userMoved = false;
         document.body.dataset.state = "analyzing";
         if (this.photos.length === 0) {
           this.error = `No photos in ${this.root}. bestpick reads JPEG, PNG, TIFF, WebP and camera RAW files (through their embedded previews); choose another folder.`;
@@ -234,8 +237,8 @@ export class App {
         this.job = null;
         this.hideProgress();
         this.metrics.doneAt = performance.now();
-        this.applyView(e.data.view);
         this.analyzed = true;
+        this.applyView(e.data.view);
         document.body.dataset.state = "ready";
         const s = e.data.view.status;
         this.say(
@@ -269,9 +272,15 @@ export class App {
     this.indexOf = new Map(this.photos.map((p, i) => [p.id, i]));
     this.groups = view.groups.map((g) => ({ id: g.id, members: g.members, best: g.best }));
     this.store.reset(view.photos.map((p) => p.decision));
-    if (this.cursorId === null || !this.indexOf.has(this.cursorId)) this.cursorId = this.photos[0]?.id ?? null;
     if (this.mode === "empty" && this.photos.length) this.setMode("grid");
     this.refreshGrid();
+    if (this.cursorId === null || !this.indexOf.has(this.cursorId) || !this.userMoved) {
+      const first = this.grid.layout.order[0];
+      this.cursorId = first === undefined ? null : this.photos[first].id;
+      this.grid.refresh(this.grid.layout.order.slice(0, 1));
+      if (first !== undefined) this.grid.reveal(first);
+    }
+    this.renderStatus();
     this.renderToolbar();
     if (this.mode === "loupe") this.renderLoupe();
     if (this.mode === "compare") this.renderCompare();
@@ -352,6 +361,7 @@ export class App {
 
   private setCursor(i: number | null): void {
     if (i === null) return;
+    this.userMoved = true;
     const before = this.cursorIndex();
     this.cursorId = this.photos[i]?.id ?? null;
     this.grid.refresh([before ?? i, i].filter((x): x is number => x !== null));
@@ -593,13 +603,13 @@ export class App {
       this.progress,
       h("span", { class: "sep" }),
       h("span", { class: "segmented" }, seg("all", "All"), seg("picks", "Picks"), seg("rejects", "Rejects"), seg("unrated", "Unrated")),
-      this.select("Stars ≥", ["0", "1", "2", "3", "4", "5"], String(this.filter.minStars), (v) => this.setFilter({ minStars: Number(v) }), (v) => (v === "0" ? "any" : "★".repeat(Number(v)))),
+      this.select("★ ≥", ["0", "1", "2", "3", "4", "5"], String(this.filter.minStars), (v) => this.setFilter({ minStars: Number(v) }), (v) => (v === "0" ? "any" : "★".repeat(Number(v)))),
       this.select("Label", ["", "red", "yellow", "green", "blue", "purple"], this.filter.label ?? "", (v) => this.setFilter({ label: (v || null) as Filter["label"] }), (v) => v || "any"),
       h("button", { class: this.filter.eyesClosed ? "on" : "", title: "Only photos where someone's eyes are closed (needs face analysis)", onclick: () => this.setFilter({ eyesClosed: !this.filter.eyesClosed }) }, "Eyes closed"),
       this.select("Sort", ["time", "score"], this.sort, (v) => ((this.sort = v as SortKey), this.refreshGrid(), this.renderToolbar()), (v) => (v === "time" ? "time" : "score")),
-      h("label", {}, "Loose", strict, "Strict"),
+      h("label", { title: "Grouping: loose ↔ strict" }, "Groups", strict),
       h("span", { class: "spacer" }),
-      h("button", { onclick: () => void this.acceptAll(), title: "Pick the suggested frame of every group (Shift+A)", disabled: !this.analyzed }, "Accept all picks"),
+      h("button", { onclick: () => void this.acceptAll(), title: "Pick the suggested frame of every group (Shift+A)", disabled: !this.analyzed }, "Accept all"),
       h("button", { onclick: () => this.openExport(), disabled: !this.analyzed, "data-testid": "export-open" }, "Export…"),
       h("button", { onclick: () => void this.openSettings(), "data-testid": "settings-open" }, "Settings"),
       h("button", { onclick: () => this.openContribute(), title: "Opt-in: share photos to improve bestpick" }, "Contribute"),

@@ -15,6 +15,8 @@ export interface GridHost {
   thumbState(index: number): "ready" | "wait" | "none";
   groupTitle(groupId: number, members: number[], best: number | null): { title: string; sub: string; bestName: string | null };
   cursor(): number | null;
+  /** Frames in the photo's group (the pick of a one-frame group is not marked). */
+  groupSize(index: number): number;
   onCellClick(index: number, e: MouseEvent): void;
   onCellDblClick(index: number): void;
   onAcceptGroup(groupId: number): void;
@@ -130,7 +132,7 @@ export class GridView {
           h("b", {}, t.title),
           h("span", {}, t.sub),
           t.bestName ? h("span", { class: "best-name" }, `suggested: ${t.bestName}`) : null,
-          g.id > 0 && g.best !== null ? h("button", { title: "Pick the suggested frame of this group (A)", onclick: () => this.host.onAcceptGroup(g.id) }, "Accept pick") : null,
+          g.id > 0 && g.best !== null && g.members.length > 1 ? h("button", { title: "Pick the suggested frame of this group (A)", onclick: () => this.host.onAcceptGroup(g.id) }, "Accept pick") : null,
         ),
       );
       return el;
@@ -171,7 +173,7 @@ export class GridView {
       thumb.append(h("div", { class: "wait" }));
     }
     cell.append(thumb);
-    if (p.best) cell.append(h("div", { class: "best", title: "suggested pick of its group" }, "BEST"));
+    if (p.best && this.host.groupSize(index) > 1) cell.append(h("div", { class: "best", title: "suggested pick of its group" }, "BEST"));
     if (d.flag !== "none") cell.append(h("div", { class: "flag" }, d.flag === "pick" ? "P" : "X"));
     if (p.eyesClosed) cell.append(h("div", { class: "eyes" }, "eyes closed"));
     const name = p.relPath.split("/").pop() ?? p.relPath;
