@@ -128,7 +128,7 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
     }
     let paths = paths(catalog_path);
     let mut catalog = Catalog::open(catalog_path)
-        .with_context(|| format!("opening the catalog {}", catalog_path.display()))?;
+        .with_context(|| format!("cannot open the catalog {}", catalog_path.display()))?;
     if let Some(merged) = ledger::import_json_ledger(&mut catalog, &paths.old_ledger)? {
         eprintln!(
             "moved {} consent(s) and {} contribution(s) from {} into the catalog (the file is now {})",

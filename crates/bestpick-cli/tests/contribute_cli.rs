@@ -185,6 +185,10 @@ fn contribute_through_the_cli() {
     cli.ok(&["export-ledger", "--out", ledger.to_str().expect("utf-8")]);
     let text = std::fs::read_to_string(&ledger).expect("ledger written");
     assert!(text.contains("withdrawn_at"), "ledger export");
+    assert!(
+        !tmp.join("contributions/ledger.json").exists(),
+        "the ledger is kept in the catalog, not in a JSON file"
+    );
 
     let _ = std::fs::remove_dir_all(&tmp);
 }
