@@ -72,48 +72,43 @@ pub enum Misfire {
     ExtremeBlur,
 }
 
-/// Computes the signals of a decoded photo.
+/// Computes the signals of a decoded photo. Work is done on the stored block grid (no copies);
+/// only the small spatial outputs (focus map and point, descriptor) are turned upright.
 pub fn measure(d: &Decoded) -> Signals {
     let o = d.orientation();
     let (bw, bh) = (d.luma.width, d.luma.height);
-    let (w, h) = if o >= 5 {
-        (d.height, d.width)
-    } else {
-        (d.width, d.height)
-    };
-    let (ow, oh) = orient::size(o, bw, bh);
-    let dc = orient::apply(o, &d.luma.dc, bw, bh);
-    let mut fe = orient::apply(o, &d.luma.feat, bw, bh);
-    if o >= 5 {
-        // A quarter turn swaps what varies along x and along y.
-        for f in &mut fe {
-            f.swap(feat::HOR, feat::VER);
-        }
-    }
-    let chroma = d.chroma.as_ref().map(|c| {
-        (
-            orient::apply(o, &c.cb, bw, bh),
-            orient::apply(o, &c.cr, bw, bh),
-        )
-    });
-    let grid = Grid {
-        w: ow,
-        h: oh,
-        dc: &dc,
-        feat: &fe,
-    };
-
+    let (w, h) = if o >= 5 { (d.height, d.width) } else { (d.width, d.height) };
+    let grid = Grid { w: bw, h: bh, dc: &d.luma.dc, feat: &d.luma.feat };
     let exposure = exposure(&grid);
-    let detail = detail(&grid);
+    let mut detail = detail(&grid);
     let coarse = coarse_sharpness(&grid);
     let misfire = misfire(&exposure, &detail, coarse);
+    // Upright: a quarter turn swaps what varies along x and along y.
+    if o >= 5 {
+        detail.direction.swap(0, 1);
+    }
+    let [fx, fy] = detail.focus_point;
+    let focus_point = match o {
+        2 => [1.0 - fx, fy],
+        3 => [1.0 - fx, 1.0 - fy],
+        4 => [fx, 1.0 - fy],
+        5 => [fy, fx],
+        6 => [1.0 - fy, fx],
+        7 => [1.0 - fy, 1.0 - fx],
+        8 => [fy, 1.0 - fx],
+        _ => [fx, fy],
+    };
+    let [tw, th] = detail.map_size.map(usize::from);
+    let focus_map = orient::apply(o, &detail.map, tw, th);
+    let (otw, oth) = orient::size(o, tw, th);
+    let chroma = d.chroma.as_ref().map(|c| (c.cb.as_slice(), c.cr.as_slice()));
     Signals {
         width: w,
         height: h,
         sharpness: detail.sharpness,
         peak_sharpness: detail.peak,
         coarse_sharpness: coarse,
-        focus_point: detail.focus_point,
+        focus_point,
         detail_direction: detail.direction,
         mean_luma: exposure.mean,
         median_luma: exposure.median,
@@ -124,14 +119,9 @@ pub fn measure(d: &Decoded) -> Signals {
         jpeg_quality: d.jpeg_quality,
         misfire,
         histogram: exposure.histogram,
-        focus_map: detail.map,
-        focus_map_size: detail.map_size,
-        descriptor: descriptor(
-            &grid,
-            chroma
-                .as_ref()
-                .map(|(cb, cr)| (cb.as_slice(), cr.as_slice())),
-        ),
+        focus_map,
+        focus_map_size: [otw as u16, oth as u16],
+        descriptor: descriptor(&grid, chroma, o),
     }
 }
 
@@ -157,24 +147,36 @@ struct Exposure {
 const HIGHLIGHT_CLIP: f32 = 250.0;
 const SHADOW_CLIP: f32 = 5.0;
 
-fn block_std(f: &[f32; NFEAT]) -> f32 {
-    ((f[feat::LOW] + f[feat::MID] + f[feat::HIGH] + f[feat::TOP]) / 64.0).sqrt()
+/// Sum of squared deviations from the block mean over its 64 pixels (Parseval: the AC energy).
+#[inline]
+fn block_energy(f: &[f32; NFEAT]) -> f32 {
+    f[feat::LOW] + f[feat::MID] + f[feat::HIGH] + f[feat::TOP]
 }
 
 fn exposure(g: &Grid<'_>) -> Exposure {
     let n = g.dc.len().max(1) as f32;
     let mut hist = [0u32; 256];
-    let (mut sum, mut lin, mut hi, mut lo) = (0f64, 0f64, 0f64, 0f64);
+    let (mut hi, mut lo) = (0f64, 0f64);
     for (m, f) in g.dc.iter().zip(g.feat) {
         let m = m.clamp(0.0, 255.0);
         hist[m as usize] += 1;
-        sum += f64::from(m);
-        lin += f64::from((m / 255.0).powf(2.2));
         // Share of the block's pixels beyond the clip levels, modelling them as normally
-        // distributed around the block mean with the block's own spread.
-        let s = block_std(f).max(0.5);
-        hi += f64::from(1.0 - phi((HIGHLIGHT_CLIP - m) / s));
-        lo += f64::from(phi((SHADOW_CLIP - m) / s));
+        // distributed around the block mean with the block's own spread. Blocks more than five
+        // spreads away from both clip levels contribute nothing and are skipped.
+        let var = block_energy(f) / 64.0;
+        let (dh, dl) = (HIGHLIGHT_CLIP - m, m - SHADOW_CLIP);
+        if dh <= 0.0 || dh * dh < 25.0 * var {
+            hi += f64::from(1.0 - phi(dh / var.sqrt().max(0.5)));
+        }
+        if dl <= 0.0 || dl * dl < 25.0 * var {
+            lo += f64::from(phi(-dl / var.sqrt().max(0.5)));
+        }
+    }
+    let (mut sum, mut lin) = (0f64, 0f64);
+    for (level, &count) in hist.iter().enumerate() {
+        let c = f64::from(count);
+        sum += c * (level as f64 + 0.5);
+        lin += c * ((level as f64 + 0.5) / 255.0).powf(2.2);
     }
     let pct = |p: f32| -> f32 {
         let target = (p * n) as u32;
@@ -187,12 +189,7 @@ fn exposure(g: &Grid<'_>) -> Exposure {
         }
         255.0
     };
-    let max_bin = hist
-        .chunks(4)
-        .map(|c| c.iter().sum::<u32>())
-        .max()
-        .unwrap_or(1)
-        .max(1);
+    let max_bin = hist.chunks(4).map(|c| c.iter().sum::<u32>()).max().unwrap_or(1).max(1);
     let histogram = hist
         .chunks(4)
         .map(|c| (u64::from(c.iter().sum::<u32>()) * 1000 / u64::from(max_bin)) as u16)
@@ -214,9 +211,7 @@ fn exposure(g: &Grid<'_>) -> Exposure {
 fn phi(x: f32) -> f32 {
     let z = x / std::f32::consts::SQRT_2;
     let t = 1.0 / (1.0 + 0.327_591_1 * z.abs());
-    let poly = t
-        * (0.254_829_6
-            + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))));
+    let poly = t * (0.254_829_6 + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))));
     let erf = 1.0 - poly * (-z * z).exp();
     let erf = if z >= 0.0 { erf } else { -erf };
     0.5 * (1.0 + erf)
@@ -236,14 +231,17 @@ struct Detail {
 /// are flatter than its average texture, so their energy is a low estimate of the noise).
 const NOISE_MARGIN: f32 = 2.0;
 
+/// The `q` quantile (0..=1) of `v`, reordering `v`.
+fn quantile(v: &mut [f32], q: f32) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let k = ((v.len() - 1) as f32 * q).round() as usize;
+    let (_, x, _) = v.select_nth_unstable_by(k, f32::total_cmp);
+    *x
+}
+
 fn detail(g: &Grid<'_>) -> Detail {
-    // Blocks near clipping get hard artificial edges; they say nothing about focus.
-    let usable: Vec<usize> = (0..g.dc.len())
-        .filter(|&i| {
-            let (m, s) = (g.dc[i], block_std(&g.feat[i]));
-            m + 2.0 * s < HIGHLIGHT_CLIP && m - 2.0 * s > SHADOW_CLIP
-        })
-        .collect();
     let empty = Detail {
         sharpness: 0.0,
         peak: 0.0,
@@ -253,96 +251,107 @@ fn detail(g: &Grid<'_>) -> Detail {
         map: Vec::new(),
         map_size: [0, 0],
     };
-    if usable.len() < 16 {
+    // Blocks near clipping get hard artificial edges; they say nothing about focus. A block is
+    // usable when its mean is two spreads away from both clip levels.
+    let usable: Vec<bool> = g
+        .dc
+        .iter()
+        .zip(g.feat)
+        .map(|(&m, f)| {
+            let four_var = block_energy(f) / 16.0; // (2 sd)^2
+            let (dh, dl) = (HIGHLIGHT_CLIP - m, m - SHADOW_CLIP);
+            dh > 0.0 && dl > 0.0 && dh * dh > four_var && dl * dl > four_var
+        })
+        .collect();
+    // Quantiles of coarse energy over usable blocks, from a subsample (every 3rd block is plenty
+    // for a threshold and saves most of the selection work on 24 MP frames).
+    let mut lows: Vec<f32> = g
+        .feat
+        .iter()
+        .zip(&usable)
+        .step_by(3)
+        .filter(|&(_, &u)| u)
+        .map(|(f, _)| f[feat::LOW])
+        .collect();
+    if lows.len() < 16 {
         return empty;
     }
-    let mut by_low: Vec<(f32, usize)> = usable.iter().map(|&i| (g.feat[i][feat::LOW], i)).collect();
-    by_low.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let n = by_low.len();
-    let flat = &by_low[..(n * 3 / 10).max(1)];
-    let mean_of = |blocks: &[(f32, usize)], slot: usize| -> f32 {
-        blocks.iter().map(|&(_, i)| g.feat[i][slot]).sum::<f32>() / blocks.len() as f32
-    };
+    let q90 = quantile(&mut lows, 0.9);
+    let q50 = quantile(&mut lows, 0.5);
+    let q30 = quantile(&mut lows, 0.3);
+    drop(lows);
+
+    // One pass: noise floors from the flattest 30% of usable blocks, and the sums over edge
+    // blocks (top 10%) that do not depend on the floors.
+    let mut floor_sum = [0f64; NFEAT];
+    let mut flat_n = 0f64;
+    let mut edges: Vec<u32> = Vec::new();
+    for (i, (f, &u)) in g.feat.iter().zip(&usable).enumerate() {
+        if !u {
+            continue;
+        }
+        let low = f[feat::LOW];
+        if low <= q30 {
+            for (acc, &v) in floor_sum.iter_mut().zip(f) {
+                *acc += f64::from(v);
+            }
+            flat_n += 1.0;
+        } else if low >= q90 {
+            edges.push(i as u32);
+        }
+    }
+    let mean = |slot: usize| (floor_sum[slot] / flat_n.max(1.0)) as f32;
     let floor = [
-        mean_of(flat, feat::MID) * NOISE_MARGIN,
-        mean_of(flat, feat::HIGH) * NOISE_MARGIN,
-        mean_of(flat, feat::HOR) * NOISE_MARGIN,
-        mean_of(flat, feat::VER) * NOISE_MARGIN,
-        mean_of(flat, feat::DIAG) * NOISE_MARGIN,
+        mean(feat::MID) * NOISE_MARGIN,
+        mean(feat::HIGH) * NOISE_MARGIN,
+        mean(feat::HOR) * NOISE_MARGIN,
+        mean(feat::VER) * NOISE_MARGIN,
+        mean(feat::DIAG) * NOISE_MARGIN,
     ];
     // Noise: per-coefficient energy of rings 6..=14 (43 coefficients) on flat blocks.
-    let noise = ((mean_of(flat, feat::HIGH) + mean_of(flat, feat::TOP)) / 43.0).sqrt();
-    let corrected = |i: usize| -> f32 {
-        let f = &g.feat[i];
-        (f[feat::MID] - floor[0]).max(0.0) + (f[feat::HIGH] - floor[1]).max(0.0)
-    };
-    // Edge blocks: the top 10% by coarse energy.
-    let edge = &by_low[n - (n / 10).max(8).min(n)..];
-    let mut ratios: Vec<f32> = edge
-        .iter()
-        .map(|&(l, i)| corrected(i) / (l + 1.0))
-        .collect();
-    let sharpness = median(&mut ratios);
+    let noise = ((mean(feat::HIGH) + mean(feat::TOP)) / 43.0).sqrt();
+    let corrected = |f: &[f32; NFEAT]| -> f32 { (f[feat::MID] - floor[0]).max(0.0) + (f[feat::HIGH] - floor[1]).max(0.0) };
+
+    let mut ratios = Vec::with_capacity(edges.len());
     let mut dir = [0f32; 3];
-    for &(_, i) in edge {
-        let f = &g.feat[i];
+    for &i in &edges {
+        let f = &g.feat[i as usize];
+        ratios.push(corrected(f) / (f[feat::LOW] + 1.0));
         dir[0] += (f[feat::HOR] - floor[2]).max(0.0);
         dir[1] += (f[feat::VER] - floor[3]).max(0.0);
         dir[2] += (f[feat::DIAG] - floor[4]).max(0.0);
     }
+    let sharpness = quantile(&mut ratios, 0.5);
     let dsum = dir.iter().sum::<f32>();
-    let direction = if dsum > 0.0 {
-        dir.map(|d| d / dsum)
-    } else {
-        [1.0 / 3.0; 3]
-    };
+    let direction = if dsum > 0.0 { dir.map(|d| d / dsum) } else { [1.0 / 3.0; 3] };
 
     // Regions: a grid of about 12 x 8 tiles; per tile the same ratio over its busier blocks.
     let tile = (g.w.max(g.h) / 12).max(2);
     let (tw, th) = (g.w.div_ceil(tile), g.h.div_ceil(tile));
-    let busy = by_low[n / 2].0; // blocks above the median coarse energy
-    let mut usable_mask = vec![false; g.dc.len()];
-    for &i in &usable {
-        usable_mask[i] = true;
-    }
     let mut tiles = vec![(0f32, 0f32, 0u32); tw * th];
     for y in 0..g.h {
+        let row = y * g.w;
+        let trow = (y / tile) * tw;
         for x in 0..g.w {
-            let i = y * g.w + x;
-            let low = g.feat[i][feat::LOW];
-            if !usable_mask[i] || low <= busy {
+            let i = row + x;
+            let f = &g.feat[i];
+            if !usable[i] || f[feat::LOW] <= q50 {
                 continue;
             }
-            let t = &mut tiles[(y / tile) * tw + x / tile];
-            t.0 += corrected(i);
-            t.1 += low + 1.0;
+            let t = &mut tiles[trow + x / tile];
+            t.0 += corrected(f);
+            t.1 += f[feat::LOW] + 1.0;
             t.2 += 1;
         }
     }
     let min_blocks = (tile * tile / 8).max(4) as u32;
-    let values: Vec<f32> = tiles
-        .iter()
-        .map(|t| if t.2 >= min_blocks { t.0 / t.1 } else { 0.0 })
-        .collect();
-    let (best, &peak) = values
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .unwrap_or((0, &0.0));
+    let values: Vec<f32> = tiles.iter().map(|t| if t.2 >= min_blocks { t.0 / t.1 } else { 0.0 }).collect();
+    let (best, &peak) = values.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap_or((0, &0.0));
     let focus_point = [
         (((best % tw) * tile) as f32 + tile as f32 / 2.0) / g.w as f32,
         (((best / tw) * tile) as f32 + tile as f32 / 2.0) / g.h as f32,
     ];
-    let map = values
-        .iter()
-        .map(|&v| {
-            if peak > 0.0 {
-                (v / peak * 255.0).round() as u8
-            } else {
-                0
-            }
-        })
-        .collect();
+    let map = values.iter().map(|&v| if peak > 0.0 { (v / peak * 255.0).round() as u8 } else { 0 }).collect();
     Detail {
         sharpness,
         peak,
@@ -352,15 +361,6 @@ fn detail(g: &Grid<'_>) -> Detail {
         map,
         map_size: [tw as u16, th as u16],
     }
-}
-
-fn median(v: &mut [f32]) -> f32 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let mid = v.len() / 2;
-    let (_, m, _) = v.select_nth_unstable_by(mid, |a, b| a.total_cmp(b));
-    *m
 }
 
 /// Detail at 1/8 scale: Laplacian energy of the block-mean image relative to its contrast.
@@ -404,25 +404,19 @@ fn misfire(e: &Exposure, d: &Detail, coarse: f32) -> Option<Misfire> {
 }
 
 /// Luma layout on a 16×16 grid (zero mean, unit variance, so exposure changes do not matter),
-/// then mean chroma on a 4×4 grid.
-fn descriptor(g: &Grid<'_>, chroma: Option<(&[f32], &[f32])>) -> Vec<i8> {
+/// then mean chroma on a 4×4 grid; upright.
+fn descriptor(g: &Grid<'_>, chroma: Option<(&[f32], &[f32])>, o: u16) -> Vec<i8> {
     let side = DESCRIPTOR_SIDE;
-    let luma = resample(g.dc, g.w, g.h, side);
+    let luma = orient::apply(o, &resample(g.dc, g.w, g.h, side), side, side);
     let mean = luma.iter().sum::<f32>() / luma.len() as f32;
     let var = luma.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / luma.len() as f32;
     let sd = var.sqrt().max(1.0);
-    let mut out: Vec<i8> = luma
-        .iter()
-        .map(|v| ((v - mean) / sd * 32.0).round().clamp(-127.0, 127.0) as i8)
-        .collect();
+    let mut out: Vec<i8> = luma.iter().map(|v| ((v - mean) / sd * 32.0).round().clamp(-127.0, 127.0) as i8).collect();
     match chroma {
         Some((cb, cr)) => {
             for plane in [cb, cr] {
-                out.extend(
-                    resample(plane, g.w, g.h, 4)
-                        .iter()
-                        .map(|v| (v - 128.0).round().clamp(-127.0, 127.0) as i8),
-                );
+                let small = orient::apply(o, &resample(plane, g.w, g.h, 4), 4, 4);
+                out.extend(small.iter().map(|v| (v - 128.0).round().clamp(-127.0, 127.0) as i8));
             }
         }
         None => out.extend(std::iter::repeat_n(0i8, 32)),

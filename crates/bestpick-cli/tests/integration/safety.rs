@@ -84,7 +84,7 @@ fn kill_9_mid_analysis_keeps_the_catalog_and_decisions() {
 #[test]
 fn ctrl_c_stops_cleanly_keeps_finished_work_and_the_next_run_finishes() {
     let shoot = big_shoot(4000);
-    let mut child = shoot
+    let child = shoot
         .cmd()
         .arg("analyze")
         .arg(shoot.root())
