@@ -1,11 +1,12 @@
-//! Glue between the contribution commands and `bestpick-share`: where its files live (next to
-//! the catalog, as the CLI keeps them, so both see the same contributions), opening the vault
-//! with the OS keyring, and the scores sent with each photo. No crypto here: the share crate
-//! does all of it.
+//! Glue between the contribution commands and `bestpick-share`, set up as the CLI sets it up so
+//! both see the same contributions: the ledger (consents, bundles) is the catalog, the vault
+//! and preview copies sit in `contributions/` next to it, the vault key is in the OS keyring.
+//! Also the scores sent with each photo. No crypto here: the share crate does all of it.
 
 use std::path::{Path, PathBuf};
 
-use bestpick_share::ledger::JsonLedger;
+use bestpick_catalog::Catalog;
+use bestpick_share::ledger;
 use bestpick_share::upload::{CollectorClient, RetryPolicy};
 use bestpick_share::vault::{OsKeyring, Vault};
 use bestpick_share::{Contributor, Error as ShareError};
@@ -21,9 +22,13 @@ pub fn base_dir(catalog: &Path) -> PathBuf {
         .join("contributions")
 }
 
-/// The ledger file (consents and bundles; nothing secret in it).
-pub fn ledger_path(state: &AppState) -> PathBuf {
-    base_dir(&state.catalog_path()).join("ledger.json")
+/// A catalog handle of its own for the ledger (uploads may take a while; the window's handle
+/// stays free for decisions), with a JSON ledger of older builds moved in once.
+pub fn ledger(state: &AppState) -> Result<Catalog> {
+    let path = state.catalog_path();
+    let mut catalog = Catalog::open(&path)?;
+    ledger::import_json_ledger(&mut catalog, &base_dir(&path).join("ledger.json"))?;
+    Ok(catalog)
 }
 
 /// Folder for preview copies (exactly what will be sent).
@@ -36,10 +41,12 @@ pub fn with_contributor<T>(
     state: &AppState,
     f: impl FnOnce(&mut Contributor<'_>) -> Result<T>,
 ) -> Result<T> {
-    let base = base_dir(&state.catalog_path());
-    let vault = Vault::open(&base.join("vault"), &OsKeyring::default())?;
-    let mut ledger = JsonLedger::open(&base.join("ledger.json"))?;
-    let mut contributor = Contributor::new(vault, &mut ledger)?;
+    let mut catalog = ledger(state)?;
+    let vault = Vault::open(
+        &base_dir(&state.catalog_path()).join("vault"),
+        &OsKeyring::default(),
+    )?;
+    let mut contributor = Contributor::new(vault, &mut catalog)?;
     f(&mut contributor)
 }
 

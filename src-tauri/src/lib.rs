@@ -29,15 +29,17 @@ pub fn run_app<R: tauri::Runtime>(
     paths: Option<AppPaths>,
     launch: Option<PathBuf>,
 ) -> tauri::App<R> {
-    builder
-        .setup(move |app| {
-            let paths = match paths {
-                Some(p) => p,
-                None => default_paths(app.handle())?,
-            };
+    // Given folders are managed at once (tests read the state right after `build`); the
+    // platform's folders need the app's path resolver, so they are resolved in `setup`.
+    let builder = match paths {
+        Some(p) => builder.manage(AppState::new(p, launch)),
+        None => builder.setup(move |app| {
+            let paths = default_paths(app.handle())?;
             app.manage(AppState::new(paths, launch));
             Ok(())
-        })
+        }),
+    };
+    builder
         .register_asynchronous_uri_scheme_protocol("bp", |ctx, request, responder| {
             let app = ctx.app_handle().clone();
             let path = request.uri().path().to_owned();

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 
 use bestpick_bundle::Buckets;
 use bestpick_share::flow::{Age, ConsentRequest};
-use bestpick_share::ledger::{JsonLedger, Ledger};
+use bestpick_share::ledger::Ledger;
 use bestpick_share::terms;
 use tauri::State;
 
 use crate::contribution::{
-    collector, ledger_path, optional_collector, preview_dir, scores_for, with_contributor,
+    collector, ledger, optional_collector, preview_dir, scores_for, with_contributor,
 };
 use crate::dto::{
     AddReportDto, ConsentDto, ContributionDto, ContributionStatusDto, PreviewReportDto,
@@ -33,12 +33,16 @@ pub async fn contribution_status(state: State<'_, AppState>) -> Result<Contribut
     let collector_url = lock(&state.settings).collector_url.clone();
     let refreshed = optional_collector(&state)
         .and_then(|c| with_contributor(&state, |k| Ok((k.status(c.as_ref())?, k.selection()?))));
-    let ledger = JsonLedger::open(&ledger_path(&state))?;
+    let ledger = ledger(&state)?;
     let (records, selection, problems) = match refreshed {
         Ok((report, selection)) => (report.contributions, selection, report.problems),
-        Err(e) => (ledger.contributions()?, Vec::new(), vec![e.to_string()]),
+        Err(e) => (
+            Ledger::contributions(&ledger)?,
+            Vec::new(),
+            vec![e.to_string()],
+        ),
     };
-    let consent = ledger.current_consent()?;
+    let consent = Ledger::current_consent(&ledger)?;
     Ok(ContributionStatusDto {
         consent_version: consent.as_ref().map(|c| c.terms_version),
         consent_at: consent.as_ref().map(|c| c.accepted_at as f64),
