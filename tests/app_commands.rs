@@ -102,8 +102,7 @@ impl Harness {
         let state = self.state();
         let (job, cancel) = state.jobs.start_opening();
         bestpick_app::open_job::run(&state, job, root, &cancel, &channel);
-        let got = events.lock().expect("events").clone();
-        got
+        events.lock().expect("events").clone()
     }
 }
 
