@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The desktop app's whole test run, non-interactive, in this order:
+#   1. UI: npm ci, type check, Vitest (keyboard map, filters, virtual list maths, undo, zoom),
+#      production build into ui/dist (embedded by the app build below);
+#   2. bindings drift check: regenerate ui/src/bindings from the Rust DTOs (ts-rs) and fail on
+#      any difference from what is committed;
+#   3. Rust: the shell's unit tests and the command tests on Tauri's mock runtime
+#      (tests/app_commands.rs);
+#   4. one debug build of the app, then the end-to-end suite in real WebKit (tauri-driver +
+#      WebKitWebDriver under Xvfb): tests/e2e/e2e.mjs. Screenshots and measurements land in
+#      tests/e2e/artifacts/ (gitignored).
+#
+# Usage: tests/e2e/run.sh [--no-e2e] [--bindings-only]
+# Needs: node + npm, cargo, and for the end-to-end part tauri-driver (installed here with
+# `cargo install tauri-driver --locked` when missing), Debian packages webkit2gtk-driver, xvfb,
+# libimage-exiftool-perl (installed when missing and running as root).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+e2e=1
+bindings_only=0
+for arg in "$@"; do
+  case "$arg" in
+    --no-e2e) e2e=0 ;;
+    --bindings-only) bindings_only=1 ;;
+    *) echo "usage: $0 [--no-e2e] [--bindings-only]" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "bindings drift check (ts-rs → ui/src/bindings)"
+cargo test -p bestpick-app --lib dto::tests::export_bindings -- --exact --quiet
+if ! git diff --exit-code --stat -- ui/src/bindings || [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
+  echo "ui/src/bindings is out of date with src-tauri/src/dto.rs: commit the regenerated files" >&2
+  git status --short -- ui/src/bindings >&2
+  exit 1
+fi
+echo "bindings up to date"
+[ "$bindings_only" = 1 ] && exit 0
+
+step "UI: install, type check, unit tests, build"
+(
+  cd ui
+  # `npm ci` refuses a lock file that lacks rollup's native packages for other platforms,
+  # and the registry reachable here does not serve those (404), so they cannot be locked.
+  # `npm install` then installs exactly the locked versions for this platform instead.
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
+  git diff --exit-code --quiet -- package-lock.json || { echo "ui/package-lock.json changed: commit it" >&2; exit 1; }
+  npx tsc --noEmit
+  npx vitest run
+  npx vite build --logLevel warn
+)
+
+step "Rust: shell unit tests and command tests (mock runtime)"
+cargo test -p bestpick-app
+
+[ "$e2e" = 1 ] || exit 0
+
+step "end to end: build the app, drive it in WebKit"
+cargo build -p bestpick-app
+missing=()
+command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
+command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
+command -v exiftool >/dev/null || missing+=(libimage-exiftool-perl)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  else
+    echo "missing Debian packages: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+command -v tauri-driver >/dev/null || cargo install tauri-driver --locked
+xvfb-run -a -s "-screen 0 1600x1000x24" node tests/e2e/e2e.mjs
