@@ -23,8 +23,8 @@ mkdirSync(artifacts, { recursive: true });
 const home = mkdtempSync(join(tmpdir(), "bestpick-e2e-home-"));
 const shootDir = join(mkdtempSync(join(tmpdir(), "bestpick-e2e-shoot-")), "sample");
 cpSync(join(repo, "assets/sample"), shootDir, { recursive: true });
-const PORT = 4444;
-const base = `http://127.0.0.1:${PORT}`;
+let PORT = 4444;
+let base = `http://127.0.0.1:${PORT}`;
 
 let passed = 0;
 let failed = 0;
@@ -114,13 +114,45 @@ function decisionOf(snap, name) {
   return snap.decisions.find((d) => d.relPath === name);
 }
 
+function startDriver(extraEnv, port) {
+  PORT = port;
+  base = `http://127.0.0.1:${PORT}`;
+  return spawn("tauri-driver", ["--port", String(PORT), "--native-port", String(PORT + 1)], { env: { ...process.env, ...extraEnv, BESTPICK_HOME: home }, stdio: ["ignore", "inherit", "inherit"] });
+}
+
+/** Scripted scrolling through the synthetic 10 000-photo shoot: frame times and DOM size. */
+async function scrollRun(s) {
+  await wd("POST", `/session/${s.id}/timeouts`, { script: 120_000 });
+  return s.execAsync(`
+      const done = arguments[arguments.length - 1];
+      const el = document.querySelector('[data-testid=grid]');
+      el.scrollTop = 0;
+      const frames = []; let last = performance.now(); let y = 0; const step = 150; const max = el.scrollHeight - el.clientHeight;
+      let maxCells = 0;
+      function tick(now) {
+        frames.push(now - last); last = now;
+        maxCells = Math.max(maxCells, document.querySelectorAll('.cell').length);
+        y += step;
+        if (y < Math.min(max, 45000)) { el.scrollTop = y; requestAnimationFrame(tick); }
+        else {
+          frames.shift();
+          const s = [...frames].sort((a, b) => a - b);
+          const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+          done({ frames: frames.length, p50: q(0.5), p95: q(0.95), max: s[s.length - 1], over33: frames.filter(f => f > 33.4).length, maxCells, height: el.scrollHeight });
+        }
+      }
+      requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });
+    `);
+}
+
+async function openSynthetic(s) {
+  await s.exec("location.hash = '#synthetic=10000'; location.reload();");
+  await sleep(1500);
+  await s.until("the synthetic shoot", "return window.__bp && window.__bp.snapshot().photos === 10000", 30_000);
+}
+
 async function main() {
-  // Xvfb has no GPU: WebKitGTK's accelerated compositing then runs through software GL and a
-  // full-window repaint costs ~60 ms per frame even for an empty page. Without compositing
-  // mode the same scroll runs at ~16 ms per frame. (Set BESTPICK_E2E_COMPOSITING=1 to measure
-  // with it.)
-  const webkit = process.env.BESTPICK_E2E_COMPOSITING ? {} : { WEBKIT_DISABLE_COMPOSITING_MODE: "1" };
-  const driver = spawn("tauri-driver", ["--port", String(PORT)], { env: { ...process.env, ...webkit, BESTPICK_HOME: home }, stdio: ["ignore", "inherit", "inherit"] });
+  let driver = startDriver({}, 4444);
   const metrics = {};
   try {
     await waitForDriver();
@@ -248,34 +280,51 @@ async function main() {
     await s.keys(KEY.esc);
 
     // ---- 10 000 photos, synthetic data: frame times while scrolling ----
-    await s.exec("location.hash = '#synthetic=10000'; location.reload();");
-    await sleep(1500);
-    await s.until("the synthetic shoot", "return window.__bp && window.__bp.snapshot().photos === 10000", 30_000);
-    await wd("POST", `/session/${s.id}/timeouts`, { script: 120_000 });
-    const scroll = await s.execAsync(`
-      const done = arguments[arguments.length - 1];
-      const el = document.querySelector('[data-testid=grid]');
-      const frames = []; let last = performance.now(); let y = 0; const step = 150; const max = el.scrollHeight - el.clientHeight;
-      let maxCells = 0;
-      function tick(now) {
-        frames.push(now - last); last = now;
-        maxCells = Math.max(maxCells, document.querySelectorAll('.cell').length);
-        y += step;
-        if (y < Math.min(max, 45000)) { el.scrollTop = y; requestAnimationFrame(tick); }
-        else {
-          frames.shift();
-          const s = [...frames].sort((a, b) => a - b);
-          const q = (p) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
-          done({ frames: frames.length, p50: q(0.5), p95: q(0.95), max: s[s.length - 1], over33: frames.filter(f => f > 33.4).length, maxCells, height: el.scrollHeight });
-        }
-      }
-      requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });
-    `);
-    metrics.scroll10k = scroll;
-    check("10 000 photos: only the rows in view are in the DOM", scroll.maxCells < 200, `${scroll.maxCells} cells at most`);
-    check("10 000 photos: scrolling keeps up (p95 frame ≤ 50 ms)", scroll.p95 <= 50, `p50 ${scroll.p50.toFixed(1)} ms, p95 ${scroll.p95.toFixed(1)} ms, max ${scroll.max.toFixed(1)} ms over ${scroll.frames} frames`);
+    await openSynthetic(s);
+    const composited = await scrollRun(s);
+    metrics.scroll10kComposited = composited;
+    check("10 000 photos: only the rows in view are in the DOM", composited.maxCells < 200, `${composited.maxCells} cells at most`);
     await s.shot("grid-10k.png");
     await s.quit();
+    // Xvfb has no GPU: WebKitGTK's accelerated compositing then runs through software GL and
+    // a full-window repaint costs ~50-60 ms a frame even for an empty page (measured with the
+    // grid's rows removed). Without compositing mode the same scroll shows what the page
+    // itself costs; that is the number the check holds to. (This mode is used only here: in
+    // it, WebKitWebDriver's screenshot of the loupe crashed the session.)
+    driver.kill();
+    await sleep(500);
+    driver = startDriver({ WEBKIT_DISABLE_COMPOSITING_MODE: "1" }, 4446);
+    await waitForDriver();
+    s = await Session.start([shootDir]);
+    await s.until("the reopened sample", "return document.body.dataset.state === 'ready'");
+    await openSynthetic(s);
+    const scroll = await scrollRun(s);
+    metrics.scroll10k = scroll;
+    check("10 000 photos: scrolling keeps up (p95 frame ≤ 50 ms)", scroll.p95 <= 50, `p50 ${scroll.p50.toFixed(1)} ms, p95 ${scroll.p95.toFixed(1)} ms, max ${scroll.max.toFixed(1)} ms over ${scroll.frames} frames; composited under Xvfb: p50 ${composited.p50.toFixed(1)}, p95 ${composited.p95.toFixed(1)}`);
+    await s.quit();
+
+    // ---- optional: a big real folder (BESTPICK_E2E_BIG=/path), time to first thumbnail ----
+    const big = process.env.BESTPICK_E2E_BIG;
+    if (big) {
+      s = await Session.start([big]);
+      await s.until("the first thumbnail of the big folder", "return window.__bp && !!window.__bp.snapshot().metrics.firstThumbAt", 120_000);
+      const early = await s.snapshot();
+      metrics.bigFolderPhotos = early.photos;
+      metrics.bigFolderFirstThumbMs = Math.round(early.metrics.firstThumbAt - early.metrics.openStartedAt);
+      metrics.bigFolderListedMs = Math.round(early.metrics.listedAt - early.metrics.openStartedAt);
+      await s.shot("big-analyzing.png");
+      await s.until("the big folder's analysis", "return document.body.dataset.state === 'ready'", 900_000);
+      const done = await s.snapshot();
+      metrics.bigFolderAnalysisMs = Math.round(done.metrics.doneAt - done.metrics.openStartedAt);
+      metrics.bigFolderGroups = done.groups;
+      await s.quit();
+      s = await Session.start([big]);
+      await s.until("the big folder reopened", "return document.body.dataset.state === 'ready' && !!window.__bp.snapshot().metrics.firstThumbAt", 120_000);
+      const warm = await s.snapshot();
+      metrics.bigFolderWarmFirstThumbMs = Math.round(warm.metrics.firstThumbAt - warm.metrics.openStartedAt);
+      metrics.bigFolderWarmOpenMs = Math.round(warm.metrics.doneAt - warm.metrics.openStartedAt);
+      await s.quit();
+    }
   } catch (e) {
     check("end-to-end run", false, String(e?.stack ?? e));
   } finally {

@@ -175,6 +175,8 @@ export class App {
     const view = syntheticShoot(n);
     this.synthetic = new SyntheticCatalog(new Map());
     this.metrics.openStartedAt = performance.now();
+    this.analyzed = true;
+    document.body.dataset.state = "ready";
     this.applyView(view);
     for (const p of this.photos) this.thumbs.set(p.id, 1);
     this.metrics.doneAt = performance.now();
