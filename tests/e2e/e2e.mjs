@@ -279,6 +279,29 @@ async function main() {
     check("a colour label lands in XMP as Label Red", existsSync(xmp(n4)) ? read(n4).Label === "Red" : false, existsSync(xmp(n4)) ? JSON.stringify(read(n4)) : "no sidecar");
     await s.keys(KEY.esc);
 
+    // ---- contribution is opt-in: the wizard starts at consent, nothing is sent ----
+    await s.click("button[title^='Opt-in']");
+    await s.until("the contribution wizard", "const t=document.querySelector('[data-testid=contribute-panel] .terms'); return t && t.textContent.length > 200", 20_000);
+    const step = await s.exec("return document.querySelector('[data-testid=contribute-panel] .steps .now').textContent");
+    check("contribution starts with consent (off by default)", /Consent/.test(step), step);
+    const give = await s.exec("return [...document.querySelectorAll('[data-testid=contribute-panel] button')].find(b => b.textContent === 'Give consent').disabled");
+    check("consent cannot be given before ticking 'I agree'", give === true);
+    await s.shot("contribute.png");
+    await s.keys(KEY.esc);
+    await s.quit();
+
+    // ---- error and empty states say what to do next ----
+    s = await Session.start([join(home, "no-such-folder")]);
+    await s.until("the error state", "return document.body.dataset.state === 'error'", 30_000);
+    const errorText = await s.exec("const e=document.querySelector('[data-testid=empty] .error-box'); return e ? e.textContent : null");
+    check("a missing folder shows an error with the path", typeof errorText === "string" && errorText.includes("no-such-folder"), errorText);
+    await s.shot("error.png");
+    const emptyDir = mkdtempSync(join(tmpdir(), "bestpick-e2e-empty-"));
+    await s.exec(`window.__bp.open(${JSON.stringify(emptyDir)})`);
+    await s.until("the empty-folder state", "const e=document.querySelector('[data-testid=empty] .error-box'); return e && /No photos/.test(e.textContent)", 30_000);
+    check("an empty folder says which files bestpick reads", true);
+    await s.shot("empty.png");
+
     // ---- 10 000 photos, synthetic data: frame times while scrolling ----
     await openSynthetic(s);
     const composited = await scrollRun(s);

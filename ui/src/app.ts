@@ -137,7 +137,7 @@ export class App {
     this.counts = h("span", { "data-testid": "counts" });
     this.current = h("span", { "data-testid": "current" });
     this.msg = h("span", { class: "msg", "data-testid": "message" });
-    this.status = h("footer", { class: "statusbar" }, this.counts, this.current, this.msg);
+    this.status = h("footer", { class: "statusbar" }, this.counts, this.current, this.progress, this.msg);
     rootEl.append(this.toolbar, this.stage, this.status);
     this.store.onChange((ids) => this.onDecisions(ids));
     document.addEventListener("keydown", (e) => this.onKey(e));
@@ -216,6 +216,7 @@ export class App {
         this.cursorId = this.photos[0]?.id ?? null;
         this.userMoved = false;
         document.body.dataset.state = "analyzing";
+        this.renderToolbar();
         if (this.photos.length === 0) {
           this.error = `No photos in ${this.root}. bestpick reads JPEG, PNG, TIFF, WebP and camera RAW files (through their embedded previews); choose another folder.`;
           this.setMode("empty");
@@ -602,14 +603,13 @@ export class App {
     this.toolbar.replaceChildren(
       h("button", { onclick: () => void this.chooseFolder(), title: "Open a folder (or drop one on the window)", "data-testid": "open" }, "Open…"),
       h("span", { class: "shoot-name", title: this.root }, shootName),
-      this.progress,
       h("span", { class: "sep" }),
       h("span", { class: "segmented" }, seg("all", "All"), seg("picks", "Picks"), seg("rejects", "Rejects"), seg("unrated", "Unrated")),
       this.select("★ ≥", ["0", "1", "2", "3", "4", "5"], String(this.filter.minStars), (v) => this.setFilter({ minStars: Number(v) }), (v) => (v === "0" ? "any" : "★".repeat(Number(v)))),
       this.select("Label", ["", "red", "yellow", "green", "blue", "purple"], this.filter.label ?? "", (v) => this.setFilter({ label: (v || null) as Filter["label"] }), (v) => v || "any"),
       h("button", { class: this.filter.eyesClosed ? "on" : "", title: "Only photos where someone's eyes are closed (needs face analysis)", onclick: () => this.setFilter({ eyesClosed: !this.filter.eyesClosed }) }, "Eyes closed"),
       this.select("Sort", ["time", "score"], this.sort, (v) => ((this.sort = v as SortKey), this.refreshGrid(), this.renderToolbar()), (v) => (v === "time" ? "time" : "score")),
-      h("label", { title: "Grouping: loose ↔ strict" }, "Groups", strict),
+      h("label", { title: "Grouping: loose ↔ strict" }, h("span", { class: "lbl" }, "Groups"), strict),
       h("span", { class: "spacer" }),
       h("button", { onclick: () => void this.acceptAll(), title: "Pick the suggested frame of every group (Shift+A)", disabled: !this.analyzed }, "Accept all"),
       h("button", { onclick: () => this.openExport(), disabled: !this.analyzed, "data-testid": "export-open" }, "Export…"),
@@ -625,7 +625,7 @@ export class App {
       onChange(s.value);
       s.blur();
     });
-    return h("label", {}, label, s);
+    return h("label", {}, h("span", { class: "lbl" }, label), s);
   }
 
   private setFilter(f: Partial<Filter>): void {

@@ -85,7 +85,7 @@ export function contributeDrawer(host: ContributeHost, close: () => void): HTMLE
       "div",
       {},
       h("p", {}, "Contributing is off until you agree to these terms. You can withdraw at any time, and every bundle can be deleted later."),
-      h("div", { class: "terms" }, terms),
+      h("div", { class: "terms" }, reflow(terms)),
       h("div", { class: "row", style: "margin-top:10px" }, h("label", {}, "Your age"), age),
       h("div", { class: "row" }, h("label", {}, ""), parent, h("label", { for: "parent" }, "13–17: a parent or guardian agreed")),
       h("p", { class: "hint" }, "Optional, sent with each bundle as broad buckets only (leave blank to send nothing):"),
@@ -260,4 +260,17 @@ export function contributeDrawer(host: ContributeHost, close: () => void): HTMLE
     h("header", {}, h("h2", {}, "Contribute photos to improve bestpick (opt-in)"), h("button", { onclick: close }, "Close")),
     body,
   );
+}
+
+/** Joins hard-wrapped lines of the terms into paragraphs (headings and list items keep theirs). */
+export function reflow(text: string): string {
+  const lines = text.split("\n");
+  const out: string[] = [];
+  for (const line of lines) {
+    const prev = out.length ? out[out.length - 1] : "";
+    const starts = /^\s*$|^#|^\s*[-*] |^\s*\d+\. /.test(line);
+    if (out.length && !starts && prev.trim() !== "" && !prev.startsWith("#")) out[out.length - 1] = `${prev} ${line.trim()}`;
+    else out.push(line);
+  }
+  return out.join("\n");
 }
