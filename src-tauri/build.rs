@@ -20,12 +20,11 @@ fn main() {
     println!("cargo:rerun-if-changed=tauri.conf.json");
     println!("cargo:rerun-if-changed=ui/dist");
     let dist = Path::new("ui/dist");
-    if !dist.join("index.html").exists() {
-        if let Err(error) = std::fs::create_dir_all(dist)
+    if !dist.join("index.html").exists()
+        && let Err(error) = std::fs::create_dir_all(dist)
             .and_then(|()| std::fs::write(dist.join("index.html"), PLACEHOLDER))
-        {
-            println!("cargo:warning=cannot write a placeholder ui/dist/index.html: {error}");
-        }
+    {
+        println!("cargo:warning=cannot write a placeholder ui/dist/index.html: {error}");
     }
     let attributes =
         tauri_build::Attributes::new().capabilities_path_pattern("./src-tauri/capabilities/**/*");

@@ -7,6 +7,8 @@
 //! `open_job.rs` (the background job that opens a shoot), `protocol.rs` (the `bp://` scheme
 //! serving thumbnails and previews), `contribution.rs` (glue to the share crate).
 
+#![warn(missing_docs)]
+
 pub mod commands;
 pub mod contribution;
 pub mod dto;

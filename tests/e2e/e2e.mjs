@@ -221,7 +221,32 @@ async function main() {
     check("Z zooms to 100% at the focus point", /^100%/.test(zoom), zoom);
     await s.shot("loupe-100.png");
     await s.keys(KEY.space);
+
+    // The EXIF-rotated JPEG is served as it is; the web view must turn it upright.
+    await s.exec(`const i = window.__bp.photos.findIndex(p => p.relPath.includes('orientation6')); window.__bp.setCursor(i);`);
+    await s.keys(KEY.space);
+    await s.until("the rotated preview", "const i=document.querySelector('.loupe .viewer img'); return i && i.complete && i.naturalWidth > 0 && /orientation6/.test(document.querySelector('[data-testid=loupe-name]').textContent)", 20_000);
+    const dims = await s.exec("const i=document.querySelector('.loupe .viewer img'); const r=i.getBoundingClientRect(); return [i.naturalWidth, i.naturalHeight, Math.round(r.width), Math.round(r.height)]");
+    check("the loupe shows the EXIF-rotated JPEG upright", dims[0] > dims[1] && dims[2] > dims[3], JSON.stringify(dims));
+    await s.shot("loupe-rotated.png");
+    await s.keys(KEY.esc);
+    await s.exec(`window.__bp.setCursor(window.__bp.photos.findIndex(p => p.relPath.includes('orientation6')));`);
     await s.keys("g");
+    const afterG = (await s.snapshot()).cursor;
+    check("G jumps to the first frame of the next group", afterG !== null && !afterG.includes("orientation6"), afterG);
+
+    // The grouping control regroups live.
+    const before = (await s.snapshot()).groups;
+    await s.exec("const r=document.querySelector('[data-testid=strictness]'); r.value='100'; r.dispatchEvent(new Event('input'));");
+    await s.until("regrouping", `return window.__bp.snapshot().groups !== ${before}`, 10_000).catch(() => null);
+    const strict = (await s.snapshot()).groups;
+    await s.shot("grid-strict.png");
+    await s.exec("const r=document.querySelector('[data-testid=strictness]'); r.value='50'; r.dispatchEvent(new Event('input'));");
+    await s.until("regrouping back", `return window.__bp.snapshot().groups === ${before}`, 10_000).catch(() => null);
+    const back = (await s.snapshot()).groups;
+    check("the grouping slider regroups live (strict splits bursts)", strict > before && back === before, `${before} → ${strict} → ${back}`);
+
+    await s.exec(`window.__bp.setCursor(window.__bp.photos.findIndex(p => p.relPath === 'facerec_obama__00_original.jpg'));`);
     await s.keys("c");
     await s.until("compare previews", "const i=[...document.querySelectorAll('.compare .viewer img')]; return i.length >= 2 && i.every(x => x.complete && x.naturalWidth > 0)", 20_000);
     snap = await s.snapshot();

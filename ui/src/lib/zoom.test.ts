@@ -12,6 +12,7 @@ describe("zoom", () => {
     const corner = toggleActual(FIT, [0, 0]);
     expect(place(corner, 1000, 500, 4000, 2000), "corner clamped").toMatchObject({ left: 0, top: 0 });
     expect(toggleActual(z, [0.2, 0.2]), "again returns to fit").toEqual(FIT);
+    expect(toggleActual(FIT, [0.5, 0.5], 2).scale, "100% on a 2x screen is half the CSS size").toBe(0.5);
   });
   it("panning moves the centre by screen pixels / scale, synced as fractions", () => {
     const z = { scale: 1, cx: 0.5, cy: 0.5 };

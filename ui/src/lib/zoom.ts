@@ -40,9 +40,12 @@ export function place(z: Zoom, paneW: number, paneH: number, imgW: number, imgH:
   return { left: axis(paneW, width, z.cx), top: axis(paneH, height, z.cy), width, height, scale: s };
 }
 
-/** Toggle between fit and 100% centred on `focus` (the sharpest point). */
-export function toggleActual(z: Zoom, focus: [number, number]): Zoom {
-  return z.scale === "fit" ? { scale: 1, cx: focus[0], cy: focus[1] } : FIT;
+/**
+ * Toggle between fit and 100% centred on `focus` (the sharpest point). 100% means one image
+ * pixel per device pixel, so on a 2× screen the image is drawn at half its CSS size.
+ */
+export function toggleActual(z: Zoom, focus: [number, number], devicePixelRatio = 1): Zoom {
+  return z.scale === "fit" ? { scale: 1 / (devicePixelRatio || 1), cx: focus[0], cy: focus[1] } : FIT;
 }
 
 /** Pans by a drag of (dx, dy) screen pixels on an image drawn at `scale`. */

@@ -36,7 +36,7 @@ export class CompareView {
   }
 
   toggleZoom(): void {
-    this.setZoom(toggleActual(this.z, this.focus));
+    this.setZoom(toggleActual(this.z, this.focus, window.devicePixelRatio));
   }
 
   /** Shows `reference` frozen in the first pane and `others` (the active one first) next to it. */

@@ -28,7 +28,7 @@ export class LoupeView {
   }
 
   toggleZoom(): void {
-    this.setZoom(toggleActual(this.z, this.detail?.focusPoint ?? [0.5, 0.5]));
+    this.setZoom(toggleActual(this.z, this.detail?.focusPoint ?? [0.5, 0.5], window.devicePixelRatio));
   }
 
   toggleOverlay(): void {

@@ -54,7 +54,7 @@ export class Viewer {
       const z = this.host.zoom();
       if (z.scale !== "fit") return this.host.setZoom(FIT);
       const p = this.pointer(e);
-      this.host.setZoom({ scale: 1, cx: p[0], cy: p[1] });
+      this.host.setZoom({ scale: 1 / (window.devicePixelRatio || 1), cx: p[0], cy: p[1] });
     });
     new ResizeObserver(() => this.layout()).observe(this.el);
   }
@@ -83,7 +83,8 @@ export class Viewer {
     if (!w || !hgt || !pw || !ph) return;
     const p = place(this.host.zoom(), pw, ph, w, hgt);
     Object.assign(this.frame.style, { left: `${p.left}px`, top: `${p.top}px`, width: `${p.width}px`, height: `${p.height}px` });
-    this.hud.textContent = `${Math.round(p.scale * 100)}%  ·  ${w}×${hgt}`;
+    // Percent of image pixels per device pixel (100% = every pixel shown once).
+    this.hud.textContent = `${Math.round(p.scale * (window.devicePixelRatio || 1) * 100)}%  ·  ${w}×${hgt}`;
     this.drawOverlay();
     this.drawMarks(p.width, p.height);
   }
