@@ -63,6 +63,7 @@ export class App {
   private thumbs = new Map<number, number>();
   private analyzed = false;
   private job: number | null = null;
+  private openGeneration = 0;
   private store = new DecisionStore();
   private details = new Map<number, PhotoDetailDto>();
   private filter: Filter = { ...NO_FILTER };
@@ -196,7 +197,11 @@ export class App {
     this.thumbs.clear();
     this.showProgress("Scanning…", 0);
     try {
-      this.job = await openShoot(path, (e) => this.onEvent(e));
+      // Events of an opening that a newer one replaced are dropped.
+      const generation = ++this.openGeneration;
+      this.job = await openShoot(path, (e) => {
+        if (generation === this.openGeneration) this.onEvent(e);
+      });
     } catch (e) {
       this.fail(toAppError(e));
     }
