@@ -26,6 +26,23 @@ pub struct Args {
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Skip face analysis (faces, closed eyes, face focus).
+    #[arg(long)]
+    no_faces: bool,
+}
+
+/// Whether faces can be analyzed; says why not once when the models are missing.
+pub fn faces_wanted(wanted: bool) -> bool {
+    if !wanted {
+        return false;
+    }
+    match bestpick_core::faces::models() {
+        Ok(_) => true,
+        Err(e) => {
+            eprintln!("bestpick: warning: face analysis is off: {e}");
+            false
+        }
+    }
 }
 
 pub fn parse_strictness(s: &str) -> Result<Strictness, String> {
@@ -50,6 +67,7 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
     let params = OpenParams {
         analyze: AnalyzeParams {
             threads: args.threads,
+            faces: faces_wanted(!args.no_faces),
             ..Default::default()
         },
         ..Default::default()
@@ -115,6 +133,8 @@ struct PhotoOut<'a> {
     reject_candidate: bool,
     signals: SignalsOut<'a>,
     exif: &'a bestpick_core::exif::ExifInfo,
+    /// Faces (empty when none were found or faces were not analyzed).
+    faces: &'a [bestpick_core::faces::Face],
     decision: Decision,
     companions: Vec<String>,
 }
@@ -195,6 +215,7 @@ fn json_report<'a>(
                 source: a.source,
             },
             exif: &a.exif,
+            faces: a.faces.as_deref().unwrap_or(&[]),
             decision: decisions.get(&entry.id).cloned().unwrap_or_default(),
             companions: entry.file.companions.iter().map(|p| path_str(p)).collect(),
         });

@@ -24,6 +24,9 @@ pub struct Args {
     /// Print the figures as JSON.
     #[arg(long)]
     json: bool,
+    /// Skip the run with face analysis.
+    #[arg(long)]
+    no_faces: bool,
 }
 
 #[derive(serde::Serialize)]
@@ -32,6 +35,8 @@ struct Figures {
     megapixels: f64,
     threads: usize,
     analysis_images_per_s: f64,
+    analysis_with_faces_images_per_s: Option<f64>,
+    faces_found: Option<usize>,
     reference_images_per_s: f64,
     ratio: f64,
     peak_rss_mb: Option<f64>,
@@ -57,7 +62,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let threads = pool.current_num_threads();
     let opts = DecodeOptions::default();
     let mut megapixels = 0.0;
-    let (mut best_analysis, mut best_reference) = (f64::MAX, f64::MAX);
+    let (mut best_analysis, mut best_reference, mut best_faces) = (f64::MAX, f64::MAX, f64::MAX);
+    let with_faces = !args.no_faces && crate::analyze::faces_wanted(true);
+    let mut faces_found = 0;
     for _ in 0..args.passes.max(1) {
         // Reference: libjpeg-turbo at 1/8 scale, grey.
         let t = Instant::now();
@@ -90,6 +97,25 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         });
         best_analysis = best_analysis.min(t.elapsed().as_secs_f64());
         megapixels = mp / files.len() as f64;
+        if with_faces {
+            // The same with faces, eyes and face focus.
+            let params = bestpick_core::AnalyzeParams {
+                decode: opts,
+                faces: true,
+                ..Default::default()
+            };
+            let t = Instant::now();
+            faces_found = pool.install(|| {
+                files
+                    .par_iter()
+                    .map(|f| match bestpick_core::analyze::analyze_with(f, &params) {
+                        Ok(a) => a.analysis.faces.map_or(0, |v| v.len()),
+                        Err(_) => 0,
+                    })
+                    .sum()
+            });
+            best_faces = best_faces.min(t.elapsed().as_secs_f64());
+        }
     }
     let n = files.len() as f64;
     let fig = Figures {
@@ -97,6 +123,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         megapixels: (megapixels * 10.0).round() / 10.0,
         threads,
         analysis_images_per_s: round2(n / best_analysis),
+        analysis_with_faces_images_per_s: with_faces.then(|| round2(n / best_faces)),
+        faces_found: with_faces.then_some(faces_found),
         reference_images_per_s: round2(n / best_reference),
         ratio: round2(best_reference / best_analysis),
         peak_rss_mb: peak_rss_mb(),
@@ -115,6 +143,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "  full analysis:                      {:7.2} images/s",
             fig.analysis_images_per_s
         );
+        if let (Some(r), Some(found)) = (fig.analysis_with_faces_images_per_s, fig.faces_found) {
+            println!(
+                "  full analysis with faces:           {r:7.2} images/s ({found} faces found)"
+            );
+        }
         println!(
             "  libjpeg-turbo 1/8 grey decode only: {:7.2} images/s",
             fig.reference_images_per_s

@@ -16,7 +16,7 @@ use crate::signals::{self, Signals};
 
 /// Bumped whenever analysis results change meaning: cached analyses of another version are
 /// recomputed.
-pub const ANALYSIS_VERSION: u32 = 1;
+pub const ANALYSIS_VERSION: u32 = 2;
 
 /// Everything measured on one photo. Pure data, stored in the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +31,8 @@ pub struct Analysis {
     pub exif: ExifInfo,
     /// Measurements.
     pub signals: Signals,
+    /// Faces, largest first; `None` when face analysis was not run.
+    pub faces: Option<Vec<crate::faces::Face>>,
 }
 
 /// One finished photo of a job.
@@ -53,6 +55,8 @@ pub struct AnalyzeParams {
     pub threads: Option<usize>,
     /// Also render a thumbnail with this longer side (from the same decode).
     pub thumbnail_side: Option<u32>,
+    /// Find faces and judge eyes and face focus (needs the face models).
+    pub faces: bool,
 }
 
 /// A flag shared between a job and whoever may cancel it.
@@ -127,24 +131,41 @@ pub fn analyze_file(path: &Path) -> Result<Analysis, Error> {
         .map_err(Error::Photo)
 }
 
-/// Reads and measures one photo.
+/// Reads and measures one photo (no faces, no thumbnail).
 pub fn analyze_one(file: &PhotoFile, opts: &DecodeOptions) -> Result<Analyzed, PhotoError> {
-    analyze_with(file, opts, None)
+    analyze_with(
+        file,
+        &AnalyzeParams {
+            decode: *opts,
+            ..Default::default()
+        },
+    )
 }
 
-/// Reads and measures one photo, rendering a thumbnail from the same decode when asked.
-pub fn analyze_with(
-    file: &PhotoFile,
-    opts: &DecodeOptions,
-    thumbnail_side: Option<u32>,
-) -> Result<Analyzed, PhotoError> {
+/// Reads and measures one photo as `params` say: faces, and a thumbnail from the same decode.
+pub fn analyze_with(file: &PhotoFile, params: &AnalyzeParams) -> Result<Analyzed, PhotoError> {
+    let models = if params.faces {
+        crate::faces::models().ok()
+    } else {
+        None
+    };
+    let mut opts = params.decode;
+    opts.low = models.is_some();
     let data = read(file)?;
     let decoded =
-        decode::decode(&data, file.kind, opts).map_err(|k| PhotoError::new(&file.path, k))?;
+        decode::decode(&data, file.kind, &opts).map_err(|k| PhotoError::new(&file.path, k))?;
     let mut analyzed = finish(file, &decoded);
-    if let Some(side) = thumbnail_side {
-        // Thumbnails of RAW files come from their preview, whose bytes `data` is not.
-        let bytes = (file.kind != FileKind::Raw).then_some(data.as_slice());
+    // Bytes of what was decoded (a RAW's preview is not the file's bytes).
+    let bytes = (file.kind != FileKind::Raw).then_some(data.as_slice());
+    if let Some(models) = models {
+        // A misfire has no faces worth the time.
+        analyzed.analysis.faces = if analyzed.analysis.signals.misfire.is_some() {
+            Some(Vec::new())
+        } else {
+            crate::faces::analyze(models, &decoded, bytes).ok()
+        };
+    }
+    if let Some(side) = params.thumbnail_side {
         analyzed.thumbnail = crate::thumbnail::thumbnail(&decoded, bytes, side);
     }
     Ok(analyzed)
@@ -188,6 +209,7 @@ pub fn finish(file: &PhotoFile, decoded: &Decoded) -> Analyzed {
             source: decoded.source,
             exif: decoded.exif.info.clone(),
             signals: signals::measure(decoded),
+            faces: None,
         },
         warning,
         thumbnail: None,
@@ -228,7 +250,7 @@ where
             if cancel.is_cancelled() {
                 return;
             }
-            on_result(i, analyze_with(file, &params.decode, params.thumbnail_side));
+            on_result(i, analyze_with(file, params));
             let d = done.fetch_add(1, Ordering::SeqCst) + 1;
             progress.item_done(i);
             progress.progress(Progress {

@@ -61,7 +61,7 @@ pub fn cull(
         .filter_map(|&i| {
             analyses[i].map(|a| RankInput {
                 signals: &a.signals,
-                faces: None,
+                faces: a.faces.as_deref(),
             })
         })
         .collect();

@@ -14,6 +14,7 @@ pub mod cull;
 pub mod decode;
 mod error;
 pub mod exif;
+pub mod faces;
 pub mod group;
 pub mod rank;
 pub mod raw;

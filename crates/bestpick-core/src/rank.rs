@@ -7,27 +7,137 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::faces::{EyeState, Face};
 use crate::group::Group;
 use crate::signals::{Misfire, Signals};
+use bestpick_faces::EAR_OPEN_MIN;
 
 /// What ranking needs of one photo.
 #[derive(Debug, Clone, Copy)]
 pub struct RankInput<'a> {
     /// The photo's signals.
     pub signals: &'a Signals,
-    /// Face summary when faces were analyzed.
-    pub faces: Option<FaceSummary>,
+    /// Its faces, when faces were analyzed.
+    pub faces: Option<&'a [Face]>,
 }
 
-/// The face facts ranking uses.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-pub struct FaceSummary {
+/// The face facts of one frame, judged against the same faces in the other frames of its group.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+struct FaceSummary {
     /// Salient faces in the frame.
-    pub faces: u32,
-    /// Faces with at least one eye closed.
-    pub eyes_closed: u32,
-    /// Mean sharpness of the salient faces (comparable within a burst).
-    pub sharpness: f32,
+    faces: u32,
+    /// Salient faces with closed eyes (or a blink: openness well below the same face's best
+    /// in the group).
+    eyes_closed: u32,
+    /// Mean face sharpness lost against the same face's sharpest frame, 0..=1.
+    sharpness_loss: f32,
+}
+
+/// One salient face, in frame-relative units.
+struct FaceBrief {
+    cx: f32,
+    cy: f32,
+    w: f32,
+    openness: Option<f32>,
+    closed: bool,
+    sharpness: f32,
+}
+
+/// Faces smaller than this share of the largest face in the frame are bystanders.
+const SALIENT_SHARE: f32 = 0.35;
+/// A face's openness below this share of its own best in the group is a blink.
+const BLINK_SHARE: f32 = 0.65;
+
+fn briefs(signals: &Signals, faces: &[Face]) -> Vec<FaceBrief> {
+    let long = signals.width.max(signals.height).max(1) as f32;
+    let largest = faces.iter().map(|f| f.bbox[2]).fold(0.0f32, f32::max);
+    let mut out: Vec<FaceBrief> = faces
+        .iter()
+        .filter(|f| f.bbox[2] >= (SALIENT_SHARE * largest).max(0.015 * long))
+        .map(|f| {
+            let open: Vec<f32> = f.openness.iter().flatten().copied().collect();
+            FaceBrief {
+                cx: (f.bbox[0] + f.bbox[2] / 2.0) / long,
+                cy: (f.bbox[1] + f.bbox[3] / 2.0) / long,
+                w: f.bbox[2] / long,
+                openness: (!open.is_empty()).then(|| open.iter().sum::<f32>() / open.len() as f32),
+                closed: matches!(f.eyes, EyeState::Closed | EyeState::OneClosed),
+                sharpness: f.sharpness,
+            }
+        })
+        .collect();
+    out.truncate(8);
+    out
+}
+
+/// The same person in two frames of a burst: about the same place and size.
+fn same_face(a: &FaceBrief, b: &FaceBrief) -> bool {
+    let tol = 0.6 * a.w.max(b.w);
+    (a.cx - b.cx).abs() < tol
+        && (a.cy - b.cy).abs() < tol
+        && (a.w / b.w.max(1e-6)).clamp(0.0, 10.0) > 0.6
+        && (b.w / a.w.max(1e-6)) > 0.6
+}
+
+/// Face facts per frame. References (a face's usual openness, its best sharpness) come from
+/// the `clean` frames only: over-exposure and noise fake face detail, and a blurred face gives
+/// an unreliable eyelid reading.
+fn face_summaries(
+    inputs: &[RankInput<'_>],
+    members: &[usize],
+    clean: &[bool],
+) -> Vec<Option<FaceSummary>> {
+    let frames: Vec<Option<Vec<FaceBrief>>> = members
+        .iter()
+        .map(|&m| inputs[m].faces.map(|f| briefs(inputs[m].signals, f)))
+        .collect();
+    frames
+        .iter()
+        .map(|frame| {
+            let faces = frame.as_ref()?;
+            if faces.is_empty() {
+                return Some(FaceSummary::default());
+            }
+            let (mut closed, mut loss) = (0u32, 0f32);
+            for a in faces {
+                // The same face in the clean frames of the burst.
+                let same: Vec<&FaceBrief> = frames
+                    .iter()
+                    .zip(clean)
+                    .filter(|&(_, &c)| c)
+                    .filter_map(|(other, _)| other.as_ref()?.iter().find(|b| same_face(a, b)))
+                    .collect();
+                let best_sharp = same.iter().map(|b| b.sharpness).fold(0.0f32, f32::max);
+                let mut opens: Vec<f32> = same
+                    .iter()
+                    .filter(|b| b.sharpness >= 0.5 * best_sharp)
+                    .filter_map(|b| b.openness)
+                    .collect();
+                opens.sort_by(f32::total_cmp);
+                let usual = if opens.is_empty() {
+                    0.0
+                } else {
+                    opens[opens.len() / 2]
+                };
+                // A blink: eyes reading well below this face's usual openness in the burst.
+                let blink = match a.openness {
+                    Some(o) => usual >= EAR_OPEN_MIN && o < BLINK_SHARE * usual,
+                    None => false,
+                };
+                if a.closed || blink {
+                    closed += 1;
+                }
+                if best_sharp > 0.0 {
+                    loss += (1.0 - a.sharpness / best_sharp).clamp(0.0, 1.0);
+                }
+            }
+            Some(FaceSummary {
+                faces: faces.len() as u32,
+                eyes_closed: closed,
+                sharpness_loss: loss / faces.len() as f32,
+            })
+        })
+        .collect()
 }
 
 /// The outcome for one photo.
@@ -198,6 +308,16 @@ fn pct(fraction: f32) -> String {
     }
 }
 
+/// Weights turning each kind of damage into penalty units of about one "clearly worse" step:
+/// one stop of exposure error, one stop of lost detail, a doubling of noise, and so on.
+const EXPOSURE_WEIGHT: f32 = 0.8;
+const BLUR_WEIGHT: f32 = 0.6;
+const NOISE_WEIGHT: f32 = 0.7;
+const COMPRESSION_WEIGHT: f32 = 0.7;
+/// Per unit fraction of the frame clipped beyond the group's typical frame.
+const HIGHLIGHT_WEIGHT: f32 = 6.0;
+const SHADOW_WEIGHT: f32 = 4.0;
+
 /// Penalty of a misfire: it should sink to the bottom of any group.
 const MISFIRE_PENALTY: f32 = 8.0;
 /// A frame with eyes closed loses to any frame with open eyes.
@@ -286,7 +406,7 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
         let s = sig(i);
         if n > 1 {
             let d = s.exposure_ev - ev_ref;
-            p.exposure = (d.abs() - 0.25).max(0.0) * 0.9;
+            p.exposure = (d.abs() - 0.25).max(0.0) * EXPOSURE_WEIGHT;
             if d.abs() >= 0.3 {
                 let r = if d < 0.0 {
                     Reason::Darker { stops: -d }
@@ -304,10 +424,11 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
         }
         let hl_extra = s.clipped_highlights - if n > 1 { hl_ref } else { 0.0 };
         let sh_extra = s.clipped_shadows - if n > 1 { sh_ref } else { 0.0 };
-        p.clipping = (hl_extra - 0.005).max(0.0) * 8.0 + (sh_extra - 0.01).max(0.0) * 4.0;
+        p.clipping = (hl_extra - 0.005).max(0.0) * HIGHLIGHT_WEIGHT
+            + (sh_extra - 0.01).max(0.0) * SHADOW_WEIGHT;
         if s.clipped_highlights >= 0.01 && hl_extra >= 0.005 {
             p.reasons.push((
-                hl_extra * 8.0,
+                hl_extra * HIGHLIGHT_WEIGHT,
                 Reason::HighlightsClipped {
                     percent: s.clipped_highlights,
                 },
@@ -323,7 +444,7 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
         }
         if n > 1 {
             let noise_stops = (s.noise / noise_ref).log2();
-            p.noise = (noise_stops - 0.4).max(0.0) * 0.5;
+            p.noise = (noise_stops - 0.4).max(0.0) * NOISE_WEIGHT;
             if noise_stops >= 0.6 {
                 p.reasons.push((
                     p.noise,
@@ -337,7 +458,7 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
             p.reasons.push((0.5, Reason::Noisy));
         }
         if let Some(q) = s.jpeg_quality.filter(|&q| q < 75) {
-            p.compression = (75.0 / f32::from(q.max(1))).log2() * 0.8;
+            p.compression = (75.0 / f32::from(q.max(1))).log2() * COMPRESSION_WEIGHT;
             p.reasons
                 .push((p.compression, Reason::Compressed { quality: q }));
         }
@@ -394,8 +515,15 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
             .log2()
             .max(0.0)
             * 3.0;
-        let deficit = trust * fine + (1.0 - trust) * coarse;
-        p.blur = (deficit - 0.3).max(0.0) * 0.6;
+        // Detail lost in the worst direction: motion blur spares edges along the motion, so the
+        // frame-wide measure understates it; the direction that lost its share says how much.
+        let directional = (0..2)
+            .map(|k| (ref_dir[k].max(1e-3) / s.detail_direction[k].max(1e-3)).log2())
+            .fold(0.0f32, f32::max)
+            .min(4.0);
+        let deficit =
+            trust * (fine + 0.5 * directional) + (1.0 - trust) * coarse + trust * 0.5 * coarse;
+        p.blur = (deficit - 0.3).max(0.0) * BLUR_WEIGHT;
         if deficit >= 1.0 {
             // Motion: detail along x and along y lost unequally, or the diagonal kept more than
             // the axes (motion at about 45 degrees). Defocus loses all directions alike.
@@ -416,17 +544,12 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
     }
 
     // Faces: closed eyes lose to open eyes; with faces, face sharpness matters most.
-    let faces: Vec<Option<FaceSummary>> = members.iter().map(|&m| inputs[m].faces).collect();
+    let is_clean: Vec<bool> = (0..n).map(|i| clean.contains(&i)).collect();
+    let faces = face_summaries(inputs, members, &is_clean);
     let any_open = faces
         .iter()
         .flatten()
         .any(|f| f.faces > 0 && f.eyes_closed == 0);
-    let best_face = faces
-        .iter()
-        .flatten()
-        .filter(|f| f.faces > 0)
-        .map(|f| f.sharpness)
-        .fold(0.0f32, f32::max);
     for (i, p) in parts.iter_mut().enumerate() {
         let Some(f) = faces[i].filter(|f| f.faces > 0) else {
             continue;
@@ -445,15 +568,12 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
                 },
             ));
         }
-        if n > 1 && best_face > 0.0 {
-            let d = ((best_face + SHARP_EPS) / (f.sharpness + SHARP_EPS)).log2();
-            if d > 0.3 {
-                p.faces = (d - 0.3) * 1.2;
-                // Face focus outweighs background focus.
-                p.blur *= 0.5;
-                if d >= 0.7 {
-                    p.reasons.push((p.faces, Reason::FacesSoft));
-                }
+        if n > 1 {
+            // Face focus outweighs background focus.
+            p.blur *= 0.5;
+            p.faces = (f.sharpness_loss - 0.05).max(0.0) * 5.0;
+            if f.sharpness_loss >= 0.15 {
+                p.reasons.push((p.faces, Reason::FacesSoft));
             }
         }
     }
@@ -476,8 +596,9 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
         let total = p.total();
         let mut reasons: Vec<(f32, Reason)> = std::mem::take(&mut p.reasons);
         if pos == 0 && n > 1 {
-            let has_faces = faces[i].is_some_and(|f| f.faces > 0 && f.eyes_closed == 0);
-            if has_faces && best_face > 0.0 {
+            let sharp_faces = faces[i]
+                .is_some_and(|f| f.faces > 0 && f.eyes_closed == 0 && f.sharpness_loss < 0.05);
+            if sharp_faces {
                 reasons.push((100.0, Reason::FacesSharp));
             }
             let lead = if Some(i) == sharpest {
@@ -549,5 +670,134 @@ mod tests {
         for (reason, words) in cases {
             assert_eq!(reason.to_string(), words, "{reason:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod face_tests {
+    use super::*;
+    use crate::faces::{EyeState, Face};
+    use crate::group::Group;
+
+    fn signals(detail: f32) -> Signals {
+        Signals {
+            width: 1000,
+            height: 800,
+            sharpness: detail,
+            peak_sharpness: detail,
+            coarse_sharpness: 1.0,
+            focus_point: [0.5, 0.5],
+            detail_direction: [0.45, 0.45, 0.1],
+            mean_luma: 120.0,
+            median_luma: 120.0,
+            exposure_ev: 0.0,
+            clipped_highlights: 0.0,
+            clipped_shadows: 0.0,
+            noise: 2.0,
+            jpeg_quality: Some(92),
+            misfire: None,
+            histogram: Vec::new(),
+            focus_map: Vec::new(),
+            focus_map_size: [0, 0],
+            descriptor: Vec::new(),
+        }
+    }
+
+    fn face(x: f32, openness: f32, sharpness: f32) -> Face {
+        let state = if openness < 0.15 {
+            EyeState::Closed
+        } else if openness > 0.175 {
+            EyeState::Open
+        } else {
+            EyeState::Uncertain
+        };
+        Face {
+            bbox: [x, 200.0, 150.0, 150.0],
+            score: 0.9,
+            eyes: state,
+            openness: [Some(openness), Some(openness)],
+            eye_states: [state, state],
+            sharpness,
+            looking_at_camera: true,
+            pose: [0.0, 0.0],
+            landmarks: Default::default(),
+        }
+    }
+
+    fn rank_frames(frames: &[(Signals, Vec<Face>)]) -> Vec<Ranked> {
+        let inputs: Vec<RankInput<'_>> = frames
+            .iter()
+            .map(|(s, f)| RankInput {
+                signals: s,
+                faces: Some(f.as_slice()),
+            })
+            .collect();
+        let group = Group {
+            id: 1,
+            members: (0..frames.len()).collect(),
+        };
+        rank(&inputs, &[group])
+    }
+
+    #[test]
+    fn a_blink_is_never_the_pick_when_open_eyes_exist() {
+        // Frame 0 is a little sharper, but one of its two people blinked.
+        let frames = vec![
+            (
+                signals(0.30),
+                vec![face(100.0, 0.28, 0.60), face(600.0, 0.08, 0.60)],
+            ),
+            (
+                signals(0.27),
+                vec![face(102.0, 0.29, 0.58), face(601.0, 0.27, 0.58)],
+            ),
+            (
+                signals(0.25),
+                vec![face(99.0, 0.27, 0.55), face(598.0, 0.28, 0.56)],
+            ),
+        ];
+        let r = rank_frames(&frames);
+        assert!(r[1].best, "{r:?}");
+        assert!(
+            r[0].reasons.contains(&Reason::EyesClosed {
+                closed: 1,
+                faces: 2
+            }),
+            "{:?}",
+            r[0].reasons
+        );
+        assert_eq!(r[0].reasons[0].to_string(), "eyes closed (1 of 2 faces)");
+    }
+
+    #[test]
+    fn a_drop_in_one_face_openness_across_the_burst_is_a_blink() {
+        // 0.16 is "can't tell" on its own, but this face usually reads 0.30: it blinked.
+        let frames = vec![
+            (signals(0.30), vec![face(100.0, 0.16, 0.60)]),
+            (signals(0.28), vec![face(101.0, 0.30, 0.58)]),
+            (signals(0.28), vec![face(100.0, 0.31, 0.58)]),
+        ];
+        let r = rank_frames(&frames);
+        assert!(!r[0].best);
+        assert!(
+            r[0].reasons
+                .iter()
+                .any(|x| matches!(x, Reason::EyesClosed { .. })),
+            "{:?}",
+            r[0].reasons
+        );
+    }
+
+    #[test]
+    fn face_focus_outweighs_background_focus() {
+        // Frame 0: crisp background, soft face. Frame 1: slightly softer background, sharp face.
+        let frames = vec![
+            (signals(0.40), vec![face(100.0, 0.3, 0.35)]),
+            (signals(0.33), vec![face(100.0, 0.3, 0.60)]),
+        ];
+        let r = rank_frames(&frames);
+        assert!(r[1].best, "{r:?}");
+        assert!(r[1].reasons.contains(&Reason::FacesSharp));
+        assert!(r[0].reasons.contains(&Reason::FacesSoft));
     }
 }

@@ -42,7 +42,11 @@ pub fn previews(data: &[u8]) -> Vec<Preview> {
             && (h.components == 1 || h.components == 3)
             && is_dct_frame(&data[i..])
         {
-            found.push(Preview { offset: i, width: h.width, height: h.height });
+            found.push(Preview {
+                offset: i,
+                width: h.width,
+                height: h.height,
+            });
         }
         i += 1;
     }

@@ -77,8 +77,17 @@ pub enum Misfire {
 pub fn measure(d: &Decoded) -> Signals {
     let o = d.orientation();
     let (bw, bh) = (d.luma.width, d.luma.height);
-    let (w, h) = if o >= 5 { (d.height, d.width) } else { (d.width, d.height) };
-    let grid = Grid { w: bw, h: bh, dc: &d.luma.dc, feat: &d.luma.feat };
+    let (w, h) = if o >= 5 {
+        (d.height, d.width)
+    } else {
+        (d.width, d.height)
+    };
+    let grid = Grid {
+        w: bw,
+        h: bh,
+        dc: &d.luma.dc,
+        feat: &d.luma.feat,
+    };
     let exposure = exposure(&grid);
     let mut detail = detail(&grid);
     let coarse = coarse_sharpness(&grid);
@@ -101,7 +110,10 @@ pub fn measure(d: &Decoded) -> Signals {
     let [tw, th] = detail.map_size.map(usize::from);
     let focus_map = orient::apply(o, &detail.map, tw, th);
     let (otw, oth) = orient::size(o, tw, th);
-    let chroma = d.chroma.as_ref().map(|c| (c.cb.as_slice(), c.cr.as_slice()));
+    let chroma = d
+        .chroma
+        .as_ref()
+        .map(|c| (c.cb.as_slice(), c.cr.as_slice()));
     Signals {
         width: w,
         height: h,
@@ -189,7 +201,12 @@ fn exposure(g: &Grid<'_>) -> Exposure {
         }
         255.0
     };
-    let max_bin = hist.chunks(4).map(|c| c.iter().sum::<u32>()).max().unwrap_or(1).max(1);
+    let max_bin = hist
+        .chunks(4)
+        .map(|c| c.iter().sum::<u32>())
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let histogram = hist
         .chunks(4)
         .map(|c| (u64::from(c.iter().sum::<u32>()) * 1000 / u64::from(max_bin)) as u16)
@@ -211,7 +228,9 @@ fn exposure(g: &Grid<'_>) -> Exposure {
 fn phi(x: f32) -> f32 {
     let z = x / std::f32::consts::SQRT_2;
     let t = 1.0 / (1.0 + 0.327_591_1 * z.abs());
-    let poly = t * (0.254_829_6 + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))));
+    let poly = t
+        * (0.254_829_6
+            + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))));
     let erf = 1.0 - poly * (-z * z).exp();
     let erf = if z >= 0.0 { erf } else { -erf };
     0.5 * (1.0 + erf)
@@ -253,16 +272,15 @@ fn detail(g: &Grid<'_>) -> Detail {
     };
     // Blocks near clipping get hard artificial edges; they say nothing about focus. A block is
     // usable when its mean is two spreads away from both clip levels.
-    let usable: Vec<bool> = g
-        .dc
-        .iter()
-        .zip(g.feat)
-        .map(|(&m, f)| {
-            let four_var = block_energy(f) / 16.0; // (2 sd)^2
-            let (dh, dl) = (HIGHLIGHT_CLIP - m, m - SHADOW_CLIP);
-            dh > 0.0 && dl > 0.0 && dh * dh > four_var && dl * dl > four_var
-        })
-        .collect();
+    let usable: Vec<bool> =
+        g.dc.iter()
+            .zip(g.feat)
+            .map(|(&m, f)| {
+                let four_var = block_energy(f) / 16.0; // (2 sd)^2
+                let (dh, dl) = (HIGHLIGHT_CLIP - m, m - SHADOW_CLIP);
+                dh > 0.0 && dl > 0.0 && dh * dh > four_var && dl * dl > four_var
+            })
+            .collect();
     // Quantiles of coarse energy over usable blocks, from a subsample (every 3rd block is plenty
     // for a threshold and saves most of the selection work on 24 MP frames).
     let mut lows: Vec<f32> = g
@@ -310,7 +328,9 @@ fn detail(g: &Grid<'_>) -> Detail {
     ];
     // Noise: per-coefficient energy of rings 6..=14 (43 coefficients) on flat blocks.
     let noise = ((mean(feat::HIGH) + mean(feat::TOP)) / 43.0).sqrt();
-    let corrected = |f: &[f32; NFEAT]| -> f32 { (f[feat::MID] - floor[0]).max(0.0) + (f[feat::HIGH] - floor[1]).max(0.0) };
+    let corrected = |f: &[f32; NFEAT]| -> f32 {
+        (f[feat::MID] - floor[0]).max(0.0) + (f[feat::HIGH] - floor[1]).max(0.0)
+    };
 
     let mut ratios = Vec::with_capacity(edges.len());
     let mut dir = [0f32; 3];
@@ -323,7 +343,11 @@ fn detail(g: &Grid<'_>) -> Detail {
     }
     let sharpness = quantile(&mut ratios, 0.5);
     let dsum = dir.iter().sum::<f32>();
-    let direction = if dsum > 0.0 { dir.map(|d| d / dsum) } else { [1.0 / 3.0; 3] };
+    let direction = if dsum > 0.0 {
+        dir.map(|d| d / dsum)
+    } else {
+        [1.0 / 3.0; 3]
+    };
 
     // Regions: a grid of about 12 x 8 tiles; per tile the same ratio over its busier blocks.
     let tile = (g.w.max(g.h) / 12).max(2);
@@ -345,13 +369,29 @@ fn detail(g: &Grid<'_>) -> Detail {
         }
     }
     let min_blocks = (tile * tile / 8).max(4) as u32;
-    let values: Vec<f32> = tiles.iter().map(|t| if t.2 >= min_blocks { t.0 / t.1 } else { 0.0 }).collect();
-    let (best, &peak) = values.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap_or((0, &0.0));
+    let values: Vec<f32> = tiles
+        .iter()
+        .map(|t| if t.2 >= min_blocks { t.0 / t.1 } else { 0.0 })
+        .collect();
+    let (best, &peak) = values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap_or((0, &0.0));
     let focus_point = [
         (((best % tw) * tile) as f32 + tile as f32 / 2.0) / g.w as f32,
         (((best / tw) * tile) as f32 + tile as f32 / 2.0) / g.h as f32,
     ];
-    let map = values.iter().map(|&v| if peak > 0.0 { (v / peak * 255.0).round() as u8 } else { 0 }).collect();
+    let map = values
+        .iter()
+        .map(|&v| {
+            if peak > 0.0 {
+                (v / peak * 255.0).round() as u8
+            } else {
+                0
+            }
+        })
+        .collect();
     Detail {
         sharpness,
         peak,
@@ -411,12 +451,19 @@ fn descriptor(g: &Grid<'_>, chroma: Option<(&[f32], &[f32])>, o: u16) -> Vec<i8>
     let mean = luma.iter().sum::<f32>() / luma.len() as f32;
     let var = luma.iter().map(|v| (v - mean).powi(2)).sum::<f32>() / luma.len() as f32;
     let sd = var.sqrt().max(1.0);
-    let mut out: Vec<i8> = luma.iter().map(|v| ((v - mean) / sd * 32.0).round().clamp(-127.0, 127.0) as i8).collect();
+    let mut out: Vec<i8> = luma
+        .iter()
+        .map(|v| ((v - mean) / sd * 32.0).round().clamp(-127.0, 127.0) as i8)
+        .collect();
     match chroma {
         Some((cb, cr)) => {
             for plane in [cb, cr] {
                 let small = orient::apply(o, &resample(plane, g.w, g.h, 4), 4, 4);
-                out.extend(small.iter().map(|v| (v - 128.0).round().clamp(-127.0, 127.0) as i8));
+                out.extend(
+                    small
+                        .iter()
+                        .map(|v| (v - 128.0).round().clamp(-127.0, 127.0) as i8),
+                );
             }
         }
         None => out.extend(std::iter::repeat_n(0i8, 32)),

@@ -223,6 +223,12 @@ pub fn open_shoot(
             .get(&entry.id)
             .and_then(|blob| serde_json::from_slice::<Cached>(blob).ok())
         {
+            // Analyzed without faces, now wanted with them: analyze again.
+            Some(Cached::Analyzed { analysis, .. })
+                if params.analyze.faces && analysis.faces.is_none() =>
+            {
+                todo.push(i)
+            }
             Some(Cached::Analyzed { analysis, warning }) => {
                 entry.analysis = Some(*analysis);
                 entry.warning = warning.map(|k| PhotoError::warning(&entry.file.path, k));

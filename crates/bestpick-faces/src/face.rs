@@ -56,7 +56,7 @@ impl EyeState {
 ///
 /// "Left" and "right" are the subject's: for a face looking at the camera, the subject's left
 /// eye is on the image's right.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Default)]
 pub struct FaceLandmarks {
     /// Centre of the subject's left eye (the iris centre when measured).
     pub left_eye: [f32; 2],

@@ -84,4 +84,4 @@ pub use error::{BoxError, Error, Result};
 pub use face::{EAR_CLOSED_MAX, EAR_OPEN_MIN, EyeState, Face, FaceLandmarks, MIN_EYE_WIDTH_PX};
 pub use models::FaceModels;
 pub use options::{FaceOptions, Tiling};
-pub use source::{PixelSource, RgbSource};
+pub use source::{PixelSource, RgbSource, resample};

@@ -104,7 +104,9 @@ impl PixelSource for RgbSource {
 /// Downscaling first averages whole blocks of `b`×`b` source pixels (`b` = the integer part of
 /// the scale factor, so every source pixel is read once), then finishes with bilinear
 /// interpolation at a ratio below 2. Upscaling is bilinear.
-pub(crate) fn resample(img: &RgbImage, rect: [f32; 4], out_w: u32, out_h: u32) -> RgbImage {
+/// Resamples `rect` (x, y, w, h in `img` pixels; may extend past the image, which is padded by
+/// its edge) to `out_w` × `out_h`: box-averaged when shrinking, bilinear otherwise.
+pub fn resample(img: &RgbImage, rect: [f32; 4], out_w: u32, out_h: u32) -> RgbImage {
     let mut out = RgbImage::new(out_w, out_h);
     let (iw, ih) = img.dimensions();
     if out_w == 0 || out_h == 0 || iw == 0 || ih == 0 {

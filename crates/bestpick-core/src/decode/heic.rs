@@ -244,6 +244,7 @@ mod imp {
             jpeg_quality: None,
             source: BlockSource::Pixels,
             pixels: Some(rgb),
+            low: Vec::new(),
         })
     }
 

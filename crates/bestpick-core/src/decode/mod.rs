@@ -27,6 +27,9 @@ pub struct DecodeOptions {
     pub max_alloc: u64,
     /// Keep chroma block means.
     pub color: bool,
+    /// JPEGs: keep the 4×4 lowest-frequency coefficients of every block, so regions (faces)
+    /// can be rendered later at half resolution without decoding again.
+    pub low: bool,
 }
 
 impl Default for DecodeOptions {
@@ -35,6 +38,7 @@ impl Default for DecodeOptions {
             max_pixels: 300_000_000,
             max_alloc: 2 << 30,
             color: true,
+            low: false,
         }
     }
 }
@@ -70,6 +74,9 @@ pub struct Decoded {
     pub source: BlockSource,
     /// Full pixels when a full decoder was used (oriented as stored).
     pub pixels: Option<image::RgbImage>,
+    /// JPEGs decoded with [`DecodeOptions::low`]: per component (Y, Cb, Cr), the 4×4
+    /// lowest-frequency coefficients of every block.
+    pub low: Vec<jpeg::LowPlane>,
 }
 
 impl Decoded {
@@ -131,7 +138,7 @@ fn decode_jpeg(
 ) -> Result<Decoded, PhotoErrorKind> {
     let jopts = jpeg::JpegOptions {
         color: opts.color,
-        low: false,
+        low: opts.low,
         max_pixels: opts.max_pixels,
     };
     match jpeg::read_blocks(data, &jopts) {
@@ -148,6 +155,7 @@ fn decode_jpeg(
                 chroma,
                 source,
                 pixels: None,
+                low: b.low,
             })
         }
         Err(jpeg::JpegError::Unsupported(_)) => {
@@ -254,6 +262,7 @@ fn decode_pixels(
         jpeg_quality: None,
         source: BlockSource::Pixels,
         pixels: Some(rgb),
+        low: Vec::new(),
     })
 }
 

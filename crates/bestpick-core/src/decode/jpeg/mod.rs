@@ -214,8 +214,11 @@ pub struct LowPlane {
     pub width: usize,
     /// Blocks down.
     pub height: usize,
-    /// `width * height` entries.
+    /// `width * height` entries: the quantized coefficients of the 4×4 corner, natural order
+    /// within the corner (`v * 4 + u`). Multiply by `quant` to dequantize.
     pub coefs: Vec<[i16; 16]>,
+    /// Quantization steps of the 16 corner coefficients.
+    pub quant: [u16; 16],
 }
 
 /// Everything read from one JPEG.
@@ -642,14 +645,15 @@ impl<'a> Decoder<'a> {
             });
         }
         if self.opts.low {
-            let wanted = if self.opts.color { n } else { 1 };
+            // Luma only: renders of face crops take their colour from the chroma block means.
             self.out.low = comps
                 .iter()
-                .take(wanted)
+                .take(1)
                 .map(|c| LowPlane {
                     width: c.bw,
                     height: c.bh,
                     coefs: vec![[0i16; 16]; c.bw * c.bh],
+                    quant: [0; 16],
                 })
                 .collect();
         }
@@ -1156,18 +1160,36 @@ impl Sink<'_> {
     }
 }
 
-/// Stores the dequantized 4×4 corner of a block given in zigzag order (`b[0]` is replaced by `dc`).
+/// Zigzag position of each slot of the 4×4 corner (the inverse of `LOW_SLOT`).
+const LOW_ZZ: [usize; 16] = low_zz();
+
+const fn low_zz() -> [usize; 16] {
+    let mut out = [0usize; 16];
+    let mut k = 0;
+    while k < 64 {
+        if LOW_SLOT[k] != 255 {
+            out[LOW_SLOT[k] as usize] = k;
+        }
+        k += 1;
+    }
+    out
+}
+
+/// Stores the quantized 4×4 corner of a block given in zigzag order (`b[0]` is replaced by
+/// `dc`): 16 gathers, no arithmetic; dequantized only where a region is rendered.
 #[inline(always)]
 fn store_low(plane: &mut LowPlane, i: usize, dc: i32, b: &[i16; 64], q: &[f32; 64]) {
     let mut out = [0i16; 16];
-    for (k, &slot) in LOW_SLOT.iter().enumerate() {
-        if slot != 255 {
-            let c = if k == 0 { dc } else { i32::from(b[k]) };
-            let v = (c as f32 * q[k]).clamp(-32768.0, 32767.0);
-            out[usize::from(slot)] = v as i16;
+    for (slot, &k) in out.iter_mut().zip(LOW_ZZ.iter()) {
+        *slot = b[k];
+    }
+    out[0] = dc.clamp(-32768, 32767) as i16;
+    plane.coefs[i] = out;
+    if plane.quant[0] == 0 {
+        for (dst, &k) in plane.quant.iter_mut().zip(LOW_ZZ.iter()) {
+            *dst = q[k] as u16;
         }
     }
-    plane.coefs[i] = out;
 }
 
 #[inline(always)]

@@ -1,0 +1,286 @@
+//! Faces in the analysis: runs `bestpick-faces` on what the decode already produced.
+//!
+//! For a large JPEG there are no full pixels: the detector looks at the 1/8-size colour image
+//! the DC terms make, and face crops are rendered at half resolution from the 4×4
+//! lowest-frequency coefficients kept during the same entropy decode (an inverse DCT of 16
+//! coefficients per block, only over the blocks a face covers). Small JPEGs and other formats
+//! use their pixels.
+
+use std::sync::OnceLock;
+
+use bestpick_faces::{FaceModels, FaceOptions, PixelSource, RgbSource, resample};
+use image::RgbImage;
+
+pub use bestpick_faces::{EyeState, Face};
+
+use crate::decode::Decoded;
+use crate::thumbnail::{apply_orientation, block_image};
+
+/// JPEGs up to this long side are decoded to full pixels for face analysis (cheap at this size,
+/// and their 1/8 image would be too small to find faces in).
+const FULL_DECODE_MAX_SIDE: u32 = 2048;
+/// Longest side of the overview the detector sees for images analyzed from full pixels.
+const OVERVIEW_SIDE: u32 = 1024;
+
+static MODELS: OnceLock<Result<FaceModels, String>> = OnceLock::new();
+
+/// The face models, loaded once per process (see [`FaceModels::locate`] for where they are
+/// looked for). The error is a sentence saying what is missing.
+pub fn models() -> Result<&'static FaceModels, String> {
+    MODELS
+        .get_or_init(|| FaceModels::locate().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// Finds faces and judges their eyes and focus. `data` are the bytes of the decoded image
+/// (used to decode small JPEGs fully).
+pub fn analyze(models: &FaceModels, d: &Decoded, data: Option<&[u8]>) -> Result<Vec<Face>, String> {
+    let opts = FaceOptions::default();
+    let o = d.orientation();
+    let result = if let Some(px) = &d.pixels {
+        bestpick_faces::analyze_faces(
+            models,
+            &RgbSource::new(apply_orientation(px.clone(), o), OVERVIEW_SIDE),
+            &opts,
+        )
+    } else if d.width.max(d.height) <= FULL_DECODE_MAX_SIDE
+        && let Some(img) = data.and_then(|b| image::load_from_memory(b).ok())
+    {
+        let img = apply_orientation(img.to_rgb8(), o);
+        bestpick_faces::analyze_faces(models, &RgbSource::new(img, OVERVIEW_SIDE), &opts)
+    } else {
+        bestpick_faces::analyze_faces(models, &BlockPixels::new(d), &opts)
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// Pixels of a JPEG known only by its block data.
+struct BlockPixels<'a> {
+    d: &'a Decoded,
+    /// Oriented full size.
+    size: (u32, u32),
+    /// Oriented 1/8-size image.
+    overview: RgbImage,
+}
+
+impl<'a> BlockPixels<'a> {
+    fn new(d: &'a Decoded) -> Self {
+        let o = d.orientation();
+        let size = if o >= 5 {
+            (d.height, d.width)
+        } else {
+            (d.width, d.height)
+        };
+        BlockPixels {
+            d,
+            size,
+            overview: apply_orientation(block_image(d), o),
+        }
+    }
+
+    /// Stored position of an upright position (continuous pixel coordinates).
+    fn to_stored(&self, x: f32, y: f32) -> (f32, f32) {
+        let (w, h) = (self.d.width as f32, self.d.height as f32);
+        match self.d.orientation() {
+            2 => (w - x, y),
+            3 => (w - x, h - y),
+            4 => (x, h - y),
+            5 => (y, x),
+            6 => (y, h - x),
+            7 => (w - y, h - x),
+            8 => (w - y, x),
+            _ => (x, y),
+        }
+    }
+
+    /// Upright position of a stored position.
+    fn to_upright(&self, x: f32, y: f32) -> (f32, f32) {
+        let (w, h) = (self.d.width as f32, self.d.height as f32);
+        match self.d.orientation() {
+            2 => (w - x, y),
+            3 => (w - x, h - y),
+            4 => (x, h - y),
+            5 => (y, x),
+            6 => (h - y, x),
+            7 => (h - y, w - x),
+            8 => (y, w - x),
+            _ => (x, y),
+        }
+    }
+
+    /// Pixels of luma blocks `[bx0, bx1) × [by0, by1)` at `n`/8 resolution (`n` = 4: half,
+    /// 2: quarter), stored orientation: a separable n-point inverse DCT of each block's n×n
+    /// lowest coefficients.
+    #[expect(
+        clippy::needless_range_loop,
+        reason = "x and y index two arrays: the transform rows and the output"
+    )]
+    fn reduced(&self, bx0: usize, by0: usize, bx1: usize, by1: usize, n: usize) -> RgbImage {
+        let luma = &self.d.low[0];
+        let (pw, ph) = ((bx1 - bx0) * n, (by1 - by0) * n);
+        let mut raw = vec![0u8; pw * ph * 3];
+        let basis = idct_basis(n);
+        // The n-point basis carries n/8 of the 8-point amplitude per dimension.
+        let gain = n as f32 / 8.0;
+        for by in by0..by1 {
+            for bx in bx0..bx1 {
+                let i = by * luma.width + bx;
+                let (coefs, q) = (&luma.coefs[i], &luma.quant);
+                let (cb, cr) = self
+                    .d
+                    .chroma
+                    .as_ref()
+                    .map_or((0.0, 0.0), |c| (c.cb[i] - 128.0, c.cr[i] - 128.0));
+                // Rows: t[v][x] = sum_u F[v][u] B[u][x]; then columns.
+                let mut t = [[0f32; 4]; 4];
+                for (v, tv) in t.iter_mut().enumerate().take(n) {
+                    for (x, txv) in tv.iter_mut().enumerate().take(n) {
+                        *txv = (0..n)
+                            .map(|u| {
+                                f32::from(coefs[v * 4 + u]) * f32::from(q[v * 4 + u]) * basis[u][x]
+                            })
+                            .sum();
+                    }
+                }
+                for y in 0..n {
+                    let row = ((by - by0) * n + y) * pw;
+                    for x in 0..n {
+                        let acc: f32 = (0..n).map(|v| t[v][x] * basis[v][y]).sum();
+                        let yv = gain * acc + 128.0;
+                        let o = (row + (bx - bx0) * n + x) * 3;
+                        raw[o] = (yv + 1.402 * cr).clamp(0.0, 255.0) as u8;
+                        raw[o + 1] = (yv - 0.344_136 * cb - 0.714_136 * cr).clamp(0.0, 255.0) as u8;
+                        raw[o + 2] = (yv + 1.772 * cb).clamp(0.0, 255.0) as u8;
+                    }
+                }
+            }
+        }
+        RgbImage::from_raw(pw as u32, ph as u32, raw)
+            .unwrap_or_else(|| RgbImage::new(pw as u32, ph as u32))
+    }
+}
+
+/// `B[u][x] = c(u) * sqrt(2/n) * cos((2x+1) u pi / 2n)`: the orthonormal n-point DCT basis
+/// (n = 2 or 4; unused entries are zero). An 8×8 block's n×n corner through this inverse,
+/// scaled by n/8, gives its (8/n)×(8/n)-averaged pixels.
+fn idct_basis(n: usize) -> [[f32; 4]; 4] {
+    let mut b = [[0f32; 4]; 4];
+    let scale = (2.0 / n as f32).sqrt();
+    for (u, row) in b.iter_mut().enumerate().take(n) {
+        let c = if u == 0 {
+            std::f32::consts::FRAC_1_SQRT_2
+        } else {
+            1.0
+        };
+        for (x, v) in row.iter_mut().enumerate().take(n) {
+            *v = c
+                * scale
+                * ((2 * x + 1) as f32 * u as f32 * std::f32::consts::PI / (2 * n) as f32).cos();
+        }
+    }
+    b
+}
+
+impl PixelSource for BlockPixels<'_> {
+    fn size(&self) -> (u32, u32) {
+        self.size
+    }
+
+    fn overview(&self) -> &RgbImage {
+        &self.overview
+    }
+
+    fn render(&self, rect: [f32; 4], out_w: u32, out_h: u32) -> RgbImage {
+        let [x, y, w, h] = rect;
+        let reduction = (w / out_w.max(1) as f32).min(h / out_h.max(1) as f32);
+        let luma = self.d.low.first();
+        let Some(luma) = luma.filter(|_| reduction < 8.0) else {
+            // The 1/8 image holds all the detail this output can show.
+            let s = self.overview.width() as f32 / self.size.0.max(1) as f32;
+            return resample(&self.overview, [x * s, y * s, w * s, h * s], out_w, out_h);
+        };
+        // Stored blocks covering the rectangle, one block of margin.
+        let corners = [self.to_stored(x, y), self.to_stored(x + w, y + h)];
+        let (sx0, sx1) = (
+            corners[0].0.min(corners[1].0),
+            corners[0].0.max(corners[1].0),
+        );
+        let (sy0, sy1) = (
+            corners[0].1.min(corners[1].1),
+            corners[0].1.max(corners[1].1),
+        );
+        let clampx = |v: f32| (v.max(0.0) as usize).min(luma.width);
+        let clampy = |v: f32| (v.max(0.0) as usize).min(luma.height);
+        let (bx0, bx1) = (clampx(sx0 / 8.0 - 1.0), clampx(sx1 / 8.0 + 2.0));
+        let (by0, by1) = (clampy(sy0 / 8.0 - 1.0), clampy(sy1 / 8.0 + 2.0));
+        if bx1 <= bx0 || by1 <= by0 {
+            return RgbImage::new(out_w, out_h);
+        }
+        // Quarter resolution is enough when the output is 4x smaller or more.
+        let n = if reduction >= 4.0 { 2 } else { 4 };
+        let k = (8 / n) as f32;
+        let patch = apply_orientation(self.reduced(bx0, by0, bx1, by1, n), self.d.orientation());
+        // Where the patch sits in upright reduced coordinates.
+        let a = self.to_upright((bx0 * 8) as f32, (by0 * 8) as f32);
+        let b = self.to_upright((bx1 * 8) as f32, (by1 * 8) as f32);
+        let (ox, oy) = (a.0.min(b.0) / k, a.1.min(b.1) / k);
+        resample(&patch, [x / k - ox, y / k - oy, w / k, h / k], out_w, out_h)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{DecodeOptions, decode};
+    use crate::scan::FileKind;
+
+    /// A JPEG rendered through the block source must look like the same region of a full decode.
+    #[test]
+    fn block_renders_match_full_decodes_in_every_orientation() {
+        let img = RgbImage::from_fn(640, 480, |x, y| {
+            let v = ((x as f32 / 23.0).sin() * 60.0 + (y as f32 / 17.0).cos() * 60.0 + 128.0) as u8;
+            image::Rgb([v, v / 2 + 40, 255 - v])
+        });
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
+            .encode_image(&img)
+            .expect("encode");
+        let opts = DecodeOptions {
+            low: true,
+            ..Default::default()
+        };
+        let base = decode(&jpeg, FileKind::Jpeg, &opts).expect("decode");
+        for o in 1..=8u16 {
+            let mut d = base.clone();
+            d.exif.info.orientation = o;
+            let src = BlockPixels::new(&d);
+            let upright = apply_orientation(img.clone(), o);
+            assert_eq!(src.size(), upright.dimensions(), "orientation {o}");
+            // Half resolution (2x reduction) and quarter resolution (5x).
+            for (rect, ow, oh) in [
+                ([100.0, 120.0, 160.0, 120.0], 80, 60),
+                ([40.0, 30.0, 400.0, 300.0], 80, 60),
+            ] {
+                let got = src.render(rect, ow, oh);
+                let want = resample(&upright, rect, ow, oh);
+                // Luma only: the block source keeps one chroma value per block.
+                let luma = |p: &image::Rgb<u8>| {
+                    0.299 * f32::from(p.0[0])
+                        + 0.587 * f32::from(p.0[1])
+                        + 0.114 * f32::from(p.0[2])
+                };
+                let diff: f32 = got
+                    .pixels()
+                    .zip(want.pixels())
+                    .map(|(a, b)| (luma(a) - luma(b)).abs())
+                    .sum::<f32>()
+                    / (80.0 * 60.0);
+                assert!(
+                    diff < 6.0,
+                    "orientation {o}, {rect:?}: mean difference {diff}"
+                );
+            }
+        }
+    }
+}
