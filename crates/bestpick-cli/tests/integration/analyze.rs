@@ -146,3 +146,46 @@ fn grouping_knob_changes_the_groups() {
     );
     assert_eq!(loose, 1);
 }
+
+#[test]
+fn faces_are_in_the_report_and_no_faces_skips_them() {
+    let shoot = Shoot::new();
+    shoot.add("singles/mpl_grace_hopper.jpg");
+    shoot.add("singles/skimage_rocket.jpg");
+    let no_faces = shoot.run(&[
+        "analyze",
+        shoot.root().to_str().expect("utf8"),
+        "--json",
+        "--no-faces",
+    ]);
+    assert_eq!(code(&no_faces), 0, "{}", stderr(&no_faces));
+    let report: serde_json::Value = serde_json::from_slice(&no_faces.stdout).expect("json");
+    assert_eq!(
+        photo(&report, "mpl_grace_hopper.jpg")["faces"],
+        serde_json::json!([])
+    );
+    // Asking for faces later analyzes those photos again.
+    let (exit, report) = shoot.analyze_json();
+    assert_eq!(exit, 0);
+    assert_eq!(report["summary"]["analyzed_now"], 2);
+    let faces = photo(&report, "mpl_grace_hopper.jpg")["faces"]
+        .as_array()
+        .expect("faces")
+        .clone();
+    assert_eq!(faces.len(), 1, "{faces:?}");
+    let f = &faces[0];
+    let b = f["box"].as_array().expect("box");
+    assert_eq!(b.len(), 4);
+    assert!(
+        b[2].as_f64().expect("w") > 100.0,
+        "a portrait's face is large: {b:?}"
+    );
+    assert!(f["score"].as_f64().expect("score") > 0.5);
+    assert_eq!(f["eyes"], "open");
+    assert_eq!(f["openness"].as_array().expect("openness").len(), 2);
+    assert!(f["sharpness"].as_f64().is_some());
+    assert_eq!(
+        photo(&report, "skimage_rocket.jpg")["faces"],
+        serde_json::json!([])
+    );
+}

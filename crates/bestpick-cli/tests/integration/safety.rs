@@ -10,7 +10,8 @@ use crate::util::{Shoot, code};
 /// A shoot of many photos (hard links to one fixture under different names), so that the
 /// analysis takes long enough to be interrupted.
 fn big_shoot(n: usize) -> Shoot {
-    let shoot = Shoot::new();
+    let mut shoot = Shoot::new();
+    shoot.faces = false;
     let src = shoot.add("singles/sklearn_china.jpg");
     for i in 0..n {
         std::fs::hard_link(&src, shoot.root().join(format!("IMG_{i:05}.jpg"))).expect("link");
@@ -51,6 +52,7 @@ fn kill_9_mid_analysis_keeps_the_catalog_and_decisions() {
     let mut child = shoot
         .cmd()
         .arg("analyze")
+        .arg("--no-faces")
         .arg(shoot.root())
         .arg("--json")
         .stdout(std::process::Stdio::null())
@@ -87,6 +89,7 @@ fn ctrl_c_stops_cleanly_keeps_finished_work_and_the_next_run_finishes() {
     let child = shoot
         .cmd()
         .arg("analyze")
+        .arg("--no-faces")
         .arg(shoot.root())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())

@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 pub struct Shoot {
     pub dir: tempfile::TempDir,
     pub catalog: PathBuf,
+    /// Analyze faces (off for the big shoots of the crash tests, where they only cost time).
+    pub faces: bool,
 }
 
 pub fn fixtures() -> PathBuf {
@@ -20,7 +22,11 @@ impl Shoot {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir(dir.path().join("shoot")).expect("mkdir");
         let catalog = dir.path().join("catalog.sqlite");
-        Shoot { dir, catalog }
+        Shoot {
+            dir,
+            catalog,
+            faces: true,
+        }
     }
 
     pub fn root(&self) -> PathBuf {
@@ -65,6 +71,11 @@ impl Shoot {
         let out = self
             .cmd()
             .arg("analyze")
+            .args(if self.faces {
+                &[][..]
+            } else {
+                &["--no-faces"][..]
+            })
             .arg(self.root())
             .arg("--json")
             .output()
