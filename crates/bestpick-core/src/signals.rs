@@ -174,14 +174,18 @@ fn exposure(g: &Grid<'_>) -> Exposure {
         hist[m as usize] += 1;
         // Share of the block's pixels beyond the clip levels, modelling them as normally
         // distributed around the block mean with the block's own spread. Blocks more than five
-        // spreads away from both clip levels contribute nothing and are skipped.
-        let var = block_energy(f) / 64.0;
+        // spreads away from both clip levels contribute nothing and are skipped (checked
+        // without a square root: (distance)^2 < 25 variance).
         let (dh, dl) = (HIGHLIGHT_CLIP - m, m - SHADOW_CLIP);
-        if dh <= 0.0 || dh * dh < 25.0 * var {
-            hi += f64::from(1.0 - phi(dh / var.sqrt().max(0.5)));
-        }
-        if dl <= 0.0 || dl * dl < 25.0 * var {
-            lo += f64::from(phi(-dl / var.sqrt().max(0.5)));
+        let near = dh.min(dl);
+        if near <= 0.0 || near * near * 64.0 < 25.0 * block_energy(f) {
+            let sd = (block_energy(f) / 64.0).sqrt().max(0.5);
+            if dh * dh * 64.0 < 25.0 * block_energy(f) || dh <= 0.0 {
+                hi += f64::from(1.0 - phi(dh / sd));
+            }
+            if dl * dl * 64.0 < 25.0 * block_energy(f) || dl <= 0.0 {
+                lo += f64::from(phi(-dl / sd));
+            }
         }
     }
     let (mut sum, mut lin) = (0f64, 0f64);
@@ -260,6 +264,15 @@ fn quantile(v: &mut [f32], q: f32) -> f32 {
     *x
 }
 
+/// Whether a block is far enough from the clip levels to say something about focus: blocks
+/// near clipping get hard artificial edges. Its mean must be two spreads away from both.
+#[inline]
+fn usable(m: f32, f: &[f32; NFEAT]) -> bool {
+    let four_var = block_energy(f) / 16.0; // (2 sd)^2
+    let (dh, dl) = (HIGHLIGHT_CLIP - m, m - SHADOW_CLIP);
+    dh > 0.0 && dl > 0.0 && dh * dh > four_var && dl * dl > four_var
+}
+
 fn detail(g: &Grid<'_>) -> Detail {
     let empty = Detail {
         sharpness: 0.0,
@@ -270,26 +283,13 @@ fn detail(g: &Grid<'_>) -> Detail {
         map: Vec::new(),
         map_size: [0, 0],
     };
-    // Blocks near clipping get hard artificial edges; they say nothing about focus. A block is
-    // usable when its mean is two spreads away from both clip levels.
-    let usable: Vec<bool> =
-        g.dc.iter()
-            .zip(g.feat)
-            .map(|(&m, f)| {
-                let four_var = block_energy(f) / 16.0; // (2 sd)^2
-                let (dh, dl) = (HIGHLIGHT_CLIP - m, m - SHADOW_CLIP);
-                dh > 0.0 && dl > 0.0 && dh * dh > four_var && dl * dl > four_var
-            })
-            .collect();
-    // Quantiles of coarse energy over usable blocks, from a subsample (every 3rd block is plenty
-    // for a threshold and saves most of the selection work on 24 MP frames).
-    let mut lows: Vec<f32> = g
-        .feat
-        .iter()
-        .zip(&usable)
-        .step_by(3)
-        .filter(|&(_, &u)| u)
-        .map(|(f, _)| f[feat::LOW])
+    // Pass 1, on a sample of blocks (every third, every seventh on big frames): quantiles of
+    // coarse energy over usable blocks — plenty for thresholds, and cheap on 24 MP frames.
+    let step = if g.dc.len() > 100_000 { 7 } else { 3 };
+    let mut lows: Vec<f32> = (0..g.dc.len())
+        .step_by(step)
+        .filter(|&i| usable(g.dc[i], &g.feat[i]))
+        .map(|i| g.feat[i][feat::LOW])
         .collect();
     if lows.len() < 16 {
         return empty;
@@ -299,26 +299,30 @@ fn detail(g: &Grid<'_>) -> Detail {
     let q30 = quantile(&mut lows, 0.3);
     drop(lows);
 
-    // One pass: noise floors from the flattest 30% of usable blocks, and the sums over edge
-    // blocks (top 10%) that do not depend on the floors.
-    let mut floor_sum = [0f64; NFEAT];
-    let mut flat_n = 0f64;
-    let mut edges: Vec<u32> = Vec::new();
-    for (i, (f, &u)) in g.feat.iter().zip(&usable).enumerate() {
-        if !u {
-            continue;
-        }
-        let low = f[feat::LOW];
-        if low <= q30 {
-            for (acc, &v) in floor_sum.iter_mut().zip(f) {
-                *acc += f64::from(v);
+    // Pass 2, every block: noise floors from the flattest 30% of usable blocks, and the busier
+    // half of them (by position) for the edge and region measures.
+    let mut floor_sum = [0f32; NFEAT];
+    let mut flat_n = 0u32;
+    let mut busy: Vec<(u16, u16)> = Vec::with_capacity(g.dc.len() / 2);
+    for y in 0..g.h {
+        let row = y * g.w;
+        for x in 0..g.w {
+            let f = &g.feat[row + x];
+            let low = f[feat::LOW];
+            if (low > q30 && low <= q50) || !usable(g.dc[row + x], f) {
+                continue;
             }
-            flat_n += 1.0;
-        } else if low >= q90 {
-            edges.push(i as u32);
+            if low <= q30 {
+                for (acc, &v) in floor_sum.iter_mut().zip(f) {
+                    *acc += v;
+                }
+                flat_n += 1;
+            } else {
+                busy.push((x as u16, y as u16));
+            }
         }
     }
-    let mean = |slot: usize| (floor_sum[slot] / flat_n.max(1.0)) as f32;
+    let mean = |slot: usize| floor_sum[slot] / flat_n.max(1) as f32;
     let floor = [
         mean(feat::MID) * NOISE_MARGIN,
         mean(feat::HIGH) * NOISE_MARGIN,
@@ -328,18 +332,31 @@ fn detail(g: &Grid<'_>) -> Detail {
     ];
     // Noise: per-coefficient energy of rings 6..=14 (43 coefficients) on flat blocks.
     let noise = ((mean(feat::HIGH) + mean(feat::TOP)) / 43.0).sqrt();
-    let corrected = |f: &[f32; NFEAT]| -> f32 {
-        (f[feat::MID] - floor[0]).max(0.0) + (f[feat::HIGH] - floor[1]).max(0.0)
-    };
 
-    let mut ratios = Vec::with_capacity(edges.len());
+    // Pass 3, busy blocks only: per-region detail (a grid of about 12 x 8 tiles) and, on the
+    // edge blocks (top 10% by coarse energy), the frame's detail ratio and its directions.
+    let tile = (g.w.max(g.h) / 12).max(2);
+    let (tw, th) = (g.w.div_ceil(tile), g.h.div_ceil(tile));
+    let tile_of_x: Vec<u32> = (0..g.w).map(|x| (x / tile) as u32).collect();
+    let tile_of_y: Vec<u32> = (0..g.h).map(|y| ((y / tile) * tw) as u32).collect();
+    let mut tiles = vec![(0f32, 0f32, 0u32); tw * th];
+    let mut ratios = Vec::with_capacity(busy.len() / 4);
     let mut dir = [0f32; 3];
-    for &i in &edges {
-        let f = &g.feat[i as usize];
-        ratios.push(corrected(f) / (f[feat::LOW] + 1.0));
-        dir[0] += (f[feat::HOR] - floor[2]).max(0.0);
-        dir[1] += (f[feat::VER] - floor[3]).max(0.0);
-        dir[2] += (f[feat::DIAG] - floor[4]).max(0.0);
+    for &(x, y) in &busy {
+        let (x, y) = (usize::from(x), usize::from(y));
+        let f = &g.feat[y * g.w + x];
+        let low = f[feat::LOW];
+        let corrected = (f[feat::MID] - floor[0]).max(0.0) + (f[feat::HIGH] - floor[1]).max(0.0);
+        let t = &mut tiles[(tile_of_y[y] + tile_of_x[x]) as usize];
+        t.0 += corrected;
+        t.1 += low + 1.0;
+        t.2 += 1;
+        if low >= q90 {
+            ratios.push(corrected / (low + 1.0));
+            dir[0] += (f[feat::HOR] - floor[2]).max(0.0);
+            dir[1] += (f[feat::VER] - floor[3]).max(0.0);
+            dir[2] += (f[feat::DIAG] - floor[4]).max(0.0);
+        }
     }
     let sharpness = quantile(&mut ratios, 0.5);
     let dsum = dir.iter().sum::<f32>();
@@ -348,26 +365,6 @@ fn detail(g: &Grid<'_>) -> Detail {
     } else {
         [1.0 / 3.0; 3]
     };
-
-    // Regions: a grid of about 12 x 8 tiles; per tile the same ratio over its busier blocks.
-    let tile = (g.w.max(g.h) / 12).max(2);
-    let (tw, th) = (g.w.div_ceil(tile), g.h.div_ceil(tile));
-    let mut tiles = vec![(0f32, 0f32, 0u32); tw * th];
-    for y in 0..g.h {
-        let row = y * g.w;
-        let trow = (y / tile) * tw;
-        for x in 0..g.w {
-            let i = row + x;
-            let f = &g.feat[i];
-            if !usable[i] || f[feat::LOW] <= q50 {
-                continue;
-            }
-            let t = &mut tiles[trow + x / tile];
-            t.0 += corrected(f);
-            t.1 += f[feat::LOW] + 1.0;
-            t.2 += 1;
-        }
-    }
     let min_blocks = (tile * tile / 8).max(4) as u32;
     let values: Vec<f32> = tiles
         .iter()
@@ -408,26 +405,26 @@ fn coarse_sharpness(g: &Grid<'_>) -> f32 {
     if g.w < 3 || g.h < 3 {
         return 0.0;
     }
-    let (mut lap, mut n) = (0f64, 0f64);
+    let mut lap = 0f32;
     for y in 1..g.h - 1 {
+        let (up, row, down) = (
+            &g.dc[(y - 1) * g.w..y * g.w],
+            &g.dc[y * g.w..(y + 1) * g.w],
+            &g.dc[(y + 1) * g.w..(y + 2) * g.w],
+        );
+        // Row sums in f32 are exact enough; the total is kept in f32 per row, then added up.
+        let mut acc = 0f32;
         for x in 1..g.w - 1 {
-            let c = g.dc[y * g.w + x];
-            let l = 4.0 * c
-                - g.dc[y * g.w + x - 1]
-                - g.dc[y * g.w + x + 1]
-                - g.dc[(y - 1) * g.w + x]
-                - g.dc[(y + 1) * g.w + x];
-            lap += f64::from(l * l);
-            n += 1.0;
+            let l = 4.0 * row[x] - row[x - 1] - row[x + 1] - up[x] - down[x];
+            acc += l * l;
         }
+        lap += acc;
     }
-    let mean = g.dc.iter().map(|&v| f64::from(v)).sum::<f64>() / g.dc.len() as f64;
-    let var =
-        g.dc.iter()
-            .map(|&v| (f64::from(v) - mean).powi(2))
-            .sum::<f64>()
-            / g.dc.len() as f64;
-    ((lap / n.max(1.0)).sqrt() / (var.sqrt() + 1.0)) as f32
+    let n = ((g.w - 2) * (g.h - 2)) as f32;
+    let count = g.dc.len() as f32;
+    let mean = g.dc.iter().sum::<f32>() / count;
+    let var = g.dc.iter().map(|&v| (v - mean) * (v - mean)).sum::<f32>() / count;
+    (lap / n).sqrt() / (var.sqrt() + 1.0)
 }
 
 fn misfire(e: &Exposure, d: &Detail, coarse: f32) -> Option<Misfire> {
