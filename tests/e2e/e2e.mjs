@@ -371,6 +371,9 @@ async function main() {
       const warm = await s.snapshot();
       metrics.bigFolderWarmFirstThumbMs = Math.round(warm.metrics.firstThumbAt - warm.metrics.openStartedAt);
       metrics.bigFolderWarmOpenMs = Math.round(warm.metrics.doneAt - warm.metrics.openStartedAt);
+      // Scrolling the real grid: real thumbnails decoded as rows come into view.
+      metrics.bigFolderScroll = await scrollRun(s);
+      await s.shot("big-grid.png");
       await s.quit();
     }
   } catch (e) {

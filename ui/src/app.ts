@@ -59,6 +59,8 @@ export class App {
   private root = "";
   private photos: PhotoDto[] = [];
   private groups: GroupInput[] = [];
+  /** photo index → its group. */
+  private groupOfPhoto = new Map<number, GroupInput>();
   private indexOf = new Map<number, number>();
   private thumbs = new Map<number, number>();
   private analyzed = false;
@@ -216,7 +218,7 @@ export class App {
         this.photos = e.data.photos.map((p) => blankPhoto(p.id, p.relPath));
         this.indexOf = new Map(this.photos.map((p, i) => [p.id, i]));
         for (const p of e.data.photos) if (p.thumbnail) this.thumbs.set(p.id, 1);
-        this.groups = [{ id: -1, members: this.photos.map((_, i) => i), best: null }];
+        this.setGroups([{ id: -1, members: this.photos.map((_, i) => i), best: null }]);
         this.store.reset();
         this.cursorId = this.photos[0]?.id ?? null;
         this.userMoved = false;
@@ -278,7 +280,7 @@ export class App {
     this.root = view.root;
     this.photos = view.photos;
     this.indexOf = new Map(this.photos.map((p, i) => [p.id, i]));
-    this.groups = view.groups.map((g) => ({ id: g.id, members: g.members, best: g.best }));
+    this.setGroups(view.groups.map((g) => ({ id: g.id, members: g.members, best: g.best })));
     this.store.reset(view.photos.map((p) => p.decision));
     if (this.mode === "empty" && this.photos.length) this.setMode("grid");
     this.refreshGrid();
@@ -403,9 +405,13 @@ export class App {
   }
 
   private groupOf(i: number): number[] {
-    const g = this.photos[i].group;
-    const group = this.groups.find((x) => x.id === g && x.members.includes(i)) ?? this.groups.find((x) => x.members.includes(i));
-    return group ? group.members : [i];
+    return this.groupOfPhoto.get(i)?.members ?? [i];
+  }
+
+  private setGroups(groups: GroupInput[]): void {
+    this.groups = groups;
+    this.groupOfPhoto = new Map();
+    for (const g of groups) for (const m of g.members) this.groupOfPhoto.set(m, g);
   }
 
   private groupInfo(i: number): string {
@@ -571,7 +577,7 @@ export class App {
 
   private async acceptGroup(groupId: number): Promise<void> {
     const g = this.groups.find((x) => x.id === groupId);
-    if (!g || g.best === null) return;
+    if (!g || g.best === null || g.members.length < 2) return;
     await this.change({ kind: "flag", value: "pick" }, [this.photos[g.best].id]);
     this.say(`Picked the suggested frame of group ${groupId}`);
   }
@@ -759,7 +765,7 @@ export class App {
             this.closeOverlay();
             if (catalogChanged) {
               this.photos = [];
-              this.groups = [];
+              this.setGroups([]);
               this.shoot = null;
               this.root = "";
               this.setMode("empty");
@@ -770,7 +776,7 @@ export class App {
             this.recent = this.recent.filter((r) => r.id !== forgot);
             if (forgot === this.shoot) {
               this.photos = [];
-              this.groups = [];
+              this.setGroups([]);
               this.shoot = null;
               this.root = "";
               this.closeOverlay();
