@@ -6,11 +6,13 @@
 use std::path::{Path, PathBuf};
 
 use bestpick_catalog::Catalog;
-use bestpick_share::ledger;
+use bestpick_share::ledger::{self, Ledger};
+use bestpick_share::terms;
 use bestpick_share::upload::{CollectorClient, RetryPolicy};
 use bestpick_share::vault::{OsKeyring, Vault};
 use bestpick_share::{Contributor, Error as ShareError};
 
+use crate::dto::{ContributionDto, ContributionStatusDto};
 use crate::error::{Error, Result};
 use crate::state::{AppState, lock};
 
@@ -87,4 +89,35 @@ pub fn scores_for(state: &AppState, path: &Path) -> std::result::Result<serde_js
             serde_json::to_value(&analysis.signals).map_err(|e| e.to_string())
         }
     }
+}
+
+/// Consent, selection and every bundle, refreshed from the collector when one is configured.
+/// Without a keyring (the vault cannot open) or a collector the ledger still answers, and the
+/// problem is listed.
+pub fn status(state: &AppState) -> Result<ContributionStatusDto> {
+    let collector_url = lock(&state.settings).collector_url.clone();
+    let refreshed = optional_collector(state)
+        .and_then(|c| with_contributor(state, |k| Ok((k.status(c.as_ref())?, k.selection()?))));
+    let catalog = ledger(state)?;
+    let (records, selection, problems) = match refreshed {
+        Ok((report, selection)) => (report.contributions, selection, report.problems),
+        Err(e) => (
+            Ledger::contributions(&catalog)?,
+            Vec::new(),
+            vec![e.to_string()],
+        ),
+    };
+    let consent = Ledger::current_consent(&catalog)?;
+    Ok(ContributionStatusDto {
+        consent_version: consent.as_ref().map(|c| c.terms_version),
+        consent_at: consent.as_ref().map(|c| c.accepted_at as f64),
+        terms_version: terms::CURRENT_VERSION,
+        selection: selection
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+        collector: collector_url,
+        contributions: records.iter().map(ContributionDto::from).collect(),
+        problems,
+    })
 }

@@ -117,7 +117,10 @@ function decisionOf(snap, name) {
 function startDriver(extraEnv, port) {
   PORT = port;
   base = `http://127.0.0.1:${PORT}`;
-  return spawn("tauri-driver", ["--port", String(PORT), "--native-port", String(PORT + 1)], { env: { ...process.env, ...extraEnv, BESTPICK_HOME: home }, stdio: ["ignore", "inherit", "inherit"] });
+  // The driver logs retried connections with backtraces while WebKitWebDriver starts: quiet
+  // unless BESTPICK_E2E_VERBOSE is set.
+  const out = process.env.BESTPICK_E2E_VERBOSE ? "inherit" : "ignore";
+  return spawn("tauri-driver", ["--port", String(PORT), "--native-port", String(PORT + 1)], { env: { ...process.env, ...extraEnv, BESTPICK_HOME: home }, stdio: ["ignore", out, out] });
 }
 
 /** Scripted scrolling through the synthetic 10 000-photo shoot: frame times and DOM size. */

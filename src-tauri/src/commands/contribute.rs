@@ -6,19 +6,18 @@ use std::path::PathBuf;
 
 use bestpick_bundle::Buckets;
 use bestpick_share::flow::{Age, ConsentRequest};
-use bestpick_share::ledger::Ledger;
 use bestpick_share::terms;
 use tauri::State;
 
 use crate::contribution::{
-    collector, ledger, optional_collector, preview_dir, scores_for, with_contributor,
+    collector, optional_collector, preview_dir, scores_for, with_contributor,
 };
 use crate::dto::{
     AddReportDto, ConsentDto, ContributionDto, ContributionStatusDto, PreviewReportDto,
     SendReportDto,
 };
 use crate::error::{Error, Result};
-use crate::state::{AppState, lock};
+use crate::state::AppState;
 
 /// The current terms, in full.
 #[tauri::command]
@@ -30,31 +29,7 @@ pub fn contribution_terms() -> String {
 /// the ledger; the problem is listed).
 #[tauri::command]
 pub async fn contribution_status(state: State<'_, AppState>) -> Result<ContributionStatusDto> {
-    let collector_url = lock(&state.settings).collector_url.clone();
-    let refreshed = optional_collector(&state)
-        .and_then(|c| with_contributor(&state, |k| Ok((k.status(c.as_ref())?, k.selection()?))));
-    let ledger = ledger(&state)?;
-    let (records, selection, problems) = match refreshed {
-        Ok((report, selection)) => (report.contributions, selection, report.problems),
-        Err(e) => (
-            Ledger::contributions(&ledger)?,
-            Vec::new(),
-            vec![e.to_string()],
-        ),
-    };
-    let consent = Ledger::current_consent(&ledger)?;
-    Ok(ContributionStatusDto {
-        consent_version: consent.as_ref().map(|c| c.terms_version),
-        consent_at: consent.as_ref().map(|c| c.accepted_at as f64),
-        terms_version: terms::CURRENT_VERSION,
-        selection: selection
-            .iter()
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect(),
-        collector: collector_url,
-        contributions: records.iter().map(ContributionDto::from).collect(),
-        problems,
-    })
+    crate::contribution::status(&state)
 }
 
 /// Records consent to the terms shown.
