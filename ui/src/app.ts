@@ -270,7 +270,11 @@ export class App {
   private fail(e: AppError): void {
     this.hideProgress();
     document.body.dataset.state = "error";
-    this.error = e.message;
+    const next: Record<string, string> = {
+      io: "Check that the folder exists and can be read, or open another one.",
+      catalog: "The catalog could not be used: check its location in Settings.",
+    };
+    this.error = next[e.kind] ? `${e.message}. ${next[e.kind]}` : e.message;
     if (this.photos.length === 0 || this.mode === "empty") this.setMode("empty");
     this.say(e.message, true);
   }
@@ -426,9 +430,10 @@ export class App {
     if (i === null) return;
     const p = this.photos[i];
     const d = this.store.get(p.id);
-    this.loupe.show(p, this.previewSrc(i), d, this.details.get(p.id) ?? null, this.groupInfo(i));
+    const size = this.groupOf(i).length;
+    this.loupe.show(p, this.previewSrc(i), d, this.details.get(p.id) ?? null, this.groupInfo(i), size);
     void this.detailOf(i).then((det) => {
-      if (det && this.cursorId === p.id && this.mode === "loupe") this.loupe.show(p, this.previewSrc(i), this.store.get(p.id), det, this.groupInfo(i));
+      if (det && this.cursorId === p.id && this.mode === "loupe") this.loupe.show(p, this.previewSrc(i), this.store.get(p.id), det, this.groupInfo(i), size);
     });
   }
 

@@ -38,8 +38,9 @@ export class LoupeView {
   }
 
   /** Shows a photo; `detail` arrives later (null until then). */
-  show(photo: PhotoDto, src: string, decision: DecisionDto, detail: PhotoDetailDto | null, groupInfo: string): void {
+  show(photo: PhotoDto, src: string, decision: DecisionDto, detail: PhotoDetailDto | null, groupInfo: string, groupSize = 1): void {
     if (this.photo?.id !== photo.id) this.z = FIT;
+    this.groupSize = groupSize;
     this.photo = photo;
     this.detail = detail;
     this.viewer.show(src, detail);
@@ -48,6 +49,7 @@ export class LoupeView {
 
   private lastDecision: DecisionDto | null = null;
   private lastGroupInfo = "";
+  private groupSize = 1;
 
   private renderSide(p: PhotoDto, decision: DecisionDto | null, groupInfo?: string): void {
     if (decision) this.lastDecision = decision;
@@ -92,7 +94,7 @@ export class LoupeView {
             d.label ? h("span", { class: `pill label-${d.label}`, style: "color:#111" }, d.label) : null,
           )
         : null,
-      h("h3", {}, p.best ? "Suggested pick — why" : "Why"),
+      h("h3", {}, p.best && this.groupSize > 1 ? "Suggested pick — why" : "Why"),
       p.error ? h("div", {}, p.error) : h("ul", { class: "reasons" }, p.reasons.length ? p.reasons.map((r) => h("li", {}, r)) : h("li", {}, "no remarks")),
       x?.misfire ? h("div", { style: "color:var(--reject);margin-top:4px" }, `Misfire: ${x.misfire}`) : null,
       x?.warning ? h("div", { style: "color:var(--yellow);margin-top:4px" }, x.warning) : null,
