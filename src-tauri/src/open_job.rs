@@ -88,6 +88,8 @@ fn open(
     let params = OpenParams {
         analyze: AnalyzeParams {
             threads: Some(state.threads()),
+            // Faces, eyes and face focus whenever the models are there (they ship in assets/).
+            faces: bestpick_core::faces::models().is_ok(),
             ..Default::default()
         },
         thumbnails: Some(ThumbnailParams {

@@ -168,6 +168,8 @@ pub fn analyze_with(file: &PhotoFile, params: &AnalyzeParams) -> Result<Analyzed
     if let Some(side) = params.thumbnail_side {
         analyzed.thumbnail = crate::thumbnail::thumbnail(&decoded, bytes, side);
     }
+    decode::recycle(decoded);
+    give_back(data);
     Ok(analyzed)
 }
 
@@ -216,13 +218,31 @@ pub fn finish(file: &PhotoFile, decoded: &Decoded) -> Analyzed {
     }
 }
 
+thread_local! {
+    /// The last file buffer of this thread, reused for the next file (see `decode::recycle`).
+    static FILE_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Reads a whole file into this thread's reusable buffer; give it back with [`give_back`].
 fn read(file: &PhotoFile) -> Result<Vec<u8>, PhotoError> {
-    let data = std::fs::read(&file.path)
-        .map_err(|e| PhotoError::new(&file.path, PhotoErrorKind::Unreadable(e.to_string())))?;
+    use std::io::Read;
+    let unreadable =
+        |e: std::io::Error| PhotoError::new(&file.path, PhotoErrorKind::Unreadable(e.to_string()));
+    let mut data = FILE_BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    data.clear();
+    let mut f = std::fs::File::open(&file.path).map_err(unreadable)?;
+    if let Ok(meta) = f.metadata() {
+        data.reserve(usize::try_from(meta.len()).unwrap_or(0));
+    }
+    f.read_to_end(&mut data).map_err(unreadable)?;
     if data.is_empty() {
         return Err(PhotoError::new(&file.path, PhotoErrorKind::Empty));
     }
     Ok(data)
+}
+
+fn give_back(data: Vec<u8>) {
+    FILE_BUFFER.with(|b| *b.borrow_mut() = data);
 }
 
 /// Analyzes `files` in parallel. `on_result(index, result)` is called from worker threads as

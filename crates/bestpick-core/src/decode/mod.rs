@@ -86,6 +86,32 @@ impl Decoded {
     }
 }
 
+/// Buffers of earlier decodes on this thread, reused so that ~20 MB of block data per 24 MP
+/// photo is not allocated, page-faulted in and returned to the system for every photo (with
+/// several threads that churn serializes them on the address-space lock).
+#[derive(Default)]
+struct Spare {
+    blocks: jpeg::JpegBlocks,
+    grid_chroma: Option<ChromaBlocks>,
+}
+
+thread_local! {
+    static SPARE: std::cell::RefCell<Spare> = std::cell::RefCell::new(Spare::default());
+}
+
+/// Hands a decoded photo's buffers back for the next decode on this thread (optional: dropping
+/// a [`Decoded`] is fine too, only slower when photos are analyzed one after another).
+pub fn recycle(d: Decoded) {
+    SPARE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.blocks.luma = d.luma;
+        s.blocks.low = d.low;
+        if d.chroma.is_some() {
+            s.grid_chroma = d.chroma;
+        }
+    });
+}
+
 /// Decodes the bytes of a file of kind `kind`. Never panics: a decoder panic is caught and
 /// returned as [`PhotoErrorKind::DecoderPanic`].
 pub fn decode(
@@ -141,11 +167,16 @@ fn decode_jpeg(
         low: opts.low,
         max_pixels: opts.max_pixels,
     };
-    match jpeg::read_blocks(data, &jopts) {
-        Ok(b) => {
-            let chroma = b
-                .chroma
-                .map(|c| chroma_to_luma_grid(&c, b.luma.width, b.luma.height));
+    let spare = SPARE.with(|s| std::mem::take(&mut s.borrow_mut().blocks));
+    match jpeg::read_blocks_reusing(data, &jopts, spare) {
+        Ok(mut b) => {
+            let native = b.chroma.take();
+            let chroma = native.as_ref().map(|c| {
+                let buf = SPARE.with(|s| s.borrow_mut().grid_chroma.take());
+                chroma_to_luma_grid(c, b.luma.width, b.luma.height, buf)
+            });
+            // The native chroma planes serve the next decode on this thread.
+            SPARE.with(|s| s.borrow_mut().blocks.chroma = native);
             Ok(Decoded {
                 width: b.width,
                 height: b.height,
@@ -298,12 +329,17 @@ fn sniff(data: &[u8]) -> String {
 }
 
 /// Replicates chroma block means onto the luma block grid.
-fn chroma_to_luma_grid(c: &ChromaBlocks, lw: usize, lh: usize) -> ChromaBlocks {
-    if c.x_ratio == 1 && c.y_ratio == 1 && c.width == lw && c.height == lh {
-        return c.clone();
+fn chroma_to_luma_grid(
+    c: &ChromaBlocks,
+    lw: usize,
+    lh: usize,
+    buf: Option<ChromaBlocks>,
+) -> ChromaBlocks {
+    let ChromaBlocks { mut cb, mut cr, .. } = buf.unwrap_or_default();
+    for plane in [&mut cb, &mut cr] {
+        plane.clear();
+        plane.resize(lw * lh, 128.0);
     }
-    let mut cb = vec![128.0; lw * lh];
-    let mut cr = vec![128.0; lw * lh];
     for y in 0..lh {
         let cy = (y / c.y_ratio.max(1)).min(c.height.saturating_sub(1));
         for x in 0..lw {

@@ -327,9 +327,25 @@ pub fn exif_payload(data: &[u8]) -> Option<&[u8]> {
 
 /// Reads a JPEG's block data (see the module docs).
 pub fn read_blocks(data: &[u8], opts: &JpegOptions) -> Result<JpegBlocks, JpegError> {
-    let mut d = Decoder::new(data, *opts)?;
+    read_blocks_reusing(data, opts, JpegBlocks::default())
+}
+
+/// [`read_blocks`] writing into the buffers of an earlier result, so that a thread reading one
+/// photo after another allocates (and page-faults in) its ~20 MB of block data only once.
+pub fn read_blocks_reusing(
+    data: &[u8],
+    opts: &JpegOptions,
+    recycled: JpegBlocks,
+) -> Result<JpegBlocks, JpegError> {
+    let mut d = Decoder::new(data, *opts, recycled)?;
     d.run()?;
     d.finish()
+}
+
+/// Empties `v` and refills it with `n` copies of `x`, keeping its allocation.
+fn refill<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
+    v.clear();
+    v.resize(n, x);
 }
 
 struct Parser<'a> {
@@ -405,7 +421,7 @@ struct Decoder<'a> {
 }
 
 impl<'a> Decoder<'a> {
-    fn new(data: &'a [u8], opts: JpegOptions) -> Result<Self, JpegError> {
+    fn new(data: &'a [u8], opts: JpegOptions, recycled: JpegBlocks) -> Result<Self, JpegError> {
         Ok(Decoder {
             p: Parser::new(data)?,
             opts,
@@ -416,7 +432,7 @@ impl<'a> Decoder<'a> {
             frame: None,
             adobe_transform: None,
             jfif: false,
-            out: JpegBlocks::default(),
+            out: recycled,
             qf: Vec::new(),
             coefs: Vec::new(),
             scans: 0,
@@ -627,35 +643,33 @@ impl<'a> Decoder<'a> {
         self.out.width = width;
         self.out.height = height;
         self.out.progressive = progressive;
-        self.out.luma = LumaBlocks {
-            width: luma.bw,
-            height: luma.bh,
-            dc: vec![0.0; blocks],
-            feat: vec![[0.0; NFEAT]; blocks],
-        };
+        // Buffers are reused from the recycled result when there is one.
+        let l = &mut self.out.luma;
+        l.width = luma.bw;
+        l.height = luma.bh;
+        refill(&mut l.dc, blocks, 0.0);
+        refill(&mut l.feat, blocks, [0.0; NFEAT]);
+        let old_chroma = self.out.chroma.take();
         if self.opts.color && n == 3 {
             let c = &comps[1];
-            self.out.chroma = Some(ChromaBlocks {
-                width: c.bw,
-                height: c.bh,
-                x_ratio: hmax / c.h,
-                y_ratio: vmax / c.v,
-                cb: vec![128.0; c.bw * c.bh],
-                cr: vec![128.0; c.bw * c.bh],
-            });
+            let mut ch = old_chroma.unwrap_or_default();
+            ch.width = c.bw;
+            ch.height = c.bh;
+            ch.x_ratio = hmax / c.h;
+            ch.y_ratio = vmax / c.v;
+            refill(&mut ch.cb, c.bw * c.bh, 128.0);
+            refill(&mut ch.cr, c.bw * c.bh, 128.0);
+            self.out.chroma = Some(ch);
         }
+        let old_low = std::mem::take(&mut self.out.low);
         if self.opts.low {
             // Luma only: renders of face crops take their colour from the chroma block means.
-            self.out.low = comps
-                .iter()
-                .take(1)
-                .map(|c| LowPlane {
-                    width: c.bw,
-                    height: c.bh,
-                    coefs: vec![[0i16; 16]; c.bw * c.bh],
-                    quant: [0; 16],
-                })
-                .collect();
+            let mut plane = old_low.into_iter().next().unwrap_or_default();
+            plane.width = luma.bw;
+            plane.height = luma.bh;
+            plane.quant = [0; 16];
+            refill(&mut plane.coefs, blocks, [0i16; 16]);
+            self.out.low = vec![plane];
         }
         if progressive {
             self.coefs = comps
