@@ -97,9 +97,52 @@ fn parse_key(hex_key: &str) -> Option<[u8; 32]> {
     hex::decode(hex_key.trim()).ok()?.try_into().ok()
 }
 
+/// Serializes "read or create the staging key" across bestpick processes of this user (the
+/// CLI and the app may start at once): without it two first runs could each store their own
+/// key and one would lose what it staged. The keyring has no compare-and-swap, so the lock is
+/// an advisory file lock held only while the key is read or created; when the lock file
+/// cannot be opened the key is still read or created, just without the guard.
+struct KeyLock(Option<std::fs::File>);
+
+impl KeyLock {
+    fn take(service: &str, user: &str) -> KeyLock {
+        let dir = std::env::var_os("XDG_RUNTIME_DIR")
+            .map(PathBuf::from)
+            .filter(|d| d.is_dir())
+            .unwrap_or_else(std::env::temp_dir);
+        let name: String = format!("bestpick-keyring-{service}-{user}.lock")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join(name))
+            .ok()
+            .filter(|f| f.lock().is_ok());
+        KeyLock(file)
+    }
+}
+
+impl Drop for KeyLock {
+    fn drop(&mut self) {
+        if let Some(f) = &self.0 {
+            let _ = f.unlock();
+        }
+    }
+}
+
 impl KeyStore for OsKeyring {
     fn staging_key(&self) -> Result<[u8; 32]> {
         let entry = self.entry()?;
+        let _lock = KeyLock::take(&self.service, &self.user);
         match entry.get_password() {
             Ok(stored) => parse_key(&stored)
                 .ok_or_else(|| Error::Keyring("the stored staging key is malformed".into())),
