@@ -10,7 +10,10 @@
 #      WebKitWebDriver under Xvfb): tests/e2e/e2e.mjs. Screenshots and measurements land in
 #      tests/e2e/artifacts/ (gitignored).
 #
-# Usage: tests/e2e/run.sh [--no-e2e] [--bindings-only]
+# Usage: tests/e2e/run.sh [--no-e2e] [--bindings-only] [--no-cargo-tests]
+# (--no-cargo-tests skips step 3, for callers that just ran `cargo test --workspace`.)
+# Cargo runs with --workspace so that features unify as in the workspace build and nothing
+# is rebuilt for a single package.
 # Needs: node + npm, cargo, and for the end-to-end part tauri-driver (installed here with
 # `cargo install tauri-driver --locked` when missing), Debian packages webkit2gtk-driver, xvfb,
 # libimage-exiftool-perl (installed when missing and running as root).
@@ -19,18 +22,20 @@ cd "$(dirname "$0")/../.."
 
 e2e=1
 bindings_only=0
+cargo_tests=1
 for arg in "$@"; do
   case "$arg" in
     --no-e2e) e2e=0 ;;
     --bindings-only) bindings_only=1 ;;
-    *) echo "usage: $0 [--no-e2e] [--bindings-only]" >&2; exit 2 ;;
+    --no-cargo-tests) cargo_tests=0 ;;
+    *) echo "usage: $0 [--no-e2e] [--bindings-only] [--no-cargo-tests]" >&2; exit 2 ;;
   esac
 done
 
 step() { printf '\n=== %s\n' "$*"; }
 
 step "bindings drift check (ts-rs → ui/src/bindings)"
-cargo test -p bestpick-app --lib dto::tests::export_bindings -- --exact --quiet
+cargo test --workspace --lib --quiet -- --exact dto::tests::export_bindings
 if ! git diff --exit-code --stat -- ui/src/bindings || [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
   echo "ui/src/bindings is out of date with src-tauri/src/dto.rs: commit the regenerated files" >&2
   git status --short -- ui/src/bindings >&2
@@ -52,13 +57,15 @@ step "UI: install, type check, unit tests, build"
   npx vite build --logLevel warn
 )
 
-step "Rust: shell unit tests and command tests (mock runtime)"
-cargo test -p bestpick-app
+if [ "$cargo_tests" = 1 ]; then
+  step "Rust: shell unit tests and command tests (mock runtime)"
+  cargo test --workspace --lib --test app_commands
+fi
 
 [ "$e2e" = 1 ] || exit 0
 
 step "end to end: build the app, drive it in WebKit"
-cargo build -p bestpick-app
+cargo build --workspace
 missing=()
 command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
 command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
