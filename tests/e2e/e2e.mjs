@@ -17,7 +17,9 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
-const app = resolve(repo, process.env.BESTPICK_APP ?? "target/debug/bestpick-app");
+const app = process.env.BESTPICK_APP
+  ? resolve(repo, process.env.BESTPICK_APP)
+  : resolve(repo, process.env.CARGO_TARGET_DIR ?? "target", "debug/bestpick-app");
 const artifacts = join(here, "artifacts");
 mkdirSync(artifacts, { recursive: true });
 const home = mkdtempSync(join(tmpdir(), "bestpick-e2e-home-"));
