@@ -89,7 +89,7 @@ fn open(
         analyze: AnalyzeParams {
             threads: Some(state.threads()),
             // Faces, eyes and face focus whenever the models are there (they ship in assets/).
-            faces: bestpick_core::faces::models().is_ok(),
+            faces: bestpick_core::faces::available().is_ok(),
             ..Default::default()
         },
         thumbnails: Some(ThumbnailParams {

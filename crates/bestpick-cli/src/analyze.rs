@@ -36,8 +36,8 @@ pub fn faces_wanted(wanted: bool) -> bool {
     if !wanted {
         return false;
     }
-    match bestpick_core::faces::models() {
-        Ok(_) => true,
+    match bestpick_core::faces::available() {
+        Ok(()) => true,
         Err(e) => {
             eprintln!("bestpick: warning: face analysis is off: {e}");
             false
@@ -75,6 +75,13 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
     let session = bestpick_engine::open_shoot(&mut catalog, &args.dir, &params, &cancel, &bar)
         .with_context(|| format!("cannot analyze {}", args.dir.display()))?;
     bar.finish();
+    if params.analyze.faces
+        && let Err(e) = bestpick_core::faces::available()
+    {
+        // The models are loaded on the first photo that needs them; a broken model file
+        // shows up only then.
+        eprintln!("bestpick: warning: face analysis is off: {e}");
+    }
     let (suggestions, groups) = session.cull(args.grouping);
     let decisions = catalog.decisions(session.shoot)?;
     let mut out = std::io::stdout().lock();

@@ -33,6 +33,18 @@ pub fn models() -> Result<&'static FaceModels, String> {
         .map_err(Clone::clone)
 }
 
+/// Whether the face models are there, without loading them (loading takes about a third of a
+/// second, which a run that finds every photo in the catalog should not pay). [`models`]
+/// loads them on first use. The error is a sentence saying what is missing.
+pub fn available() -> Result<(), String> {
+    if let Some(loaded) = MODELS.get() {
+        return loaded.as_ref().map(|_| ()).map_err(Clone::clone);
+    }
+    FaceModels::find_dir()
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 /// Finds faces and judges their eyes and focus. `data` are the bytes of the decoded image
 /// (used to decode small JPEGs fully).
 pub fn analyze(models: &FaceModels, d: &Decoded, data: Option<&[u8]>) -> Result<Vec<Face>, String> {

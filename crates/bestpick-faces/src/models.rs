@@ -94,9 +94,16 @@ impl FaceModels {
     /// `<exe dir>/../share/bestpick/models`), and in this repository's `assets/models` (for
     /// builds run from a checkout). The first folder holding the detector wins.
     pub fn locate() -> Result<FaceModels> {
+        FaceModels::load(&FaceModels::find_dir()?)
+    }
+
+    /// The folder [`FaceModels::locate`] would load, without loading anything (a few `stat`
+    /// calls): for callers that want to know whether faces can be analyzed before they have
+    /// a photo that needs it.
+    pub fn find_dir() -> Result<PathBuf> {
         let searched = candidate_dirs();
         match searched.iter().find(|d| d.join(DETECTOR_FILE).is_file()) {
-            Some(dir) => FaceModels::load(dir),
+            Some(dir) => Ok(dir.clone()),
             None => Err(Error::ModelsNotFound {
                 file: DETECTOR_FILE,
                 searched,
