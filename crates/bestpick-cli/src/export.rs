@@ -1,13 +1,14 @@
-//! `bestpick export DIR (--xmp [--darktable-names] | --copy-picks OUT | --move-picks OUT)`.
+//! `bestpick export DIR (--xmp [--darktable-names] | --copy-picks OUT | --move-picks OUT)`:
+//! prints the engine's export plan, then executes it (unless `--dry-run`).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use bestpick_catalog::export::{PickMode, execute_picks, plan_picks};
-use bestpick_catalog::xmp::{SidecarAction, SidecarNaming, plan_xmp, write_xmp};
-use bestpick_catalog::{Catalog, Decision, Flag};
+use bestpick_catalog::export::PickMode;
+use bestpick_catalog::xmp::{SidecarAction, SidecarNaming};
+use bestpick_catalog::{Catalog, Flag};
+use bestpick_engine::export::{ExportPlan, ExportRequest, execute_export, plan_export};
 
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["xmp", "copy_picks", "move_picks"])))]
@@ -45,109 +46,82 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
             args.dir.display()
         );
     };
-    let decisions = catalog.decisions(shoot)?;
-    let rows = catalog.photos(shoot)?;
-    let scan = bestpick_core::scan(&root)?;
-    let files: HashMap<&str, &bestpick_core::PhotoFile> = scan
-        .photos
-        .iter()
-        .map(|p| (p.rel_path.as_str(), p))
-        .collect();
-    // Photos that still exist, with their decision.
-    let mut decided: Vec<(&bestpick_core::PhotoFile, Decision)> = Vec::new();
-    for row in &rows {
-        if let (Some(d), Some(f)) = (decisions.get(&row.id), files.get(row.rel_path.as_str())) {
-            decided.push((f, *d));
+    let request = if args.xmp {
+        ExportRequest::Xmp {
+            naming: if args.darktable_names {
+                SidecarNaming::Darktable
+            } else {
+                SidecarNaming::Adobe
+            },
+        }
+    } else {
+        match (&args.copy_picks, &args.move_picks) {
+            (Some(dest), _) => ExportRequest::Picks {
+                dest: dest.clone(),
+                mode: PickMode::Copy,
+            },
+            (_, Some(dest)) => ExportRequest::Picks {
+                dest: dest.clone(),
+                mode: PickMode::Move,
+            },
+            _ => bail!("nothing to export"),
+        }
+    };
+    let plan = plan_export(&catalog, shoot, &root, &request)
+        .with_context(|| format!("cannot plan the export of {}", root.display()))?;
+    match &plan {
+        ExportPlan::Xmp(sidecars) => {
+            for p in sidecars {
+                let verb = match &p.action {
+                    SidecarAction::Create => "create".to_string(),
+                    SidecarAction::Merge => "update".to_string(),
+                    SidecarAction::Conflict { other_image } => {
+                        format!("conflict with {}", other_image.display())
+                    }
+                };
+                let flag = match p.values.flag {
+                    Flag::Pick => "pick, ",
+                    Flag::Reject => "rejected, ",
+                    Flag::None => "",
+                };
+                eprintln!(
+                    "  {verb:7} {}  {flag}rating {}{}",
+                    p.sidecar.display(),
+                    p.values.rating,
+                    p.values
+                        .label
+                        .map(|l| format!(", label {l:?}"))
+                        .unwrap_or_default()
+                );
+            }
+            eprintln!(
+                "{} sidecar(s) for the photos with a decision",
+                sidecars.len()
+            );
+        }
+        ExportPlan::Picks { transfers, .. } => {
+            if transfers.is_empty() {
+                eprintln!(
+                    "no picked photos in {}: pick some first (`bestpick decide PATH --pick`)",
+                    root.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
+            for t in transfers {
+                eprintln!(
+                    "  {:?} {} -> {}",
+                    t.mode,
+                    t.source.display(),
+                    t.dest.display()
+                );
+            }
+            eprintln!("{} file(s) of the picked photos", transfers.len());
         }
     }
-    decided.sort_by(|a, b| a.0.rel_path.cmp(&b.0.rel_path));
-    let report = if args.xmp {
-        let naming = if args.darktable_names {
-            SidecarNaming::Darktable
-        } else {
-            SidecarNaming::Adobe
-        };
-        let mut items = Vec::new();
-        for (f, d) in &decided {
-            if *d == Decision::default() {
-                continue;
-            }
-            items.push((f.path.clone(), *d));
-            if let Some(raw) = f.companions.iter().find(|c| {
-                bestpick_core::FileKind::from_path(c) == Some(bestpick_core::FileKind::Raw)
-            }) {
-                items.push((raw.clone(), *d));
-            }
-        }
-        let plan = plan_xmp(&items, naming);
-        for p in &plan {
-            let verb = match &p.action {
-                SidecarAction::Create => "create".to_string(),
-                SidecarAction::Merge => "update".to_string(),
-                SidecarAction::Conflict { other_image } => {
-                    format!("conflict with {}", other_image.display())
-                }
-            };
-            eprintln!(
-                "  {verb:7} {}  rating {}{}",
-                p.sidecar.display(),
-                p.values.rating,
-                p.values
-                    .label
-                    .map(|l| format!(", label {l:?}"))
-                    .unwrap_or_default()
-            );
-        }
-        eprintln!(
-            "{} sidecar(s) for {} photo(s) with a decision",
-            plan.len(),
-            decided
-                .iter()
-                .filter(|(_, d)| *d != Decision::default())
-                .count()
-        );
-        if args.dry_run {
-            return Ok(ExitCode::SUCCESS);
-        }
-        write_xmp(&plan)
-    } else {
-        let (out, mode) = match (&args.copy_picks, &args.move_picks) {
-            (Some(o), _) => (o, PickMode::Copy),
-            (_, Some(o)) => (o, PickMode::Move),
-            _ => bail!("nothing to export"),
-        };
-        let picks: Vec<Vec<PathBuf>> = decided
-            .iter()
-            .filter(|(_, d)| d.flag == Flag::Pick)
-            .map(|(f, _)| {
-                std::iter::once(f.path.clone())
-                    .chain(f.companions.iter().cloned())
-                    .collect()
-            })
-            .collect();
-        if picks.is_empty() {
-            eprintln!(
-                "no picked photos in {}: pick some first (`bestpick decide PATH --pick`)",
-                root.display()
-            );
-            return Ok(ExitCode::SUCCESS);
-        }
-        let plan = plan_picks(&picks, out, mode);
-        for t in &plan {
-            eprintln!(
-                "  {:?} {} -> {}",
-                t.mode,
-                t.source.display(),
-                t.dest.display()
-            );
-        }
-        eprintln!("{} file(s) of {} picked photo(s)", plan.len(), picks.len());
-        if args.dry_run {
-            return Ok(ExitCode::SUCCESS);
-        }
-        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-        execute_picks(&plan)
-    };
+    if args.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let report = execute_export(&plan);
     for f in &report.failed {
         eprintln!("bestpick: {}: {}", f.source.display(), f.error);
     }

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use bestpick_catalog::{Catalog, FileKey, PhotoId, ShootId};
+use bestpick_core::scan::ScanReport;
 
 use crate::error::{Error, Result};
 use crate::session::thumbnail_path;
@@ -39,6 +40,31 @@ pub fn list_shoot(
     root: &Path,
     thumbnails: Option<&Path>,
 ) -> Result<Listing> {
+    let (root, shoot, scan, ids) = scan_and_sync(catalog, root)?;
+    let photos = scan
+        .photos
+        .into_iter()
+        .zip(ids)
+        .map(|(file, id)| ListedPhoto {
+            id,
+            thumbnail: thumbnails.is_some_and(|dir| thumbnail_path(dir, shoot, id).is_file()),
+            rel_path: file.rel_path,
+        })
+        .collect();
+    Ok(Listing {
+        shoot,
+        root,
+        photos,
+    })
+}
+
+/// Scans `root` (canonicalized) and records its photos in the catalog: the shoot, the scan
+/// and the catalog id of each scanned photo, in scan order. Shared by [`list_shoot`] and
+/// [`crate::open_shoot`].
+pub(crate) fn scan_and_sync(
+    catalog: &mut Catalog,
+    root: &Path,
+) -> Result<(PathBuf, ShootId, ScanReport, Vec<PhotoId>)> {
     let root = root.canonicalize().map_err(|source| Error::Path {
         path: root.to_path_buf(),
         source,
@@ -55,21 +81,7 @@ pub fn list_shoot(
         })
         .collect();
     let ids = catalog.sync_photos(shoot, &keys)?;
-    let photos = scan
-        .photos
-        .into_iter()
-        .zip(ids)
-        .map(|(file, id)| ListedPhoto {
-            id,
-            thumbnail: thumbnails.is_some_and(|dir| thumbnail_path(dir, shoot, id).is_file()),
-            rel_path: file.rel_path,
-        })
-        .collect();
-    Ok(Listing {
-        shoot,
-        root,
-        photos,
-    })
+    Ok((root, shoot, scan, ids))
 }
 
 #[cfg(test)]

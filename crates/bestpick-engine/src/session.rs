@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use bestpick_catalog::{Catalog, FileKey, PhotoId, ShootId, StoredAnalysis};
+use bestpick_catalog::{Catalog, PhotoId, ShootId, StoredAnalysis};
 use bestpick_core::scan::Skipped;
 use bestpick_core::{
     ANALYSIS_VERSION, Analysis, AnalyzeParams, Analyzed, CancelFlag, GroupSummary, PhotoError,
@@ -182,27 +182,12 @@ pub fn open_shoot(
     progress: &dyn ProgressSink,
 ) -> Result<Session> {
     let started = Instant::now();
-    let root = root.canonicalize().map_err(|source| Error::Path {
-        path: root.to_path_buf(),
-        source,
-    })?;
     progress.progress(Progress {
         stage: Stage::Scanning,
         done: 0,
         total: 0,
     });
-    let scan = bestpick_core::scan(&root)?;
-    let shoot = catalog.shoot(&root)?;
-    let keys: Vec<FileKey> = scan
-        .photos
-        .iter()
-        .map(|p| FileKey {
-            rel_path: p.rel_path.clone(),
-            size: p.size,
-            mtime_ns: p.mtime_ns,
-        })
-        .collect();
-    let ids = catalog.sync_photos(shoot, &keys)?;
+    let (root, shoot, scan, ids) = crate::listing::scan_and_sync(catalog, root)?;
     let cached = catalog.cached_analyses(shoot, ANALYSIS_VERSION)?;
     let mut photos: Vec<PhotoEntry> = scan
         .photos

@@ -194,7 +194,7 @@ mod imp {
     use std::ptr::{self, NonNull};
     use std::sync::OnceLock;
 
-    use super::super::{BlockSource, DecodeOptions, Decoded, pixels, sniff};
+    use super::super::{DecodeOptions, Decoded, sniff};
     use super::{exif_tiff, ffi, format_name};
     use crate::error::PhotoErrorKind;
     use crate::exif::{self, ExifRead};
@@ -234,18 +234,7 @@ mod imp {
         drop(image);
         drop(handle);
         drop(ctx);
-        let (luma, chroma) = pixels::blocks_from_rgb(&rgb);
-        Ok(Decoded {
-            width: rgb.width(),
-            height: rgb.height(),
-            exif,
-            luma,
-            chroma: opts.color.then_some(chroma),
-            jpeg_quality: None,
-            source: BlockSource::Pixels,
-            pixels: Some(rgb),
-            low: Vec::new(),
-        })
+        Ok(Decoded::from_pixels(rgb, exif, opts))
     }
 
     fn check_limits(w: u32, h: u32, opts: &DecodeOptions) -> Result<(), PhotoErrorKind> {

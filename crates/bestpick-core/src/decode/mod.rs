@@ -80,6 +80,27 @@ pub struct Decoded {
 }
 
 impl Decoded {
+    /// A photo decoded to full pixels (formats other than large JPEGs): block measures from
+    /// the pixels, the pixels kept.
+    pub(crate) fn from_pixels(
+        rgb: image::RgbImage,
+        exif: ExifRead,
+        opts: &DecodeOptions,
+    ) -> Decoded {
+        let (luma, chroma) = pixels::blocks_from_rgb(&rgb);
+        Decoded {
+            width: rgb.width(),
+            height: rgb.height(),
+            exif,
+            luma,
+            chroma: opts.color.then_some(chroma),
+            jpeg_quality: None,
+            source: BlockSource::Pixels,
+            pixels: Some(rgb),
+            low: Vec::new(),
+        }
+    }
+
     /// EXIF orientation (1..=8).
     pub fn orientation(&self) -> u16 {
         self.exif.info.orientation
@@ -283,18 +304,7 @@ fn decode_pixels(
     let img = reader.decode().map_err(image_error)?;
     let rgb = img.to_rgb8();
     let exif = exif::from_container(data);
-    let (luma, chroma) = pixels::blocks_from_rgb(&rgb);
-    Ok(Decoded {
-        width: rgb.width(),
-        height: rgb.height(),
-        exif,
-        luma,
-        chroma: opts.color.then_some(chroma),
-        jpeg_quality: None,
-        source: BlockSource::Pixels,
-        pixels: Some(rgb),
-        low: Vec::new(),
-    })
+    Ok(Decoded::from_pixels(rgb, exif, opts))
 }
 
 fn image_error(e: image::ImageError) -> PhotoErrorKind {
