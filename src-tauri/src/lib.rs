@@ -118,6 +118,9 @@ fn sample_dir<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Option<PathBuf> {
 /// Starts the desktop app: `bestpick-app [FOLDER]`.
 pub fn run() {
     let launch = std::env::args_os().nth(1).map(PathBuf::from);
+    // Load the face models while the window comes up, so that the first shoot opened does
+    // not wait for them before its first thumbnail.
+    std::thread::spawn(|| bestpick_core::faces::models().is_ok());
     let builder = tauri::Builder::default().plugin(tauri_plugin_dialog::init());
     run_app(builder, None, launch).run(|_, _| {});
 }
