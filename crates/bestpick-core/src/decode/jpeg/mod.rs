@@ -1278,8 +1278,9 @@ fn decode_block_luma<const LOW: bool>(
         r.ensure(32);
         let c = ac_t.fast_ac(r);
         let (run, v) = if c != 0 {
-            r.consume((c & 15) as u32);
-            (((c >> 4) & 15) as usize, i32::from(c >> 8))
+            // End of block advances past 63; a zero run of 16 adds a zero coefficient.
+            r.consume(c & 0xFF);
+            (((c >> 8) & 0xFF) as usize, (c as i32) >> 16)
         } else {
             let rs = ac_t
                 .decode_buffered(r)
@@ -1335,12 +1336,13 @@ fn decode_block_skip(
         r.ensure(32);
         let c = ac_t.fast_ac(r);
         if c != 0 {
-            r.consume((c & 15) as u32);
-            k += ((c >> 4) & 15) as usize;
-            if let Some(b) = low.as_deref_mut()
-                && k < 64
-            {
-                b[k] = c >> 8;
+            r.consume(c & 0xFF);
+            k += ((c >> 8) & 0xFF) as usize;
+            if k > 63 {
+                break; // end of block (or damaged data)
+            }
+            if let Some(b) = low.as_deref_mut() {
+                b[k] = ((c as i32) >> 16) as i16;
             }
             k += 1;
             continue;
