@@ -47,6 +47,41 @@ fn every_encoding_variant_yields_the_same_luma_coefficients() {
 }
 
 #[test]
+fn dense_noisy_blocks_read_the_same_in_baseline_and_progressive_order() {
+    // Noise at quality 98-100 fills blocks up to their last coefficient and makes large values:
+    // the cases where the baseline reader's two-symbol lookups must stop at a block's end and
+    // fall back to the slow path. jpegtran made each progressive twin from the same
+    // coefficients, and the progressive reader decodes one coefficient at a time.
+    let opts = JpegOptions {
+        low: true,
+        ..JpegOptions::default()
+    };
+    let read_with = |name: &str| {
+        let data = read(&fixtures().join("jpeg-variants").join(name));
+        jpeg::read_blocks(&data, &opts).unwrap_or_else(|e| panic!("{name}: {e}"))
+    };
+    for (baseline, progressive) in [
+        ("noisy-q98-restart.jpg", "noisy-q98-progressive.jpg"),
+        ("noisy-q100.jpg", "noisy-q100-progressive.jpg"),
+    ] {
+        let (a, b) = (read_with(baseline), read_with(progressive));
+        assert!(!a.progressive && b.progressive);
+        assert_eq!(a.luma.dc, b.luma.dc, "{baseline}: block means");
+        assert_eq!(a.luma.feat, b.luma.feat, "{baseline}: band energies");
+        let (ca, cb) = (a.chroma.expect("chroma"), b.chroma.expect("chroma"));
+        assert_eq!((ca.cb, ca.cr), (cb.cb, cb.cr), "{baseline}: chroma means");
+        assert!(!a.low.is_empty(), "{baseline}: low planes");
+        assert_eq!(a.low.len(), b.low.len(), "{baseline}: low planes");
+        for (pa, pb) in a.low.iter().zip(&b.low) {
+            assert_eq!(pa.coefs, pb.coefs, "{baseline}: low-frequency coefficients");
+        }
+        // The noise really is in the top band, so the dense case is exercised.
+        let top: f32 = a.luma.feat.iter().map(|f| f[jpeg::feat::TOP]).sum();
+        assert!(top > 0.0, "{baseline}: no top-band energy");
+    }
+}
+
+#[test]
 fn block_means_match_a_full_decode() {
     for name in ["baseline.jpg", "progressive-restart-422.jpg"] {
         let path = fixtures().join("jpeg-variants").join(name);

@@ -137,6 +137,21 @@ impl<'a> BitReader<'a> {
         self.n = self.n.wrapping_sub(k);
     }
 
+    /// The buffer's state, to go back to with [`BitReader::rewind`].
+    #[inline(always)]
+    pub(super) fn save(&self) -> (u64, u32) {
+        (self.acc, self.n)
+    }
+
+    /// Goes back to a saved state and drops `k` bits from there. Nothing may have been refilled
+    /// since the state was saved.
+    #[inline(always)]
+    pub(super) fn rewind(&mut self, saved: (u64, u32), k: u32) {
+        debug_assert!(k <= saved.1);
+        self.acc = saved.0 << k;
+        self.n = saved.1 - k;
+    }
+
     /// Reads `k` bits (0..=16) as an unsigned value.
     #[inline(always)]
     pub(super) fn bits(&mut self, k: u32) -> u32 {

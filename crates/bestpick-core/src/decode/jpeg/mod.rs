@@ -1272,16 +1272,14 @@ fn decode_block_luma<const LOW: bool>(
         *low = [0; 64];
     }
     let mut sum = [0f32; 8];
+    // `k` is the index after the last coefficient placed.
     let mut k = 1usize;
     while k < 64 {
         // A code (<= 16 bits) and its extra bits (<= 15) fit in 32 buffered bits.
         r.ensure(32);
-        let c = ac_t.fast_ac(r);
-        let (run, v) = if c != 0 {
-            // End of block advances past 63; a zero run of 16 adds a zero coefficient.
-            r.consume(c & 0xFF);
-            (((c >> 8) & 0xFF) as usize, (c as i32) >> 16)
-        } else {
+        let saved = r.save();
+        let c = ac_t.ac_pair(r);
+        if c.is_empty() {
             let rs = ac_t
                 .decode_buffered(r)
                 .ok_or(JpegError::Corrupt("bad Huffman code"))?;
@@ -1294,18 +1292,45 @@ fn decode_block_luma<const LOW: bool>(
                 }
                 break; // end of block
             }
-            (run, r.receive_extend_buffered(size))
-        };
-        k += run;
-        if k > 63 {
-            break; // damaged data; libjpeg ignores such coefficients too
+            k += run;
+            if k > 63 {
+                break; // damaged data; libjpeg ignores such coefficients too
+            }
+            let v = r.receive_extend_buffered(size);
+            accumulate(&mut sum, (v * v) as f32 * q2[k], &WEIGHTS[k]);
+            if LOW {
+                low[k] = v as i16;
+            }
+            k += 1;
+            continue;
         }
-        let e = (v * v) as f32 * q2[k & 63];
-        accumulate(&mut sum, e, &WEIGHTS[k & 63]);
+        r.consume(c.len());
+        k += c.advance1();
+        if k > 64 {
+            // End of block (or damaged data): only the first symbol's bits were this block's.
+            r.rewind(saved, c.len1());
+            break;
+        }
+        let (p1, v1) = (k - 1, c.value1());
+        accumulate(&mut sum, (v1 * v1) as f32 * q2[p1], &WEIGHTS[p1]);
         if LOW {
-            low[k & 63] = v as i16;
+            low[p1] = v1 as i16;
         }
-        k += 1;
+        if k == 64 {
+            // The block is full: the second symbol's bits belong to the next block.
+            r.rewind(saved, c.len1());
+            break;
+        }
+        k += c.advance2();
+        if k > 64 {
+            break; // the second symbol ended the block
+        }
+        // Without a second symbol this lands on p1 again and adds nothing.
+        let (p2, v2) = (k - 1, c.value2());
+        accumulate(&mut sum, (v2 * v2) as f32 * q2[p2], &WEIGHTS[p2]);
+        if LOW && c.advance2() != 0 {
+            low[p2] = v2 as i16;
+        }
     }
     *acc = sum;
     Ok(*pred)
@@ -1334,17 +1359,32 @@ fn decode_block_skip(
     let mut k = 1usize;
     while k < 64 {
         r.ensure(32);
-        let c = ac_t.fast_ac(r);
-        if c != 0 {
-            r.consume(c & 0xFF);
-            k += ((c >> 8) & 0xFF) as usize;
-            if k > 63 {
-                break; // end of block (or damaged data)
+        let saved = r.save();
+        let c = ac_t.ac_pair(r);
+        if !c.is_empty() {
+            r.consume(c.len());
+            k += c.advance1();
+            if k >= 64 {
+                if k == 64
+                    && let Some(b) = low.as_deref_mut()
+                {
+                    b[63] = c.value1() as i16;
+                }
+                r.rewind(saved, c.len1());
+                break;
             }
             if let Some(b) = low.as_deref_mut() {
-                b[k] = ((c as i32) >> 16) as i16;
+                b[k - 1] = c.value1() as i16;
             }
-            k += 1;
+            k += c.advance2();
+            if k > 64 {
+                break;
+            }
+            if let Some(b) = low.as_deref_mut()
+                && c.advance2() != 0
+            {
+                b[k - 1] = c.value2() as i16;
+            }
             continue;
         }
         let rs = ac_t
