@@ -88,9 +88,9 @@ pub fn measure(d: &Decoded) -> Signals {
         dc: &d.luma.dc,
         feat: &d.luma.feat,
     };
-    let exposure = exposure(&grid);
-    let mut detail = detail(&grid);
-    let coarse = coarse_sharpness(&grid);
+    let sample = sample(&grid);
+    let (exposure, mut detail, spread) = scan(&grid, sample.as_ref());
+    let coarse = coarse_sharpness(&grid, spread);
     let misfire = misfire(&exposure, &detail, coarse);
     // Upright: a quarter turn swaps what varies along x and along y.
     if o >= 5 {
@@ -165,29 +165,287 @@ fn block_energy(f: &[f32; NFEAT]) -> f32 {
     f[feat::LOW] + f[feat::MID] + f[feat::HIGH] + f[feat::TOP]
 }
 
-fn exposure(g: &Grid<'_>) -> Exposure {
-    let n = g.dc.len().max(1) as f32;
-    let mut hist = [0u32; 256];
-    let (mut hi, mut lo) = (0f64, 0f64);
-    for (m, f) in g.dc.iter().zip(g.feat) {
-        let m = m.clamp(0.0, 255.0);
-        hist[m as usize] += 1;
-        // Share of the block's pixels beyond the clip levels, modelling them as normally
-        // distributed around the block mean with the block's own spread. Blocks more than five
-        // spreads away from both clip levels contribute nothing and are skipped (checked
-        // without a square root: (distance)^2 < 25 variance).
-        let (dh, dl) = (HIGHLIGHT_CLIP - m, m - SHADOW_CLIP);
-        let near = dh.min(dl);
-        if near <= 0.0 || near * near * 64.0 < 25.0 * block_energy(f) {
-            let sd = (block_energy(f) / 64.0).sqrt().max(0.5);
-            if dh * dh * 64.0 < 25.0 * block_energy(f) || dh <= 0.0 {
-                hi += f64::from(1.0 - phi(dh / sd));
-            }
-            if dl * dl * 64.0 < 25.0 * block_energy(f) || dl <= 0.0 {
-                lo += f64::from(phi(-dl / sd));
-            }
+/// Standard normal CDF tabulated on [-PHI_RANGE, PHI_RANGE] for [`phi_fast`].
+struct PhiTable([f32; PHI_STEPS + 2]);
+
+const PHI_RANGE: f32 = 8.0;
+const PHI_STEPS: usize = 1024;
+
+impl PhiTable {
+    fn new() -> PhiTable {
+        let mut t = [0f32; PHI_STEPS + 2];
+        for (i, v) in t.iter_mut().enumerate() {
+            *v = phi(-PHI_RANGE + i as f32 * (2.0 * PHI_RANGE / PHI_STEPS as f32));
+        }
+        PhiTable(t)
+    }
+
+    /// `phi(x)` by linear interpolation (error < 1e-5): the clip estimate evaluates it on
+    /// most blocks of a contrasty frame, where `exp` would cost more than the rest of the pass.
+    #[inline]
+    fn phi(&self, x: f32) -> f32 {
+        // max/min (not clamp) so that NaN lands on 0.
+        let pos = ((x + PHI_RANGE) * (PHI_STEPS as f32 / (2.0 * PHI_RANGE)))
+            .max(0.0)
+            .min(PHI_STEPS as f32);
+        let i = pos as usize; // <= PHI_STEPS, and the table has PHI_STEPS + 2 entries
+        let frac = pos - i as f32;
+        self.0[i] + (self.0[i + 1] - self.0[i]) * frac
+    }
+}
+
+static PHI_TABLE: std::sync::LazyLock<PhiTable> = std::sync::LazyLock::new(PhiTable::new);
+
+/// Standard normal CDF (Abramowitz-Stegun 7.1.26 through erf), plenty for clip estimates.
+fn phi(x: f32) -> f32 {
+    let z = x / std::f32::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * z.abs());
+    let poly = t
+        * (0.254_829_6
+            + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))));
+    let erf = 1.0 - poly * (-z * z).exp();
+    let erf = if z >= 0.0 { erf } else { -erf };
+    0.5 * (1.0 + erf)
+}
+
+struct Detail {
+    sharpness: f32,
+    peak: f32,
+    focus_point: [f32; 2],
+    direction: [f32; 3],
+    noise: f32,
+    map: Vec<u8>,
+    map_size: [u16; 2],
+}
+
+impl Detail {
+    /// Too few usable blocks to say anything about detail.
+    fn empty() -> Detail {
+        Detail {
+            sharpness: 0.0,
+            peak: 0.0,
+            focus_point: [0.5, 0.5],
+            direction: [1.0 / 3.0; 3],
+            noise: 0.0,
+            map: Vec::new(),
+            map_size: [0, 0],
         }
     }
+}
+
+/// Noise floors are taken off edge blocks with this margin (the flattest blocks of an image
+/// are flatter than its average texture, so their energy is a low estimate of the noise).
+const NOISE_MARGIN: f32 = 2.0;
+
+/// The `q` quantile (0..=1) of `v`, reordering `v`.
+fn quantile(v: &mut [f32], q: f32) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let k = ((v.len() - 1) as f32 * q).round() as usize;
+    let (_, x, _) = v.select_nth_unstable_by(k, f32::total_cmp);
+    *x
+}
+
+/// Whether a block is far enough from the clip levels to say something about focus: blocks
+/// near clipping get hard artificial edges. Its mean must be two spreads away from both.
+#[inline]
+fn usable(m: f32, f: &[f32; NFEAT]) -> bool {
+    usable_with(m, block_energy(f))
+}
+
+/// [`usable`] given the block's AC energy.
+#[inline]
+fn usable_with(m: f32, energy: f32) -> bool {
+    let four_var = energy / 16.0; // (2 sd)^2
+    let (dh, dl) = (HIGHLIGHT_CLIP - m, m - SHADOW_CLIP);
+    dh > 0.0 && dl > 0.0 && dh * dh > four_var && dl * dl > four_var
+}
+
+/// Thresholds taken from a sample of the blocks (every third, every seventh on big frames):
+/// quantiles of coarse energy over usable blocks, and the noise floors measured on the flattest
+/// 30 % of them — plenty for thresholds, and cheap on 24 MP frames.
+struct Sample {
+    q50: f32,
+    q90: f32,
+    /// Noise floors (with margin) of the MID, HIGH, HOR, VER and DIAG energies.
+    floor: [f32; 5],
+    noise: f32,
+}
+
+fn sample(g: &Grid<'_>) -> Option<Sample> {
+    let step = if g.dc.len() > 100_000 { 7 } else { 3 };
+    let usable_at = |i: usize| usable(g.dc[i], &g.feat[i]);
+    let mut lows: Vec<f32> = (0..g.dc.len())
+        .step_by(step)
+        .filter(|&i| usable_at(i))
+        .map(|i| g.feat[i][feat::LOW])
+        .collect();
+    if lows.len() < 16 {
+        return None;
+    }
+    let q90 = quantile(&mut lows, 0.9);
+    let q50 = quantile(&mut lows, 0.5);
+    let q30 = quantile(&mut lows, 0.3);
+    let mut floor_sum = [0f64; NFEAT];
+    let mut flat_n = 0u32;
+    for i in (0..g.dc.len()).step_by(step) {
+        let f = &g.feat[i];
+        if f[feat::LOW] <= q30 && usable_at(i) {
+            for (acc, &v) in floor_sum.iter_mut().zip(f) {
+                *acc += f64::from(v);
+            }
+            flat_n += 1;
+        }
+    }
+    let mean = |slot: usize| (floor_sum[slot] / f64::from(flat_n.max(1))) as f32;
+    Some(Sample {
+        q50,
+        q90,
+        floor: [
+            mean(feat::MID) * NOISE_MARGIN,
+            mean(feat::HIGH) * NOISE_MARGIN,
+            mean(feat::HOR) * NOISE_MARGIN,
+            mean(feat::VER) * NOISE_MARGIN,
+            mean(feat::DIAG) * NOISE_MARGIN,
+        ],
+        // Per-coefficient energy of rings 6..=14 (43 coefficients) on flat blocks.
+        noise: ((mean(feat::HIGH) + mean(feat::TOP)) / 43.0).sqrt(),
+    })
+}
+
+/// One pass over every block: exposure (histogram, clipping), the standard deviation of the
+/// block means, and — on the busier half of the usable blocks — per-region detail (a grid of
+/// about 12 × 8 tiles) and, on the edge blocks (top 10 % by coarse energy), the frame's detail
+/// ratio and its directions.
+fn scan(g: &Grid<'_>, sample: Option<&Sample>) -> (Exposure, Detail, f32) {
+    let n = g.dc.len().max(1) as f32;
+    // Two histograms, alternating by column: neighbouring blocks often share a level, and
+    // incrementing one counter twice in a row waits on the previous store.
+    let mut hist = [[0u32; 256]; 2];
+    let table: &PhiTable = &PHI_TABLE;
+    let (mut hi, mut lo) = (0f64, 0f64);
+    let (mut dc_sum, mut dc_sq) = (0f64, 0f64);
+
+    let tile = (g.w.max(g.h) / 12).max(2);
+    let (tw, th) = (g.w.div_ceil(tile), g.h.div_ceil(tile));
+    let tile_of_x: Vec<u32> = (0..g.w).map(|x| (x / tile) as u32).collect();
+    let mut tiles = vec![(0f32, 0f32, 0u32); tw * th];
+    let mut ratios = Vec::with_capacity(g.dc.len() / 20);
+    let mut dir = [0f32; 3];
+    // Without a sample no block counts as busy.
+    let (q50, q90, floor) = match sample {
+        Some(s) => (s.q50, s.q90, s.floor),
+        None => (f32::INFINITY, f32::INFINITY, [0.0; 5]),
+    };
+
+    for y in 0..g.h {
+        let row = y * g.w;
+        let (mut row_sum, mut row_sq) = (0f32, 0f32);
+        let tile_row = (y / tile) * tw;
+        for (x, (&mean, f)) in g.dc[row..row + g.w]
+            .iter()
+            .zip(&g.feat[row..row + g.w])
+            .enumerate()
+        {
+            row_sum += mean;
+            row_sq += mean * mean;
+            let m = mean.clamp(0.0, 255.0);
+            hist[x & 1][m as usize] += 1;
+            let energy = block_energy(f);
+            // Share of the block's pixels beyond the clip levels, modelling them as normally
+            // distributed around the block mean with the block's own spread. Blocks more than
+            // five spreads away from both clip levels contribute nothing and are skipped
+            // (checked without a square root: (distance)^2 < 25 variance).
+            let (dh, dl) = (HIGHLIGHT_CLIP - m, m - SHADOW_CLIP);
+            let near = dh.min(dl);
+            if near <= 0.0 || near * near * 64.0 < 25.0 * energy {
+                let sd = (energy / 64.0).sqrt().max(0.5);
+                if dh * dh * 64.0 < 25.0 * energy || dh <= 0.0 {
+                    hi += f64::from(1.0 - table.phi(dh / sd));
+                }
+                if dl * dl * 64.0 < 25.0 * energy || dl <= 0.0 {
+                    lo += f64::from(table.phi(-dl / sd));
+                }
+            }
+            // Detail: the busier half of the usable blocks.
+            let low = f[feat::LOW];
+            if low <= q50 || !usable_with(mean, energy) {
+                continue;
+            }
+            let corrected =
+                (f[feat::MID] - floor[0]).max(0.0) + (f[feat::HIGH] - floor[1]).max(0.0);
+            let t = &mut tiles[tile_row + tile_of_x[x] as usize];
+            t.0 += corrected;
+            t.1 += low + 1.0;
+            t.2 += 1;
+            if low >= q90 {
+                ratios.push(corrected / (low + 1.0));
+                dir[0] += (f[feat::HOR] - floor[2]).max(0.0);
+                dir[1] += (f[feat::VER] - floor[3]).max(0.0);
+                dir[2] += (f[feat::DIAG] - floor[4]).max(0.0);
+            }
+        }
+        dc_sum += f64::from(row_sum);
+        dc_sq += f64::from(row_sq);
+    }
+
+    let mut merged = [0u32; 256];
+    for (i, m) in merged.iter_mut().enumerate() {
+        *m = hist[0][i] + hist[1][i];
+    }
+    let exposure = exposure_from(&merged, n, hi, lo);
+    let mean = dc_sum / f64::from(n);
+    let spread = (dc_sq / f64::from(n) - mean * mean).max(0.0).sqrt() as f32;
+    let Some(s) = sample else {
+        return (exposure, Detail::empty(), spread);
+    };
+
+    let sharpness = quantile(&mut ratios, 0.5);
+    let dsum = dir.iter().sum::<f32>();
+    let direction = if dsum > 0.0 {
+        dir.map(|d| d / dsum)
+    } else {
+        [1.0 / 3.0; 3]
+    };
+    let min_blocks = (tile * tile / 8).max(4) as u32;
+    let values: Vec<f32> = tiles
+        .iter()
+        .map(|t| if t.2 >= min_blocks { t.0 / t.1 } else { 0.0 })
+        .collect();
+    let (best, &peak) = values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .unwrap_or((0, &0.0));
+    let focus_point = [
+        (((best % tw) * tile) as f32 + tile as f32 / 2.0) / g.w as f32,
+        (((best / tw) * tile) as f32 + tile as f32 / 2.0) / g.h as f32,
+    ];
+    let map = values
+        .iter()
+        .map(|&v| {
+            if peak > 0.0 {
+                (v / peak * 255.0).round() as u8
+            } else {
+                0
+            }
+        })
+        .collect();
+    let detail = Detail {
+        sharpness,
+        peak,
+        focus_point: focus_point.map(|v| v.clamp(0.0, 1.0)),
+        direction,
+        noise: s.noise,
+        map,
+        map_size: [tw as u16, th as u16],
+    };
+    (exposure, detail, spread)
+}
+
+/// Exposure figures from the histogram of block means and the clipped-pixel estimates.
+fn exposure_from(hist: &[u32; 256], n: f32, hi: f64, lo: f64) -> Exposure {
     let (mut sum, mut lin) = (0f64, 0f64);
     for (level, &count) in hist.iter().enumerate() {
         let c = f64::from(count);
@@ -228,180 +486,9 @@ fn exposure(g: &Grid<'_>) -> Exposure {
     }
 }
 
-/// Standard normal CDF (Abramowitz-Stegun 7.1.26 through erf), plenty for clip estimates.
-fn phi(x: f32) -> f32 {
-    let z = x / std::f32::consts::SQRT_2;
-    let t = 1.0 / (1.0 + 0.327_591_1 * z.abs());
-    let poly = t
-        * (0.254_829_6
-            + t * (-0.284_496_74 + t * (1.421_413_7 + t * (-1.453_152 + t * 1.061_405_4))));
-    let erf = 1.0 - poly * (-z * z).exp();
-    let erf = if z >= 0.0 { erf } else { -erf };
-    0.5 * (1.0 + erf)
-}
-
-struct Detail {
-    sharpness: f32,
-    peak: f32,
-    focus_point: [f32; 2],
-    direction: [f32; 3],
-    noise: f32,
-    map: Vec<u8>,
-    map_size: [u16; 2],
-}
-
-/// Noise floors are taken off edge blocks with this margin (the flattest blocks of an image
-/// are flatter than its average texture, so their energy is a low estimate of the noise).
-const NOISE_MARGIN: f32 = 2.0;
-
-/// The `q` quantile (0..=1) of `v`, reordering `v`.
-fn quantile(v: &mut [f32], q: f32) -> f32 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let k = ((v.len() - 1) as f32 * q).round() as usize;
-    let (_, x, _) = v.select_nth_unstable_by(k, f32::total_cmp);
-    *x
-}
-
-/// Whether a block is far enough from the clip levels to say something about focus: blocks
-/// near clipping get hard artificial edges. Its mean must be two spreads away from both.
-#[inline]
-fn usable(m: f32, f: &[f32; NFEAT]) -> bool {
-    let four_var = block_energy(f) / 16.0; // (2 sd)^2
-    let (dh, dl) = (HIGHLIGHT_CLIP - m, m - SHADOW_CLIP);
-    dh > 0.0 && dl > 0.0 && dh * dh > four_var && dl * dl > four_var
-}
-
-fn detail(g: &Grid<'_>) -> Detail {
-    let empty = Detail {
-        sharpness: 0.0,
-        peak: 0.0,
-        focus_point: [0.5, 0.5],
-        direction: [1.0 / 3.0; 3],
-        noise: 0.0,
-        map: Vec::new(),
-        map_size: [0, 0],
-    };
-    // Pass 1, on a sample of blocks (every third, every seventh on big frames): quantiles of
-    // coarse energy over usable blocks — plenty for thresholds, and cheap on 24 MP frames.
-    let step = if g.dc.len() > 100_000 { 7 } else { 3 };
-    let mut lows: Vec<f32> = (0..g.dc.len())
-        .step_by(step)
-        .filter(|&i| usable(g.dc[i], &g.feat[i]))
-        .map(|i| g.feat[i][feat::LOW])
-        .collect();
-    if lows.len() < 16 {
-        return empty;
-    }
-    let q90 = quantile(&mut lows, 0.9);
-    let q50 = quantile(&mut lows, 0.5);
-    let q30 = quantile(&mut lows, 0.3);
-    drop(lows);
-
-    // Pass 2, every block: noise floors from the flattest 30% of usable blocks, and the busier
-    // half of them (by position) for the edge and region measures.
-    let mut floor_sum = [0f32; NFEAT];
-    let mut flat_n = 0u32;
-    let mut busy: Vec<(u16, u16)> = Vec::with_capacity(g.dc.len() / 2);
-    for y in 0..g.h {
-        let row = y * g.w;
-        for x in 0..g.w {
-            let f = &g.feat[row + x];
-            let low = f[feat::LOW];
-            if (low > q30 && low <= q50) || !usable(g.dc[row + x], f) {
-                continue;
-            }
-            if low <= q30 {
-                for (acc, &v) in floor_sum.iter_mut().zip(f) {
-                    *acc += v;
-                }
-                flat_n += 1;
-            } else {
-                busy.push((x as u16, y as u16));
-            }
-        }
-    }
-    let mean = |slot: usize| floor_sum[slot] / flat_n.max(1) as f32;
-    let floor = [
-        mean(feat::MID) * NOISE_MARGIN,
-        mean(feat::HIGH) * NOISE_MARGIN,
-        mean(feat::HOR) * NOISE_MARGIN,
-        mean(feat::VER) * NOISE_MARGIN,
-        mean(feat::DIAG) * NOISE_MARGIN,
-    ];
-    // Noise: per-coefficient energy of rings 6..=14 (43 coefficients) on flat blocks.
-    let noise = ((mean(feat::HIGH) + mean(feat::TOP)) / 43.0).sqrt();
-
-    // Pass 3, busy blocks only: per-region detail (a grid of about 12 x 8 tiles) and, on the
-    // edge blocks (top 10% by coarse energy), the frame's detail ratio and its directions.
-    let tile = (g.w.max(g.h) / 12).max(2);
-    let (tw, th) = (g.w.div_ceil(tile), g.h.div_ceil(tile));
-    let tile_of_x: Vec<u32> = (0..g.w).map(|x| (x / tile) as u32).collect();
-    let tile_of_y: Vec<u32> = (0..g.h).map(|y| ((y / tile) * tw) as u32).collect();
-    let mut tiles = vec![(0f32, 0f32, 0u32); tw * th];
-    let mut ratios = Vec::with_capacity(busy.len() / 4);
-    let mut dir = [0f32; 3];
-    for &(x, y) in &busy {
-        let (x, y) = (usize::from(x), usize::from(y));
-        let f = &g.feat[y * g.w + x];
-        let low = f[feat::LOW];
-        let corrected = (f[feat::MID] - floor[0]).max(0.0) + (f[feat::HIGH] - floor[1]).max(0.0);
-        let t = &mut tiles[(tile_of_y[y] + tile_of_x[x]) as usize];
-        t.0 += corrected;
-        t.1 += low + 1.0;
-        t.2 += 1;
-        if low >= q90 {
-            ratios.push(corrected / (low + 1.0));
-            dir[0] += (f[feat::HOR] - floor[2]).max(0.0);
-            dir[1] += (f[feat::VER] - floor[3]).max(0.0);
-            dir[2] += (f[feat::DIAG] - floor[4]).max(0.0);
-        }
-    }
-    let sharpness = quantile(&mut ratios, 0.5);
-    let dsum = dir.iter().sum::<f32>();
-    let direction = if dsum > 0.0 {
-        dir.map(|d| d / dsum)
-    } else {
-        [1.0 / 3.0; 3]
-    };
-    let min_blocks = (tile * tile / 8).max(4) as u32;
-    let values: Vec<f32> = tiles
-        .iter()
-        .map(|t| if t.2 >= min_blocks { t.0 / t.1 } else { 0.0 })
-        .collect();
-    let (best, &peak) = values
-        .iter()
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .unwrap_or((0, &0.0));
-    let focus_point = [
-        (((best % tw) * tile) as f32 + tile as f32 / 2.0) / g.w as f32,
-        (((best / tw) * tile) as f32 + tile as f32 / 2.0) / g.h as f32,
-    ];
-    let map = values
-        .iter()
-        .map(|&v| {
-            if peak > 0.0 {
-                (v / peak * 255.0).round() as u8
-            } else {
-                0
-            }
-        })
-        .collect();
-    Detail {
-        sharpness,
-        peak,
-        focus_point: focus_point.map(|v| v.clamp(0.0, 1.0)),
-        direction,
-        noise,
-        map,
-        map_size: [tw as u16, th as u16],
-    }
-}
-
 /// Detail at 1/8 scale: Laplacian energy of the block-mean image relative to its contrast.
-fn coarse_sharpness(g: &Grid<'_>) -> f32 {
+/// `spread` is the standard deviation of the block means.
+fn coarse_sharpness(g: &Grid<'_>, spread: f32) -> f32 {
     if g.w < 3 || g.h < 3 {
         return 0.0;
     }
@@ -421,10 +508,7 @@ fn coarse_sharpness(g: &Grid<'_>) -> f32 {
         lap += acc;
     }
     let n = ((g.w - 2) * (g.h - 2)) as f32;
-    let count = g.dc.len() as f32;
-    let mean = g.dc.iter().sum::<f32>() / count;
-    let var = g.dc.iter().map(|&v| (v - mean) * (v - mean)).sum::<f32>() / count;
-    (lap / n).sqrt() / (var.sqrt() + 1.0)
+    (lap / n).sqrt() / (spread + 1.0)
 }
 
 fn misfire(e: &Exposure, d: &Detail, coarse: f32) -> Option<Misfire> {
@@ -526,6 +610,17 @@ pub fn similarity(a: &[i8], b: &[i8]) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_phi_table_follows_phi() {
+        let table = PhiTable::new();
+        for i in -1000..=1000 {
+            let x = i as f32 * 0.01;
+            assert!((table.phi(x) - phi(x)).abs() < 1e-4, "x = {x}");
+        }
+        assert!(table.phi(-100.0) < 1e-6 && table.phi(100.0) > 1.0 - 1e-6);
+        assert!(table.phi(f32::NAN).is_finite());
+    }
 
     #[test]
     fn phi_is_a_cdf() {
