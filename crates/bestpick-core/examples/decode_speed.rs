@@ -2,7 +2,10 @@
 //! files held in memory, so that changes to either can be compared without disk, threads or
 //! the rest of the analysis in the way. Reports the best of several passes for each part.
 //!
-//! `cargo run --release -p bestpick-core --example decode_speed -- DIR [PASSES]`
+//! With `--faces`, the face analysis (which reads face regions' low-frequency coefficients again
+//! from the file's bytes) is timed as a third part.
+//!
+//! `cargo run --release -p bestpick-core --example decode_speed -- DIR [PASSES] [--faces]`
 
 use std::time::{Duration, Instant};
 
@@ -11,9 +14,19 @@ use bestpick_core::decode::{self, DecodeOptions};
 use bestpick_core::signals;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let dir = args.next().ok_or("usage: decode_speed DIR [PASSES]")?;
+    let (flags, args): (Vec<String>, Vec<String>) =
+        std::env::args().skip(1).partition(|a| a.starts_with("--"));
+    let faces = flags.iter().any(|f| f == "--faces");
+    let mut args = args.into_iter();
+    let dir = args
+        .next()
+        .ok_or("usage: decode_speed DIR [PASSES] [--faces]")?;
     let passes: usize = args.next().map(|p| p.parse()).transpose()?.unwrap_or(5);
+    let models = if faces {
+        Some(bestpick_core::faces::models()?)
+    } else {
+        None
+    };
     let mut files = Vec::new();
     for entry in std::fs::read_dir(&dir)? {
         let path = entry?.path();
@@ -26,9 +39,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("no JPEG files in {dir}").into());
     }
     let opts = DecodeOptions::default();
-    let (mut best_decode, mut best_measure) = (Duration::MAX, Duration::MAX);
+    let (mut best_decode, mut best_measure, mut best_faces) =
+        (Duration::MAX, Duration::MAX, Duration::MAX);
+    let mut found = 0;
     for _ in 0..passes {
-        let (mut dec, mut mea) = (Duration::ZERO, Duration::ZERO);
+        let (mut dec, mut mea, mut fac) = (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+        found = 0;
         for data in &files {
             let start = Instant::now();
             let d = decode::decode(data, FileKind::Jpeg, &opts).map_err(|e| e.to_string())?;
@@ -36,10 +52,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::hint::black_box(signals::measure(&d));
             mea += decoded.elapsed();
             dec += decoded - start;
+            if let Some(models) = models {
+                let start = Instant::now();
+                found += bestpick_core::faces::analyze(models, &d, Some(data))?.len();
+                fac += start.elapsed();
+            }
             decode::recycle(d);
         }
         best_decode = best_decode.min(dec);
         best_measure = best_measure.min(mea);
+        best_faces = best_faces.min(fac);
     }
     let per_file = |d: Duration| d.as_secs_f64() * 1000.0 / files.len() as f64;
     println!(
@@ -48,5 +70,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         per_file(best_decode),
         per_file(best_measure)
     );
+    if faces {
+        println!(
+            "faces {:.2} ms per file ({found} faces)",
+            per_file(best_faces)
+        );
+    }
     Ok(())
 }

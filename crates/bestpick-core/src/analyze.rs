@@ -150,7 +150,9 @@ pub fn analyze_with(file: &PhotoFile, params: &AnalyzeParams) -> Result<Analyzed
         None
     };
     let mut opts = params.decode;
-    opts.low = models.is_some();
+    // A JPEG's face regions are read again from its bytes when faces are found; a RAW's
+    // preview is not passed on, so its decode keeps the coefficients faces need.
+    opts.low = models.is_some() && file.kind == FileKind::Raw;
     let data = read(file)?;
     let decoded =
         decode::decode(&data, file.kind, &opts).map_err(|k| PhotoError::new(&file.path, k))?;

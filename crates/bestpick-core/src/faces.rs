@@ -2,11 +2,13 @@
 //!
 //! For a large JPEG there are no full pixels: the detector looks at the 1/8-size colour image
 //! the DC terms make, and face crops are rendered at half resolution from the 4×4
-//! lowest-frequency coefficients kept during the same entropy decode (an inverse DCT of 16
-//! coefficients per block, only over the blocks a face covers). Small JPEGs and other formats
-//! use their pixels.
+//! lowest-frequency coefficients of the blocks a face covers (an inverse DCT of 16 coefficients
+//! per block). Those coefficients are read again only for the rows of blocks around a face,
+//! resuming the entropy decoder at the nearest row of MCUs (see
+//! [`crate::decode::jpeg::read_low_rows`]), so a frame without faces costs no more than the
+//! detector. Small JPEGs and other formats use their pixels.
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use bestpick_faces::{FaceModels, FaceOptions, PixelSource, RgbSource, resample};
 use image::RgbImage;
@@ -14,6 +16,7 @@ use image::RgbImage;
 pub use bestpick_faces::{EyeState, Face};
 
 use crate::decode::Decoded;
+use crate::decode::jpeg::{self, LowPlane};
 use crate::thumbnail::{apply_orientation, block_image};
 
 /// JPEGs up to this long side are decoded to full pixels for face analysis (cheap at this size,
@@ -46,7 +49,7 @@ pub fn available() -> Result<(), String> {
 }
 
 /// Finds faces and judges their eyes and focus. `data` are the bytes of the decoded image
-/// (used to decode small JPEGs fully).
+/// (used to decode small JPEGs fully, and to read face regions of large ones again).
 pub fn analyze(models: &FaceModels, d: &Decoded, data: Option<&[u8]>) -> Result<Vec<Face>, String> {
     let opts = FaceOptions::default();
     let o = d.orientation();
@@ -62,7 +65,7 @@ pub fn analyze(models: &FaceModels, d: &Decoded, data: Option<&[u8]>) -> Result<
         let img = apply_orientation(img.to_rgb8(), o);
         bestpick_faces::analyze_faces(models, &RgbSource::new(img, OVERVIEW_SIDE), &opts)
     } else {
-        bestpick_faces::analyze_faces(models, &BlockPixels::new(d), &opts)
+        bestpick_faces::analyze_faces(models, &BlockPixels::new(d, data), &opts)
     };
     result.map_err(|e| e.to_string())
 }
@@ -70,14 +73,18 @@ pub fn analyze(models: &FaceModels, d: &Decoded, data: Option<&[u8]>) -> Result<
 /// Pixels of a JPEG known only by its block data.
 struct BlockPixels<'a> {
     d: &'a Decoded,
+    /// The JPEG's bytes, to read face regions' low-frequency coefficients from.
+    data: Option<&'a [u8]>,
     /// Oriented full size.
     size: (u32, u32),
     /// Oriented 1/8-size image.
     overview: RgbImage,
+    /// Low-frequency coefficients read so far (some rows, or all of them).
+    rows: Mutex<Option<LowPlane>>,
 }
 
 impl<'a> BlockPixels<'a> {
-    fn new(d: &'a Decoded) -> Self {
+    fn new(d: &'a Decoded, data: Option<&'a [u8]>) -> Self {
         let o = d.orientation();
         let size = if o >= 5 {
             (d.height, d.width)
@@ -86,9 +93,53 @@ impl<'a> BlockPixels<'a> {
         };
         BlockPixels {
             d,
+            data,
             size,
             overview: apply_orientation(block_image(d), o),
+            rows: Mutex::new(None),
         }
+    }
+
+    /// Whether half-resolution renders are possible: low-frequency coefficients kept by the
+    /// decode, or the bytes to read them from.
+    fn has_low(&self) -> bool {
+        !self.d.low.is_empty() || self.data.is_some()
+    }
+
+    /// Calls `f` with low-frequency luma coefficients covering block rows `by0..by1` (stored
+    /// orientation): the decode's, or read now for those rows (together with the rows read
+    /// before, so several faces share one read). `None` when they cannot be had.
+    fn with_low<R>(&self, by0: usize, by1: usize, f: impl FnOnce(&LowPlane) -> R) -> Option<R> {
+        if let Some(plane) = self.d.low.first() {
+            return Some(f(plane));
+        }
+        let data = self.data?;
+        let mut held = self
+            .rows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let covered = held
+            .as_ref()
+            .is_some_and(|p| p.row0 <= by0 && by1 <= p.row0 + p.height);
+        if !covered {
+            let (lo, hi) = match held.as_ref() {
+                Some(p) => (by0.min(p.row0), by1.max(p.row0 + p.height)),
+                None => (by0, by1),
+            };
+            let plane = if self.d.rows.is_empty() {
+                // Progressive (or multi-scan) file: rows cannot be resumed; read it all once.
+                let opts = jpeg::JpegOptions {
+                    color: false,
+                    low: true,
+                    ..jpeg::JpegOptions::default()
+                };
+                jpeg::read_blocks(data, &opts).ok()?.low.pop()?
+            } else {
+                jpeg::read_low_rows(data, &self.d.rows, lo..hi).ok()?
+            };
+            *held = Some(plane);
+        }
+        held.as_ref().map(f)
     }
 
     /// Stored position of an upright position (continuous pixel coordinates).
@@ -128,8 +179,15 @@ impl<'a> BlockPixels<'a> {
         clippy::needless_range_loop,
         reason = "x and y index two arrays: the transform rows and the output"
     )]
-    fn reduced(&self, bx0: usize, by0: usize, bx1: usize, by1: usize, n: usize) -> RgbImage {
-        let luma = &self.d.low[0];
+    fn reduced(
+        &self,
+        luma: &LowPlane,
+        bx0: usize,
+        by0: usize,
+        bx1: usize,
+        by1: usize,
+        n: usize,
+    ) -> RgbImage {
         let (pw, ph) = ((bx1 - bx0) * n, (by1 - by0) * n);
         let mut raw = vec![0u8; pw * ph * 3];
         let basis = idct_basis(n);
@@ -138,7 +196,15 @@ impl<'a> BlockPixels<'a> {
         for by in by0..by1 {
             for bx in bx0..bx1 {
                 let i = by * luma.width + bx;
-                let (coefs, q) = (&luma.coefs[i], &luma.quant);
+                // Rows outside the coefficients held render flat (mid grey + DC would need
+                // the block means; the caller asks only for rows it has).
+                let Some(coefs) = by
+                    .checked_sub(luma.row0)
+                    .and_then(|r| luma.coefs.get(r * luma.width + bx))
+                else {
+                    continue;
+                };
+                let q = &luma.quant;
                 let (cb, cr) = self
                     .d
                     .chroma
@@ -206,12 +272,14 @@ impl PixelSource for BlockPixels<'_> {
     fn render(&self, rect: [f32; 4], out_w: u32, out_h: u32) -> RgbImage {
         let [x, y, w, h] = rect;
         let reduction = (w / out_w.max(1) as f32).min(h / out_h.max(1) as f32);
-        let luma = self.d.low.first();
-        let Some(luma) = luma.filter(|_| reduction < 8.0) else {
-            // The 1/8 image holds all the detail this output can show.
+        let from_overview = || {
             let s = self.overview.width() as f32 / self.size.0.max(1) as f32;
-            return resample(&self.overview, [x * s, y * s, w * s, h * s], out_w, out_h);
+            resample(&self.overview, [x * s, y * s, w * s, h * s], out_w, out_h)
         };
+        if reduction >= 8.0 || !self.has_low() {
+            // The 1/8 image holds all the detail this output can show.
+            return from_overview();
+        }
         // Stored blocks covering the rectangle, one block of margin.
         let corners = [self.to_stored(x, y), self.to_stored(x + w, y + h)];
         let (sx0, sx1) = (
@@ -222,8 +290,9 @@ impl PixelSource for BlockPixels<'_> {
             corners[0].1.min(corners[1].1),
             corners[0].1.max(corners[1].1),
         );
-        let clampx = |v: f32| (v.max(0.0) as usize).min(luma.width);
-        let clampy = |v: f32| (v.max(0.0) as usize).min(luma.height);
+        let (bw, bh) = (self.d.luma.width, self.d.luma.height);
+        let clampx = |v: f32| (v.max(0.0) as usize).min(bw);
+        let clampy = |v: f32| (v.max(0.0) as usize).min(bh);
         let (bx0, bx1) = (clampx(sx0 / 8.0 - 1.0), clampx(sx1 / 8.0 + 2.0));
         let (by0, by1) = (clampy(sy0 / 8.0 - 1.0), clampy(sy1 / 8.0 + 2.0));
         if bx1 <= bx0 || by1 <= by0 {
@@ -232,7 +301,11 @@ impl PixelSource for BlockPixels<'_> {
         // Quarter resolution is enough when the output is 4x smaller or more.
         let n = if reduction >= 4.0 { 2 } else { 4 };
         let k = (8 / n) as f32;
-        let patch = apply_orientation(self.reduced(bx0, by0, bx1, by1, n), self.d.orientation());
+        let Some(stored) = self.with_low(by0, by1, |p| self.reduced(p, bx0, by0, bx1, by1, n))
+        else {
+            return from_overview();
+        };
+        let patch = apply_orientation(stored, self.d.orientation());
         // Where the patch sits in upright reduced coordinates.
         let a = self.to_upright((bx0 * 8) as f32, (by0 * 8) as f32);
         let b = self.to_upright((bx1 * 8) as f32, (by1 * 8) as f32);
@@ -247,7 +320,8 @@ mod tests {
     use crate::decode::{DecodeOptions, decode};
     use crate::scan::FileKind;
 
-    /// A JPEG rendered through the block source must look like the same region of a full decode.
+    /// A JPEG rendered through the block source must look like the same region of a full decode,
+    /// whether the decode kept the low-frequency coefficients or they are read again by rows.
     #[test]
     fn block_renders_match_full_decodes_in_every_orientation() {
         let img = RgbImage::from_fn(640, 480, |x, y| {
@@ -258,40 +332,45 @@ mod tests {
         image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95)
             .encode_image(&img)
             .expect("encode");
-        let opts = DecodeOptions {
+        let kept = DecodeOptions {
             low: true,
             ..Default::default()
         };
-        let base = decode(&jpeg, FileKind::Jpeg, &opts).expect("decode");
+        let kept = decode(&jpeg, FileKind::Jpeg, &kept).expect("decode");
+        let by_rows = decode(&jpeg, FileKind::Jpeg, &DecodeOptions::default()).expect("decode");
+        assert!(by_rows.low.is_empty() && !by_rows.rows.is_empty());
         for o in 1..=8u16 {
-            let mut d = base.clone();
-            d.exif.info.orientation = o;
-            let src = BlockPixels::new(&d);
-            let upright = apply_orientation(img.clone(), o);
-            assert_eq!(src.size(), upright.dimensions(), "orientation {o}");
-            // Half resolution (2x reduction) and quarter resolution (5x).
-            for (rect, ow, oh) in [
-                ([100.0, 120.0, 160.0, 120.0], 80, 60),
-                ([40.0, 30.0, 400.0, 300.0], 80, 60),
-            ] {
-                let got = src.render(rect, ow, oh);
-                let want = resample(&upright, rect, ow, oh);
-                // Luma only: the block source keeps one chroma value per block.
-                let luma = |p: &image::Rgb<u8>| {
-                    0.299 * f32::from(p.0[0])
-                        + 0.587 * f32::from(p.0[1])
-                        + 0.114 * f32::from(p.0[2])
-                };
-                let diff: f32 = got
-                    .pixels()
-                    .zip(want.pixels())
-                    .map(|(a, b)| (luma(a) - luma(b)).abs())
-                    .sum::<f32>()
-                    / (80.0 * 60.0);
-                assert!(
-                    diff < 6.0,
-                    "orientation {o}, {rect:?}: mean difference {diff}"
-                );
+            for (base, data) in [(&kept, None), (&by_rows, Some(jpeg.as_slice()))] {
+                let mut d = base.clone();
+                d.exif.info.orientation = o;
+                let src = BlockPixels::new(&d, data);
+                let upright = apply_orientation(img.clone(), o);
+                assert_eq!(src.size(), upright.dimensions(), "orientation {o}");
+                // Half resolution (2x reduction) and quarter resolution (5x).
+                for (rect, ow, oh) in [
+                    ([100.0, 120.0, 160.0, 120.0], 80, 60),
+                    ([40.0, 30.0, 400.0, 300.0], 80, 60),
+                ] {
+                    let got = src.render(rect, ow, oh);
+                    let want = resample(&upright, rect, ow, oh);
+                    // Luma only: the block source keeps one chroma value per block.
+                    let luma = |p: &image::Rgb<u8>| {
+                        0.299 * f32::from(p.0[0])
+                            + 0.587 * f32::from(p.0[1])
+                            + 0.114 * f32::from(p.0[2])
+                    };
+                    let diff: f32 = got
+                        .pixels()
+                        .zip(want.pixels())
+                        .map(|(a, b)| (luma(a) - luma(b)).abs())
+                        .sum::<f32>()
+                        / (80.0 * 60.0);
+                    assert!(
+                        diff < 6.0,
+                        "orientation {o}, {rect:?}, rows read again: {}: mean difference {diff}",
+                        data.is_some()
+                    );
+                }
             }
         }
     }

@@ -82,6 +82,55 @@ fn dense_noisy_blocks_read_the_same_in_baseline_and_progressive_order() {
 }
 
 #[test]
+fn rows_read_again_match_the_whole_decode() {
+    // Face regions are read again from the nearest row of MCUs: every way of cutting rows
+    // (4:2:0 two block rows per MCU row, 4:4:4 one, grey, restart intervals that end inside
+    // rows) must give exactly the coefficients of a decode that kept them all.
+    let with_low = JpegOptions {
+        low: true,
+        ..JpegOptions::default()
+    };
+    for name in [
+        "baseline.jpg",
+        "restart.jpg",
+        "s444.jpg",
+        "grayscale.jpg",
+        "noisy-q98-restart.jpg",
+        "noisy-q100.jpg",
+    ] {
+        let data = read(&fixtures().join("jpeg-variants").join(name));
+        let all = jpeg::read_blocks(&data, &with_low).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let plain = jpeg::read_blocks(&data, &JpegOptions::default()).expect("decodes");
+        assert!(plain.low.is_empty(), "{name}: nothing kept unasked");
+        assert!(!plain.rows.is_empty(), "{name}: baseline files are indexed");
+        let full = &all.low[0];
+        let h = full.height;
+        for rows in [0..1, 0..h, 3..7, h / 2..h / 2 + 1, h - 3..h, h - 1..h + 5] {
+            let part = jpeg::read_low_rows(&data, &plain.rows, rows.clone())
+                .unwrap_or_else(|e| panic!("{name} {rows:?}: {e}"));
+            assert!(part.row0 <= rows.start, "{name} {rows:?}: starts after");
+            assert!(
+                part.row0 + part.height >= rows.end.min(h),
+                "{name} {rows:?}: ends before"
+            );
+            assert_eq!(part.width, full.width, "{name}");
+            assert_eq!(part.quant, full.quant, "{name}");
+            let at = part.row0 * full.width;
+            assert_eq!(
+                part.coefs[..],
+                full.coefs[at..at + part.coefs.len()],
+                "{name} {rows:?}: coefficients"
+            );
+        }
+    }
+    // Progressive files cannot be resumed by rows: no index, and asking is an error.
+    let data = read(&fixtures().join("jpeg-variants/progressive.jpg"));
+    let b = jpeg::read_blocks(&data, &JpegOptions::default()).expect("decodes");
+    assert!(b.rows.is_empty());
+    assert!(jpeg::read_low_rows(&data, &b.rows, 0..4).is_err());
+}
+
+#[test]
 fn block_means_match_a_full_decode() {
     for name in ["baseline.jpg", "progressive-restart-422.jpg"] {
         let path = fixtures().join("jpeg-variants").join(name);

@@ -77,6 +77,9 @@ pub struct Decoded {
     /// JPEGs decoded with [`DecodeOptions::low`]: per component (Y, Cb, Cr), the 4×4
     /// lowest-frequency coefficients of every block.
     pub low: Vec<jpeg::LowPlane>,
+    /// JPEGs read from their coefficients: where each row of MCUs starts, so that the
+    /// low-frequency coefficients of some rows can be read later ([`jpeg::read_low_rows`]).
+    pub rows: jpeg::RowIndex,
 }
 
 impl Decoded {
@@ -98,6 +101,7 @@ impl Decoded {
             source: BlockSource::Pixels,
             pixels: Some(rgb),
             low: Vec::new(),
+            rows: jpeg::RowIndex::default(),
         }
     }
 
@@ -127,6 +131,7 @@ pub fn recycle(d: Decoded) {
         let mut s = s.borrow_mut();
         s.blocks.luma = d.luma;
         s.blocks.low = d.low;
+        s.blocks.rows = d.rows;
         if d.chroma.is_some() {
             s.grid_chroma = d.chroma;
         }
@@ -208,6 +213,7 @@ fn decode_jpeg(
                 source,
                 pixels: None,
                 low: b.low,
+                rows: b.rows,
             })
         }
         Err(jpeg::JpegError::Unsupported(_)) => {

@@ -18,7 +18,40 @@ pub(super) struct BitReader<'a> {
     padded: u32,
 }
 
+/// Everything a [`BitReader`] holds besides the data: enough to resume reading later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct BitState {
+    pos: usize,
+    acc: u64,
+    n: u32,
+    marker: Option<u8>,
+    padded: u32,
+}
+
 impl<'a> BitReader<'a> {
+    /// The reader's state, to resume from with [`BitReader::resume`].
+    pub(super) fn state(&self) -> BitState {
+        BitState {
+            pos: self.pos,
+            acc: self.acc,
+            n: self.n,
+            marker: self.marker,
+            padded: self.padded,
+        }
+    }
+
+    /// A reader over `data` (the same data the state was taken on) continuing from `state`.
+    pub(super) fn resume(data: &'a [u8], state: BitState) -> Self {
+        BitReader {
+            data,
+            pos: state.pos.min(data.len()),
+            acc: state.acc,
+            n: state.n,
+            marker: state.marker,
+            padded: state.padded,
+        }
+    }
+
     pub(super) fn new(data: &'a [u8], pos: usize) -> Self {
         BitReader {
             data,

@@ -16,7 +16,7 @@
 mod bits;
 mod huffman;
 
-use bits::BitReader;
+use bits::{BitReader, BitState};
 use huffman::Huffman;
 
 /// Number of features per luma block, see [`LumaBlocks::feat`].
@@ -212,8 +212,10 @@ pub struct ChromaBlocks {
 pub struct LowPlane {
     /// Blocks across.
     pub width: usize,
-    /// Blocks down.
+    /// Blocks down (held here: rows `row0..row0 + height` of the image).
     pub height: usize,
+    /// First block row held (0 unless read with [`read_low_rows`]).
+    pub row0: usize,
     /// `width * height` entries: the quantized coefficients of the 4×4 corner, natural order
     /// within the corner (`v * 4 + u`). Multiply by `quant` to dequantize.
     pub coefs: Vec<[i16; 16]>,
@@ -238,6 +240,74 @@ pub struct JpegBlocks {
     pub low: Vec<LowPlane>,
     /// The luma quantization table (zigzag order).
     pub luma_quant: Vec<u16>,
+    /// Where each row of MCUs starts in the entropy-coded data, so that some rows can be read
+    /// again later (see [`read_low_rows`]). Empty for progressive and multi-scan files.
+    pub rows: RowIndex,
+}
+
+/// The entropy decoder's state at the start of each row of MCUs of a single-scan baseline
+/// JPEG: resuming from one reads the rows after it without decoding the rows before.
+#[derive(Debug, Clone, Default)]
+pub struct RowIndex {
+    /// Luma block rows per MCU row.
+    rows_per_unit: usize,
+    points: Vec<Checkpoint>,
+}
+
+impl RowIndex {
+    /// True when rows cannot be read on their own (progressive or multi-scan file).
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Checkpoint {
+    bits: BitState,
+    preds: [i32; 4],
+    restarts_left: usize,
+    next_restart: u8,
+}
+
+/// Reads the 4×4 lowest-frequency luma coefficients of block rows `rows` (clipped to the image)
+/// from `data`, the file `index` was made from, starting at the nearest row of MCUs before them:
+/// for face crops, decoded only where a face was found.
+pub fn read_low_rows(
+    data: &[u8],
+    index: &RowIndex,
+    rows: std::ops::Range<usize>,
+) -> Result<LowPlane, JpegError> {
+    let per = index.rows_per_unit.max(1);
+    let first = (rows.start / per).min(index.points.len());
+    let end = rows.end.div_ceil(per).min(index.points.len());
+    if first >= end {
+        return Err(JpegError::Corrupt("no such rows"));
+    }
+    let opts = JpegOptions {
+        color: false,
+        low: true,
+        max_pixels: u64::MAX,
+    };
+    let mut d = Decoder::new(data, opts, JpegBlocks::default())?;
+    d.window = Some(Window {
+        start: index.points[first],
+        units: first..end,
+        row0: first * per,
+    });
+    d.run()?;
+    d.out
+        .low
+        .pop()
+        .ok_or(JpegError::Corrupt("no scan with the rows"))
+}
+
+/// Rows of MCUs read by [`read_low_rows`].
+#[derive(Debug, Clone)]
+struct Window {
+    start: Checkpoint,
+    units: std::ops::Range<usize>,
+    /// First luma block row.
+    row0: usize,
 }
 
 /// Header facts, without decoding the image.
@@ -418,6 +488,8 @@ struct Decoder<'a> {
     coefs: Vec<Vec<[i16; 64]>>,
     scans: usize,
     eoi: bool,
+    /// Set when reading only some rows again ([`read_low_rows`]).
+    window: Option<Window>,
 }
 
 impl<'a> Decoder<'a> {
@@ -437,6 +509,7 @@ impl<'a> Decoder<'a> {
             coefs: Vec::new(),
             scans: 0,
             eoi: false,
+            window: None,
         })
     }
 
@@ -489,6 +562,9 @@ impl<'a> Decoder<'a> {
                     let seg = self.p.segment()?;
                     self.read_scan(seg)?;
                     self.scans += 1;
+                    if self.window.is_some() {
+                        return Ok(());
+                    }
                 }
                 0xE0 => {
                     let seg = self.p.segment()?;
@@ -639,14 +715,23 @@ impl<'a> Decoder<'a> {
             c.pbh = mcuy * c.v;
         }
         let luma = &comps[0];
-        let blocks = luma.bw * luma.bh;
+        // Block rows held: all of them, or those of the window's MCU rows.
+        let (row0, rows) = match &self.window {
+            Some(w) => {
+                let row0 = w.row0.min(luma.bh);
+                let end = (w.units.end * luma.v.max(1)).min(luma.bh);
+                (row0, end - row0)
+            }
+            None => (0, luma.bh),
+        };
+        let blocks = luma.bw * rows;
         self.out.width = width;
         self.out.height = height;
         self.out.progressive = progressive;
         // Buffers are reused from the recycled result when there is one.
         let l = &mut self.out.luma;
         l.width = luma.bw;
-        l.height = luma.bh;
+        l.height = rows;
         refill(&mut l.dc, blocks, 0.0);
         refill(&mut l.feat, blocks, [0.0; NFEAT]);
         let old_chroma = self.out.chroma.take();
@@ -666,12 +751,17 @@ impl<'a> Decoder<'a> {
             // Luma only: renders of face crops take their colour from the chroma block means.
             let mut plane = old_low.into_iter().next().unwrap_or_default();
             plane.width = luma.bw;
-            plane.height = luma.bh;
+            plane.height = rows;
+            plane.row0 = row0;
             plane.quant = [0; 16];
             refill(&mut plane.coefs, blocks, [0i16; 16]);
             self.out.low = vec![plane];
         }
+        self.out.rows.points.clear();
         if progressive {
+            if self.window.is_some() {
+                return Err(JpegError::Unsupported("rows of a progressive file"));
+            }
             self.coefs = comps
                 .iter()
                 .map(|c| vec![[0i16; 64]; c.pbw * c.pbh])
@@ -811,7 +901,14 @@ impl<'a> Decoder<'a> {
         scomps: &mut [ScanComp],
         start: usize,
     ) -> Result<ScanEnd, JpegError> {
-        let mut reader = BitReader::new(self.p.data, start);
+        let window = self.window.clone();
+        // Rows can be resumed only in a scan that holds every component.
+        let indexable = scomps.len() == frame.comps.len();
+        let mut reader = match &window {
+            Some(w) if indexable => BitReader::resume(self.p.data, w.start.bits),
+            Some(_) => return Err(JpegError::Unsupported("rows of a multi-scan file")),
+            None => BitReader::new(self.p.data, start),
+        };
         let r = &mut reader;
         // Own the tables for the scan so that the output can be borrowed mutably meanwhile.
         let mut tabs = Vec::with_capacity(scomps.len());
@@ -827,7 +924,13 @@ impl<'a> Decoder<'a> {
         let q2: Vec<[f32; 64]> = qf.iter().map(|q| q.map(|x| x * x)).collect();
         let mut restarts_left = self.restart_interval;
         let mut next_restart = 0u8;
-        let mut sink = Sink { out: &mut self.out };
+        if let Some(w) = &window {
+            for (sc, &pred) in scomps.iter_mut().zip(&w.start.preds) {
+                sc.pred = pred;
+            }
+            restarts_left = w.start.restarts_left;
+            next_restart = w.start.next_restart;
+        }
         let single = scomps.len() == 1;
         let (units_x, units_y) = if single {
             let c = &frame.comps[scomps[0].ci];
@@ -835,8 +938,35 @@ impl<'a> Decoder<'a> {
         } else {
             (frame.mcux, frame.mcuy)
         };
+        let units = match &window {
+            Some(w) => w.units.start..w.units.end.min(units_y),
+            None => 0..units_y,
+        };
+        let record = window.is_none() && indexable;
+        if record {
+            let index = &mut self.out.rows;
+            index.rows_per_unit = if single { 1 } else { frame.comps[0].v };
+            index.points.clear();
+            index.points.reserve(units_y);
+        }
+        let mut sink = Sink {
+            out: &mut self.out,
+            row0: window.as_ref().map_or(0, |w| w.row0),
+        };
         let mut block = [0i16; 64];
-        for uy in 0..units_y {
+        for uy in units {
+            if record {
+                let mut preds = [0i32; 4];
+                for (p, sc) in preds.iter_mut().zip(scomps.iter()) {
+                    *p = sc.pred;
+                }
+                sink.out.rows.points.push(Checkpoint {
+                    bits: r.state(),
+                    preds,
+                    restarts_left,
+                    next_restart,
+                });
+            }
             for ux in 0..units_x {
                 if self.restart_interval > 0 {
                     if restarts_left == 0 {
@@ -1040,7 +1170,10 @@ impl<'a> Decoder<'a> {
         }
         if frame.progressive {
             let coefs = std::mem::take(&mut self.coefs);
-            let mut sink = Sink { out: &mut self.out };
+            let mut sink = Sink {
+                out: &mut self.out,
+                row0: 0,
+            };
             for (ci, comp) in frame.comps.iter().enumerate() {
                 let role = match ci {
                     0 => Role::Luma,
@@ -1118,6 +1251,8 @@ struct ScanComp {
 /// Writes decoded block results into the output planes.
 struct Sink<'o> {
     out: &'o mut JpegBlocks,
+    /// First luma block row the planes hold.
+    row0: usize,
 }
 
 impl Sink<'_> {
@@ -1131,7 +1266,7 @@ impl Sink<'_> {
         q: &[f32; 64],
         block: Option<&[i16; 64]>,
     ) {
-        let i = y * self.out.luma.width + x;
+        let i = (y - self.row0) * self.out.luma.width + x;
         self.out.luma.dc[i] = dc as f32 * q[0] * 0.125 + 128.0;
         let f = &mut self.out.luma.feat[i];
         f[feat::LOW] = acc[0];
