@@ -23,23 +23,30 @@ pub fn thumbnail(d: &Decoded, data: Option<&[u8]>, side: u32) -> Option<RgbImage
 
 /// The 1/8-size colour image made of block means.
 pub fn block_image(d: &Decoded) -> RgbImage {
-    let (w, h) = (d.luma.width as u32, d.luma.height as u32);
-    RgbImage::from_fn(w, h, |x, y| {
-        let i = (y * w + x) as usize;
-        let yv = d.luma.dc[i];
-        let (cb, cr) = d
-            .chroma
-            .as_ref()
-            .map_or((0.0, 0.0), |c| (c.cb[i] - 128.0, c.cr[i] - 128.0));
-        let r = yv + 1.402 * cr;
-        let g = yv - 0.344_136 * cb - 0.714_136 * cr;
-        let b = yv + 1.772 * cb;
-        image::Rgb([
-            r.clamp(0.0, 255.0) as u8,
-            g.clamp(0.0, 255.0) as u8,
-            b.clamp(0.0, 255.0) as u8,
-        ])
-    })
+    let (w, h) = (d.luma.width, d.luma.height);
+    let n = w * h;
+    let mut raw = vec![0u8; n * 3];
+    let luma = &d.luma.dc[..n.min(d.luma.dc.len())];
+    match d
+        .chroma
+        .as_ref()
+        .filter(|c| c.cb.len() >= n && c.cr.len() >= n)
+    {
+        Some(c) => {
+            for (((px, &yv), &cb), &cr) in raw.chunks_exact_mut(3).zip(luma).zip(&c.cb).zip(&c.cr) {
+                let (cb, cr) = (cb - 128.0, cr - 128.0);
+                px[0] = (yv + 1.402 * cr).clamp(0.0, 255.0) as u8;
+                px[1] = (yv - 0.344_136 * cb - 0.714_136 * cr).clamp(0.0, 255.0) as u8;
+                px[2] = (yv + 1.772 * cb).clamp(0.0, 255.0) as u8;
+            }
+        }
+        None => {
+            for (px, &yv) in raw.chunks_exact_mut(3).zip(luma) {
+                px.fill(yv.clamp(0.0, 255.0) as u8);
+            }
+        }
+    }
+    RgbImage::from_raw(w as u32, h as u32, raw).unwrap_or_else(|| RgbImage::new(w as u32, h as u32))
 }
 
 fn shrink(img: &RgbImage, side: u32) -> RgbImage {
