@@ -9,6 +9,12 @@
 //! decoder. The DC terms make the 1/8-size image (luma and chroma) for exposure, grouping and
 //! thumbnails; the band energies make a full-resolution sharpness map.
 //!
+//! The Huffman decoder looks up 11 bits at a time in a table that gives run, size and value of
+//! up to two AC symbols at once (end of block and zero runs included); longer codes take a slow
+//! path. While decoding, it notes where each row of MCUs starts ([`RowIndex`]), so that face
+//! regions can be read again later for their low-frequency coefficients without decoding the
+//! rows above them ([`read_low_rows`]).
+//!
 //! Baseline and progressive Huffman JPEGs with 1 (grey) or 3 (YCbCr) components are read
 //! here. Anything else (CMYK, RGB-coded, arithmetic coding, 12-bit, lossless) returns
 //! [`JpegError::Unsupported`] so the caller can fall back to a full decoder.
@@ -161,7 +167,8 @@ pub struct JpegOptions {
     /// Also keep the chroma block means (colour thumbnail, colour descriptor).
     pub color: bool,
     /// Keep the 4×4 lowest-frequency coefficients of every block, so that any region can be
-    /// rendered later at half resolution (face crops).
+    /// rendered later at half resolution (face crops) without the file's bytes; with the bytes,
+    /// [`read_low_rows`] reads them for just the rows needed.
     pub low: bool,
     /// Largest accepted image, in pixels.
     pub max_pixels: u64,
