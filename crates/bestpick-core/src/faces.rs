@@ -196,8 +196,8 @@ impl<'a> BlockPixels<'a> {
         for by in by0..by1 {
             for bx in bx0..bx1 {
                 let i = by * luma.width + bx;
-                // Rows outside the coefficients held render flat (mid grey + DC would need
-                // the block means; the caller asks only for rows it has).
+                // Rows outside the coefficients held stay black; `with_low` reads the rows a
+                // rectangle needs before rendering it, so this is only a guard.
                 let Some(coefs) = by
                     .checked_sub(luma.row0)
                     .and_then(|r| luma.coefs.get(r * luma.width + bx))
