@@ -17,7 +17,7 @@ pub use bestpick_faces::{EyeState, Face};
 
 use crate::decode::Decoded;
 use crate::decode::jpeg::{self, LowPlane};
-use crate::thumbnail::{apply_orientation, block_image};
+use crate::thumbnail::{apply_orientation, block_image, block_image_scaled};
 
 /// JPEGs up to this long side are decoded to full pixels for face analysis (cheap at this size,
 /// and their 1/8 image would be too small to find faces in).
@@ -77,8 +77,9 @@ struct BlockPixels<'a> {
     data: Option<&'a [u8]>,
     /// Oriented full size.
     size: (u32, u32),
-    /// Oriented 1/8-size image.
-    overview: RgbImage,
+    /// Oriented 1/8-size image, made when first asked for (tiles, big faces): the detector's
+    /// view of the frame is made from the block means directly (see `whole`).
+    overview: OnceLock<RgbImage>,
     /// Low-frequency coefficients read so far (some rows, or all of them).
     rows: Mutex<Option<LowPlane>>,
 }
@@ -95,7 +96,7 @@ impl<'a> BlockPixels<'a> {
             d,
             data,
             size,
-            overview: apply_orientation(block_image(d), o),
+            overview: OnceLock::new(),
             rows: Mutex::new(None),
         }
     }
@@ -266,15 +267,27 @@ impl PixelSource for BlockPixels<'_> {
     }
 
     fn overview(&self) -> &RgbImage {
-        &self.overview
+        self.overview
+            .get_or_init(|| apply_orientation(block_image(self.d), self.d.orientation()))
+    }
+
+    fn whole(&self, out_w: u32, out_h: u32) -> RgbImage {
+        let o = self.d.orientation();
+        let (w, h) = if o >= 5 {
+            (out_h, out_w)
+        } else {
+            (out_w, out_h)
+        };
+        apply_orientation(block_image_scaled(self.d, w, h), o)
     }
 
     fn render(&self, rect: [f32; 4], out_w: u32, out_h: u32) -> RgbImage {
         let [x, y, w, h] = rect;
         let reduction = (w / out_w.max(1) as f32).min(h / out_h.max(1) as f32);
         let from_overview = || {
-            let s = self.overview.width() as f32 / self.size.0.max(1) as f32;
-            resample(&self.overview, [x * s, y * s, w * s, h * s], out_w, out_h)
+            let overview = self.overview();
+            let s = overview.width() as f32 / self.size.0.max(1) as f32;
+            resample(overview, [x * s, y * s, w * s, h * s], out_w, out_h)
         };
         if reduction >= 8.0 || !self.has_low() {
             // The 1/8 image holds all the detail this output can show.
@@ -372,6 +385,44 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The detector's view of the frame, made from the block means directly, must look like
+    /// the overview shrunk (the default `PixelSource::whole`), in every orientation.
+    #[test]
+    fn the_detector_view_matches_the_shrunk_overview_in_every_orientation() {
+        let img = RgbImage::from_fn(1200, 800, |x, y| {
+            let v = ((x as f32 / 41.0).sin() * 70.0 + (y as f32 / 29.0).cos() * 50.0 + 128.0) as u8;
+            image::Rgb([v, 255 - v / 2, (x / 5 % 256) as u8])
+        });
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+            .encode_image(&img)
+            .expect("encode");
+        let base = decode(&jpeg, FileKind::Jpeg, &DecodeOptions::default()).expect("decode");
+        for o in 1..=8u16 {
+            let mut d = base.clone();
+            d.exif.info.orientation = o;
+            let src = BlockPixels::new(&d, Some(&jpeg));
+            let (w, h) = if o >= 5 { (64, 96) } else { (96, 64) };
+            let got = src.whole(w, h);
+            let overview = src.overview();
+            let want = resample(
+                overview,
+                [0.0, 0.0, overview.width() as f32, overview.height() as f32],
+                w,
+                h,
+            );
+            assert_eq!(got.dimensions(), (w, h), "orientation {o}");
+            let diff: f32 = got
+                .as_raw()
+                .iter()
+                .zip(want.as_raw())
+                .map(|(&a, &b)| (f32::from(a) - f32::from(b)).abs())
+                .sum::<f32>()
+                / (w * h * 3) as f32;
+            assert!(diff < 2.0, "orientation {o}: mean difference {diff}");
         }
     }
 }

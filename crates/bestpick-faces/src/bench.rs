@@ -38,9 +38,25 @@ fn stage_latency() {
     let mesh_in = vec![0.5f32; 3 * MESH_SIZE * MESH_SIZE];
     let iris_in = vec![0.5f32; 3 * IRIS_SIZE * IRIS_SIZE];
     let n = 40;
+    let side = DETECTOR_SIZE;
     println!(
         "detector run: {:.2} ms",
-        ms(best(n, || models.detect(det_in.clone()).unwrap()))
+        ms(best(n, || models
+            .detect(det_in.clone(), side, side)
+            .unwrap()))
+    );
+    let t = Instant::now();
+    let (h, w) = (side * 2 / 3, side);
+    models.detect(vec![0.1f32; 3 * h * w], h, w).unwrap();
+    println!(
+        "detector, first {w}×{h} run (prepares its plan): {:.0} ms",
+        ms(t.elapsed())
+    );
+    println!(
+        "detector run, {w}×{h} (3:2 frame): {:.2} ms",
+        ms(best(n, || models
+            .detect(vec![0.1f32; 3 * h * w], h, w)
+            .unwrap()))
     );
     println!(
         "mesh run:     {:.2} ms",

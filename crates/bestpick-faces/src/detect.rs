@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use image::{Rgb, RgbImage};
 
 use crate::error::Result;
-use crate::models::{DETECTOR_ANCHORS, DETECTOR_SIZE, FaceModels};
+use crate::models::{DETECTOR_ALIGN, DETECTOR_SIZE, DETECTOR_STRIDE, FaceModels};
 use crate::options::{FaceOptions, Tiling};
 use crate::source::{PixelSource, resample};
 use crate::tensor::{Norm, to_tensor};
@@ -44,10 +44,19 @@ pub(crate) struct Detection {
     pub score: f32,
 }
 
-/// Maps detector input coordinates (0..1 across the input square) to full-image pixels.
+/// One detector input: NCHW data of `h`×`w` pixels, and where it lies in the full image.
+struct Input {
+    data: Vec<f32>,
+    h: usize,
+    w: usize,
+    view: View,
+}
+
+/// Maps detector input pixels to full-image pixels: `origin + p * scale` per axis.
 #[derive(Debug, Clone, Copy)]
 struct View {
     origin: [f32; 2],
+    /// Full-image pixels per input pixel.
     scale: [f32; 2],
     /// Which sides of the input are inner tile edges (left, top, right, bottom): detections
     /// touching them are cut faces and are dropped (the neighbouring tile sees them whole).
@@ -72,13 +81,12 @@ pub(crate) fn detect_faces(
     opts: &FaceOptions,
 ) -> Result<(Vec<Detection>, DetectStats)> {
     let (w, h) = src.size();
-    let overview = src.overview();
     let mut stats = DetectStats::default();
-    if w == 0 || h == 0 || overview.width() == 0 || overview.height() == 0 {
+    if w == 0 || h == 0 {
         return Ok((Vec::new(), stats));
     }
-    let (input, view) = letterbox(overview, (w, h));
-    let mut raw = run_detector(models, input, view, &mut stats.model_time)?;
+    let input = letterbox(src, DETECTOR_ALIGN as u32);
+    let mut raw = run_detector(models, input, &mut stats.model_time)?;
 
     let long = w.max(h) as f32;
     let untiled_min = MIN_FACE_INPUT_PX * long / DETECTOR_SIZE as f32;
@@ -97,8 +105,8 @@ pub(crate) fn detect_faces(
         let tiles = plan_tiles((w, h), opts.min_face_px, untiled_min, opts.max_tiles);
         stats.tiles = tiles.len();
         for tile in tiles {
-            let (input, view) = tile_input(src, tile, &mut stats.render_time);
-            raw.extend(run_detector(models, input, view, &mut stats.model_time)?);
+            let input = tile_input(src, tile, &mut stats.render_time);
+            raw.extend(run_detector(models, input, &mut stats.model_time)?);
         }
     }
     let mut faces: Vec<Detection> = weighted_nms(raw)
@@ -111,31 +119,41 @@ pub(crate) fn detect_faces(
     Ok((faces, stats))
 }
 
-/// The whole overview, scaled to fit the detector input and centred on mid-grey.
-fn letterbox(overview: &RgbImage, full: (u32, u32)) -> (Vec<f32>, View) {
-    let (ow, oh) = overview.dimensions();
-    let side = DETECTOR_SIZE as f32;
-    let scale = side / ow.max(oh) as f32;
-    let cw = ((ow as f32 * scale).round() as u32).clamp(1, DETECTOR_SIZE as u32);
-    let ch = ((oh as f32 * scale).round() as u32).clamp(1, DETECTOR_SIZE as u32);
-    let content = resample(overview, [0.0, 0.0, ow as f32, oh as f32], cw, ch);
-    let mut canvas = RgbImage::from_pixel(
-        DETECTOR_SIZE as u32,
-        DETECTOR_SIZE as u32,
-        Rgb([128, 128, 128]),
-    );
-    let off_x = (DETECTOR_SIZE as u32 - cw) / 2;
-    let off_y = (DETECTOR_SIZE as u32 - ch) / 2;
-    image::imageops::replace(&mut canvas, &content, off_x as i64, off_y as i64);
+/// The whole frame, its longer side scaled to the detector's `DETECTOR_SIZE`, centred on
+/// mid-grey in an input whose sides are rounded up to a multiple of `align`. With
+/// `DETECTOR_ALIGN` a 3:2 frame gives 192×128: the detector is convolutional, so a frame
+/// that is not square needs no padding to a square, and runs on fewer pixels. (With
+/// `DETECTOR_SIZE` the input is the 192×192 square MediaPipe uses.)
+fn letterbox(src: &dyn PixelSource, align: u32) -> Input {
+    let full = src.size();
+    let max = DETECTOR_SIZE as u32;
+    let scale = DETECTOR_SIZE as f32 / full.0.max(full.1) as f32;
+    let cw = ((full.0 as f32 * scale).round() as u32).clamp(1, max);
+    let ch = ((full.1 as f32 * scale).round() as u32).clamp(1, max);
+    let (iw, ih) = (cw.div_ceil(align) * align, ch.div_ceil(align) * align);
+    let content = src.whole(cw, ch);
+    let (off_x, off_y) = ((iw - cw) / 2, (ih - ch) / 2);
+    let canvas = if (iw, ih) == (cw, ch) {
+        content
+    } else {
+        let mut canvas = RgbImage::from_pixel(iw, ih, Rgb([128, 128, 128]));
+        image::imageops::replace(&mut canvas, &content, off_x.into(), off_y.into());
+        canvas
+    };
     // Input pixels → full-image pixels, per axis (the content spans cw × ch input pixels).
     let kx = full.0 as f32 / cw as f32;
     let ky = full.1 as f32 / ch as f32;
     let view = View {
         origin: [-(off_x as f32) * kx, -(off_y as f32) * ky],
-        scale: [side * kx, side * ky],
+        scale: [kx, ky],
         inner_edges: [false; 4],
     };
-    (to_tensor(&canvas, Norm::SignedUnit), view)
+    Input {
+        data: to_tensor(&canvas, Norm::SignedUnit),
+        h: ih as usize,
+        w: iw as usize,
+        view,
+    }
 }
 
 /// A square tile of the full image: x, y, side (full pixels) and which of its edges are inside
@@ -204,7 +222,7 @@ pub(crate) fn plan_tiles(
 
 /// The detector input for one tile: cut from the overview when it holds enough detail for the
 /// tile's scale, else rendered by the source.
-fn tile_input(src: &dyn PixelSource, tile: Tile, render_time: &mut Duration) -> (Vec<f32>, View) {
+fn tile_input(src: &dyn PixelSource, tile: Tile, render_time: &mut Duration) -> Input {
     let overview = src.overview();
     let (w, _) = src.size();
     let overview_px = w as f32 / overview.width() as f32; // full pixels per overview pixel
@@ -224,49 +242,53 @@ fn tile_input(src: &dyn PixelSource, tile: Tile, render_time: &mut Duration) -> 
         *render_time += start.elapsed();
         img
     };
-    let view = View {
-        origin: [tile.x, tile.y],
-        scale: [tile.side, tile.side],
-        inner_edges: tile.inner_edges,
-    };
-    (to_tensor(&img, Norm::SignedUnit), view)
+    Input {
+        data: to_tensor(&img, Norm::SignedUnit),
+        h: DETECTOR_SIZE,
+        w: DETECTOR_SIZE,
+        view: View {
+            origin: [tile.x, tile.y],
+            scale: [input_px, input_px],
+            inner_edges: tile.inner_edges,
+        },
+    }
 }
 
 /// Runs the detector and decodes every anchor above the score threshold (before NMS).
 fn run_detector(
     models: &FaceModels,
-    input: Vec<f32>,
-    view: View,
+    input: Input,
     model_time: &mut Duration,
 ) -> Result<Vec<Detection>> {
+    let Input { data, h, w, view } = input;
     let start = Instant::now();
-    let out = models.detect(input)?;
+    let out = models.detect(data, h, w)?;
     *model_time += start.elapsed();
-    let side = DETECTOR_SIZE as f32;
-    let grid = 48usize;
+    let cols = w / DETECTOR_STRIDE;
+    let cell = DETECTOR_STRIDE as f32;
+    // Cut faces at inner tile edges: the neighbouring tile holds them whole.
+    let margin = [0.01 * w as f32, 0.01 * h as f32];
     let mut found = Vec::new();
-    for a in 0..DETECTOR_ANCHORS {
-        let score = sigmoid(out.logits[a]);
+    for (a, &logit) in out.logits.iter().enumerate() {
+        let score = sigmoid(logit);
         if score < MIN_SCORE {
             continue;
         }
-        let ax = ((a % grid) as f32 + 0.5) / grid as f32;
-        let ay = ((a / grid) as f32 + 0.5) / grid as f32;
-        let r = &out.regressors[a * 16..a * 16 + 16];
-        let cx = ax + r[0] / side;
-        let cy = ay + r[1] / side;
-        let bw = r[2] / side;
-        let bh = r[3] / side;
+        // Anchor centre and regressors, in input pixels.
+        let ax = ((a % cols) as f32 + 0.5) * cell;
+        let ay = ((a / cols) as f32 + 0.5) * cell;
+        let Some(r) = out.regressors.get(a * 16..a * 16 + 16) else {
+            break;
+        };
+        let (cx, cy, bw, bh) = (ax + r[0], ay + r[1], r[2], r[3]);
         if !(bw > 0.0 && bh > 0.0) {
             continue;
         }
-        // Cut faces at inner tile edges: the neighbouring tile holds them whole.
-        let margin = 0.01;
         let edges = [
-            cx - bw / 2.0 < margin,
-            cy - bh / 2.0 < margin,
-            cx + bw / 2.0 > 1.0 - margin,
-            cy + bh / 2.0 > 1.0 - margin,
+            cx - bw / 2.0 < margin[0],
+            cy - bh / 2.0 < margin[1],
+            cx + bw / 2.0 > w as f32 - margin[0],
+            cy + bh / 2.0 > h as f32 - margin[1],
         ];
         if edges
             .iter()
@@ -285,7 +307,7 @@ fn run_detector(
         let [x1, y1] = map(cx + bw / 2.0, cy + bh / 2.0);
         let mut keypoints = [[0.0f32; 2]; 6];
         for (k, kp) in keypoints.iter_mut().enumerate() {
-            *kp = map(ax + r[4 + 2 * k] / side, ay + r[5 + 2 * k] / side);
+            *kp = map(ax + r[4 + 2 * k], ay + r[5 + 2 * k]);
         }
         found.push(Detection {
             bbox: [x0, y0, x1 - x0, y1 - y0],
@@ -349,6 +371,57 @@ pub(crate) fn weighted_nms(mut dets: Vec<Detection>) -> Vec<Detection> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::RgbSource;
+
+    fn fixture(name: &str) -> RgbImage {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        image::open(&path).expect("fixture decodes").to_rgb8()
+    }
+
+    /// A wide frame runs unpadded (192×128 for two people in a 1126×661 photo) and the
+    /// detector finds the same faces there as in MediaPipe's square letterbox.
+    #[test]
+    fn wide_frames_find_the_same_faces_without_a_square_letterbox() {
+        let models = FaceModels::locate().expect("models");
+        let src = RgbSource::new(fixture("fr_two_people.jpg"), 1024);
+        let run = |align: u32| {
+            let input = letterbox(&src, align);
+            let size = (input.w, input.h);
+            let mut time = Duration::ZERO;
+            let mut faces =
+                weighted_nms(run_detector(&models, input, &mut time).expect("detector runs"));
+            faces.sort_by(|a, b| a.bbox[0].total_cmp(&b.bbox[0]));
+            (size, faces)
+        };
+        let (wide_size, wide) = run(DETECTOR_ALIGN as u32);
+        let (square_size, square) = run(DETECTOR_SIZE as u32);
+        assert_eq!(wide_size, (192, 128));
+        assert_eq!(square_size, (192, 192));
+        assert_eq!(wide.len(), 2, "two faces: {wide:?}");
+        assert_eq!(square.len(), 2, "two faces: {square:?}");
+        for (a, b) in wide.iter().zip(&square) {
+            let worst = a
+                .bbox
+                .iter()
+                .zip(&b.bbox)
+                .map(|(p, q)| (p - q).abs())
+                .fold(0.0, f32::max);
+            assert!(
+                worst < 0.08 * b.bbox[2],
+                "boxes agree: {:?} vs {:?}",
+                a.bbox,
+                b.bbox
+            );
+            assert!(
+                (a.score - b.score).abs() < 0.1,
+                "{} vs {}",
+                a.score,
+                b.score
+            );
+        }
+    }
 
     fn det(bbox: [f32; 4], score: f32) -> Detection {
         Detection {

@@ -5,7 +5,8 @@
 //! networks converted to ONNX (Apache-2.0, shipped in `assets/models/` with their licence),
 //! run with tract. The pipeline per frame:
 //!
-//! 1. **detect** on the caller's overview of the frame (one 192×192 run), plus tiles of the
+//! 1. **detect** on the caller's view of the whole frame (one run, 192 pixels on the long side
+//!    and unpadded on the short side: 192×128 for a 3:2 frame), plus tiles of the
 //!    frame for group shots whose small faces the untiled run misses ([`Tiling`]); weighted
 //!    non-maximum suppression merges the runs;
 //! 2. per face, **render** one patch around it at a resolution fixed relative to the face
@@ -36,19 +37,21 @@
 //! ```
 //!
 //! A JPEG decoder implements [`PixelSource`] itself: the overview from a 1/8 DCT-scaled decode,
-//! [`PixelSource::render`] from a reduced decode of the region.
+//! [`PixelSource::render`] from a reduced decode of the region, and [`PixelSource::whole`] (the
+//! detector's view) straight from the block means.
 //!
 //! # Cost (single thread, release, this project's 2-core build machine)
 //!
 //! | stage | time |
 //! |---|---|
 //! | load and optimize the three networks | ~0.3 s, once per process |
-//! | detector, one run (untiled pass, or one tile) | ~13.5 ms |
+//! | detector on a 3:2 frame (192×128) | ~9 ms |
+//! | detector on a square input (192×192: square frames, each tile) | ~13.5 ms |
 //! | face mesh, per face | ~6 ms |
 //! | iris model, per measured eye | ~6.2 ms |
 //! | pixel work per face (crops, sharpness), excluding `render` | ~3–6 ms |
 //!
-//! So a frame costs about 14 ms without faces and 14 + ~25 ms per face (plus the source's
+//! So a 3:2 frame costs about 9 ms without faces and 9 + ~25 ms per face (plus the source's
 //! rendering); tiled group shots add ~14 ms per tile (at most [`FaceOptions::max_tiles`]).
 //! `cargo test --release -p bestpick-faces bench -- --ignored --nocapture` prints these.
 //!
@@ -56,7 +59,7 @@
 //!
 //! - `source`: [`PixelSource`], [`RgbSource`] and the resampler;
 //! - `models`: loading the networks once, running them;
-//! - `detect`: letterbox, tiles, anchor decoding, weighted NMS;
+//! - `detect`: the detector input, tiles, anchor decoding, weighted NMS;
 //! - `crop`: the face patch and the rotated model crops;
 //! - `analyze`: the per-face pipeline (mesh, eyes, pose, sharpness) and [`FaceStats`];
 //! - `sharpness`: the noise-robust edge-width measure;

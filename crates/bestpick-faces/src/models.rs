@@ -1,23 +1,29 @@
 //! Loading the four ONNX models once, and running them.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tract_onnx::prelude::*;
+use tract_onnx::tract_core::internal::{TractErrorContext as _, bail};
 
 use crate::error::{Error, Result};
 
-/// BlazeFace full range: 192×192 input, 2304 anchors.
+/// BlazeFace full range: 192×192 input, 2304 anchors (one per 4×4 input pixels).
 pub(crate) const DETECTOR_FILE: &str = "face_detection_full_range.onnx";
 /// Face mesh: 192×192 face crop, 468 landmarks + face presence.
 pub(crate) const MESH_FILE: &str = "face_landmark.onnx";
 /// Iris landmarks: 64×64 eye crop, 71 contour points + 5 iris points.
 pub(crate) const IRIS_FILE: &str = "iris_landmark.onnx";
 
-/// Side of the detector's square input.
+/// Side of the detector's square input, and the longer side of its other inputs.
 pub(crate) const DETECTOR_SIZE: usize = 192;
-/// Number of detector anchors (48×48 cells, one anchor each).
-pub(crate) const DETECTOR_ANCHORS: usize = 2304;
+/// The detector's input sides must be multiples of this (five stride-2 stages, whose outputs
+/// are upsampled back and added to the earlier ones). It places one anchor on every
+/// `DETECTOR_STRIDE`×`DETECTOR_STRIDE` input pixels.
+pub(crate) const DETECTOR_ALIGN: usize = 32;
+/// Input pixels per anchor cell, per axis (48×48 cells on the 192×192 input).
+pub(crate) const DETECTOR_STRIDE: usize = 4;
 /// Side of the face mesh's square input.
 pub(crate) const MESH_SIZE: usize = 192;
 /// Number of face mesh landmarks.
@@ -37,7 +43,10 @@ type Plan = Arc<TypedRunnableModel>;
 /// only runs the prepared plans, so keep one `FaceModels` (for example in an `Arc` or a
 /// `OnceLock`) for the whole run.
 pub struct FaceModels {
-    detector: Plan,
+    /// The detector network before shapes are fixed: every input size gets its own plan.
+    detector_net: InferenceModel,
+    /// Detector plans by input (height, width); the square one is made at load.
+    detectors: Mutex<HashMap<(usize, usize), Plan>>,
     mesh: Plan,
     iris: Plan,
     dir: PathBuf,
@@ -51,11 +60,13 @@ impl std::fmt::Debug for FaceModels {
     }
 }
 
-/// Raw detector output for one input tensor.
+/// Raw detector output for one input tensor of `h`×`w` pixels: one anchor per
+/// `DETECTOR_STRIDE`² input pixels, row by row.
 pub(crate) struct DetectorOutput {
-    /// `DETECTOR_ANCHORS` × 16 regressors (box centre, size and 6 keypoints, in input pixels).
+    /// anchors × 16 regressors (box centre offset, size and 6 keypoint offsets, in input
+    /// pixels).
     pub regressors: Vec<f32>,
-    /// `DETECTOR_ANCHORS` score logits.
+    /// One score logit per anchor.
     pub logits: Vec<f32>,
 }
 
@@ -80,8 +91,12 @@ impl FaceModels {
     /// `face_landmark.onnx` and `iris_landmark.onnx` (the shipped `assets/models` folder also
     /// holds the short-range detector, which this crate does not use).
     pub fn load(dir: &Path) -> Result<FaceModels> {
+        let detector_path = dir.join(DETECTOR_FILE);
+        let detector_net = load_detector(&detector_path)?;
+        let square = detector_plan(&detector_net, &detector_path, DETECTOR_SIZE, DETECTOR_SIZE)?;
         Ok(FaceModels {
-            detector: load_plan(&dir.join(DETECTOR_FILE), DETECTOR_SIZE)?,
+            detector_net,
+            detectors: Mutex::new(HashMap::from([((DETECTOR_SIZE, DETECTOR_SIZE), square)])),
             mesh: load_plan(&dir.join(MESH_FILE), MESH_SIZE)?,
             iris: load_plan(&dir.join(IRIS_FILE), IRIS_SIZE)?,
             dir: dir.to_path_buf(),
@@ -116,20 +131,45 @@ impl FaceModels {
         &self.dir
     }
 
-    pub(crate) fn detect(&self, input: Vec<f32>) -> Result<DetectorOutput> {
-        let out = run(
-            &self.detector,
-            "face_detection_full_range",
-            input,
-            DETECTOR_SIZE,
-        )?;
-        let regressors = flat(&out, 0, DETECTOR_ANCHORS * 16, "face_detection_full_range")?;
-        let logits = flat(&out, 1, DETECTOR_ANCHORS, "face_detection_full_range")?;
+    /// Runs the detector on an `h`×`w` input (NCHW data). Both sides must be multiples of
+    /// `DETECTOR_ALIGN` and at most `DETECTOR_SIZE`; the first input of each new size
+    /// prepares its plan (about 0.1 s), later ones reuse it.
+    pub(crate) fn detect(&self, input: Vec<f32>, h: usize, w: usize) -> Result<DetectorOutput> {
+        let plan = self.detector_plan(h, w)?;
+        let out = run(&plan, "face_detection_full_range", input, h, w)?;
+        let anchors = (h / DETECTOR_STRIDE) * (w / DETECTOR_STRIDE);
+        let regressors = flat(&out, 0, anchors * 16, "face_detection_full_range")?;
+        let logits = flat(&out, 1, anchors, "face_detection_full_range")?;
         Ok(DetectorOutput { regressors, logits })
     }
 
+    fn detector_plan(&self, h: usize, w: usize) -> Result<Plan> {
+        let fits = |s: usize| s > 0 && s <= DETECTOR_SIZE && s.is_multiple_of(DETECTOR_ALIGN);
+        if !fits(h) || !fits(w) {
+            return Err(Error::Inference {
+                model: "face_detection_full_range",
+                source: format!(
+                    "input {w}×{h}: sides must be multiples of {DETECTOR_ALIGN} up to {DETECTOR_SIZE}"
+                )
+                .into(),
+            });
+        }
+        // A poisoned lock only means another thread panicked while preparing a plan; the
+        // plans already in the map are whole.
+        let mut plans = self
+            .detectors
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(plan) = plans.get(&(h, w)) {
+            return Ok(plan.clone());
+        }
+        let plan = detector_plan(&self.detector_net, &self.dir.join(DETECTOR_FILE), h, w)?;
+        plans.insert((h, w), plan.clone());
+        Ok(plan)
+    }
+
     pub(crate) fn mesh(&self, input: Vec<f32>) -> Result<MeshOutput> {
-        let out = run(&self.mesh, "face_landmark", input, MESH_SIZE)?;
+        let out = run(&self.mesh, "face_landmark", input, MESH_SIZE, MESH_SIZE)?;
         let points = flat(&out, 0, MESH_POINTS * 3, "face_landmark")?;
         let presence = flat(&out, 1, 1, "face_landmark")?;
         Ok(MeshOutput {
@@ -139,7 +179,7 @@ impl FaceModels {
     }
 
     pub(crate) fn iris(&self, input: Vec<f32>) -> Result<IrisOutput> {
-        let out = run(&self.iris, "iris_landmark", input, IRIS_SIZE)?;
+        let out = run(&self.iris, "iris_landmark", input, IRIS_SIZE, IRIS_SIZE)?;
         Ok(IrisOutput {
             contour: flat(&out, 0, IRIS_CONTOUR_POINTS * 3, "iris_landmark")?,
             iris: flat(&out, 1, IRIS_POINTS * 3, "iris_landmark")?,
@@ -178,9 +218,81 @@ fn load_plan(path: &Path, side: usize) -> Result<Plan> {
     })
 }
 
-fn run(plan: &Plan, model: &'static str, input: Vec<f32>, side: usize) -> Result<TVec<TValue>> {
+/// The detector network with its input size left open.
+///
+/// The converted model's three `Resize` ops (the ×2 upsampling of its feature pyramid) name
+/// their output sizes for a 192×192 input; they are rewritten here, in memory, to scale by 2
+/// instead, which gives the same result at 192×192 and lets the convolutional network run on
+/// any input whose sides are multiples of 32. The file itself is not changed.
+fn load_detector(path: &Path) -> Result<InferenceModel> {
+    let load = || -> TractResult<InferenceModel> {
+        let mut proto = onnx().proto_model_for_path(path)?;
+        let graph = proto.graph.as_mut().context("model has no graph")?;
+        let scales_name = "bestpick_resize_scales_x2";
+        let mut rewritten = 0;
+        for node in graph.node.iter_mut().filter(|n| n.op_type == "Resize") {
+            // Inputs: X, roi, scales, sizes. Keep X and roi, scale by 2, drop sizes.
+            if node.input.len() != 4 {
+                bail!(
+                    "Resize node {} has {} inputs, expected 4",
+                    node.name,
+                    node.input.len()
+                );
+            }
+            node.input.truncate(2);
+            node.input.push(scales_name.to_string());
+            rewritten += 1;
+        }
+        if rewritten != 3 {
+            bail!("expected 3 Resize nodes, found {rewritten}");
+        }
+        graph.initializer.push(tract_onnx::pb::TensorProto {
+            name: scales_name.to_string(),
+            dims: vec![4],
+            data_type: tract_onnx::pb::tensor_proto::DataType::Float as i32,
+            float_data: vec![1.0, 1.0, 2.0, 2.0],
+            ..Default::default()
+        });
+        // The file records 192×192 shapes for its inner tensors: let tract infer them.
+        graph.value_info.clear();
+        for value in graph.input.iter_mut().chain(graph.output.iter_mut()) {
+            if let Some(tract_onnx::pb::type_proto::Value::TensorType(t)) =
+                value.r#type.as_mut().and_then(|t| t.value.as_mut())
+            {
+                t.shape = None;
+            }
+        }
+        onnx().model_for_proto_model(&proto)
+    };
+    load().map_err(|e| Error::ModelLoad {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })
+}
+
+/// A runnable detector plan for `h`×`w` inputs.
+fn detector_plan(net: &InferenceModel, path: &Path, h: usize, w: usize) -> Result<Plan> {
+    let prepare = || -> TractResult<Plan> {
+        net.clone()
+            .with_input_fact(0, f32::fact([1, 3, h, w]).into())?
+            .into_optimized()?
+            .into_runnable()
+    };
+    prepare().map_err(|e| Error::ModelLoad {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })
+}
+
+fn run(
+    plan: &Plan,
+    model: &'static str,
+    input: Vec<f32>,
+    h: usize,
+    w: usize,
+) -> Result<TVec<TValue>> {
     let infer = || -> TractResult<TVec<TValue>> {
-        let tensor = Tensor::from_shape(&[1, 3, side, side], &input)?;
+        let tensor = Tensor::from_shape(&[1, 3, h, w], &input)?;
         plan.run(tvec!(tensor.into()))
     };
     infer().map_err(|e| Error::Inference {
@@ -213,4 +325,67 @@ fn flat(out: &TVec<TValue>, index: usize, len: usize, model: &'static str) -> Re
         model,
         source: msg.into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tensor::{Norm, to_tensor};
+
+    /// Rewriting the upsampling to scale factors changes nothing at the size the file was
+    /// made for: on a real photo, the rewritten detector's output is the original's.
+    #[test]
+    fn the_rewritten_detector_matches_the_file_at_192() {
+        let dir = FaceModels::find_dir().expect("models folder");
+        let models = FaceModels::load(&dir).expect("models load");
+        let side = DETECTOR_SIZE;
+        let original = onnx()
+            .model_for_path(dir.join(DETECTOR_FILE))
+            .and_then(|m| m.with_input_fact(0, f32::fact([1, 3, side, side]).into()))
+            .and_then(|m| m.into_optimized())
+            .and_then(|m| m.into_runnable())
+            .expect("original model loads");
+        let img = image::open(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/fr_two_people.jpg"
+        ))
+        .expect("fixture")
+        .resize_exact(
+            side as u32,
+            side as u32,
+            image::imageops::FilterType::Triangle,
+        )
+        .to_rgb8();
+        let input = to_tensor(&img, Norm::SignedUnit);
+        let want = run(&original, "original", input.clone(), side, side).expect("original runs");
+        let got = models.detect(input, side, side).expect("rewritten runs");
+        let anchors = (side / DETECTOR_STRIDE).pow(2);
+        let want_reg = flat(&want, 0, anchors * 16, "original").expect("regressors");
+        let want_logits = flat(&want, 1, anchors, "original").expect("logits");
+        let worst = |a: &[f32], b: &[f32]| {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0f32, f32::max)
+        };
+        assert!(worst(&got.regressors, &want_reg) < 1e-3);
+        assert!(worst(&got.logits, &want_logits) < 1e-3);
+        assert!(
+            got.logits.iter().any(|&l| l > 0.0),
+            "the photo's faces are detected"
+        );
+    }
+
+    #[test]
+    fn detector_inputs_of_other_sizes_are_refused_with_the_reason() {
+        let models = FaceModels::locate().expect("models");
+        for (h, w) in [(100, 192), (192, 224), (0, 192)] {
+            let err = models
+                .detect(vec![0.0; 3 * h * w], h, w)
+                .err()
+                .and_then(|e| std::error::Error::source(&e).map(ToString::to_string))
+                .unwrap_or_default();
+            assert!(err.contains("multiples of 32"), "{h}×{w}: {err}");
+        }
+    }
 }

@@ -25,6 +25,20 @@ pub trait PixelSource: Sync {
     /// holds less detail than the full image, which is fine as long as it is the same for every
     /// frame of a burst.
     fn render(&self, rect: [f32; 4], out_w: u32, out_h: u32) -> RgbImage;
+
+    /// The whole oriented image resampled to `out_w`×`out_h`: what the detector sees of the
+    /// frame (192×128 for a 3:2 frame). The default shrinks the overview; a source that can
+    /// make it more cheaply from what it holds may do that instead, as long as the result is a
+    /// box-filtered view of the frame like the default's.
+    fn whole(&self, out_w: u32, out_h: u32) -> RgbImage {
+        let o = self.overview();
+        resample(
+            o,
+            [0.0, 0.0, o.width() as f32, o.height() as f32],
+            out_w,
+            out_h,
+        )
+    }
 }
 
 /// A [`PixelSource`] over a fully decoded image: for non-JPEG inputs and tests.
