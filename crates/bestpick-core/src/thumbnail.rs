@@ -73,24 +73,25 @@ pub fn block_image_scaled(d: &Decoded, w: u32, h: u32) -> RgbImage {
     }
     let cols = area_weights(bw, ow);
     let rows = area_weights(bh, oh);
-    // Rows first: every source row reduced to `ow` values, per plane.
-    let mut narrow = vec![0f32; planes.len() * bh * ow];
-    for (plane, out) in planes.iter().zip(narrow.chunks_exact_mut(bh * ow)) {
-        for (src, dst) in plane.chunks_exact(bw).zip(out.chunks_exact_mut(ow)) {
-            for ((first, weights), v) in cols.iter().zip(dst.iter_mut()) {
-                *v = src[*first..].iter().zip(weights).map(|(a, b)| a * b).sum();
-            }
-        }
-    }
-    // Then columns: Y, Cb, Cr planes of `ow`×`oh`.
+    // Rows first (whole source rows added with their weights, which vectorizes), then columns
+    // of the few rows left: Y, Cb, Cr planes of `ow`×`oh`.
+    let mut short = vec![0f32; bw];
     let mut out = vec![vec![0f32; ow * oh]; planes.len()];
-    for (plane, dst) in narrow.chunks_exact(bh * ow).zip(out.iter_mut()) {
+    for (plane, dst) in planes.iter().zip(out.iter_mut()) {
         for ((first, weights), out_row) in rows.iter().zip(dst.chunks_exact_mut(ow)) {
+            short.fill(0.0);
             for (k, &wgt) in weights.iter().enumerate() {
-                let src = &plane[(first + k) * ow..][..ow];
-                for (o, v) in out_row.iter_mut().zip(src) {
-                    *o += v * wgt;
+                let src = &plane[(first + k) * bw..][..bw];
+                for (a, v) in short.iter_mut().zip(src) {
+                    *a += v * wgt;
                 }
+            }
+            for ((first, weights), o) in cols.iter().zip(out_row.iter_mut()) {
+                *o = short[*first..]
+                    .iter()
+                    .zip(weights)
+                    .map(|(a, b)| a * b)
+                    .sum();
             }
         }
     }
