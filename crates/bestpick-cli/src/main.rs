@@ -19,7 +19,8 @@ use anyhow::Context;
 /// mimalloc keeps freed memory for reuse within each thread. With the system allocator, the
 /// ~20 MB of block data per 24 MP photo is mapped and unmapped for every photo, and the page
 /// faults and address-space locks that costs serialize the worker threads (measured: 10 images/s
-/// on 2 threads instead of 24).
+/// on 2 threads instead of 24). It is built without transparent huge pages (see the workspace
+/// Cargo.toml).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
