@@ -154,17 +154,19 @@ impl FaceModels {
                 .into(),
             });
         }
-        // A poisoned lock only means another thread panicked while preparing a plan; the
-        // plans already in the map are whole.
-        let mut plans = self
-            .detectors
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(plan) = plans.get(&(h, w)) {
+        // A poisoned lock only means another thread panicked while inserting a plan; the
+        // plans in the map are whole. The lock is not held while a plan is prepared, so other
+        // threads keep running theirs (two threads may prepare the same new size once).
+        let lock = || {
+            self.detectors
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+        };
+        if let Some(plan) = lock().get(&(h, w)) {
             return Ok(plan.clone());
         }
         let plan = detector_plan(&self.detector_net, &self.dir.join(DETECTOR_FILE), h, w)?;
-        plans.insert((h, w), plan.clone());
+        let plan = lock().entry((h, w)).or_insert(plan).clone();
         Ok(plan)
     }
 
