@@ -17,7 +17,7 @@ pub use bestpick_faces::{EyeState, Face};
 
 use crate::decode::Decoded;
 use crate::decode::jpeg::{self, LowPlane};
-use crate::thumbnail::{apply_orientation, block_image, block_image_scaled};
+use crate::thumbnail::{apply_orientation, block_image, block_image_scaled, ycc_to_rgb};
 
 /// JPEGs up to this long side are decoded to full pixels for face analysis (cheap at this size,
 /// and their 1/8 image would be too small to find faces in).
@@ -228,9 +228,7 @@ impl<'a> BlockPixels<'a> {
                         let acc: f32 = (0..n).map(|v| t[v][x] * basis[v][y]).sum();
                         let yv = gain * acc + 128.0;
                         let o = (row + (bx - bx0) * n + x) * 3;
-                        raw[o] = (yv + 1.402 * cr).clamp(0.0, 255.0) as u8;
-                        raw[o + 1] = (yv - 0.344_136 * cb - 0.714_136 * cr).clamp(0.0, 255.0) as u8;
-                        raw[o + 2] = (yv + 1.772 * cb).clamp(0.0, 255.0) as u8;
+                        raw[o..o + 3].copy_from_slice(&ycc_to_rgb(yv, cb, cr));
                     }
                 }
             }

@@ -35,10 +35,7 @@ pub fn block_image(d: &Decoded) -> RgbImage {
     {
         Some(c) => {
             for (((px, &yv), &cb), &cr) in raw.chunks_exact_mut(3).zip(luma).zip(&c.cb).zip(&c.cr) {
-                let (cb, cr) = (cb - 128.0, cr - 128.0);
-                px[0] = (yv + 1.402 * cr).clamp(0.0, 255.0) as u8;
-                px[1] = (yv - 0.344_136 * cb - 0.714_136 * cr).clamp(0.0, 255.0) as u8;
-                px[2] = (yv + 1.772 * cb).clamp(0.0, 255.0) as u8;
+                px.copy_from_slice(&ycc_to_rgb(yv, cb - 128.0, cr - 128.0));
             }
         }
         None => {
@@ -99,10 +96,7 @@ pub fn block_image_scaled(d: &Decoded, w: u32, h: u32) -> RgbImage {
     match out.as_slice() {
         [y, cb, cr] => {
             for (((px, &y), &cb), &cr) in raw.chunks_exact_mut(3).zip(y).zip(cb).zip(cr) {
-                let (cb, cr) = (cb - 128.0, cr - 128.0);
-                px[0] = (y + 1.402 * cr).clamp(0.0, 255.0) as u8;
-                px[1] = (y - 0.344_136 * cb - 0.714_136 * cr).clamp(0.0, 255.0) as u8;
-                px[2] = (y + 1.772 * cb).clamp(0.0, 255.0) as u8;
+                px.copy_from_slice(&ycc_to_rgb(y, cb - 128.0, cr - 128.0));
             }
         }
         [y, ..] => {
@@ -113,6 +107,16 @@ pub fn block_image_scaled(d: &Decoded, w: u32, h: u32) -> RgbImage {
         [] => {}
     }
     RgbImage::from_raw(w, h, raw).unwrap_or_else(|| RgbImage::new(w, h))
+}
+
+/// JFIF YCbCr to RGB, chroma centred on 0, clamped to 0..=255.
+#[inline(always)]
+pub(crate) fn ycc_to_rgb(y: f32, cb: f32, cr: f32) -> [u8; 3] {
+    [
+        (y + 1.402 * cr).clamp(0.0, 255.0) as u8,
+        (y - 0.344_136 * cb - 0.714_136 * cr).clamp(0.0, 255.0) as u8,
+        (y + 1.772 * cb).clamp(0.0, 255.0) as u8,
+    ]
 }
 
 /// For `n` outputs spread evenly over `len` inputs: each output's first input, and the weights
