@@ -93,7 +93,12 @@ impl FaceModels {
     pub fn load(dir: &Path) -> Result<FaceModels> {
         let detector_path = dir.join(DETECTOR_FILE);
         let detector_net = load_detector(&detector_path)?;
-        let square = detector_plan(&detector_net, &detector_path, DETECTOR_SIZE, DETECTOR_SIZE)?;
+        let square = plan_for(
+            detector_net.clone(),
+            &detector_path,
+            DETECTOR_SIZE,
+            DETECTOR_SIZE,
+        )?;
         Ok(FaceModels {
             detector_net,
             detectors: Mutex::new(HashMap::from([((DETECTOR_SIZE, DETECTOR_SIZE), square)])),
@@ -165,7 +170,12 @@ impl FaceModels {
         if let Some(plan) = lock().get(&(h, w)) {
             return Ok(plan.clone());
         }
-        let plan = detector_plan(&self.detector_net, &self.dir.join(DETECTOR_FILE), h, w)?;
+        let plan = plan_for(
+            self.detector_net.clone(),
+            &self.dir.join(DETECTOR_FILE),
+            h,
+            w,
+        )?;
         let plan = lock().entry((h, w)).or_insert(plan).clone();
         Ok(plan)
     }
@@ -207,17 +217,11 @@ fn candidate_dirs() -> Vec<PathBuf> {
 }
 
 fn load_plan(path: &Path, side: usize) -> Result<Plan> {
-    let load = || -> TractResult<Plan> {
-        onnx()
-            .model_for_path(path)?
-            .with_input_fact(0, f32::fact([1, 3, side, side]).into())?
-            .into_optimized()?
-            .into_runnable()
-    };
-    load().map_err(|e| Error::ModelLoad {
+    let net = onnx().model_for_path(path).map_err(|e| Error::ModelLoad {
         path: path.to_path_buf(),
         source: e.into(),
-    })
+    })?;
+    plan_for(net, path, side, side)
 }
 
 /// The detector network with its input size left open.
@@ -272,11 +276,10 @@ fn load_detector(path: &Path) -> Result<InferenceModel> {
     })
 }
 
-/// A runnable detector plan for `h`×`w` inputs.
-fn detector_plan(net: &InferenceModel, path: &Path, h: usize, w: usize) -> Result<Plan> {
+/// A runnable plan of `net` (loaded from `path`) for `h`×`w` inputs.
+fn plan_for(net: InferenceModel, path: &Path, h: usize, w: usize) -> Result<Plan> {
     let prepare = || -> TractResult<Plan> {
-        net.clone()
-            .with_input_fact(0, f32::fact([1, 3, h, w]).into())?
+        net.with_input_fact(0, f32::fact([1, 3, h, w]).into())?
             .into_optimized()?
             .into_runnable()
     };
