@@ -47,10 +47,9 @@ echo "bindings up to date"
 step "UI: install, type check, unit tests, build"
 (
   cd ui
-  # `npm ci` refuses a lock file that lacks rollup's native packages for other platforms,
-  # and the registry reachable here does not serve those (404), so they cannot be locked.
-  # `npm install` then installs exactly the locked versions for this platform instead.
-  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error
+  # The lock file is complete for every platform; `npm ci` installs exactly it and never
+  # edits it. The check below guards against a tool that does.
+  npm ci --no-audit --no-fund --loglevel=error
   git diff --exit-code --quiet -- package-lock.json || { echo "ui/package-lock.json changed: commit it" >&2; exit 1; }
   npx tsc --noEmit
   npx vitest run
