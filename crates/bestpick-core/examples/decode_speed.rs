@@ -54,7 +54,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             dec += decoded - start;
             if let Some(models) = models {
                 let start = Instant::now();
-                found += bestpick_core::faces::analyze(models, &d, Some(data))?.len();
+                found += bestpick_core::faces::analyze(models, &d, None, Some(data), &opts)?.len();
                 fac += start.elapsed();
             }
             decode::recycle(d);

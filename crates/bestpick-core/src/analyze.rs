@@ -1,6 +1,7 @@
 //! The analysis job: every photo read once and measured, in parallel (rayon), with progress,
 //! cancellation and per-photo errors that never stop the batch.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::decode::{self, BlockSource, DecodeOptions, Decoded};
 use crate::error::{Error, PhotoError, PhotoErrorKind};
 use crate::exif::ExifInfo;
+use crate::guard::{self, Step};
 use crate::scan::{FileKind, PhotoFile};
 use crate::signals::{self, Signals};
 
@@ -143,7 +145,22 @@ pub fn analyze_one(file: &PhotoFile, opts: &DecodeOptions) -> Result<Analyzed, P
 }
 
 /// Reads and measures one photo as `params` say: faces, and a thumbnail from the same decode.
+///
+/// Each stage (read, decode, measures, thumbnail, faces) runs isolated ([`guard::stage`]): a
+/// panic in reading, decoding or measuring is the photo's error naming the stage; one in the
+/// thumbnail or faces leaves the photo analyzed without them, with a warning naming the stage.
+/// Between stages, and inside the decoders, a cancelled job stops the photo's work
+/// ([`PhotoErrorKind::Cancelled`]).
 pub fn analyze_with(file: &PhotoFile, params: &AnalyzeParams) -> Result<Analyzed, PhotoError> {
+    let path = &file.path;
+    let fail = |kind: PhotoErrorKind| PhotoError::new(path, kind);
+    let stop_if_cancelled = || {
+        if guard::cancelled() {
+            Err(fail(PhotoErrorKind::Cancelled))
+        } else {
+            Ok(())
+        }
+    };
     let models = if params.faces {
         crate::faces::models().ok()
     } else {
@@ -153,22 +170,54 @@ pub fn analyze_with(file: &PhotoFile, params: &AnalyzeParams) -> Result<Analyzed
     // A JPEG's face regions are read again from its bytes when faces are found; a RAW's
     // preview is not passed on, so its decode keeps the coefficients faces need.
     opts.low = models.is_some() && file.kind == FileKind::Raw;
-    let data = read(file)?;
-    let decoded =
-        decode::decode(&data, file.kind, &opts).map_err(|k| PhotoError::new(&file.path, k))?;
-    let mut analyzed = finish(file, &decoded);
+    let data = guard::stage(Step::Read, path, || read(file, &opts))
+        .and_then(|r| r)
+        .map_err(fail)?;
+    stop_if_cancelled()?;
+    let mut decoded = guard::stage(Step::Decode, path, || {
+        decode::decode(&data, file.kind, &opts)
+    })
+    .and_then(|r| r)
+    .map_err(fail)?;
+    stop_if_cancelled()?;
+    let mut analyzed =
+        guard::stage(Step::Measure, path, || finish(file, &decoded)).map_err(fail)?;
     // Bytes of what was decoded (a RAW's preview is not the file's bytes).
     let bytes = (file.kind != FileKind::Raw).then_some(data.as_slice());
-    if let Some(models) = models {
-        // A misfire has no faces worth the time.
-        analyzed.analysis.faces = if analyzed.analysis.signals.misfire.is_some() {
-            Some(Vec::new())
-        } else {
-            crate::faces::analyze(models, &decoded, bytes).ok()
-        };
-    }
+    let mut stage_warning = None;
     if let Some(side) = params.thumbnail_side {
-        analyzed.thumbnail = crate::thumbnail::thumbnail(&decoded, bytes, side);
+        stop_if_cancelled()?;
+        match guard::stage(Step::Thumbnail, path, || {
+            crate::thumbnail::thumbnail(&decoded, bytes, side, &opts)
+        }) {
+            Ok(thumbnail) => analyzed.thumbnail = thumbnail,
+            Err(kind) => stage_warning = Some(kind),
+        }
+    }
+    if let Some(models) = models {
+        stop_if_cancelled()?;
+        // A misfire has no faces worth the time.
+        if analyzed.analysis.signals.misfire.is_some() {
+            analyzed.analysis.faces = Some(Vec::new());
+        } else {
+            // The thumbnail is made: the faces may have the full pixels, without a copy.
+            let pixels = decoded.pixels.take();
+            match guard::stage(Step::Faces, path, || {
+                crate::faces::analyze(models, &decoded, pixels, bytes, &opts)
+            }) {
+                Ok(Ok(faces)) => analyzed.analysis.faces = Some(faces),
+                Ok(Err(why)) => {
+                    stage_warning = Some(PhotoErrorKind::StageFailed {
+                        stage: Step::Faces.name().to_string(),
+                        detail: why,
+                    });
+                }
+                Err(kind) => stage_warning = Some(kind),
+            }
+        }
+    }
+    if let Some(kind) = stage_warning {
+        analyzed.warning = Some(PhotoError::warning(path, kind));
     }
     decode::recycle(decoded);
     give_back(data);
@@ -181,11 +230,16 @@ pub fn thumbnail_file(
     opts: &DecodeOptions,
     side: u32,
 ) -> Result<image::RgbImage, PhotoError> {
-    let data = read(file)?;
+    let data = read(file, opts).map_err(|k| PhotoError::new(&file.path, k))?;
     let decoded =
         decode::decode(&data, file.kind, opts).map_err(|k| PhotoError::new(&file.path, k))?;
     let bytes = (file.kind != FileKind::Raw).then_some(data.as_slice());
-    crate::thumbnail::thumbnail(&decoded, bytes, side).ok_or_else(|| {
+    let thumbnail = guard::stage(Step::Thumbnail, &file.path, || {
+        crate::thumbnail::thumbnail(&decoded, bytes, side, opts)
+    })
+    .map_err(|k| PhotoError::new(&file.path, k))?;
+    give_back(data);
+    thumbnail.ok_or_else(|| {
         PhotoError::new(
             &file.path,
             PhotoErrorKind::Corrupt("cannot render a thumbnail".into()),
@@ -195,8 +249,11 @@ pub fn thumbnail_file(
 
 /// Reads and decodes one photo, for front ends that want the decoded blocks too (thumbnails).
 pub fn decode_file(file: &PhotoFile, opts: &DecodeOptions) -> Result<Decoded, PhotoError> {
-    let data = read(file)?;
-    decode::decode(&data, file.kind, opts).map_err(|k| PhotoError::new(&file.path, k))
+    let data = read(file, opts).map_err(|k| PhotoError::new(&file.path, k))?;
+    let decoded =
+        decode::decode(&data, file.kind, opts).map_err(|k| PhotoError::new(&file.path, k));
+    give_back(data);
+    decoded
 }
 
 /// Measures an already decoded photo.
@@ -225,31 +282,27 @@ thread_local! {
     static FILE_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Reads a whole file into this thread's reusable buffer; give it back with [`give_back`].
-fn read(file: &PhotoFile) -> Result<Vec<u8>, PhotoError> {
-    use std::io::Read;
-    let unreadable =
-        |e: std::io::Error| PhotoError::new(&file.path, PhotoErrorKind::Unreadable(e.to_string()));
+/// Reads a whole file (up to `opts.max_file_bytes`, regular files only) into this thread's
+/// reusable buffer; give it back with [`give_back`].
+fn read(file: &PhotoFile, opts: &DecodeOptions) -> Result<Vec<u8>, PhotoErrorKind> {
     let mut data = FILE_BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
-    data.clear();
-    let mut f = std::fs::File::open(&file.path).map_err(unreadable)?;
-    if let Ok(meta) = f.metadata() {
-        data.reserve(usize::try_from(meta.len()).unwrap_or(0));
-    }
-    f.read_to_end(&mut data).map_err(unreadable)?;
-    if data.is_empty() {
-        return Err(PhotoError::new(&file.path, PhotoErrorKind::Empty));
-    }
+    guard::read_file(&file.path, opts.max_file_bytes, &mut data)?;
     Ok(data)
 }
 
+/// Keeps a file buffer for the next read on this thread, unless it is larger than the block
+/// data buffers kept (see [`decode::SPARE_KEEP_BYTES`]).
 fn give_back(data: Vec<u8>) {
-    FILE_BUFFER.with(|b| *b.borrow_mut() = data);
+    if data.capacity() <= decode::SPARE_KEEP_BYTES {
+        FILE_BUFFER.with(|b| *b.borrow_mut() = data);
+    }
 }
 
 /// Analyzes `files` in parallel. `on_result(index, result)` is called from worker threads as
-/// each photo finishes (so results can be stored while the job runs); photos not started when
-/// `cancel` is set are skipped. Returns the number of photos finished.
+/// each photo finishes (so results can be stored while the job runs). Once `cancel` is set,
+/// photos not started are skipped and photos in progress stop at their next check (inside the
+/// decoders, or between stages); neither gets a result. Every other photo gets one: a panic
+/// anywhere in its work is its error. Returns the number of photos finished.
 pub fn analyze_files<F>(
     files: &[PhotoFile],
     params: &AnalyzeParams,
@@ -272,7 +325,24 @@ where
             if cancel.is_cancelled() {
                 return;
             }
-            on_result(i, analyze_with(file, params));
+            let result = guard::with_cancel(cancel, || {
+                catch_unwind(AssertUnwindSafe(|| analyze_with(file, params))).unwrap_or_else(
+                    |panic| {
+                        Err(PhotoError::new(
+                            &file.path,
+                            PhotoErrorKind::StageFailed {
+                                stage: "analysis".into(),
+                                detail: guard::panic_message(panic.as_ref()),
+                            },
+                        ))
+                    },
+                )
+            });
+            if matches!(&result, Err(e) if e.kind == PhotoErrorKind::Cancelled) {
+                return;
+            }
+            // The caller's callback must not take the rest of the job down with it either.
+            let _ = catch_unwind(AssertUnwindSafe(|| on_result(i, result)));
             let d = done.fetch_add(1, Ordering::SeqCst) + 1;
             progress.item_done(i);
             progress.progress(Progress {

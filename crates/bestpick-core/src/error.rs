@@ -43,6 +43,18 @@ pub enum PhotoErrorKind {
     /// The folder structure loops back on itself (symbolic links).
     #[error("symbolic link loop: {0}")]
     LinkLoop(String),
+    /// A stage of the photo's work (measures, faces, thumbnail...) failed on this file (caught;
+    /// the rest of the shoot goes on).
+    #[error("{stage} failed on this file: {detail}")]
+    StageFailed {
+        /// The stage, in words ("face analysis").
+        stage: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// The job was cancelled before this photo's work finished (it is left for the next run).
+    #[error("cancelled before the photo was analyzed")]
+    Cancelled,
 }
 
 /// One photo's error, with the file it concerns.

@@ -15,8 +15,8 @@ use image::RgbImage;
 
 pub use bestpick_faces::{EyeState, Face};
 
-use crate::decode::Decoded;
 use crate::decode::jpeg::{self, LowPlane};
+use crate::decode::{DecodeOptions, Decoded};
 use crate::thumbnail::{apply_orientation, block_image, block_image_scaled, ycc_to_rgb};
 
 /// JPEGs up to this long side are decoded to full pixels for face analysis (cheap at this size,
@@ -48,21 +48,29 @@ pub fn available() -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-/// Finds faces and judges their eyes and focus. `data` are the bytes of the decoded image
-/// (used to decode small JPEGs fully, and to read face regions of large ones again).
-pub fn analyze(models: &FaceModels, d: &Decoded, data: Option<&[u8]>) -> Result<Vec<Face>, String> {
+/// Finds faces and judges their eyes and focus. `pixels` are the decode's full pixels (taken
+/// out of it, stored orientation) when a full decoder made them; `data` are the bytes of the
+/// decoded image (used to decode small JPEGs fully within `decode`'s memory budget, and to read
+/// face regions of large ones again).
+pub fn analyze(
+    models: &FaceModels,
+    d: &Decoded,
+    pixels: Option<RgbImage>,
+    data: Option<&[u8]>,
+    decode: &DecodeOptions,
+) -> Result<Vec<Face>, String> {
     let opts = FaceOptions::default();
     let o = d.orientation();
-    let result = if let Some(px) = &d.pixels {
+    let result = if let Some(px) = pixels.or_else(|| d.pixels.clone()) {
         bestpick_faces::analyze_faces(
             models,
-            &RgbSource::new(apply_orientation(px.clone(), o), OVERVIEW_SIDE),
+            &RgbSource::new(apply_orientation(px, o), OVERVIEW_SIDE),
             &opts,
         )
     } else if d.width.max(d.height) <= FULL_DECODE_MAX_SIDE
-        && let Some(img) = data.and_then(|b| image::load_from_memory(b).ok())
+        && let Some(img) = data.and_then(|b| crate::decode::rgb_pixels(b, decode).ok())
     {
-        let img = apply_orientation(img.to_rgb8(), o);
+        let img = apply_orientation(img, o);
         bestpick_faces::analyze_faces(models, &RgbSource::new(img, OVERVIEW_SIDE), &opts)
     } else {
         bestpick_faces::analyze_faces(models, &BlockPixels::new(d, data), &opts)

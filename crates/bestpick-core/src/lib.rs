@@ -16,6 +16,7 @@ mod error;
 pub mod exif;
 pub mod faces;
 pub mod group;
+pub mod guard;
 pub mod rank;
 pub mod raw;
 pub mod scan;

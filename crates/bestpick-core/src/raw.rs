@@ -7,7 +7,7 @@
 //! format this module looks for JPEG streams in the file, validates each frame header, and keeps
 //! the largest one that is a normal (not lossless) JPEG.
 
-use crate::decode::jpeg;
+use std::collections::HashMap;
 
 /// A JPEG stream found inside a RAW file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,12 +23,24 @@ pub struct Preview {
 /// Smallest preview worth analyzing; cameras also embed 160×120 thumbnails.
 pub const MIN_PREVIEW_SIDE: u32 = 320;
 
+/// Largest number of previews whose decode is tried, largest first. Cameras embed two or three
+/// JPEGs (a thumbnail, a medium and a full-size preview); a file with thousands of JPEG-like
+/// headers is not a camera's, and each failed try may read to the end of the file.
+pub const MAX_TRIES: usize = 4;
+
 /// The embedded JPEG previews, largest first.
+///
+/// Linear in the file's size whatever its content. Every `FF D8 FF` is a candidate, and the
+/// walk over the marker segments after one is bounded ([`MAX_HOPS`] segments, strict syntax).
+/// The walk depends only on where it stands, so walks that meet share their outcome (`memo`)
+/// instead of walking the same segments again. Without both, a file of repeated start-of-image
+/// markers, or of segments nested in each other's payloads, costs the square of its size.
 pub fn previews(data: &[u8]) -> Vec<Preview> {
     let mut found = Vec::new();
+    let mut memo: HashMap<usize, Outcome> = HashMap::new();
+    let mut path = Vec::new();
     let mut i = 0;
     while i + 3 < data.len() {
-        // memchr-style skip to the next 0xFF.
         match data[i..].iter().position(|&b| b == 0xFF) {
             Some(off) => i += off,
             None => break,
@@ -36,16 +48,16 @@ pub fn previews(data: &[u8]) -> Vec<Preview> {
         if i + 3 < data.len()
             && data[i + 1] == 0xD8
             && data[i + 2] == 0xFF
-            && let Ok(h) = jpeg::read_header(&data[i..])
-            && h.width > 0
-            && h.height > 0
-            && (h.components == 1 || h.components == 3)
-            && is_dct_frame(&data[i..])
+            && let Outcome::Frame(f) = walk(data, i + 2, &mut memo, &mut path)
+            && f.dct
+            && f.width > 0
+            && f.height > 0
+            && (f.components == 1 || f.components == 3)
         {
             found.push(Preview {
                 offset: i,
-                width: h.width,
-                height: h.height,
+                width: f.width,
+                height: f.height,
             });
         }
         i += 1;
@@ -54,31 +66,107 @@ pub fn previews(data: &[u8]) -> Vec<Preview> {
     found
 }
 
-/// True when the first frame header is a DCT one (SOF0/1/2), not lossless (SOF3, used for raw
-/// sensor data in CR2 and DNG).
-fn is_dct_frame(data: &[u8]) -> bool {
-    let mut pos = 2;
-    while pos + 4 <= data.len() {
-        if data[pos] != 0xFF {
-            return false;
+/// The frame header a marker walk ends at.
+#[derive(Debug, Clone, Copy)]
+struct FrameFacts {
+    width: u32,
+    height: u32,
+    components: u8,
+    /// A DCT frame (SOF0/1/2), not lossless (SOF3, used for raw sensor data in CR2 and DNG),
+    /// hierarchical or arithmetic.
+    dct: bool,
+}
+
+/// Where a walk over marker segments ends.
+#[derive(Debug, Clone, Copy)]
+enum Outcome {
+    /// At a frame header.
+    Frame(FrameFacts),
+    /// Anywhere else: the end of the data, a marker that cannot come before a frame header,
+    /// or bytes that are not a marker.
+    Nothing,
+}
+
+/// Fill bytes (`FF`) accepted before a marker; encoders write none or a few.
+const MAX_FILL: usize = 16;
+/// Segments walked before a frame header at most: a camera's preview has a handful (EXIF,
+/// MPF, ICC, tables) before its frame header.
+pub const MAX_HOPS: usize = 32;
+/// Walk outcomes remembered at most (forgotten all at once beyond it), so hostile files
+/// cannot make the memo large.
+const MAX_MEMO: usize = 1 << 16;
+
+/// Walks the marker segments from `pos` (just after a start-of-image marker) to the frame
+/// header. Stricter than a decoder: no garbage between segments, no second start of image and
+/// at most [`MAX_HOPS`] segments, since a preview that needs more is not a camera's. The
+/// positions passed through are remembered with the outcome.
+fn walk(
+    data: &[u8],
+    mut pos: usize,
+    memo: &mut HashMap<usize, Outcome>,
+    path: &mut Vec<usize>,
+) -> Outcome {
+    path.clear();
+    let outcome = loop {
+        if let Some(&known) = memo.get(&pos) {
+            break known;
         }
-        let marker = data[pos + 1];
-        if marker == 0xFF {
-            pos += 1;
-            continue;
+        if path.len() == MAX_HOPS {
+            // Not remembered: from a later position of this walk the frame may be in reach.
+            return Outcome::Nothing;
         }
+        path.push(pos);
+        if data.get(pos) != Some(&0xFF) {
+            break Outcome::Nothing;
+        }
+        let mut m = pos + 1;
+        while m < data.len() && data[m] == 0xFF && m - pos <= MAX_FILL {
+            m += 1;
+        }
+        let Some(&marker) = data.get(m) else {
+            break Outcome::Nothing;
+        };
         match marker {
-            0xC0..=0xC2 => return true,
-            0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF | 0xDA | 0xD9 => return false,
+            // Standalone markers: TEM and restart markers carry no length.
+            0x01 | 0xD0..=0xD7 => {
+                pos = m + 1;
+                continue;
+            }
+            // Stuffing, fill beyond the limit, a second start of image, end of image, start of
+            // scan, or a table that belongs after the frame header's place: not a header.
+            0x00 | 0xFF | 0xD8 | 0xD9 | 0xDA => break Outcome::Nothing,
             _ => {}
         }
-        let len = usize::from(u16::from_be_bytes([data[pos + 2], data[pos + 3]]));
-        if len < 2 {
-            return false;
+        let Some(len) = data
+            .get(m + 1..m + 3)
+            .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+        else {
+            break Outcome::Nothing;
+        };
+        if len < 2 || m + 1 + len > data.len() {
+            break Outcome::Nothing;
         }
-        pos += 2 + len;
+        if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            let seg = &data[m + 3..m + 1 + len];
+            if seg.len() < 6 {
+                break Outcome::Nothing;
+            }
+            break Outcome::Frame(FrameFacts {
+                height: u32::from(u16::from_be_bytes([seg[1], seg[2]])),
+                width: u32::from(u16::from_be_bytes([seg[3], seg[4]])),
+                components: seg[5],
+                dct: matches!(marker, 0xC0..=0xC2),
+            });
+        }
+        pos = m + 1 + len;
+    };
+    if memo.len() + path.len() > MAX_MEMO {
+        memo.clear();
     }
-    false
+    for &p in path.iter() {
+        memo.insert(p, outcome);
+    }
+    outcome
 }
 
 #[cfg(test)]

@@ -170,7 +170,19 @@ pub fn scan(root: &Path) -> Result<ScanReport> {
                 continue;
             }
         };
+        if entry.file_type().is_dir() {
+            continue;
+        }
         if !entry.file_type().is_file() {
+            // A FIFO, device or socket (perhaps behind a symbolic link) is never read: opening
+            // a FIFO waits for a writer and a device never ends.
+            report.skipped.push(Skipped {
+                path: entry.path().to_path_buf(),
+                reason: format!(
+                    "not a regular file ({})",
+                    crate::guard::file_type_name(&entry.file_type())
+                ),
+            });
             continue;
         }
         let path = entry.path().to_path_buf();

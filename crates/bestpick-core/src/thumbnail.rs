@@ -4,11 +4,17 @@
 
 use image::{RgbImage, imageops};
 
-use crate::decode::Decoded;
+use crate::decode::{DecodeOptions, Decoded};
 
 /// Renders an upright thumbnail whose longer side is at most `side` pixels. `data` are the file's
-/// bytes, used only when the block image is too small for the requested size.
-pub fn thumbnail(d: &Decoded, data: Option<&[u8]>, side: u32) -> Option<RgbImage> {
+/// bytes, used only when the block image is too small for the requested size (decoded within
+/// `opts`' memory budget).
+pub fn thumbnail(
+    d: &Decoded,
+    data: Option<&[u8]>,
+    side: u32,
+    opts: &DecodeOptions,
+) -> Option<RgbImage> {
     let stored = if let Some(px) = &d.pixels {
         shrink(px, side)
     } else if (d.luma.width.max(d.luma.height) as u32) >= side || data.is_none() {
@@ -16,7 +22,7 @@ pub fn thumbnail(d: &Decoded, data: Option<&[u8]>, side: u32) -> Option<RgbImage
         block_image_scaled(d, w, h)
     } else {
         // A small JPEG: its 1/8 image would be a stamp. Decode it fully (cheap at this size).
-        let img = image::load_from_memory(data?).ok()?.to_rgb8();
+        let img = crate::decode::rgb_pixels(data?, opts).ok()?;
         shrink(&img, side)
     };
     Some(apply_orientation(stored, d.orientation()))

@@ -73,15 +73,6 @@ fn save_thumbnail(img: &image::RgbImage, path: &Path) -> std::io::Result<()> {
     std::fs::rename(&tmp, path)
 }
 
-/// Forwards stage progress; per-item events are sent by the session once results are stored.
-struct Forward<'a>(&'a dyn ProgressSink);
-
-impl ProgressSink for Forward<'_> {
-    fn progress(&self, p: Progress) {
-        self.0.progress(p);
-    }
-}
-
 /// One photo of an opened shoot.
 #[derive(Debug, Clone)]
 pub struct PhotoEntry {
@@ -230,116 +221,110 @@ pub fn open_shoot(
     let thumbs = params.thumbnails.clone();
     let mut analyze = params.analyze.clone();
     analyze.thumbnail_side = thumbs.as_ref().map(|t| t.side);
-    if !todo.is_empty() && !cancel.is_cancelled() {
-        let files: Vec<PhotoFile> = todo.iter().map(|&i| photos[i].file.clone()).collect();
-        let ids: Vec<PhotoId> = todo.iter().map(|&i| photos[i].id).collect();
-        let (tx, rx) = mpsc::channel::<(usize, std::result::Result<Analyzed, PhotoError>)>();
-        let store_result: Result<()> = std::thread::scope(|scope| {
-            let forward = Forward(progress);
-            let (files, ids, thumbs, analyze) = (&files, &ids, &thumbs, &analyze);
-            let worker = scope.spawn(move || {
-                let tx = tx;
-                bestpick_core::analyze_files(files, analyze, cancel, &forward, |i, mut r| {
-                    if let (Ok(a), Some(t)) = (&mut r, thumbs)
-                        && let Some(img) = a.thumbnail.take()
-                    {
-                        // A thumbnail that cannot be written is only a missing thumbnail.
-                        let _ = save_thumbnail(&img, &thumbnail_path(&t.dir, shoot, ids[i]));
-                    }
-                    // The receiver lives until the job ends; a send error means it is gone.
-                    let _ = tx.send((i, r));
-                })
-            });
-            let mut batch: Vec<StoredAnalysis> = Vec::with_capacity(params.batch);
-            let mut last_flush = Instant::now();
-            let mut outcome = Ok(());
-            loop {
-                match rx.recv_timeout(Duration::from_millis(250)) {
-                    Ok((i, result)) => {
-                        let entry = &mut photos[todo[i]];
-                        let cached = match result {
-                            Ok(a) => {
-                                entry.warning = a.warning.clone();
-                                let c = Cached::Analyzed {
-                                    analysis: Box::new(a.analysis.clone()),
-                                    warning: a.warning.map(|w| w.kind),
-                                };
-                                entry.analysis = Some(a.analysis);
-                                status.analyzed_now += 1;
-                                c
-                            }
-                            Err(e) => {
-                                let c = Cached::Failed {
-                                    error: e.kind.clone(),
-                                };
-                                entry.error = Some(e);
-                                c
-                            }
-                        };
-                        if let Ok(data) = serde_json::to_vec(&cached) {
-                            batch.push(StoredAnalysis {
-                                photo: entry.id,
-                                version: ANALYSIS_VERSION,
-                                size: entry.file.size,
-                                mtime_ns: entry.file.mtime_ns,
-                                data,
-                            });
-                        }
-                        progress.item_done(todo[i]);
-                    }
-                    Err(mpsc::RecvTimeoutError::Timeout) => {}
-                    Err(mpsc::RecvTimeoutError::Disconnected) => break,
-                }
-                if outcome.is_ok()
-                    && !batch.is_empty()
-                    && (batch.len() >= params.batch
-                        || last_flush.elapsed() > Duration::from_millis(500))
-                {
-                    outcome = catalog.store_analyses(&batch).map_err(Error::from);
-                    batch.clear();
-                    last_flush = Instant::now();
-                }
-            }
-            if outcome.is_ok() && !batch.is_empty() {
-                outcome = catalog.store_analyses(&batch).map_err(Error::from);
-            }
-            // A panic in the worker would already have been caught per photo by core.
-            let _ = worker.join();
-            outcome
-        });
-        store_result?;
-    }
-    // Photos analyzed earlier (perhaps by the CLI) may have no thumbnail yet.
-    if let Some(t) = &thumbs
-        && !cancel.is_cancelled()
-    {
-        let missing: Vec<usize> = (0..photos.len())
-            .filter(|&i| {
-                photos[i].analysis.is_some()
-                    && !thumbnail_path(&t.dir, shoot, photos[i].id).exists()
-            })
-            .collect();
-        let render = |&i: &usize| {
-            if cancel.is_cancelled() {
-                return;
-            }
-            let p = &photos[i];
-            if let Ok(img) =
-                bestpick_core::analyze::thumbnail_file(&p.file, &params.analyze.decode, t.side)
-            {
-                let _ = save_thumbnail(&img, &thumbnail_path(&t.dir, shoot, p.id));
-            }
-            progress.item_done(i);
+    // Photos from the catalog whose thumbnail is missing (analyzed earlier, perhaps by the CLI).
+    let missing: Vec<(usize, PhotoFile, PathBuf)> = match &thumbs {
+        Some(t) => photos
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.analysis.is_some())
+            .map(|(i, p)| (i, p.file.clone(), thumbnail_path(&t.dir, shoot, p.id)))
+            .filter(|(_, _, path)| !path.exists())
+            .collect(),
+        None => Vec::new(),
+    };
+    if (!todo.is_empty() || !missing.is_empty()) && !cancel.is_cancelled() {
+        let job = Job {
+            files: todo.iter().map(|&i| photos[i].file.clone()).collect(),
+            thumbnails: thumbs.as_ref().map(|t| {
+                todo.iter()
+                    .map(|&i| thumbnail_path(&t.dir, shoot, photos[i].id))
+                    .collect()
+            }),
+            missing,
+            analyze,
+            cancel: cancel.clone(),
         };
-        match params.analyze.threads {
-            Some(n) => match rayon::ThreadPoolBuilder::new()
-                .num_threads(n.max(1))
-                .build()
+        let (tx, rx) = mpsc::channel::<Message>();
+        let worker = std::thread::Builder::new()
+            .name("bestpick-analysis".into())
+            .spawn(move || job.run(&tx))
+            .map_err(|source| Error::Path {
+                path: root.clone(),
+                source,
+            })?;
+        let mut batch: Vec<StoredAnalysis> = Vec::with_capacity(params.batch);
+        let mut last_flush = Instant::now();
+        let mut outcome = Ok(());
+        let mut finished = false;
+        loop {
+            let message = match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(m) => Some(m),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    finished = true;
+                    break;
+                }
+            };
+            match message {
+                Some(Message::Progress(p)) => progress.progress(p),
+                Some(Message::Thumbnail(i)) => progress.item_done(i),
+                Some(Message::Analyzed(i, result)) => {
+                    let entry = &mut photos[todo[i]];
+                    if let Some(stored) = record(entry, *result, &mut status) {
+                        batch.push(stored);
+                    }
+                    progress.item_done(todo[i]);
+                }
+                None => {}
+            }
+            if outcome.is_ok()
+                && !batch.is_empty()
+                && (batch.len() >= params.batch
+                    || last_flush.elapsed() > Duration::from_millis(500))
             {
-                Ok(pool) => pool.install(|| missing.par_iter().for_each(render)),
-                Err(_) => missing.iter().for_each(render),
-            },
-            None => missing.par_iter().for_each(render),
+                outcome = catalog.store_analyses(&batch).map_err(Error::from);
+                batch.clear();
+                last_flush = Instant::now();
+            }
+            if cancel.is_cancelled() {
+                // Photos in progress stop at their next check; one stuck in a decoder that
+                // cannot be interrupted (libheif) is not waited for: its result would be
+                // dropped anyway, and the photo is analyzed on the next run.
+                for message in rx.try_iter() {
+                    if let Message::Analyzed(i, result) = message
+                        && let Some(stored) = record(&mut photos[todo[i]], *result, &mut status)
+                    {
+                        batch.push(stored);
+                    }
+                }
+                break;
+            }
+        }
+        if outcome.is_ok() && !batch.is_empty() {
+            outcome = catalog.store_analyses(&batch).map_err(Error::from);
+        }
+        outcome?;
+        if finished {
+            // The worker is done (its channel closed): joining does not wait. A panic that got
+            // past every per-photo guard leaves its photos listed with the reason, never
+            // silently pending.
+            if let Err(panic) = worker.join()
+                && !cancel.is_cancelled()
+            {
+                let why = bestpick_core::guard::panic_message(panic.as_ref());
+                for &i in &todo {
+                    let entry = &mut photos[i];
+                    if entry.analysis.is_none() && entry.error.is_none() {
+                        entry.error = Some(PhotoError::new(
+                            &entry.file.path,
+                            PhotoErrorKind::StageFailed {
+                                stage: "analysis".into(),
+                                detail: format!("the analysis stopped before this photo: {why}"),
+                            },
+                        ));
+                    }
+                }
+            }
         }
     }
     status.failed = photos.iter().filter(|p| p.error.is_some()).count();
@@ -361,6 +346,120 @@ pub fn open_shoot(
         skipped: scan.skipped,
         scan_errors: scan.errors,
         status,
+    })
+}
+
+/// What the analysis worker tells the thread that stores results.
+enum Message {
+    /// Stage progress.
+    Progress(Progress),
+    /// Photo `todo[i]` is finished.
+    Analyzed(usize, Box<std::result::Result<Analyzed, PhotoError>>),
+    /// The thumbnail of photo `i` (of the whole shoot) was rendered.
+    Thumbnail(usize),
+}
+
+/// Progress of the worker, sent to the storing thread.
+struct ToStore(mpsc::Sender<Message>);
+
+impl ProgressSink for ToStore {
+    fn progress(&self, p: Progress) {
+        // The receiver is gone only when the job was given up; nothing is left to tell.
+        let _ = self.0.send(Message::Progress(p));
+    }
+}
+
+/// The work of one opening that runs apart from the catalog: analyzing the new photos and
+/// rendering missing thumbnails. It owns everything it needs, so the opening can return as
+/// soon as it is cancelled without waiting for a photo stuck in a decoder.
+struct Job {
+    files: Vec<PhotoFile>,
+    /// Where each file's thumbnail goes, when thumbnails are kept.
+    thumbnails: Option<Vec<PathBuf>>,
+    /// Analyzed photos without a thumbnail: (index in the shoot, file, thumbnail path).
+    missing: Vec<(usize, PhotoFile, PathBuf)>,
+    analyze: AnalyzeParams,
+    cancel: CancelFlag,
+}
+
+impl Job {
+    fn run(self, tx: &mpsc::Sender<Message>) {
+        let sink = ToStore(tx.clone());
+        if !self.files.is_empty() {
+            bestpick_core::analyze_files(&self.files, &self.analyze, &self.cancel, &sink, {
+                let tx = tx.clone();
+                let thumbnails = self.thumbnails.as_deref();
+                move |i, mut r| {
+                    if let (Ok(a), Some(paths)) = (&mut r, thumbnails)
+                        && let Some(img) = a.thumbnail.take()
+                    {
+                        // A thumbnail that cannot be written is only a missing thumbnail.
+                        let _ = save_thumbnail(&img, &paths[i]);
+                    }
+                    let _ = tx.send(Message::Analyzed(i, Box::new(r)));
+                }
+            });
+        }
+        let (Some(side), false) = (self.analyze.thumbnail_side, self.missing.is_empty()) else {
+            return;
+        };
+        let render = |(i, file, path): &(usize, PhotoFile, PathBuf)| {
+            if self.cancel.is_cancelled() {
+                return;
+            }
+            let rendered = bestpick_core::guard::with_cancel(&self.cancel, || {
+                bestpick_core::analyze::thumbnail_file(file, &self.analyze.decode, side)
+            });
+            if let Ok(img) = rendered {
+                let _ = save_thumbnail(&img, path);
+            }
+            let _ = tx.send(Message::Thumbnail(*i));
+        };
+        match self.analyze.threads {
+            Some(n) => match rayon::ThreadPoolBuilder::new()
+                .num_threads(n.max(1))
+                .build()
+            {
+                Ok(pool) => pool.install(|| self.missing.par_iter().for_each(render)),
+                Err(_) => self.missing.iter().for_each(render),
+            },
+            None => self.missing.par_iter().for_each(render),
+        }
+    }
+}
+
+/// Takes one photo's result into its entry and the status; returns what the catalog keeps.
+fn record(
+    entry: &mut PhotoEntry,
+    result: std::result::Result<Analyzed, PhotoError>,
+    status: &mut ShootStatus,
+) -> Option<StoredAnalysis> {
+    let cached = match result {
+        Ok(a) => {
+            entry.warning = a.warning.clone();
+            let c = Cached::Analyzed {
+                analysis: Box::new(a.analysis.clone()),
+                warning: a.warning.map(|w| w.kind),
+            };
+            entry.analysis = Some(a.analysis);
+            status.analyzed_now += 1;
+            c
+        }
+        Err(e) => {
+            let c = Cached::Failed {
+                error: e.kind.clone(),
+            };
+            entry.error = Some(e);
+            c
+        }
+    };
+    let data = serde_json::to_vec(&cached).ok()?;
+    Some(StoredAnalysis {
+        photo: entry.id,
+        version: ANALYSIS_VERSION,
+        size: entry.file.size,
+        mtime_ns: entry.file.mtime_ns,
+        data,
     })
 }
 

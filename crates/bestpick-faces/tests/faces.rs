@@ -37,6 +37,10 @@ fn shared(rel: &str) -> Option<PathBuf> {
     if path.exists() {
         Some(path)
     } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI=true: the shared photos must be present"
+        );
         println!(
             "skipped: {} not found (shared test photos absent)",
             path.display()

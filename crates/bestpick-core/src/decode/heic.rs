@@ -224,20 +224,26 @@ mod imp {
         let ctx = Context::read(data, name)?;
         let handle = ctx.primary_image(name)?;
         let (w, h) = handle.size();
-        check_limits(w, h, opts)?;
+        let budget = check_limits(w, h, opts)?;
         let mut exif = handle.exif(data.len());
         // libheif has applied irot/imir: the pixels are upright, and the EXIF orientation
         // (informative in HEIF, and a copy of irot in iPhone files) must not turn them again.
         exif.info.orientation = 1;
         let image = handle.decode_rgb(name)?;
-        let rgb = image.to_rgb(name, opts)?;
+        let rgb = image.to_rgb(name, u64::from(w) * u64::from(h))?;
         drop(image);
         drop(handle);
         drop(ctx);
-        Ok(Decoded::from_pixels(rgb, exif, opts))
+        Ok(Decoded::from_pixels(rgb, exif, opts, Some(budget)))
     }
 
-    fn check_limits(w: u32, h: u32, opts: &DecodeOptions) -> Result<(), PhotoErrorKind> {
+    /// Checks the declared size and reserves the decode's peak memory from the shared budget
+    /// (libheif cannot be interrupted, so this is the only bound on its work).
+    fn check_limits(
+        w: u32,
+        h: u32,
+        opts: &DecodeOptions,
+    ) -> Result<crate::guard::Reservation, PhotoErrorKind> {
         let px = u64::from(w) * u64::from(h);
         if px == 0 {
             return Err(PhotoErrorKind::Corrupt(format!(
@@ -250,14 +256,8 @@ mod imp {
                 opts.max_pixels / 1_000_000
             )));
         }
-        if px.saturating_mul(PEAK_BYTES_PER_PIXEL) > opts.max_alloc {
-            return Err(PhotoErrorKind::TooLarge(format!(
-                "image too large to decode: {w} x {h} pixels need about {} MiB (limit {} MiB)",
-                px.saturating_mul(PEAK_BYTES_PER_PIXEL) >> 20,
-                opts.max_alloc >> 20
-            )));
-        }
-        Ok(())
+        crate::guard::reserve(px.saturating_mul(PEAK_BYTES_PER_PIXEL), opts.max_alloc)
+            .map_err(|b| b.into_kind(&format!("decoding this {w} x {h} image")))
     }
 
     /// `heif_init` once per process: it registers the codecs, and since libheif 1.16 it is
@@ -533,12 +533,9 @@ mod imp {
     }
 
     impl Image {
-        /// Copies the interleaved RGB plane (rows `stride` bytes apart) into an `RgbImage`.
-        fn to_rgb(
-            &self,
-            name: &str,
-            opts: &DecodeOptions,
-        ) -> Result<image::RgbImage, PhotoErrorKind> {
+        /// Copies the interleaved RGB plane (rows `stride` bytes apart) into an `RgbImage`, if
+        /// it has at most `reserved_px` pixels (what the headers declared).
+        fn to_rgb(&self, name: &str, reserved_px: u64) -> Result<image::RgbImage, PhotoErrorKind> {
             let img = self.ptr.as_ptr();
             let ch = ffi::CHANNEL_INTERLEAVED;
             // SAFETY: live image; these getters only read its description.
@@ -563,8 +560,13 @@ mod imp {
                     )));
                 }
             };
-            // The decoded size may differ from the headers' in a damaged file: check it again.
-            check_limits(w, h, opts)?;
+            // The decoded size may differ from the headers' in a damaged file: it must not be
+            // larger than what the memory was reserved for.
+            if u64::from(w) * u64::from(h) > reserved_px {
+                return Err(PhotoErrorKind::Corrupt(format!(
+                    "damaged {name} file: decoded to {w} x {h}, larger than its headers say"
+                )));
+            }
             let mut stride: c_int = 0;
             // SAFETY: live image, the interleaved channel it has (checked above), valid
             // out-pointer for the stride.

@@ -8,11 +8,13 @@ pub mod jpeg;
 mod pixels;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::PhotoErrorKind;
 use crate::exif::{self, ExifRead};
+use crate::guard::{self, Reservation};
 use crate::raw;
 use crate::scan::FileKind;
 pub use jpeg::{ChromaBlocks, LumaBlocks, NFEAT, feat};
@@ -23,8 +25,12 @@ pub struct DecodeOptions {
     /// Largest accepted image in pixels (a 100 000 × 100 000 header is refused before any
     /// allocation).
     pub max_pixels: u64,
-    /// Largest allocation a full decoder may make, in bytes.
+    /// Memory budget of decoding, in bytes, shared by all the decodes running at once (see
+    /// [`crate::guard::reserve`]): each decoder reserves what it will allocate, from its
+    /// headers, before allocating; a photo that needs more than all of it is refused.
     pub max_alloc: u64,
+    /// Largest file read, in bytes (a camera's largest RAW files are about 200 MB).
+    pub max_file_bytes: u64,
     /// Keep chroma block means.
     pub color: bool,
     /// JPEGs: keep the 4×4 lowest-frequency coefficients of every block, so regions (faces)
@@ -32,11 +38,24 @@ pub struct DecodeOptions {
     pub low: bool,
 }
 
+/// Default memory budget of decoding: 224 MiB per core, at least 448 MiB. That lets a 100 MP
+/// camera JPEG (about 120 MB of block data), a 100 MP progressive JPEG (about 360 MB) or a
+/// 48 MP HEIC (about 430 MB at libheif's peak) through, while a folder of decompression bombs
+/// on a 2-core machine stays under 448 MB of decoder memory however the bombs are made.
+pub fn default_budget() -> u64 {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    224 * (1 << 20) * cores.max(2) as u64
+}
+
+/// Default cap on the size of one photo file: 256 MiB.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 256 << 20;
+
 impl Default for DecodeOptions {
     fn default() -> Self {
         DecodeOptions {
             max_pixels: 300_000_000,
-            max_alloc: 2 << 30,
+            max_alloc: default_budget(),
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             color: true,
             low: false,
         }
@@ -80,6 +99,9 @@ pub struct Decoded {
     /// JPEGs read from their coefficients: where each row of MCUs starts, so that the
     /// low-frequency coefficients of some rows can be read later ([`jpeg::read_low_rows`]).
     pub rows: jpeg::RowIndex,
+    /// The memory this decode reserved from the shared budget, given back when the last
+    /// clone is dropped (or recycled).
+    pub budget: Option<Arc<Reservation>>,
 }
 
 impl Decoded {
@@ -89,6 +111,7 @@ impl Decoded {
         rgb: image::RgbImage,
         exif: ExifRead,
         opts: &DecodeOptions,
+        budget: Option<Reservation>,
     ) -> Decoded {
         let (luma, chroma) = pixels::blocks_from_rgb(&rgb);
         Decoded {
@@ -102,6 +125,7 @@ impl Decoded {
             pixels: Some(rgb),
             low: Vec::new(),
             rows: jpeg::RowIndex::default(),
+            budget: budget.map(Arc::new),
         }
     }
 
@@ -124,18 +148,59 @@ thread_local! {
     static SPARE: std::cell::RefCell<Spare> = std::cell::RefCell::new(Spare::default());
 }
 
+/// Buffers larger than this are not kept for the next decode: after one huge photo a thread
+/// must not hold its memory for the rest of the run. A 45 MP JPEG's block data fits.
+pub const SPARE_KEEP_BYTES: usize = 64 << 20;
+
 /// Hands a decoded photo's buffers back for the next decode on this thread (optional: dropping
-/// a [`Decoded`] is fine too, only slower when photos are analyzed one after another).
+/// a [`Decoded`] is fine too, only slower when photos are analyzed one after another). Buffers
+/// beyond [`SPARE_KEEP_BYTES`] are freed instead.
 pub fn recycle(d: Decoded) {
+    let bytes = held_bytes(&d.luma, &d.low, [d.chroma.as_ref()]);
     SPARE.with(|s| {
         let mut s = s.borrow_mut();
+        if bytes > SPARE_KEEP_BYTES {
+            *s = Spare::default();
+            return;
+        }
         s.blocks.luma = d.luma;
         s.blocks.low = d.low;
         s.blocks.rows = d.rows;
         if d.chroma.is_some() {
             s.grid_chroma = d.chroma;
         }
+        if held_bytes(&LumaBlocks::default(), &[], [s.blocks.chroma.as_ref()]) > SPARE_KEEP_BYTES {
+            s.blocks.chroma = None;
+        }
     });
+}
+
+/// Bytes held by this thread's spare buffers (for tests).
+pub fn spare_bytes() -> usize {
+    SPARE.with(|s| {
+        let s = s.borrow();
+        let b = &s.blocks;
+        held_bytes(&b.luma, &b.low, [b.chroma.as_ref(), s.grid_chroma.as_ref()])
+    })
+}
+
+/// Bytes allocated for block data.
+fn held_bytes<const N: usize>(
+    luma: &LumaBlocks,
+    low: &[jpeg::LowPlane],
+    chroma: [Option<&ChromaBlocks>; N],
+) -> usize {
+    luma.dc.capacity() * 4
+        + luma.feat.capacity() * std::mem::size_of::<[f32; NFEAT]>()
+        + low
+            .iter()
+            .map(|p| p.coefs.capacity() * std::mem::size_of::<[i16; 16]>())
+            .sum::<usize>()
+        + chroma
+            .iter()
+            .flatten()
+            .map(|c| (c.cb.capacity() + c.cr.capacity()) * 4)
+            .sum::<usize>()
 }
 
 /// Decodes the bytes of a file of kind `kind`. Never panics: a decoder panic is caught and
@@ -149,17 +214,11 @@ pub fn decode(
         return Err(PhotoErrorKind::Empty);
     }
     let guarded = catch_unwind(AssertUnwindSafe(|| decode_inner(data, kind, opts)));
-    match guarded {
-        Ok(result) => result,
-        Err(panic) => {
-            let msg = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            Err(PhotoErrorKind::DecoderPanic(msg))
-        }
-    }
+    guarded.unwrap_or_else(|panic| {
+        Err(PhotoErrorKind::DecoderPanic(guard::panic_message(
+            panic.as_ref(),
+        )))
+    })
 }
 
 fn decode_inner(
@@ -192,6 +251,7 @@ fn decode_jpeg(
         color: opts.color,
         low: opts.low,
         max_pixels: opts.max_pixels,
+        max_alloc: opts.max_alloc,
     };
     let spare = SPARE.with(|s| std::mem::take(&mut s.borrow_mut().blocks));
     match jpeg::read_blocks_reusing(data, &jopts, spare) {
@@ -214,6 +274,7 @@ fn decode_jpeg(
                 pixels: None,
                 low: b.low,
                 rows: b.rows,
+                budget: b.budget,
             })
         }
         Err(jpeg::JpegError::Unsupported(_)) => {
@@ -224,6 +285,8 @@ fn decode_jpeg(
         }
         Err(jpeg::JpegError::NotJpeg) => Err(PhotoErrorKind::NotAnImage(sniff(data))),
         Err(e @ jpeg::JpegError::TooLarge { .. }) => Err(PhotoErrorKind::TooLarge(e.to_string())),
+        Err(jpeg::JpegError::Budget(b)) => Err(b.into_kind("decoding this JPEG")),
+        Err(jpeg::JpegError::Cancelled) => Err(PhotoErrorKind::Cancelled),
         Err(e) => Err(PhotoErrorKind::Corrupt(e.to_string())),
     }
 }
@@ -250,6 +313,7 @@ fn decode_raw(data: &[u8], opts: &DecodeOptions) -> Result<Decoded, PhotoErrorKi
     for p in previews
         .iter()
         .filter(|p| p.width.max(p.height) >= raw::MIN_PREVIEW_SIDE / 2)
+        .take(raw::MAX_TRIES)
     {
         let stream = &data[p.offset..];
         let preview_exif = jpeg::exif_payload(stream).map(exif::from_tiff);
@@ -281,36 +345,111 @@ fn decode_pixels(
     if matches!(kind, FileKind::Heic | FileKind::Avif) {
         return heic::decode(data, kind, opts);
     }
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(data));
-    reader = reader
-        .with_guessed_format()
-        .map_err(|e| PhotoErrorKind::Unreadable(e.to_string()))?;
-    if reader.format().is_none() {
-        return Err(PhotoErrorKind::NotAnImage(sniff(data)));
-    }
-    let side = u32::try_from((opts.max_pixels as f64).sqrt() as u64 * 4).unwrap_or(u32::MAX);
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(side);
-    limits.max_image_height = Some(side);
-    limits.max_alloc = Some(opts.max_alloc);
-    reader.limits(limits);
-    let (w, h) = reader.into_dimensions().map_err(image_error)?;
-    if u64::from(w) * u64::from(h) > opts.max_pixels {
-        return Err(PhotoErrorKind::TooLarge(format!(
-            "image too large: {w} x {h} pixels (limit {} megapixels)",
-            opts.max_pixels / 1_000_000
-        )));
-    }
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(data))
-        .with_guessed_format()
-        .map_err(|e| PhotoErrorKind::Unreadable(e.to_string()))?;
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(opts.max_alloc);
-    reader.limits(limits);
-    let img = reader.decode().map_err(image_error)?;
-    let rgb = img.to_rgb8();
+    let (rgb, budget) = pixels_within_budget(data, opts, true)?;
     let exif = exif::from_container(data);
-    Ok(Decoded::from_pixels(rgb, exif, opts))
+    Ok(Decoded::from_pixels(rgb, exif, opts, Some(budget)))
+}
+
+/// Decodes an image (PNG, TIFF, WebP, a JPEG the fast reader does not take...) to 8-bit RGB
+/// with the image crate, guarded: the size is checked against `max_pixels` and the memory the
+/// decode will take (its buffer, the conversion to RGB and, with `blocks`, the block data made
+/// from the pixels afterwards) is reserved from the shared budget before anything is
+/// allocated; the decoder reads through [`Interruptible`], so cancelling stops it; a panic is
+/// an error.
+fn pixels_within_budget(
+    data: &[u8],
+    opts: &DecodeOptions,
+    blocks: bool,
+) -> Result<(image::RgbImage, Reservation), PhotoErrorKind> {
+    use image::ImageDecoder;
+    let guarded = catch_unwind(AssertUnwindSafe(|| {
+        let mut reader = image::ImageReader::new(Interruptible(std::io::Cursor::new(data)))
+            .with_guessed_format()
+            .map_err(|e| PhotoErrorKind::Unreadable(e.to_string()))?;
+        if reader.format().is_none() {
+            return Err(PhotoErrorKind::NotAnImage(sniff(data)));
+        }
+        // Sides are checked as the header is read (a square of `max_pixels`, or a long strip of
+        // a quarter of it); the pixel count once both are known.
+        let side = u32::try_from((opts.max_pixels as f64).sqrt() as u64 * 4).unwrap_or(u32::MAX);
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(side);
+        limits.max_image_height = Some(side);
+        limits.max_alloc = Some(opts.max_alloc);
+        reader.limits(limits.clone());
+        let mut decoder = reader.into_decoder().map_err(image_error)?;
+        let (w, h) = decoder.dimensions();
+        let px = u64::from(w) * u64::from(h);
+        if px > opts.max_pixels {
+            return Err(PhotoErrorKind::TooLarge(format!(
+                "image too large: {w} x {h} pixels (limit {} megapixels)",
+                opts.max_pixels / 1_000_000
+            )));
+        }
+        let converted = if decoder.color_type() == image::ColorType::Rgb8 {
+            0
+        } else {
+            px * 3
+        };
+        let block_data = if blocks { px / 64 * 40 } else { 0 };
+        let need = decoder
+            .total_bytes()
+            .saturating_add(converted)
+            .saturating_add(block_data);
+        let reservation =
+            guard::reserve(need, opts.max_alloc).map_err(|b| b.into_kind("decoding this image"))?;
+        decoder.set_limits(limits).map_err(image_error)?;
+        let img = image::DynamicImage::from_decoder(decoder).map_err(image_error)?;
+        Ok((img.into_rgb8(), reservation))
+    }));
+    match guarded {
+        // Whatever a decoder made of its reads failing, the reason is the cancellation.
+        Err(_) | Ok(Err(_)) if guard::cancelled() => Err(PhotoErrorKind::Cancelled),
+        Ok(result) => result,
+        Err(panic) => Err(PhotoErrorKind::DecoderPanic(guard::panic_message(
+            panic.as_ref(),
+        ))),
+    }
+}
+
+/// Decodes a whole image to upright-as-stored 8-bit RGB within the memory budget (see
+/// [`pixels_within_budget`]): for the small JPEGs whose thumbnails and faces need real pixels,
+/// and for previews. The reservation ends with the call; callers keep only small images or
+/// hand them on at once.
+pub fn rgb_pixels(data: &[u8], opts: &DecodeOptions) -> Result<image::RgbImage, PhotoErrorKind> {
+    pixels_within_budget(data, opts, false).map(|(rgb, _)| rgb)
+}
+
+/// A reader that fails once the job is cancelled, so that decoders of other crates, which read
+/// as they decode, stop within one read.
+struct Interruptible<R>(R);
+
+impl<R: std::io::Read> std::io::Read for Interruptible<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if guard::cancelled() {
+            return Err(std::io::Error::other("cancelled"));
+        }
+        self.0.read(buf)
+    }
+}
+
+impl<R: std::io::BufRead> std::io::BufRead for Interruptible<R> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if guard::cancelled() {
+            return Err(std::io::Error::other("cancelled"));
+        }
+        self.0.fill_buf()
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.0.consume(amt);
+    }
+}
+
+impl<R: std::io::Seek> std::io::Seek for Interruptible<R> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.0.seek(pos)
+    }
 }
 
 fn image_error(e: image::ImageError) -> PhotoErrorKind {

@@ -21,6 +21,8 @@
 
 mod bits;
 mod huffman;
+#[doc(hidden)]
+pub mod synth;
 
 use bits::{BitReader, BitState};
 use huffman::Huffman;
@@ -149,6 +151,12 @@ pub enum JpegError {
     /// Valid, but a kind this reader does not handle; a full decoder may.
     #[error("JPEG variant not handled by the fast reader: {0}")]
     Unsupported(&'static str),
+    /// The memory the image needs is not available from the decoding budget.
+    #[error("{0}")]
+    Budget(crate::guard::BudgetError),
+    /// The job was cancelled.
+    #[error("cancelled")]
+    Cancelled,
     /// The header declares an image larger than the configured limit.
     #[error("image too large: {width} x {height} pixels (limit {limit_mp} megapixels)")]
     TooLarge {
@@ -172,6 +180,8 @@ pub struct JpegOptions {
     pub low: bool,
     /// Largest accepted image, in pixels.
     pub max_pixels: u64,
+    /// Memory budget shared by the decodes in flight (see [`crate::guard::reserve`]).
+    pub max_alloc: u64,
 }
 
 impl Default for JpegOptions {
@@ -180,9 +190,15 @@ impl Default for JpegOptions {
             color: true,
             low: false,
             max_pixels: 300_000_000,
+            max_alloc: crate::decode::default_budget(),
         }
     }
 }
+
+/// Scans a progressive file may have. Encoders write about ten; each scan visits every block
+/// of its components however little data it holds, so a small file with thousands of scans
+/// over a large frame would cost minutes.
+pub const MAX_SCANS: usize = 128;
 
 /// Per-block data of the luma plane.
 #[derive(Debug, Clone, Default)]
@@ -250,6 +266,8 @@ pub struct JpegBlocks {
     /// Where each row of MCUs starts in the entropy-coded data, so that some rows can be read
     /// again later (see [`read_low_rows`]). Empty for progressive and multi-scan files.
     pub rows: RowIndex,
+    /// The memory reserved for this decode (see [`crate::guard::reserve`]).
+    pub budget: Option<std::sync::Arc<crate::guard::Reservation>>,
 }
 
 /// The entropy decoder's state at the start of each row of MCUs of a single-scan baseline
@@ -294,6 +312,7 @@ pub fn read_low_rows(
         color: false,
         low: true,
         max_pixels: u64::MAX,
+        ..JpegOptions::default()
     };
     let mut d = Decoder::new(data, opts, JpegBlocks::default())?;
     d.window = Some(Window {
@@ -373,7 +392,12 @@ pub fn read_header(data: &[u8]) -> Result<JpegHeader, JpegError> {
                 });
             }
             0xD9 | 0xDA => return Err(JpegError::Corrupt("no frame header before the image data")),
-            0xD0..=0xD8 | 0x01 => {}
+            0xD8 => {
+                return Err(JpegError::Corrupt(
+                    "a second start of image before the frame",
+                ));
+            }
+            0xD0..=0xD7 | 0x01 => {}
             _ => {
                 p.segment()?;
             }
@@ -566,6 +590,9 @@ impl<'a> Decoder<'a> {
                     self.restart_interval = usize::from(u16::from_be_bytes([seg[0], seg[1]]));
                 }
                 0xDA => {
+                    if self.scans >= MAX_SCANS {
+                        return Err(JpegError::Corrupt("more scans than any encoder writes"));
+                    }
                     let seg = self.p.segment()?;
                     self.read_scan(seg)?;
                     self.scans += 1;
@@ -732,6 +759,14 @@ impl<'a> Decoder<'a> {
             None => (0, luma.bh),
         };
         let blocks = luma.bw * rows;
+        self.out.budget = None;
+        let need = self.memory_needed(&comps, blocks, progressive, mcuy);
+        let reservation =
+            crate::guard::reserve(need, self.opts.max_alloc).map_err(|e| match e {
+                crate::guard::BudgetError::Cancelled => JpegError::Cancelled,
+                other => JpegError::Budget(other),
+            })?;
+        self.out.budget = Some(std::sync::Arc::new(reservation));
         self.out.width = width;
         self.out.height = height;
         self.out.progressive = progressive;
@@ -783,6 +818,36 @@ impl<'a> Decoder<'a> {
             mcuy,
         });
         Ok(())
+    }
+
+    /// Bytes this decode will hold at its peak, worked out from the frame header before
+    /// anything is allocated: the luma block data (mean and features), chroma block means and
+    /// their copy on the luma grid, the low-frequency store, every coefficient of a
+    /// progressive file, the row index, and what the measures allocate per block afterwards.
+    fn memory_needed(
+        &self,
+        comps: &[Component],
+        luma_blocks: usize,
+        progressive: bool,
+        mcu_rows: usize,
+    ) -> u64 {
+        let luma_blocks = luma_blocks as u64;
+        const MEASURES_PER_BLOCK: u64 = 8;
+        let mut need = luma_blocks * (4 + 4 * NFEAT as u64 + MEASURES_PER_BLOCK);
+        if self.opts.color && comps.len() == 3 {
+            let c = &comps[1];
+            need += (c.bw * c.bh) as u64 * 8 + luma_blocks * 8;
+        }
+        if self.opts.low {
+            need += luma_blocks * std::mem::size_of::<[i16; 16]>() as u64;
+        }
+        if progressive {
+            need += comps
+                .iter()
+                .map(|c| (c.pbw * c.pbh) as u64 * 128)
+                .sum::<u64>();
+        }
+        need + mcu_rows as u64 * std::mem::size_of::<Checkpoint>() as u64
     }
 
     fn role(&self, ci: usize) -> Role {
@@ -962,6 +1027,14 @@ impl<'a> Decoder<'a> {
         };
         let mut block = [0i16; 64];
         for uy in units {
+            // Once per row of MCUs: stop when cancelled, and as soon as the data has run out
+            // (the rest of the frame would only decode padding, and the scan is refused anyway).
+            if r.overrun() {
+                return Err(JpegError::Truncated);
+            }
+            if crate::guard::cancelled() {
+                return Err(JpegError::Cancelled);
+            }
             if record {
                 let mut preds = [0i32; 4];
                 for (p, sc) in preds.iter_mut().zip(scomps.iter()) {
@@ -1099,6 +1172,12 @@ impl<'a> Decoder<'a> {
         let mut next_restart = 0u8;
         let mut eobrun = 0u32;
         for uy in 0..units_y {
+            if r.overrun() {
+                return Err(JpegError::Truncated);
+            }
+            if crate::guard::cancelled() {
+                return Err(JpegError::Cancelled);
+            }
             for ux in 0..units_x {
                 if self.restart_interval > 0 {
                     if restarts_left == 0 {

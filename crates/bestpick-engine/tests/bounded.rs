@@ -1,0 +1,164 @@
+//! Opening a shoot with hostile or stuck photos: cancellation is honoured within half a second
+//! even when a photo is stuck in a decoder that cannot be interrupted, what finished is kept,
+//! and every photo ends analyzed, failed with a reason, or pending for the next run.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bestpick_catalog::Catalog;
+use bestpick_core::guard::{self, Step};
+use bestpick_core::{AnalyzeParams, CancelFlag, PhotoErrorKind, Progress, ProgressSink};
+use bestpick_engine::{OpenParams, ThumbnailParams, open_shoot};
+
+fn fixtures() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/photos/singles");
+    assert!(p.is_dir(), "fixtures missing at {}", p.display());
+    p
+}
+
+/// Copies real photos into `dir` under the given names.
+fn shoot(dir: &Path, names: &[&str]) {
+    let sources = [
+        "facerec_obama.jpg",
+        "mpl_grace_hopper.jpg",
+        "skimage_rocket.jpg",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        std::fs::copy(fixtures().join(sources[i % sources.len()]), dir.join(name)).expect("copy");
+    }
+}
+
+/// Counts photos finished.
+#[derive(Default)]
+struct Count(AtomicUsize);
+
+impl ProgressSink for Count {
+    fn progress(&self, _: Progress) {}
+    fn item_done(&self, _: usize) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn cancelling_does_not_wait_for_a_photo_stuck_in_a_decoder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let names = ["a.jpg", "b.jpg", "stuck-in-decoder.jpg", "c.jpg", "d.jpg"];
+    shoot(dir.path(), &names);
+    // Like libheif on a huge file: a decode that never looks at the cancel flag.
+    guard::fault::stall(Step::Decode, "stuck-in-decoder", Duration::from_secs(60));
+    let catalog_path = dir.path().join("catalog.sqlite");
+    let photos = dir.path().to_path_buf();
+    let cancel = CancelFlag::new();
+    let flag = cancel.clone();
+    let count = std::sync::Arc::new(Count::default());
+    let seen = count.clone();
+    let job = std::thread::spawn(move || {
+        let mut catalog = Catalog::open(&catalog_path).expect("catalog");
+        let params = OpenParams {
+            analyze: AnalyzeParams {
+                threads: Some(2),
+                ..AnalyzeParams::default()
+            },
+            thumbnails: Some(ThumbnailParams {
+                dir: catalog_path.with_extension("thumbs"),
+                side: 200,
+            }),
+            ..OpenParams::default()
+        };
+        let session = open_shoot(&mut catalog, &photos, &params, &flag, seen.as_ref());
+        (Instant::now(), session)
+    });
+    // Let the other photos finish (one worker is stuck for a minute).
+    let started = Instant::now();
+    while count.0.load(Ordering::SeqCst) < names.len() - 1 {
+        assert!(started.elapsed() < Duration::from_secs(60), "no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let cancelled_at = Instant::now();
+    cancel.cancel();
+    let (returned_at, session) = job.join().expect("job");
+    let session = session.expect("session");
+    let waited = returned_at - cancelled_at;
+    assert!(
+        waited < Duration::from_millis(500),
+        "returned {waited:?} after the cancel"
+    );
+    assert!(session.status.cancelled);
+    assert_eq!(session.status.pending, 1);
+    for p in &session.photos {
+        let stuck = p.file.rel_path.starts_with("stuck");
+        assert_eq!(p.analysis.is_none(), stuck, "{}", p.file.rel_path);
+        assert!(p.error.is_none(), "{}", p.file.rel_path);
+    }
+    // What finished is in the catalog: a second opening analyzes only the stuck photo... which
+    // is still stuck, so it is cancelled at once and the other four come from the cache.
+    let mut catalog = Catalog::open(&dir.path().join("catalog.sqlite")).expect("catalog");
+    let again = CancelFlag::new();
+    again.cancel();
+    let second = open_shoot(
+        &mut catalog,
+        dir.path(),
+        &OpenParams::default(),
+        &again,
+        &bestpick_core::NoProgress,
+    )
+    .expect("second");
+    assert_eq!(second.status.from_cache, names.len() - 1);
+}
+
+#[test]
+fn every_photo_ends_analyzed_or_listed_with_the_stage_that_failed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let names = [
+        "one.jpg",
+        "engine-fault-measure.jpg",
+        "two.jpg",
+        "engine-fault-thumbnail.jpg",
+        "three.jpg",
+    ];
+    shoot(dir.path(), &names);
+    guard::fault::inject(Step::Measure, "engine-fault-measure");
+    guard::fault::inject(Step::Thumbnail, "engine-fault-thumbnail");
+    let mut catalog = Catalog::open(&dir.path().join("catalog.sqlite")).expect("catalog");
+    let params = OpenParams {
+        thumbnails: Some(ThumbnailParams {
+            dir: dir.path().join("thumbs"),
+            side: 200,
+        }),
+        ..OpenParams::default()
+    };
+    let session = open_shoot(
+        &mut catalog,
+        dir.path(),
+        &params,
+        &CancelFlag::new(),
+        &bestpick_core::NoProgress,
+    )
+    .expect("open");
+    assert!(!session.status.cancelled);
+    assert_eq!(session.status.pending, 0);
+    for p in &session.photos {
+        let name = p.file.rel_path.as_str();
+        match name {
+            "engine-fault-measure.jpg" => {
+                let e = p.error.as_ref().expect("error");
+                assert!(
+                    matches!(&e.kind, PhotoErrorKind::StageFailed { stage, .. } if stage == "measuring"),
+                    "{e}"
+                );
+                assert!(e.to_string().contains(name), "{e}");
+            }
+            "engine-fault-thumbnail.jpg" => {
+                assert!(p.analysis.is_some());
+                let w = p.warning.as_ref().expect("warning");
+                assert!(
+                    matches!(&w.kind, PhotoErrorKind::StageFailed { stage, .. } if stage == "thumbnail"),
+                    "{w}"
+                );
+            }
+            _ => assert!(p.analysis.is_some() && p.error.is_none(), "{name}"),
+        }
+    }
+    assert_eq!(session.problems().len(), 2);
+}
