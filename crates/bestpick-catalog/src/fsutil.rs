@@ -317,13 +317,133 @@ fn publish_no_clobber(tmp: &Path, dest: &Path) -> Result<()> {
     sync_dir(parent_dir(dest))
 }
 
+/// Whether `a` and `b` name the same directory entry (same directory, same name up to case, as
+/// on case-insensitive file systems), as opposed to two names of one file.
+pub(crate) fn same_entry(a: &Path, b: &Path) -> bool {
+    let names_match = match (a.file_name(), b.file_name()) {
+        (Some(x), Some(y)) => {
+            x.to_string_lossy().to_lowercase() == y.to_string_lossy().to_lowercase()
+        }
+        _ => false,
+    };
+    names_match && same_file(parent_dir(a), parent_dir(b))
+}
+
+/// Whether `a` and `b` are the same file or directory (symbolic links followed).
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (fs::metadata(a), fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        match (fs::canonicalize(a), fs::canonicalize(b)) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        }
+    }
+}
+
+/// Whether `dest` is a regular file (not a link) with exactly the bytes of `source`: a copy
+/// that an interrupted run already finished. Anything unreadable counts as different.
+pub(crate) fn same_content(source: &Path, dest: &Path) -> bool {
+    let Ok(dest_meta) = fs::symlink_metadata(dest) else {
+        return false;
+    };
+    if !dest_meta.is_file() {
+        return false;
+    }
+    let (Ok(Some((mut a, a_meta))), Ok(Some((mut b, b_meta)))) =
+        (open_regular(source), open_regular(dest))
+    else {
+        return false;
+    };
+    if a_meta.len() != b_meta.len() {
+        return false;
+    }
+    if same_file(source, dest) {
+        return true;
+    }
+    let mut buf_a = vec![0u8; 1 << 16];
+    let mut buf_b = vec![0u8; 1 << 16];
+    loop {
+        let n = match read_full(&mut a, &mut buf_a) {
+            Ok(n) => n,
+            Err(_) => return false,
+        };
+        match read_full(&mut b, &mut buf_b[..n.max(1)]) {
+            Ok(m) if m == n => {}
+            _ => return false,
+        }
+        if n == 0 {
+            return true;
+        }
+        if buf_a[..n] != buf_b[..n] {
+            return false;
+        }
+    }
+}
+
+/// Fill `buf` as far as the file allows; the count is short only at the end of the file.
+fn read_full(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Flush an existing file and the directory entry naming it to disk (a finished copy found
+/// from an interrupted run, before its source may go).
+fn make_durable(path: &Path) -> Result<()> {
+    // fsync needs write access on Windows; POSIX allows it on a read-only handle, which also
+    // works on a read-only file.
+    let file = if cfg!(unix) {
+        File::open(path)
+    } else {
+        OpenOptions::new().write(true).open(path)
+    };
+    file.and_then(|f| f.sync_all()).map_err(write_err(path))?;
+    sync_dir(parent_dir(path))
+}
+
+/// How a transfer ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Transfer {
+    /// The bytes were copied or the file moved now.
+    Done,
+    /// The destination already held exactly these bytes (an interrupted run got that far).
+    AlreadyThere,
+}
+
 /// Copy `source` to the new file `dest`: through a temp file, fsynced, size-checked, keeping the
-/// source's modification time, never replacing an existing `dest`.
-pub(crate) fn copy_verified(source: &Path, dest: &Path) -> Result<()> {
-    let mut input = File::open(source).map_err(read_err(source))?;
-    let meta = input.metadata().map_err(read_err(source))?;
+/// source's modification time, never replacing an existing `dest`. A `dest` that already holds
+/// exactly the bytes of `source` (a copy an interrupted run finished) counts as done.
+pub(crate) fn copy_verified(source: &Path, dest: &Path) -> Result<Transfer> {
+    if same_entry(source, dest) {
+        return Err(Error::DestinationExists {
+            path: dest.to_path_buf(),
+        });
+    }
+    let (mut input, meta) = open_regular(source)?.ok_or_else(|| Error::Read {
+        path: source.to_path_buf(),
+        source: io::ErrorKind::NotFound.into(),
+    })?;
     let expected = meta.len();
     if fs::symlink_metadata(dest).is_ok() {
+        if same_content(source, dest) {
+            make_durable(dest)?;
+            return Ok(Transfer::AlreadyThere);
+        }
         return Err(Error::DestinationExists {
             path: dest.to_path_buf(),
         });
@@ -337,8 +457,8 @@ pub(crate) fn copy_verified(source: &Path, dest: &Path) -> Result<()> {
             output.set_modified(modified).map_err(write_err(&tmp))?;
         }
         output.sync_all().map_err(write_err(&tmp))?;
+        crash_point("copy: temp synced, not published");
         let actual = output.metadata().map_err(write_err(&tmp))?.len();
-        drop(output);
         if copied != expected || actual != expected {
             return Err(Error::SizeMismatch {
                 source_path: source.to_path_buf(),
@@ -347,12 +467,13 @@ pub(crate) fn copy_verified(source: &Path, dest: &Path) -> Result<()> {
                 actual: if actual != expected { actual } else { copied },
             });
         }
+        // The lock goes with the handle once the file has its final name.
         publish_no_clobber(&tmp, dest)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
-    result
+    result.map(|()| Transfer::Done)
 }
 
 /// Copy all bytes, telling read failures (source) from write failures (destination).
@@ -364,41 +485,59 @@ fn copy_stream(input: &mut File, output: &mut File, source: &Path, dest: &Path) 
             Ok(0) => return Ok(total),
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(source_err) => {
-                return Err(Error::Read {
-                    path: source.to_path_buf(),
-                    source: source_err,
-                });
-            }
+            Err(source_err) => return Err(read_err(source)(source_err)),
         };
         output.write_all(&buf[..n]).map_err(write_err(dest))?;
         total += n as u64;
+        crash_point("copy: part of the bytes written");
     }
+}
+
+/// Remove the source of a move whose destination is durable.
+fn remove_source(source: &Path) -> Result<()> {
+    crash_point("move: destination durable, source not removed");
+    fs::remove_file(source).map_err(write_err(source))?;
+    sync_dir(parent_dir(source))
 }
 
 /// Move `source` to the new name `dest`, never replacing an existing `dest`.
 ///
 /// On one file system this is a rename (done as hard link + unlink, which cannot clobber);
 /// across file systems, or where hard links are unsupported, it is a verified copy followed by
-/// removing the source.
-pub(crate) fn move_no_clobber(source: &Path, dest: &Path) -> Result<()> {
+/// removing the source. The source goes only once the destination is on disk. A `dest` that
+/// already holds exactly the bytes of `source` (an interrupted move) only needs the source
+/// removed.
+pub(crate) fn move_no_clobber(source: &Path, dest: &Path) -> Result<Transfer> {
+    if same_entry(source, dest) {
+        return Err(Error::DestinationExists {
+            path: dest.to_path_buf(),
+        });
+    }
+    if fs::symlink_metadata(dest).is_ok() {
+        if fs::symlink_metadata(source).is_ok_and(|m| m.is_file()) && same_content(source, dest) {
+            make_durable(dest)?;
+            remove_source(source)?;
+            return Ok(Transfer::AlreadyThere);
+        }
+        return Err(Error::DestinationExists {
+            path: dest.to_path_buf(),
+        });
+    }
     match fs::hard_link(source, dest) {
         Ok(()) => {
+            crash_point("move: linked, directory not synced");
             sync_dir(parent_dir(dest))?;
-            fs::remove_file(source).map_err(write_err(source))?;
-            sync_dir(parent_dir(source))
+            remove_source(source)?;
+            Ok(Transfer::Done)
         }
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::DestinationExists {
             path: dest.to_path_buf(),
         }),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::Read {
-            path: source.to_path_buf(),
-            source: e,
-        }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(read_err(source)(e)),
         Err(_) => {
             copy_verified(source, dest)?;
-            fs::remove_file(source).map_err(write_err(source))?;
-            sync_dir(parent_dir(source))
+            remove_source(source)?;
+            Ok(Transfer::Done)
         }
     }
 }
