@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::anonymize::{self, Limits};
 use crate::ledger::{ConsentRecord, ContributionRecord, ContributionState, Ledger, LedgerData};
 use crate::names::KeyedNamer;
-use crate::upload::{CollectorClient, UploadEvent};
+use crate::upload::{CollectorClient, UploadEvent, check_bundle_id};
 use crate::vault::Vault;
 use crate::{Error, Result, terms};
 
@@ -222,6 +222,9 @@ impl<'a> Contributor<'a> {
             let Ok(Some(receipt)) = self.receipt(&anon) else {
                 continue;
             };
+            if check_bundle_id(&receipt.bundle_id).is_err() {
+                continue;
+            }
             let now = self.now();
             match self.record(&anon)? {
                 Some(r) if r.bundle_id.is_none() => self.update(&anon, |r| {
@@ -894,7 +897,7 @@ fn check_no_names(manifest_json: &str, sources: &[PathBuf]) -> Result<()> {
 mod crash_tests;
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ledger::MemoryLedger;
     use crate::vault::MemoryKeyStore;
@@ -1081,6 +1084,109 @@ mod tests {
             "ledger says discarded"
         );
         assert!(record.last_error.unwrap().contains("30 days"), "and why");
+    }
+
+    /// Ids a hostile or broken collector might answer with; none is one of its ids.
+    pub(crate) fn hostile_ids() -> Vec<String> {
+        let good = "0123456789abcdef0123456789abcdef";
+        vec![
+            "../../x".into(),
+            "a/b".into(),
+            "%2e%2e".into(),
+            "..".into(),
+            String::new(),
+            "a".repeat(10_000),
+            format!("{good}?x=1"),
+            format!("{good}#frag"),
+            format!("{}?", &good[..31]),
+            format!("{}/", &good[..31]),
+            good.to_ascii_uppercase(),
+            good[..31].to_owned(),
+            format!("{good}0"),
+            format!("{}\u{e9}", &good[..31]),
+            format!("{} ", &good[..31]),
+            format!("{}\n", &good[..31]),
+        ]
+    }
+
+    #[test]
+    fn a_hostile_bundle_id_is_refused_and_the_bundle_stays_staged() {
+        let fake = crate::fake_collector::FakeCollector::start();
+        let retry = crate::upload::RetryPolicy {
+            attempts: 1,
+            base_delay: std::time::Duration::from_millis(1),
+            max_delay: std::time::Duration::from_millis(1),
+            timeout: std::time::Duration::from_secs(30),
+        };
+        let client = CollectorClient::new(&fake.url, retry).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let keys = MemoryKeyStore::default();
+        let mut ledger = MemoryLedger::default();
+        let vault = Vault::open(&dir.path().join("v"), &keys).unwrap();
+        let mut c = Contributor::new(vault, &mut ledger).unwrap();
+        c.give_consent(&request(Age::Adult, None)).unwrap();
+        let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/piexif_r_canon.jpg");
+        c.add(&[photo]).unwrap();
+        let preview = c
+            .preview(
+                &client,
+                &mut |_| Ok(serde_json::json!({ "sharpness": 0.5 })),
+                &dir.path().join("preview"),
+            )
+            .unwrap();
+        let anon = preview.anonymous_id;
+
+        for id in hostile_ids() {
+            let case: String = id.chars().take(40).collect();
+            fake.state().answer_id = Some(id.clone());
+            let report = c.send(&client, &mut |_, _| {}).unwrap();
+            assert!(report.sent.is_empty(), "case {case:?}: not sent");
+            let [(failed, reason)] = &report.failed[..] else {
+                panic!("case {case:?}: one failure: {:?}", report.failed);
+            };
+            assert_eq!(*failed, anon, "case {case:?}: the bundle");
+            assert!(
+                reason.contains("invalid bundle id") && reason.contains("stays staged"),
+                "case {case:?}: clear reason: {reason}"
+            );
+            assert!(
+                reason.len() < 300,
+                "case {case:?}: the id is shortened: {reason}"
+            );
+            assert_eq!(
+                c.vault.list(STAGED_PREFIX).unwrap(),
+                [format!("{STAGED_PREFIX}{anon}")],
+                "case {case:?}: still staged"
+            );
+            assert!(
+                c.vault.list(RECEIPT_PREFIX).unwrap().is_empty(),
+                "case {case:?}: no receipt stored"
+            );
+            let record = c.find(&anon).unwrap();
+            assert_eq!(
+                (record.state, record.bundle_id),
+                (ContributionState::Staged, None),
+                "case {case:?}: the ledger still says staged"
+            );
+        }
+        let requests = fake.state().requests.clone();
+        assert!(
+            requests
+                .iter()
+                .all(|(m, p)| (m == "GET" && p == "/v1/key") || (m == "POST" && p == "/v1/bundles")),
+            "no id was ever put in a URL: {requests:?}"
+        );
+
+        // The same bundle goes once the collector answers with one of its ids.
+        fake.state().answer_id = None;
+        let report = c.send(&client, &mut |_, _| {}).unwrap();
+        assert_eq!(report.sent.len(), 1, "sent: {:?}", report.failed);
+        assert!(
+            c.vault.list(STAGED_PREFIX).unwrap().is_empty(),
+            "no longer staged"
+        );
+        let status = c.status(Some(&client)).unwrap();
+        assert!(status.problems.is_empty(), "{:?}", status.problems);
     }
 
     #[test]
