@@ -86,6 +86,18 @@ pub enum Error {
         /// The limit.
         limit: u64,
     },
+    /// The sidecar is a symbolic link to something that is not an `.xmp` file (an image, say);
+    /// it is not written through.
+    #[error(
+        "{} is a symbolic link to {}, which is not an .xmp file; not written through it",
+        path.display(), target.display()
+    )]
+    SidecarLink {
+        /// The sidecar path (the link).
+        path: PathBuf,
+        /// Where the link chain ends.
+        target: PathBuf,
+    },
     /// The computed sidecar path is the image file itself (an image named `*.xmp`).
     #[error("the sidecar of {} would be the image itself; refusing to write it", path.display())]
     SidecarIsImage {

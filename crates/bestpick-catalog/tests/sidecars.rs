@@ -290,6 +290,42 @@ fn a_symlinked_sidecar_is_written_through() {
 }
 
 #[test]
+fn a_sidecar_linked_to_anything_but_an_xmp_file_is_not_written_through() {
+    let dir = TempDir::new().expect("tempdir");
+    let d = dir.path();
+    // The link points at the image itself, which (hostile or not) is even valid XMP text.
+    let packet = "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF \
+                  xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"/></x:xmpmeta>";
+    let img = d.join("IMG_5.TIF");
+    fs::write(&img, packet).expect("write");
+    std::os::unix::fs::symlink("IMG_5.TIF", d.join("IMG_5.xmp")).expect("link");
+    let other = image(d, "IMG_6.JPG");
+    fs::write(d.join("notes.txt"), packet).expect("write");
+    std::os::unix::fs::symlink("notes.txt", d.join("IMG_6.xmp")).expect("link");
+
+    let (report, _) = write_within(plan(&[img.clone(), other], 2), PATIENCE);
+    assert!(report.done.is_empty(), "nothing written: {:?}", report.done);
+    for (failure, link) in report.failed.iter().zip(["IMG_5.xmp", "IMG_6.xmp"]) {
+        let message = failure.error.to_string();
+        assert!(
+            message.contains(&d.join(link).display().to_string())
+                && message.contains("not an .xmp file"),
+            "case {link}: {message}"
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(&img).expect("read"),
+        packet,
+        "the image is untouched"
+    );
+    assert_eq!(
+        fs::read_to_string(d.join("notes.txt")).expect("read"),
+        packet,
+        "untouched"
+    );
+}
+
+#[test]
 fn temp_files_left_by_a_crash_are_removed_and_live_ones_kept() {
     let dir = TempDir::new().expect("tempdir");
     let d = dir.path();

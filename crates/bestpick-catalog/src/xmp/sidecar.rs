@@ -170,7 +170,22 @@ fn write_one(entry: &PlannedSidecar, date: &str) -> Result<()> {
         });
     }
     // Read now, not at planning time: the file may have appeared or changed since.
-    let existing = match fsutil::read_capped(&entry.sidecar, MAX_SIDECAR_BYTES)? {
+    let existing = fsutil::read_capped(&entry.sidecar, MAX_SIDECAR_BYTES)?;
+    // A linked sidecar is written through, but only to an .xmp file: never to an image or
+    // anything else a link may point at.
+    let target = fsutil::resolve_links(&entry.sidecar)?;
+    if target != entry.sidecar {
+        let is_xmp = target
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xmp"));
+        if !is_xmp || entry.images.iter().any(|i| fsutil::same_entry(i, &target)) {
+            return Err(Error::SidecarLink {
+                path: entry.sidecar.clone(),
+                target,
+            });
+        }
+    }
+    let existing = match existing {
         Some(bytes) => Some(String::from_utf8(bytes).map_err(|_| Error::SidecarParse {
             path: entry.sidecar.clone(),
             reason: "not UTF-8 text".into(),
@@ -184,7 +199,7 @@ fn write_one(entry: &PlannedSidecar, date: &str) -> Result<()> {
                 reason,
             }
         })?;
-    fsutil::write_atomic(&entry.sidecar, text.as_bytes())
+    fsutil::write_atomic(&target, text.as_bytes())
 }
 
 /// The sidecar text for `values`: `existing` with our properties set, or a new packet.
