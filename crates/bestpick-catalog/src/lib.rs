@@ -18,7 +18,7 @@
 #![warn(missing_docs)]
 
 mod catalog;
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod crash_tests;
 mod error;
 pub mod export;

@@ -7,6 +7,7 @@
 //! in environment variables. It prints a line after every file; the parent kills it after a
 //! varying number of lines and a varying pause, checks what the kill left, runs the export again
 //! in-process, and checks the result. (`src/crash_tests.rs` visits every crash point in turn.)
+#![cfg(unix)]
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

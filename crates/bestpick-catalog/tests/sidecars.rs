@@ -1,6 +1,7 @@
 //! Writing sidecars next to files we do not control: oversized and special files are refused
 //! without being read (or blocked on), one-line packets merge in linear time, symbolic links are
 //! written through, and temp files a crash left behind are cleaned up.
+#![cfg(unix)]
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -893,7 +893,7 @@ fn check_no_names(manifest_json: &str, sources: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod crash_tests;
 
 #[cfg(test)]
@@ -1189,6 +1189,7 @@ pub(crate) mod tests {
         assert!(status.problems.is_empty(), "{:?}", status.problems);
     }
 
+    #[cfg(unix)]
     #[test]
     fn special_files_are_refused_without_blocking() {
         let dir = tempfile::tempdir().unwrap();

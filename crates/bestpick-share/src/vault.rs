@@ -474,6 +474,7 @@ mod tests {
         );
     }
 
+    #[cfg(unix)]
     #[test]
     fn crash_leftovers_are_removed_and_special_files_refused() {
         let dir = tempfile::tempdir().unwrap();
