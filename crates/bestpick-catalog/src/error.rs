@@ -67,6 +67,37 @@ pub enum Error {
         /// The image that claimed the sidecar first.
         other_image: PathBuf,
     },
+    /// A file to read is a FIFO, a device, a socket or a directory (perhaps behind a symbolic
+    /// link); it was not opened for reading, which could block or never end.
+    #[error("{} is {kind}, not a regular file; not read", path.display())]
+    NotAFile {
+        /// The path given.
+        path: PathBuf,
+        /// What it is instead.
+        kind: &'static str,
+    },
+    /// A file to read whole is larger than such a file can plausibly be; it was not read.
+    #[error("{} has {size} bytes, more than the {limit} allowed; not read", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size (or as much of it as was read).
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// The sidecar is a symbolic link to something that is not an `.xmp` file (an image, say);
+    /// it is not written through.
+    #[error(
+        "{} is a symbolic link to {}, which is not an .xmp file; not written through it",
+        path.display(), target.display()
+    )]
+    SidecarLink {
+        /// The sidecar path (the link).
+        path: PathBuf,
+        /// Where the link chain ends.
+        target: PathBuf,
+    },
     /// The computed sidecar path is the image file itself (an image named `*.xmp`).
     #[error("the sidecar of {} would be the image itself; refusing to write it", path.display())]
     SidecarIsImage {

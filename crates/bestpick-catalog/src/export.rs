@@ -8,8 +8,15 @@
 //! Clashes: when `IMG_1.JPG` already exists in the destination (or another photo of the same
 //! batch takes that name), the whole photo moves to the next free suffix, `IMG_1 (1).JPG`, and
 //! its companions follow (`IMG_1 (1).CR2`, `IMG_1 (1).CR2.xmp`) so they still pair up.
+//!
+//! Resuming: an export cut short (crash, `kill -9`, power loss) is finished by running it again.
+//! A destination holding exactly the bytes of its source is a copy the first run finished, not
+//! a clash: it keeps its name and counts as done (a move then only removes the source). The
+//! first run's `.part` temp files are removed. A move takes a photo's companions first and its
+//! image last, so a run cut short in the middle of a photo leaves the image in the shoot, where
+//! the next run's scan finds the photo and moves the rest.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -47,7 +54,8 @@ pub struct PlannedTransfer {
 const MAX_SUFFIX: usize = 10_000;
 
 /// Plan copying or moving `photos` into `out_dir`. Each inner list is one photo's files: the
-/// image first, then its companions. Nothing is written.
+/// image first, then its companions. Nothing is written. A move lists each photo's companions
+/// before its image (see the module docs).
 pub fn plan_picks(photos: &[Vec<PathBuf>], out_dir: &Path, mode: PickMode) -> Vec<PlannedTransfer> {
     let mut taken: HashSet<PathBuf> = HashSet::new();
     let mut plan = Vec::new();
@@ -57,8 +65,13 @@ pub fn plan_picks(photos: &[Vec<PathBuf>], out_dir: &Path, mode: PickMode) -> Ve
             .map(|f| f.file_name().map(ToOwned::to_owned).unwrap_or_default())
             .collect();
         let stem = names.first().map(stem_of).unwrap_or_default();
-        let free = |candidate: &PathBuf, taken: &HashSet<PathBuf>| {
-            !taken.contains(candidate) && !exists(candidate)
+        // A name is free for a file if nothing has it, or if it holds exactly that file's bytes
+        // (copied by an interrupted run: resuming finishes the job instead of duplicating it).
+        let free = |source: &Path, candidate: &PathBuf, taken: &HashSet<PathBuf>| {
+            !taken.contains(candidate)
+                && (!exists(candidate)
+                    || (!fsutil::same_entry(source, candidate)
+                        && fsutil::same_content(source, candidate)))
         };
 
         // The whole photo under one suffix, so its files keep pairing up.
@@ -68,16 +81,17 @@ pub fn plan_picks(photos: &[Vec<PathBuf>], out_dir: &Path, mode: PickMode) -> Ve
                 .map(|name| out_dir.join(numbered(name, &stem, n)))
                 .collect();
             let distinct = dests.iter().collect::<HashSet<_>>().len() == dests.len();
-            (distinct && dests.iter().all(|d| free(d, &taken))).then_some(dests)
+            let all_free = files.iter().zip(&dests).all(|(f, d)| free(f, d, &taken));
+            (distinct && all_free).then_some(dests)
         });
         // Files of one photo with the same name (from different folders): number each alone.
         let dests = together.unwrap_or_else(|| {
             let mut dests = Vec::new();
-            for name in &names {
+            for (file, name) in files.iter().zip(&names) {
                 let own_stem = stem_of(name);
                 let dest = (0..MAX_SUFFIX)
                     .map(|n| out_dir.join(numbered(name, &own_stem, n)))
-                    .find(|d| free(d, &taken) && !dests.contains(d))
+                    .find(|d| free(file, d, &taken) && !dests.contains(d))
                     // Nothing free: keep the plain name; executing reports it as existing.
                     .unwrap_or_else(|| out_dir.join(name));
                 dests.push(dest);
@@ -85,30 +99,50 @@ pub fn plan_picks(photos: &[Vec<PathBuf>], out_dir: &Path, mode: PickMode) -> Ve
             dests
         });
 
-        for ((source, name), dest) in files.iter().zip(&names).zip(dests) {
-            taken.insert(dest.clone());
-            plan.push(PlannedTransfer {
-                source: source.clone(),
-                renamed: dest.file_name() != Some(name.as_os_str()),
-                dest,
-                mode,
-            });
+        let mut transfers: Vec<PlannedTransfer> = files
+            .iter()
+            .zip(&names)
+            .zip(dests)
+            .map(|((source, name), dest)| {
+                taken.insert(dest.clone());
+                PlannedTransfer {
+                    source: source.clone(),
+                    renamed: dest.file_name() != Some(name.as_os_str()),
+                    dest,
+                    mode,
+                }
+            })
+            .collect();
+        if mode == PickMode::Move {
+            // The image last: the shoot's scan finds a photo by its image, so a move cut short
+            // must leave the image behind for the next run to find and finish the companions.
+            transfers.rotate_left(1);
         }
+        plan.extend(transfers);
     }
     plan
 }
 
 /// Copy or move the planned files. Copies go through a temp file, are fsynced and size-checked
-/// and keep the source's modification time; nothing at a destination is ever replaced.
+/// and keep the source's modification time; nothing at a destination is ever replaced. A move
+/// removes its source only once the destination is on disk.
+///
+/// Resumable: run again after an interruption (even `kill -9`), the same plan finishes the job.
+/// A destination already holding exactly the source's bytes counts as done (a move then only
+/// removes the source), and the `.part` files the interrupted run left are removed.
 pub fn execute_picks(plan: &[PlannedTransfer]) -> ExportReport {
     let mut report = ExportReport::default();
+    let folders: BTreeSet<&Path> = plan.iter().map(|t| fsutil::parent_dir(&t.dest)).collect();
+    for folder in folders {
+        fsutil::remove_stale_temps(folder, fsutil::PART_TAG);
+    }
     for transfer in plan {
         let result = create_parent(&transfer.dest).and_then(|()| match transfer.mode {
             PickMode::Copy => fsutil::copy_verified(&transfer.source, &transfer.dest),
             PickMode::Move => fsutil::move_no_clobber(&transfer.source, &transfer.dest),
         });
         match result {
-            Ok(()) => report.done.push(Exported {
+            Ok(_) => report.done.push(Exported {
                 source: transfer.source.clone(),
                 dest: transfer.dest.clone(),
             }),

@@ -18,6 +18,8 @@
 #![warn(missing_docs)]
 
 mod catalog;
+#[cfg(all(test, unix))]
+mod crash_tests;
 mod error;
 pub mod export;
 mod fsutil;

@@ -180,7 +180,8 @@ fn move_across_file_systems_copies_verifies_and_removes() {
     let plan = plan_picks(std::slice::from_ref(&photo), out.path(), PickMode::Move);
     let report = execute_picks(&plan);
     assert!(report.is_complete(), "{:?}", report.failed);
-    for (transfer, name) in plan.iter().zip(["IMG_8.ARW", "IMG_8.JPG"]) {
+    for transfer in &plan {
+        let name = transfer.source.file_name().expect("name").to_string_lossy();
         assert!(!transfer.source.exists(), "case {name}: source removed");
         assert_eq!(
             fs::read_to_string(&transfer.dest).expect("read"),
@@ -237,4 +238,137 @@ fn failures_are_reported_and_the_batch_goes_on() {
             assert!(!fine[0].exists(), "case {name}: moved");
         }
     }
+}
+
+#[test]
+fn a_finished_copy_is_recognised_and_a_different_file_is_not() {
+    let shoot = TempDir::new().expect("shoot");
+    let out = TempDir::new().expect("out");
+    let done = vec![
+        file(shoot.path(), "IMG_1.JPG"),
+        file(shoot.path(), "IMG_1.CR2"),
+    ];
+    let lookalike = vec![file(shoot.path(), "IMG_2.JPG")];
+    // An interrupted run copied IMG_1.JPG whole and left a .part of IMG_1.CR2.
+    fs::copy(&done[0], out.path().join("IMG_1.JPG")).expect("copy");
+    let stale = out.path().join(".IMG_1.CR2.bestpick-part-4194305-1");
+    fs::write(&stale, "bytes of").expect("write");
+    // Someone else's IMG_2.JPG: same size, other bytes.
+    let other = "bytes of IMG_2.JPX";
+    assert_eq!(other.len(), "bytes of IMG_2.JPG".len(), "same size");
+    fs::write(out.path().join("IMG_2.JPG"), other).expect("write");
+
+    let plan = plan_picks(&[done.clone(), lookalike], out.path(), PickMode::Copy);
+    assert_eq!(
+        names(plan.iter().map(|t| t.dest.clone())),
+        ["IMG_1.JPG", "IMG_1.CR2", "IMG_2 (1).JPG"],
+        "the finished copy keeps its name; the lookalike is a clash"
+    );
+    let report = execute_picks(&plan);
+    assert!(report.is_complete(), "{:?}", report.failed);
+    assert_eq!(
+        names(
+            fs::read_dir(out.path())
+                .expect("list")
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+        )
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>(),
+        ["IMG_1.CR2", "IMG_1.JPG", "IMG_2 (1).JPG", "IMG_2.JPG"]
+            .map(String::from)
+            .into(),
+        "no twin of the finished copy, the stale .part removed"
+    );
+    assert_eq!(
+        fs::read_to_string(out.path().join("IMG_2.JPG")).expect("read"),
+        other,
+        "the lookalike is untouched"
+    );
+}
+
+#[test]
+fn an_interrupted_move_only_removes_the_source() {
+    let root = TempDir::new().expect("root");
+    let photo = vec![file(root.path(), "shoot/IMG_3.JPG")];
+    let out = root.path().join("picks");
+    fs::create_dir_all(&out).expect("mkdir");
+    // Killed after linking the destination, before removing the source.
+    fs::hard_link(&photo[0], out.join("IMG_3.JPG")).expect("link");
+    let plan = plan_picks(std::slice::from_ref(&photo), &out, PickMode::Move);
+    assert_eq!(
+        names(plan.iter().map(|t| t.dest.clone())),
+        ["IMG_3.JPG"],
+        "same name"
+    );
+    let report = execute_picks(&plan);
+    assert!(report.is_complete(), "{:?}", report.failed);
+    assert!(!photo[0].exists(), "source removed");
+    assert_eq!(
+        fs::read_to_string(out.join("IMG_3.JPG")).expect("read"),
+        "bytes of shoot/IMG_3.JPG",
+        "moved"
+    );
+}
+
+#[test]
+fn picks_exported_into_their_own_folder_are_never_removed() {
+    // The destination is the shoot itself: each file "already exists" as itself.
+    let shoot = TempDir::new().expect("shoot");
+    let photo = vec![file(shoot.path(), "IMG_4.JPG")];
+    for mode in [PickMode::Copy, PickMode::Move] {
+        let plan = plan_picks(std::slice::from_ref(&photo), shoot.path(), mode);
+        assert_eq!(
+            names(plan.iter().map(|t| t.dest.clone())),
+            ["IMG_4 (1).JPG"],
+            "case {mode:?}: a file is no copy of itself"
+        );
+        // Executing a hand-made plan naming the file itself must not remove it either.
+        let same = vec![bestpick_catalog::export::PlannedTransfer {
+            dest: photo[0].clone(),
+            ..plan[0].clone()
+        }];
+        let report = execute_picks(&same);
+        assert!(
+            matches!(&report.failed[..], [f] if matches!(f.error, Error::DestinationExists { .. })),
+            "case {mode:?}: {:?}",
+            report.failed
+        );
+        assert_eq!(
+            fs::read_to_string(&photo[0]).expect("still there"),
+            "bytes of IMG_4.JPG",
+            "case {mode:?}: the original is kept"
+        );
+    }
+}
+
+#[test]
+fn a_fifo_among_the_picks_is_refused_without_blocking() {
+    let shoot = TempDir::new().expect("shoot");
+    let out = TempDir::new().expect("out");
+    let fifo = shoot.path().join("IMG_5.JPG");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo (coreutils) must be installed");
+    assert!(status.success(), "mkfifo");
+    let fine = vec![file(shoot.path(), "IMG_6.JPG")];
+    let plan = plan_picks(&[vec![fifo.clone()], fine], out.path(), PickMode::Copy);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(execute_picks(&plan));
+    });
+    let report = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("copying a FIFO blocked");
+    assert_eq!(
+        names(report.done.iter().map(|d| d.dest.clone())),
+        ["IMG_6.JPG"],
+        "the rest is copied"
+    );
+    assert!(
+        matches!(&report.failed[..], [f] if f.error.to_string().contains("FIFO")),
+        "{:?}",
+        report.failed
+    );
 }

@@ -99,6 +99,7 @@ pub fn anonymize_file(path: &Path, limits: &Limits) -> Result<Anonymized> {
         path: path.to_owned(),
         reason,
     };
+    // Only a regular file is opened (a FIFO would block), and never read past the limit.
     let size = std::fs::metadata(path).map_err(Error::io(path))?.len();
     if size > limits.max_file_bytes {
         return Err(refused(RefuseReason::Decode(format!(
@@ -106,7 +107,7 @@ pub fn anonymize_file(path: &Path, limits: &Limits) -> Result<Anonymized> {
             limits.max_file_bytes
         ))));
     }
-    let bytes = std::fs::read(path).map_err(Error::io(path))?;
+    let bytes = crate::fsutil::read_capped(path, limits.max_file_bytes).map_err(Error::io(path))?;
     check_kind(path, &bytes).map_err(refused)?;
     anonymize_bytes(&bytes, limits).map_err(refused)
 }

@@ -121,6 +121,16 @@ pub enum Error {
         /// Message from the collector.
         message: String,
     },
+    /// The collector answered with a bundle id that is not one of its ids (32 lowercase hex
+    /// characters); it is never put in a URL or stored.
+    #[error(
+        "the collector answered with an invalid bundle id {id} (expected 32 lowercase hex \
+         characters); not used"
+    )]
+    InvalidBundleId {
+        /// The id as received, shortened and escaped for display.
+        id: String,
+    },
     /// A bundle-format error.
     #[error(transparent)]
     Bundle(#[from] bestpick_bundle::Error),

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::anonymize::{self, Limits};
 use crate::ledger::{ConsentRecord, ContributionRecord, ContributionState, Ledger, LedgerData};
 use crate::names::KeyedNamer;
-use crate::upload::{CollectorClient, UploadEvent};
+use crate::upload::{CollectorClient, UploadEvent, check_bundle_id};
 use crate::vault::Vault;
 use crate::{Error, Result, terms};
 
@@ -134,6 +134,13 @@ struct Receipt {
     bundle_id: String,
     collector: String,
     receipt_token: String,
+    /// Images in the bundle (0 in receipts of older builds), so the ledger record can be
+    /// rebuilt from the receipt alone.
+    #[serde(default)]
+    image_count: u32,
+    /// When the bundle was staged (0 in receipts of older builds).
+    #[serde(default)]
+    created_at: i64,
 }
 
 fn encode_staged(header: &StagedHeader, sealed: &[u8]) -> Result<Vec<u8>> {
@@ -192,8 +199,90 @@ impl<'a> Contributor<'a> {
             clock,
             limits: Limits::default(),
         };
+        c.recover()?;
         c.purge_staged()?;
         Ok(c)
+    }
+
+    /// Finishes what a crash interrupted, so that no receipt is ever orphaned and the ledger
+    /// matches the vault. A receipt is kept before its bundle is marked sent and the staged copy
+    /// removed (see [`Contributor::send`]); a crash between those steps leaves a receipt with a
+    /// staged copy and/or a ledger record still saying "staged". A crash while staging (see
+    /// [`Contributor::preview`]) can leave a staged bundle the ledger does not know.
+    fn recover(&mut self) -> Result<()> {
+        let known: Vec<String> = self
+            .ledger
+            .contributions()?
+            .into_iter()
+            .map(|c| c.anonymous_id)
+            .collect();
+        for record in self.vault.list(RECEIPT_PREFIX)? {
+            let anon = record.trim_start_matches(RECEIPT_PREFIX).to_owned();
+            // An unreadable receipt (another key) is left alone: status shows the problem.
+            let Ok(Some(receipt)) = self.receipt(&anon) else {
+                continue;
+            };
+            if check_bundle_id(&receipt.bundle_id).is_err() {
+                continue;
+            }
+            let now = self.now();
+            match self.record(&anon)? {
+                Some(r) if r.bundle_id.is_none() => self.update(&anon, |r| {
+                    r.bundle_id = Some(receipt.bundle_id.clone());
+                    r.sent_at = Some(r.sent_at.unwrap_or(now));
+                    r.state = ContributionState::Received;
+                    r.last_error = None;
+                })?,
+                Some(_) => {}
+                None => self.ledger.upsert_contribution(&ContributionRecord {
+                    anonymous_id: anon.clone(),
+                    collector: receipt.collector.clone(),
+                    bundle_id: Some(receipt.bundle_id.clone()),
+                    image_count: receipt.image_count,
+                    created_at: receipt.created_at,
+                    sent_at: Some(now),
+                    state: ContributionState::Received,
+                    datasets: vec![],
+                    last_error: None,
+                })?,
+            }
+            // Sent and recorded: the staged copy is no longer needed.
+            self.vault.remove(&format!("{STAGED_PREFIX}{anon}"))?;
+        }
+        let mut adopted = false;
+        for record in self.vault.list(STAGED_PREFIX)? {
+            let anon = record.trim_start_matches(STAGED_PREFIX);
+            if known.iter().any(|k| k == anon) {
+                continue;
+            }
+            let Ok(Some(bytes)) = self.vault.get(&record) else {
+                continue;
+            };
+            let Ok((header, _)) = decode_staged(&bytes) else {
+                continue;
+            };
+            if header.anonymous_id != anon {
+                continue;
+            }
+            self.ledger.upsert_contribution(&ContributionRecord {
+                anonymous_id: header.anonymous_id.clone(),
+                collector: header.collector.clone(),
+                bundle_id: None,
+                image_count: header.image_count,
+                created_at: header.created_at,
+                sent_at: None,
+                state: ContributionState::Staged,
+                datasets: vec![],
+                last_error: None,
+            })?;
+            adopted = true;
+        }
+        if adopted {
+            // The crash came between staging and clearing the selection it was built from
+            // (nothing else can change the selection before this runs).
+            self.clear_selection()?;
+        }
+        Ok(())
     }
 
     fn now(&self) -> i64 {
@@ -297,13 +386,16 @@ impl<'a> Contributor<'a> {
                     continue;
                 }
             };
-            let head = read_head(&canonical).map_err(Error::io(&canonical))?;
+            // Only regular files are opened (a FIFO would block the read), and only their head.
+            let head = match read_head(&canonical) {
+                Ok(head) => head,
+                Err(e) => {
+                    report.refused.push((path.clone(), e.to_string()));
+                    continue;
+                }
+            };
             if let Err(reason) = anonymize::check_kind(&canonical, &head) {
                 report.refused.push((path.clone(), reason.to_string()));
-                continue;
-            }
-            if !canonical.is_file() {
-                report.refused.push((path.clone(), "not a file".into()));
                 continue;
             }
             if !selection.contains(&canonical) {
@@ -442,6 +534,7 @@ impl<'a> Contributor<'a> {
             &format!("{STAGED_PREFIX}{anonymous_id}"),
             &encode_staged(&header, &sealed)?,
         )?;
+        crate::fsutil::crash_point("preview: staged, not in the ledger");
         self.ledger.upsert_contribution(&ContributionRecord {
             anonymous_id: anonymous_id.clone(),
             collector: collector.url().to_owned(),
@@ -491,6 +584,7 @@ impl<'a> Contributor<'a> {
         progress: &mut dyn FnMut(&str, UploadEvent),
     ) -> Result<SendReport> {
         self.require_consent()?;
+        self.recover()?;
         self.purge_staged()?;
         let staged = self.vault.list(STAGED_PREFIX)?;
         let mut report = SendReport::default();
@@ -545,15 +639,21 @@ impl<'a> Contributor<'a> {
                 });
             match result {
                 Ok(receipt) => {
+                    crate::fsutil::crash_point("send: uploaded, receipt not kept");
+                    // In this order, each step durable before the next: the receipt, then the
+                    // ledger, then removing the staged copy. A crash anywhere leaves the staged
+                    // copy (sent again under the same idempotency key, the collector answers
+                    // with the same id) or the receipt, which `recover` completes.
                     let stored = Receipt {
                         bundle_id: receipt.bundle_id.clone(),
                         collector: collector.url().to_owned(),
                         receipt_token: header.receipt_token.clone(),
+                        image_count: header.image_count,
+                        created_at: header.created_at,
                     };
                     let bytes = serde_json::to_vec(&stored).map_err(Error::json("receipt"))?;
                     self.vault.put(&format!("{RECEIPT_PREFIX}{anon}"), &bytes)?;
-                    // Confirmed: the staged copy is no longer needed.
-                    self.vault.remove(&record)?;
+                    crate::fsutil::crash_point("send: receipt kept, ledger not updated");
                     let now = self.now();
                     let bundle_id = receipt.bundle_id.clone();
                     self.update(&anon, |r| {
@@ -562,6 +662,9 @@ impl<'a> Contributor<'a> {
                         r.state = ContributionState::Received;
                         r.last_error = None;
                     })?;
+                    crate::fsutil::crash_point("send: ledger updated, staged copy not removed");
+                    // Confirmed and recorded: the staged copy is no longer needed.
+                    self.vault.remove(&record)?;
                     report
                         .sent
                         .push((anon, receipt.bundle_id, header.image_count));
@@ -765,7 +868,8 @@ impl<'a> Contributor<'a> {
 fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut head = Vec::with_capacity(64);
-    std::fs::File::open(path)?.take(64).read_to_end(&mut head)?;
+    let (file, _) = crate::fsutil::open_regular(path)?;
+    file.take(64).read_to_end(&mut head)?;
     Ok(head)
 }
 
@@ -789,8 +893,11 @@ fn check_no_names(manifest_json: &str, sources: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
+#[cfg(all(test, unix))]
+mod crash_tests;
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::ledger::MemoryLedger;
     use crate::vault::MemoryKeyStore;
@@ -977,6 +1084,150 @@ mod tests {
             "ledger says discarded"
         );
         assert!(record.last_error.unwrap().contains("30 days"), "and why");
+    }
+
+    /// Ids a hostile or broken collector might answer with; none is one of its ids.
+    pub(crate) fn hostile_ids() -> Vec<String> {
+        let good = "0123456789abcdef0123456789abcdef";
+        vec![
+            "../../x".into(),
+            "a/b".into(),
+            "%2e%2e".into(),
+            "..".into(),
+            String::new(),
+            "a".repeat(10_000),
+            format!("{good}?x=1"),
+            format!("{good}#frag"),
+            format!("{}?", &good[..31]),
+            format!("{}/", &good[..31]),
+            good.to_ascii_uppercase(),
+            good[..31].to_owned(),
+            format!("{good}0"),
+            format!("{}\u{e9}", &good[..31]),
+            format!("{} ", &good[..31]),
+            format!("{}\n", &good[..31]),
+        ]
+    }
+
+    #[test]
+    fn a_hostile_bundle_id_is_refused_and_the_bundle_stays_staged() {
+        let fake = crate::fake_collector::FakeCollector::start();
+        let retry = crate::upload::RetryPolicy {
+            attempts: 1,
+            base_delay: std::time::Duration::from_millis(1),
+            max_delay: std::time::Duration::from_millis(1),
+            timeout: std::time::Duration::from_secs(30),
+        };
+        let client = CollectorClient::new(&fake.url, retry).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let keys = MemoryKeyStore::default();
+        let mut ledger = MemoryLedger::default();
+        let vault = Vault::open(&dir.path().join("v"), &keys).unwrap();
+        let mut c = Contributor::new(vault, &mut ledger).unwrap();
+        c.give_consent(&request(Age::Adult, None)).unwrap();
+        let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/piexif_r_canon.jpg");
+        c.add(&[photo]).unwrap();
+        let preview = c
+            .preview(
+                &client,
+                &mut |_| Ok(serde_json::json!({ "sharpness": 0.5 })),
+                &dir.path().join("preview"),
+            )
+            .unwrap();
+        let anon = preview.anonymous_id;
+
+        for id in hostile_ids() {
+            let case: String = id.chars().take(40).collect();
+            fake.state().answer_id = Some(id.clone());
+            let report = c.send(&client, &mut |_, _| {}).unwrap();
+            assert!(report.sent.is_empty(), "case {case:?}: not sent");
+            let [(failed, reason)] = &report.failed[..] else {
+                panic!("case {case:?}: one failure: {:?}", report.failed);
+            };
+            assert_eq!(*failed, anon, "case {case:?}: the bundle");
+            assert!(
+                reason.contains("invalid bundle id") && reason.contains("stays staged"),
+                "case {case:?}: clear reason: {reason}"
+            );
+            assert!(
+                reason.len() < 300,
+                "case {case:?}: the id is shortened: {reason}"
+            );
+            assert_eq!(
+                c.vault.list(STAGED_PREFIX).unwrap(),
+                [format!("{STAGED_PREFIX}{anon}")],
+                "case {case:?}: still staged"
+            );
+            assert!(
+                c.vault.list(RECEIPT_PREFIX).unwrap().is_empty(),
+                "case {case:?}: no receipt stored"
+            );
+            let record = c.find(&anon).unwrap();
+            assert_eq!(
+                (record.state, record.bundle_id),
+                (ContributionState::Staged, None),
+                "case {case:?}: the ledger still says staged"
+            );
+        }
+        let requests = fake.state().requests.clone();
+        assert!(
+            requests
+                .iter()
+                .all(|(m, p)| (m == "GET" && p == "/v1/key") || (m == "POST" && p == "/v1/bundles")),
+            "no id was ever put in a URL: {requests:?}"
+        );
+
+        // The same bundle goes once the collector answers with one of its ids.
+        fake.state().answer_id = None;
+        let report = c.send(&client, &mut |_, _| {}).unwrap();
+        assert_eq!(report.sent.len(), 1, "sent: {:?}", report.failed);
+        assert!(
+            c.vault.list(STAGED_PREFIX).unwrap().is_empty(),
+            "no longer staged"
+        );
+        let status = c.status(Some(&client)).unwrap();
+        assert!(status.problems.is_empty(), "{:?}", status.problems);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("photo.jpg");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/piexif_r_canon.jpg");
+        let vault_dir = dir.path().join("v");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let paths = vec![fifo.clone(), photo, dir.path().to_path_buf()];
+        std::thread::spawn(move || {
+            let keys = MemoryKeyStore::default();
+            let mut ledger = MemoryLedger::default();
+            let mut c =
+                Contributor::new(Vault::open(&vault_dir, &keys).unwrap(), &mut ledger).unwrap();
+            c.give_consent(&request(Age::Adult, None)).unwrap();
+            let added = c.add(&paths).unwrap();
+            let anonymized = anonymize::anonymize_file(&paths[0], &Limits::default());
+            let _ = tx.send((added, anonymized.map(|_| ()).map_err(|e| e.to_string())));
+        });
+        let (added, anonymized) = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("a FIFO blocked the contribution");
+        assert_eq!(added.added.len(), 1, "the photo is added");
+        let reasons: Vec<&str> = added.refused.iter().map(|(_, r)| r.as_str()).collect();
+        assert!(
+            reasons.len() == 2 && reasons[0].contains("FIFO") && reasons[1].contains("directory"),
+            "FIFO and directory refused with their reason: {reasons:?}"
+        );
+        assert!(
+            anonymized.as_ref().is_err_and(|e| e.contains("FIFO")),
+            "anonymize refuses it too: {anonymized:?}"
+        );
     }
 
     #[test]

@@ -161,10 +161,13 @@ pub struct JsonLedger {
     data: LedgerData,
 }
 
+/// The largest JSON ledger file read (a contributor's records are a few KB).
+const MAX_JSON_LEDGER_BYTES: u64 = 64 * 1024 * 1024;
+
 impl JsonLedger {
     /// Opens `path`, starting empty when it does not exist.
     pub fn open(path: &Path) -> Result<JsonLedger> {
-        let data = match std::fs::read(path) {
+        let data = match crate::fsutil::read_capped(path, MAX_JSON_LEDGER_BYTES) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(Error::json(format!("ledger {}", path.display())))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => LedgerData::default(),

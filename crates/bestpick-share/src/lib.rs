@@ -16,7 +16,10 @@
 
 pub mod anonymize;
 mod error;
+#[cfg(test)]
+mod fake_collector;
 pub mod flow;
+mod fsutil;
 pub mod ledger;
 pub mod names;
 pub mod terms;

@@ -106,6 +106,24 @@ struct ErrorAnswer {
     error: String,
 }
 
+/// Length of a collector bundle id: 16 random bytes in lowercase hex.
+pub const BUNDLE_ID_LEN: usize = 32;
+
+/// Accepts a bundle id only in the collector's own format, 32 lowercase hex characters, so an
+/// id from a hostile or broken collector (`../../x`, `a/b`, `%2e%2e`, `x?y#z`, …) never reaches a
+/// URL path or the vault.
+pub fn check_bundle_id(id: &str) -> Result<()> {
+    if bestpick_bundle::is_hex_id(id, BUNDLE_ID_LEN) {
+        return Ok(());
+    }
+    // Show enough to recognise it, escaped, never unbounded.
+    let shown: String = id.chars().take(48).collect();
+    let ellipsis = if id.chars().count() > 48 { "…" } else { "" };
+    Err(Error::InvalidBundleId {
+        id: format!("{:?}{ellipsis}", shown),
+    })
+}
+
 /// Accepts `https://…`, or `http://` to a loopback host (127.0.0.0/8, ::1, localhost).
 pub fn check_collector_url(url: &str) -> Result<Url> {
     let bad = |reason: &str| Error::CollectorUrl {
@@ -175,6 +193,12 @@ impl CollectorClient {
         self.base.as_str().trim_end_matches('/')
     }
 
+    /// The URL of bundle `bundle_id` (checked first: it becomes a path segment).
+    fn bundle_endpoint(&self, bundle_id: &str) -> Result<Url> {
+        check_bundle_id(bundle_id)?;
+        self.endpoint(&format!("v1/bundles/{bundle_id}"))
+    }
+
     fn endpoint(&self, path: &str) -> Result<Url> {
         self.base.join(path).map_err(|e| Error::CollectorUrl {
             url: self.base.to_string(),
@@ -236,7 +260,8 @@ impl CollectorClient {
         Ok(PublicKey::from_hex(&answer.public_key)?)
     }
 
-    /// Uploads a sealed bundle (`POST /v1/bundles`).
+    /// Uploads a sealed bundle (`POST /v1/bundles`). The bundle id answered is checked with
+    /// [`check_bundle_id`]; an invalid one is an error, as if the upload had failed.
     pub fn upload(
         &self,
         sealed: &[u8],
@@ -258,6 +283,7 @@ impl CollectorClient {
             status: 200,
             message: format!("unreadable upload answer: {}", describe_reqwest(&e)),
         })?;
+        check_bundle_id(&receipt.bundle_id)?;
         progress(UploadEvent::Done {
             bundle_id: receipt.bundle_id.clone(),
         });
@@ -266,7 +292,7 @@ impl CollectorClient {
 
     /// `GET /v1/bundles/{id}` with the receipt token.
     pub fn status(&self, bundle_id: &str, token: &str) -> Result<RemoteStatus> {
-        let url = self.endpoint(&format!("v1/bundles/{bundle_id}"))?;
+        let url = self.bundle_endpoint(bundle_id)?;
         let res = self.send_with_retry(
             &|| self.http.get(url.clone()).bearer_auth(token),
             0,
@@ -277,7 +303,7 @@ impl CollectorClient {
 
     /// `DELETE /v1/bundles/{id}` with the receipt token.
     pub fn delete(&self, bundle_id: &str, token: &str) -> Result<RemoteStatus> {
-        let url = self.endpoint(&format!("v1/bundles/{bundle_id}"))?;
+        let url = self.bundle_endpoint(bundle_id)?;
         let res = self.send_with_retry(
             &|| self.http.delete(url.clone()).bearer_auth(token),
             0,
@@ -338,6 +364,46 @@ mod tests {
         for (url, ok) in cases {
             assert_eq!(check_collector_url(url).is_ok(), ok, "case {url}");
         }
+    }
+
+    #[test]
+    fn bundle_ids_must_be_the_collectors() {
+        let good = "0123456789abcdef0123456789abcdef";
+        assert!(check_bundle_id(good).is_ok(), "a collector id");
+        for id in crate::flow::tests::hostile_ids() {
+            let case: String = id.chars().take(40).collect();
+            let err = check_bundle_id(&id).expect_err(&case);
+            let text = err.to_string();
+            assert!(
+                text.contains("invalid bundle id") && text.len() < 250,
+                "case {case:?}: short, clear error: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn hostile_ids_never_reach_a_url() {
+        let fake = crate::fake_collector::FakeCollector::start();
+        let retry = RetryPolicy {
+            attempts: 1,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(1),
+            timeout: Duration::from_secs(30),
+        };
+        let client = CollectorClient::new(&fake.url, retry).unwrap();
+        for id in crate::flow::tests::hostile_ids() {
+            let case: String = id.chars().take(40).collect();
+            for (what, result) in [
+                ("status", client.status(&id, "token")),
+                ("delete", client.delete(&id, "token")),
+            ] {
+                assert!(
+                    matches!(result, Err(Error::InvalidBundleId { .. })),
+                    "case {case:?} {what}: {result:?}"
+                );
+            }
+        }
+        assert!(fake.state().requests.is_empty(), "nothing was requested");
     }
 
     #[test]

@@ -6,6 +6,10 @@
 //! does not open). The 256-bit key lives in the OS keyring (service "bestpick", user
 //! "staging-key"), created on first use; without a keyring there is a clear error and never a
 //! key on disk in clear.
+//!
+//! Records are written durably (temp file, fsync, rename, fsync of the directory): once
+//! [`Vault::put`] returns, the record survives a crash or a power cut, and a record is never
+//! torn. Temp files a crash left behind are removed when the vault is opened.
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -22,6 +26,9 @@ pub const VERSION: u8 = 1;
 const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 const EXTENSION: &str = "bpv";
+/// The largest record read: a staged bundle is at most the bundle format's 512 MiB of entries,
+/// sealed, plus a small header.
+pub const MAX_RECORD_BYTES: u64 = 600 * 1024 * 1024;
 
 /// Keyring service name.
 pub const KEYRING_SERVICE: &str = "bestpick";
@@ -301,6 +308,7 @@ impl Vault {
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
                 .map_err(Error::io(dir))?;
         }
+        crate::fsutil::remove_stale_temps(dir);
         Ok(Vault {
             dir: dir.to_owned(),
             key,
@@ -319,33 +327,29 @@ impl Vault {
         Ok(self.dir.join(format!("{record}.{EXTENSION}")))
     }
 
-    /// Writes (replaces) a record atomically.
+    /// Writes (replaces) a record atomically and durably: when this returns, the record is on
+    /// disk (file and directory entry fsynced).
     pub fn put(&self, record: &str, plaintext: &[u8]) -> Result<()> {
         let path = self.path(record)?;
         let envelope = seal_record(&self.key, record, plaintext)?;
-        let tmp = path.with_extension("tmp");
-        std::fs::write(&tmp, envelope).map_err(Error::io(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(Error::io(&path))
+        crate::fsutil::write_durable(&path, &envelope)
     }
 
-    /// Reads a record; `None` when absent.
+    /// Reads a record; `None` when absent. A record file that is not a regular file or is
+    /// larger than [`MAX_RECORD_BYTES`] is an error, and is not read.
     pub fn get(&self, record: &str) -> Result<Option<Vec<u8>>> {
         let path = self.path(record)?;
-        match std::fs::read(&path) {
+        match crate::fsutil::read_capped(&path, MAX_RECORD_BYTES) {
             Ok(envelope) => open_record(&self.key, record, &envelope).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::Io { path, source: e }),
         }
     }
 
-    /// Deletes a record (absent is fine).
+    /// Deletes a record (absent is fine), durably.
     pub fn remove(&self, record: &str) -> Result<()> {
         let path = self.path(record)?;
-        match std::fs::remove_file(&path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error::Io { path, source: e }),
-        }
+        crate::fsutil::remove_durable(&path)
     }
 
     /// Record ids starting with `prefix`, sorted.
@@ -468,5 +472,63 @@ mod tests {
             err.to_string().contains("never stored on disk"),
             "says why: {err}"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn crash_leftovers_are_removed_and_special_files_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = MemoryKeyStore::default();
+        let v = dir.path().join("v");
+        let vault = Vault::open(&v, &keys).unwrap();
+        vault.put("receipt-abc", b"token").unwrap();
+        // Temp files of writers that died (this build's names and older builds' names), and
+        // one a live writer holds locked.
+        let stale = [".receipt-abc.bpv.4194305-0.tmp", "receipt-old.tmp"];
+        for name in stale {
+            std::fs::write(v.join(name), b"half").unwrap();
+        }
+        let live = std::fs::File::create(v.join(".staged-x.bpv.1-1.tmp")).unwrap();
+        live.lock().unwrap();
+        // A FIFO where a record should be must not block a read.
+        let fifo = v.join("staged-fifo.bpv");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+
+        let vault = Vault::open(&v, &keys).unwrap();
+        for name in stale {
+            assert!(!v.join(name).exists(), "case {name}: stale temp removed");
+        }
+        assert!(
+            v.join(".staged-x.bpv.1-1.tmp").exists(),
+            "a live temp is kept"
+        );
+        assert_eq!(
+            vault.get("receipt-abc").unwrap().unwrap(),
+            b"token",
+            "record kept"
+        );
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(
+                vault
+                    .get("staged-fifo")
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+            );
+        });
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("reading a FIFO record blocked");
+        assert!(
+            got.as_ref().is_err_and(|e| e.contains("FIFO")),
+            "refused with a reason: {got:?}"
+        );
+        drop(live);
     }
 }

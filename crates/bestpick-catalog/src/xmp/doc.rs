@@ -13,6 +13,12 @@ use quick_xml::reader::NsReader;
 /// `rdf:` namespace.
 pub(crate) const RDF_NS: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 
+/// The most top-level `rdf:Description` elements a packet may have. Writers use one, or one per
+/// schema (older Adobe software: a dozen or so); each keeps a copy of the namespaces in scope
+/// (up to quick-xml's limit of 128), so thousands would cost memory and time out of all
+/// proportion to the file's size.
+const MAX_DESCRIPTIONS: usize = 1024;
+
 /// A parsed packet: the top-level descriptions and where a new one could go.
 #[derive(Debug, Default)]
 pub(crate) struct Doc {
@@ -160,6 +166,12 @@ pub(crate) fn scan(text: &str) -> Result<Doc, String> {
                 let (ns, local) = resolve_element(&reader, e.name())?;
                 let frame = match stack.last() {
                     Some(Frame::Rdf) if ns == RDF_NS && local == "Description" => {
+                        if doc.descriptions.len() == MAX_DESCRIPTIONS {
+                            return Err(format!(
+                                "more than {MAX_DESCRIPTIONS} top-level rdf:Description \
+                                 elements; not a sidecar"
+                            ));
+                        }
                         let desc = description(&reader, text, before, after, empty)?;
                         doc.descriptions.push(desc);
                         Frame::Description(doc.descriptions.len() - 1)
@@ -438,11 +450,18 @@ fn is_ws(b: u8) -> bool {
 }
 
 /// Leading whitespace of the line that contains `pos` (empty if other text precedes `pos`).
+///
+/// Looks back only over the spaces and tabs right before `pos`, never to the start of the line:
+/// the scan asks this for every element, and on a one-line packet a search for the line start
+/// would walk the whole text each time (quadratic).
 pub(crate) fn line_indent(text: &str, pos: usize) -> String {
-    let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
-    let prefix = &text[line_start..pos];
-    if prefix.bytes().all(|b| b == b' ' || b == b'\t') {
-        prefix.to_owned()
+    let bytes = text.as_bytes();
+    let mut start = pos;
+    while start > 0 && (bytes[start - 1] == b' ' || bytes[start - 1] == b'\t') {
+        start -= 1;
+    }
+    if start == 0 || bytes[start - 1] == b'\n' {
+        text[start..pos].to_owned()
     } else {
         String::new()
     }

@@ -43,6 +43,10 @@ use crate::types::{ColorLabel, Decision, Flag};
 
 pub use sidecar::{plan_xmp, read_sidecar, write_xmp};
 
+/// The largest sidecar read (8 MiB). Real ones are a few KB, darktable's with a long history
+/// some hundreds; a larger file is refused with [`crate::Error::TooLarge`] and left as it is.
+pub const MAX_SIDECAR_BYTES: u64 = 8 << 20;
+
 /// How sidecars are named.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -1,14 +1,14 @@
 //! Planning, rendering and writing sidecars; reading our values back.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::merge::{self, Change, Prop, Want};
 use super::{
-    PlannedSidecar, SidecarAction, SidecarNaming, SidecarValues, XmpValues, darktable_label_index,
-    doc, lightroom_label,
+    MAX_SIDECAR_BYTES, PlannedSidecar, SidecarAction, SidecarNaming, SidecarValues, XmpValues,
+    darktable_label_index, doc, lightroom_label,
 };
 use crate::error::{Error, Result};
 use crate::fsutil;
@@ -126,10 +126,23 @@ pub fn plan_xmp(items: &[(PathBuf, Decision)], naming: SidecarNaming) -> Vec<Pla
 }
 
 /// Write the planned sidecars. Each is written atomically (temp file, fsync, rename); one that
-/// fails (unparsable existing sidecar, I/O error, conflict) is reported and the rest go on.
+/// fails (unparsable, oversized or special existing sidecar, I/O error, conflict) is reported
+/// and the rest go on. A sidecar that is a symbolic link is written through (the link's target
+/// gets the new content). Temp files a crashed run left in the folders written to are removed.
 pub fn write_xmp(plan: &[PlannedSidecar]) -> ExportReport {
     let mut report = ExportReport::default();
     let date = xmp_date(SystemTime::now());
+    // Temp files of a run that crashed before renaming them: once per folder written to.
+    let mut folders = BTreeSet::new();
+    for entry in plan {
+        folders.insert(fsutil::parent_dir(&entry.sidecar).to_path_buf());
+        if let Ok(target) = fsutil::resolve_links(&entry.sidecar) {
+            folders.insert(fsutil::parent_dir(&target).to_path_buf());
+        }
+    }
+    for folder in &folders {
+        fsutil::remove_stale_temps(folder, fsutil::TMP_TAG);
+    }
     for entry in plan {
         let source = entry.images.first().cloned().unwrap_or_default();
         match write_one(entry, &date) {
@@ -157,18 +170,27 @@ fn write_one(entry: &PlannedSidecar, date: &str) -> Result<()> {
         });
     }
     // Read now, not at planning time: the file may have appeared or changed since.
-    let existing = match std::fs::read(&entry.sidecar) {
-        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| Error::SidecarParse {
+    let existing = fsutil::read_capped(&entry.sidecar, MAX_SIDECAR_BYTES)?;
+    // A linked sidecar is written through, but only to an .xmp file: never to an image or
+    // anything else a link may point at.
+    let target = fsutil::resolve_links(&entry.sidecar)?;
+    if target != entry.sidecar {
+        let is_xmp = target
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xmp"));
+        if !is_xmp || entry.images.iter().any(|i| fsutil::same_entry(i, &target)) {
+            return Err(Error::SidecarLink {
+                path: entry.sidecar.clone(),
+                target,
+            });
+        }
+    }
+    let existing = match existing {
+        Some(bytes) => Some(String::from_utf8(bytes).map_err(|_| Error::SidecarParse {
             path: entry.sidecar.clone(),
             reason: "not UTF-8 text".into(),
         })?),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(source) => {
-            return Err(Error::Read {
-                path: entry.sidecar.clone(),
-                source,
-            });
-        }
+        None => None,
     };
     let text =
         render(existing.as_deref(), &entry.values, entry.naming, date).map_err(|reason| {
@@ -177,7 +199,7 @@ fn write_one(entry: &PlannedSidecar, date: &str) -> Result<()> {
                 reason,
             }
         })?;
-    fsutil::write_atomic(&entry.sidecar, text.as_bytes())
+    fsutil::write_atomic(&target, text.as_bytes())
 }
 
 /// The sidecar text for `values`: `existing` with our properties set, or a new packet.
@@ -259,9 +281,9 @@ fn new_packet(naming: SidecarNaming) -> String {
 
 /// Read our properties from the sidecar at `path`.
 pub fn read_sidecar(path: &Path) -> Result<SidecarValues> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+    let bytes = fsutil::read_capped(path, MAX_SIDECAR_BYTES)?.ok_or_else(|| Error::Read {
         path: path.to_path_buf(),
-        source,
+        source: io::ErrorKind::NotFound.into(),
     })?;
     let parse_err = |reason: String| Error::SidecarParse {
         path: path.to_path_buf(),
