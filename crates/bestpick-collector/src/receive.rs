@@ -9,6 +9,7 @@ use axum::body::{Body, Bytes};
 use http_body_util::BodyExt;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TryRecvError;
 use tokio::time::Instant;
 
 use crate::store::{PartialFile, StoreError};
@@ -130,19 +131,28 @@ fn write_chunks(
 ) -> Result<(PartialFile, u64, String), ReceiveError> {
     let mut hasher = Sha256::new();
     let mut len: u64 = 0;
-    let written = {
+    let written = (|| {
         let mut out = BufWriter::with_capacity(WRITE_BUFFER, partial.file());
-        let mut result = Ok(());
-        while let Some(chunk) = chunks.blocking_recv() {
-            if let Err(e) = out.write_all(&chunk) {
-                result = Err(e);
-                break;
-            }
+        loop {
+            let chunk = match chunks.try_recv() {
+                Ok(chunk) => chunk,
+                // Nothing queued: hand what is buffered to the file before waiting, so that
+                // a slow body sits in the file, not in this buffer.
+                Err(TryRecvError::Empty) => {
+                    out.flush()?;
+                    match chunks.blocking_recv() {
+                        Some(chunk) => chunk,
+                        None => break,
+                    }
+                }
+                Err(TryRecvError::Disconnected) => break,
+            };
+            out.write_all(&chunk)?;
             hasher.update(&chunk);
             len += chunk.len() as u64;
         }
-        result.and_then(|()| out.flush())
-    };
+        out.flush()
+    })();
     if let Err(e) = written {
         return Err(partial.io_error(e).into());
     }
