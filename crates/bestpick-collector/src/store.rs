@@ -338,21 +338,22 @@ impl DirStore {
     /// the bodies another server is still receiving.
     pub fn recover(&self) -> StoreResult<RecoveryReport> {
         let dir = self.bundles_dir();
-        let entries = std::fs::read_dir(&dir).map_err(|source| StoreError::Io {
+        let io = |source| StoreError::Io {
             path: dir.clone(),
             source,
-        })?;
+        };
+        // Listed first: the directory changes below.
+        let partials: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .map_err(io)?
+            .map(|entry| entry.map(|e| e.path()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(io)?
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == PARTIAL_SUFFIX))
+            .collect();
         let mut report = RecoveryReport::default();
         let conn = self.lock();
-        for entry in entries {
-            let entry = entry.map_err(|source| StoreError::Io {
-                path: dir.clone(),
-                source,
-            })?;
-            let path = entry.path();
-            if path.extension().is_none_or(|e| e != PARTIAL_SUFFIX) {
-                continue;
-            }
+        for path in partials {
             let id = path
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
