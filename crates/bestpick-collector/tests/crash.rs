@@ -231,20 +231,25 @@ fn kill_9_never_loses_an_acknowledged_bundle() {
         }
     }
 
-    // 2. At varying moments of a stream of concurrent uploads (bodies of 1 MiB, so that
-    // kills land while bodies arrive, while they are checked and while they are stored).
+    // 2. At varying moments of a stream of concurrent uploads (bodies of 2 MiB, made
+    // beforehand so that the collector is always busy: kills land while bodies arrive, while
+    // they are checked and while they are stored).
+    let pool: Arc<Vec<Vec<u8>>> = Arc::new(
+        (0..6)
+            .map(|seed| sealed_bundle(&public, seed, 2, 1024 * 1024))
+            .collect(),
+    );
     for round in 0..8u64 {
         let child = Child9::start(&dir, None);
         let addr = child.addr;
         let (tx, rx) = std::sync::mpsc::channel();
         let writers: Vec<_> = (0..3)
             .map(|w| {
-                let (tx, public) = (tx.clone(), public.clone());
-                let keys: Vec<String> = (0..20).map(|_| next_key()).collect();
+                let (tx, pool) = (tx.clone(), pool.clone());
+                let keys: Vec<String> = (0..40).map(|_| next_key()).collect();
                 std::thread::spawn(move || {
                     for (i, key) in keys.into_iter().enumerate() {
-                        let seed = u8::try_from((w * 20 + i) % 250).unwrap();
-                        let body = sealed_bundle(&public, seed, 2, 512 * 1024);
+                        let body = pool[(w + i) % pool.len()].clone();
                         match post_bundle(addr, &body, &key) {
                             Ok(a) if a.status == 201 => {
                                 let id = a.json()["bundle_id"].as_str().unwrap().to_owned();

@@ -160,13 +160,28 @@ fn connections_and_request_heads_are_bounded() {
 fn plain_http_is_refused_off_loopback_unless_behind_a_tls_proxy() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bestpick-collector"))
+    let mut refused = std::process::Command::new(env!("CARGO_BIN_EXE_bestpick-collector"))
         .args(["serve", "--listen", "0.0.0.0:0", "--data"])
         .arg(&data)
-        .output()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "refused: {stderr}");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = refused.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            refused.kill().unwrap();
+            refused.wait().unwrap();
+            panic!("serve started on 0.0.0.0 with plain HTTP instead of refusing");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut refused.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success(), "refused: {stderr}");
     for needle in ["not a loopback address", "--tls-cert", "--behind-tls-proxy"] {
         assert!(stderr.contains(needle), "error names {needle:?}: {stderr}");
     }
