@@ -206,7 +206,7 @@ async fn post_bundle(
     let idempotency_hash = sha256_hex(key.as_bytes());
 
     // Load shedding: a busy collector says so at once instead of queueing the body.
-    let Ok(_slot) = state.uploads.clone().try_acquire_owned() else {
+    let Ok(slot) = state.uploads.clone().try_acquire_owned() else {
         return Err(AppError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "collector busy with other uploads, retry later",
@@ -225,7 +225,14 @@ async fn post_bundle(
         min_rate: state.config.body_min_rate,
     };
     let received = receive(body, partial, &limits).await?;
-    blocking(move || store_bundle(&state, id, receipt_hash, &idempotency_hash, received)).await
+    // The slot goes with the work: if the client goes away and this future is dropped, the
+    // check still holds its memory, and so still holds its slot.
+    blocking(move || {
+        let answer = store_bundle(&state, id, receipt_hash, &idempotency_hash, received);
+        drop(slot);
+        answer
+    })
+    .await
 }
 
 /// After the body arrived: replay, or decrypt and check it, then store it durably.
