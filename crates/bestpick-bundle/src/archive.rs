@@ -5,7 +5,6 @@
 //! itself says nothing about when or by whom it was made.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 
 use crate::manifest::{MAX_IMAGES, is_image_name};
 use crate::{Error, Manifest, Result, verify_image};
@@ -48,36 +47,12 @@ impl Bundle {
     /// Checks the manifest, that it lists exactly the images present, and runs the metadata
     /// verifier on every image. This is the check both sides run before trusting a bundle.
     pub fn validate(&self) -> Result<()> {
-        self.manifest.validate()?;
-        let listed: Vec<&str> = self
-            .manifest
+        let images: BTreeMap<&str, &[u8]> = self
             .images
             .iter()
-            .map(|i| i.name.as_str())
+            .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
             .collect();
-        let present: Vec<&str> = self.images.keys().map(String::as_str).collect();
-        if listed != present {
-            return Err(Error::InvalidManifest(
-                "manifest and archive list different images".into(),
-            ));
-        }
-        for (name, bytes) in &self.images {
-            match verify_image(bytes) {
-                Ok(crate::ImageFormat::Jpeg) => {}
-                Ok(crate::ImageFormat::Png) => {
-                    return Err(Error::InvalidArchive(format!(
-                        "{name}: PNG data in a .jpg entry"
-                    )));
-                }
-                Err(rejection) => {
-                    return Err(Error::ImageRejected {
-                        entry: name.clone(),
-                        rejection,
-                    });
-                }
-            }
-        }
-        Ok(())
+        check_contents(&self.manifest, &images)
     }
 
     /// Validates, then writes the deterministic archive.
@@ -94,57 +69,106 @@ impl Bundle {
 
     /// Reads an archive from untrusted bytes and validates it (manifest, names, verifier).
     pub fn from_archive(bytes: &[u8], limits: &Limits) -> Result<Bundle> {
-        let mut archive = tar::Archive::new(bytes);
-        let mut manifest = None;
-        let mut images = BTreeMap::new();
-        let mut total: u64 = 0;
-        for entry in archive.entries().map_err(Error::ArchiveIo)? {
-            let mut entry = entry.map_err(Error::ArchiveIo)?;
-            if entry.header().entry_type() != tar::EntryType::Regular {
-                return Err(Error::InvalidArchive(
-                    "only regular file entries are allowed".into(),
-                ));
-            }
-            let path = entry.path_bytes().into_owned();
-            let path = String::from_utf8(path)
-                .map_err(|_| Error::InvalidArchive("entry name is not UTF-8".into()))?;
-            let size = entry.size();
-            total = total.saturating_add(size);
-            if total > limits.max_total_bytes {
-                return Err(Error::TooLarge(format!(
-                    "archive content exceeds {} bytes",
-                    limits.max_total_bytes
+        let (manifest, images) = parse(bytes, limits)?;
+        check_contents(&manifest, &images)?;
+        let images = images
+            .into_iter()
+            .map(|(name, data)| (name, data.to_vec()))
+            .collect();
+        Ok(Bundle { manifest, images })
+    }
+
+    /// Runs exactly the checks of [`Bundle::from_archive`] without copying any image out of
+    /// `bytes`, and returns the manifest. For a receiver that only needs the verdict (the
+    /// collector), a bundle then costs its size in memory once, not twice.
+    pub fn check_archive(bytes: &[u8], limits: &Limits) -> Result<Manifest> {
+        let (manifest, images) = parse(bytes, limits)?;
+        check_contents(&manifest, &images)?;
+        Ok(manifest)
+    }
+}
+
+/// The manifest lists exactly the images present and every image passes the verifier.
+fn check_contents<K: AsRef<str>>(manifest: &Manifest, images: &BTreeMap<K, &[u8]>) -> Result<()> {
+    manifest.validate()?;
+    let listed: Vec<&str> = manifest.images.iter().map(|i| i.name.as_str()).collect();
+    let present: Vec<&str> = images.keys().map(AsRef::as_ref).collect();
+    if listed != present {
+        return Err(Error::InvalidManifest(
+            "manifest and archive list different images".into(),
+        ));
+    }
+    for (name, bytes) in images {
+        match verify_image(bytes) {
+            Ok(crate::ImageFormat::Jpeg) => {}
+            Ok(crate::ImageFormat::Png) => {
+                return Err(Error::InvalidArchive(format!(
+                    "{}: PNG data in a .jpg entry",
+                    name.as_ref()
                 )));
             }
-            if path == MANIFEST_ENTRY {
-                if manifest.is_some() {
-                    return Err(Error::InvalidArchive("duplicate manifest".into()));
-                }
-                let data = read_entry(&mut entry, size, limits.max_manifest_bytes, &path)?;
-                manifest = Some(Manifest::from_json(&data)?);
-            } else if let Some(name) = path.strip_prefix(IMAGES_DIR) {
-                if !is_image_name(name) {
-                    return Err(Error::InvalidArchive(
-                        "image entry name is not a keyed hash".into(),
-                    ));
-                }
-                if images.len() >= MAX_IMAGES {
-                    return Err(Error::TooLarge(format!("more than {MAX_IMAGES} images")));
-                }
-                let data = read_entry(&mut entry, size, limits.max_image_bytes, name)?;
-                if images.insert(name.to_owned(), data).is_some() {
-                    return Err(Error::InvalidArchive("duplicate image entry".into()));
-                }
-            } else {
-                return Err(Error::InvalidArchive("unexpected entry in archive".into()));
+            Err(rejection) => {
+                return Err(Error::ImageRejected {
+                    entry: name.as_ref().to_owned(),
+                    rejection,
+                });
             }
         }
-        let manifest =
-            manifest.ok_or_else(|| Error::InvalidArchive("archive has no manifest".into()))?;
-        let bundle = Bundle { manifest, images };
-        bundle.validate()?;
-        Ok(bundle)
     }
+    Ok(())
+}
+
+/// Walks the tar entries of untrusted `bytes`: the parsed manifest and each image entry as a
+/// slice of `bytes` (no copy), with names, entry types and size limits checked.
+fn parse<'a>(bytes: &'a [u8], limits: &Limits) -> Result<(Manifest, BTreeMap<String, &'a [u8]>)> {
+    let mut archive = tar::Archive::new(bytes);
+    let mut manifest = None;
+    let mut images = BTreeMap::new();
+    let mut total: u64 = 0;
+    for entry in archive.entries().map_err(Error::ArchiveIo)? {
+        let entry = entry.map_err(Error::ArchiveIo)?;
+        if entry.header().entry_type() != tar::EntryType::Regular {
+            return Err(Error::InvalidArchive(
+                "only regular file entries are allowed".into(),
+            ));
+        }
+        let size = entry.size();
+        total = total.saturating_add(size);
+        if total > limits.max_total_bytes {
+            return Err(Error::TooLarge(format!(
+                "archive content exceeds {} bytes",
+                limits.max_total_bytes
+            )));
+        }
+        let path = entry.path_bytes();
+        let path = std::str::from_utf8(&path)
+            .map_err(|_| Error::InvalidArchive("entry name is not UTF-8".into()))?;
+        if path == MANIFEST_ENTRY {
+            if manifest.is_some() {
+                return Err(Error::InvalidArchive("duplicate manifest".into()));
+            }
+            let data = entry_data(bytes, &entry, limits.max_manifest_bytes, path)?;
+            manifest = Some(Manifest::from_json(data)?);
+        } else if let Some(name) = path.strip_prefix(IMAGES_DIR) {
+            if !is_image_name(name) {
+                return Err(Error::InvalidArchive(
+                    "image entry name is not a keyed hash".into(),
+                ));
+            }
+            if images.len() >= MAX_IMAGES {
+                return Err(Error::TooLarge(format!("more than {MAX_IMAGES} images")));
+            }
+            let data = entry_data(bytes, &entry, limits.max_image_bytes, name)?;
+            if images.insert(name.to_owned(), data).is_some() {
+                return Err(Error::InvalidArchive("duplicate image entry".into()));
+            }
+        } else {
+            return Err(Error::InvalidArchive("unexpected entry in archive".into()));
+        }
+    }
+    let manifest =
+        manifest.ok_or_else(|| Error::InvalidArchive("archive has no manifest".into()))?;
+    Ok((manifest, images))
 }
 
 fn append(builder: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8]) -> Result<()> {
@@ -162,23 +186,25 @@ fn append(builder: &mut tar::Builder<Vec<u8>>, path: &str, data: &[u8]) -> Resul
         .map_err(Error::ArchiveIo)
 }
 
-fn read_entry<R: Read>(entry: &mut R, size: u64, limit: u64, what: &str) -> Result<Vec<u8>> {
+/// The data of `entry` as a slice of the archive it was read from.
+fn entry_data<'a>(
+    archive: &'a [u8],
+    entry: &tar::Entry<'_, &'a [u8]>,
+    limit: u64,
+    what: &str,
+) -> Result<&'a [u8]> {
+    let size = entry.size();
     if size > limit {
         return Err(Error::TooLarge(format!(
             "{what} is {size} bytes (at most {limit})"
         )));
     }
-    let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    entry
-        .take(limit + 1)
-        .read_to_end(&mut data)
-        .map_err(Error::ArchiveIo)?;
-    if data.len() as u64 != size {
-        return Err(Error::InvalidArchive(format!(
-            "{what}: size does not match its header"
-        )));
-    }
-    Ok(data)
+    let start = usize::try_from(entry.raw_file_position()).ok();
+    let end = start.and_then(|s| s.checked_add(usize::try_from(size).ok()?));
+    start
+        .zip(end)
+        .and_then(|(start, end)| archive.get(start..end))
+        .ok_or_else(|| Error::InvalidArchive(format!("{what}: size does not match its header")))
 }
 
 #[cfg(test)]
@@ -238,6 +264,11 @@ mod tests {
             Bundle::from_archive(&one, &Limits::default()).unwrap(),
             b,
             "round trip"
+        );
+        assert_eq!(
+            Bundle::check_archive(&one, &Limits::default()).unwrap(),
+            b.manifest,
+            "check without copies gives the manifest"
         );
 
         let mut archive = tar::Archive::new(one.as_slice());
@@ -316,5 +347,33 @@ mod tests {
             Bundle::from_archive(&evil, &Limits::default()).is_err(),
             "unexpected entry"
         );
+
+        // The borrowing check refuses exactly what the copying reader refuses.
+        let cases: Vec<(&str, &[u8], Limits)> = vec![
+            ("image limit", &archive, small),
+            ("total limit", &archive, tiny_total),
+            ("garbage", b"not a tar", Limits::default()),
+            (
+                "truncated",
+                &archive[..archive.len() / 2],
+                Limits::default(),
+            ),
+            (
+                "cut inside the last image",
+                &archive[..archive.len() - 1024 - 512 + 10],
+                Limits::default(),
+            ),
+            ("unexpected entry", &evil, Limits::default()),
+        ];
+        for (case, bytes, limits) in cases {
+            assert!(
+                Bundle::from_archive(bytes, &limits).is_err(),
+                "case {case}: from_archive"
+            );
+            assert!(
+                Bundle::check_archive(bytes, &limits).is_err(),
+                "case {case}: check_archive"
+            );
+        }
     }
 }

@@ -24,6 +24,6 @@ pub use manifest::{
 };
 pub use seal::{
     HPKE_INFO, PUBLIC_KEY_LEN, PublicKey, SEALED_MAGIC, SECRET_KEY_LEN, SUITE, SecretKey,
-    generate_keypair, open, random_bytes, random_hex, seal, sha256_hex,
+    generate_keypair, open, open_in_place, random_bytes, random_hex, seal, sha256_hex,
 };
 pub use verify::{ImageFormat, Rejection, verify_image};

@@ -5,7 +5,8 @@
 //! The `info` string names the schema version and the header is the AEAD's associated data,
 //! so a bundle cannot be reinterpreted under another version.
 
-use hpke::aead::AesGcm256;
+use hpke::aead::{AeadTag, AesGcm256};
+use hpke::inout::InOutBuf;
 use hpke::kdf::HkdfSha256;
 use hpke::kem::X25519HkdfSha256;
 use hpke::{Deserializable, Kem as _, OpModeR, OpModeS, Serializable};
@@ -26,6 +27,8 @@ pub const PUBLIC_KEY_LEN: usize = 32;
 /// Length of a serialized secret key.
 pub const SECRET_KEY_LEN: usize = 32;
 const ENC_LEN: usize = 32;
+/// AES-GCM tag length.
+const TAG_LEN: usize = 16;
 
 // The info string spells out the schema version; keep them in step.
 const _: () = assert!(SCHEMA_VERSION == 1);
@@ -141,27 +144,47 @@ pub fn seal(recipient: &PublicKey, plaintext: &[u8]) -> Result<Vec<u8>> {
 
 /// Opens a sealed bundle. A wrong key and a tampered bundle give the same [`Error::Open`].
 pub fn open(secret: &SecretKey, sealed: &[u8]) -> Result<Vec<u8>> {
+    let mut buf = sealed.to_vec();
+    open_in_place(secret, &mut buf)?;
+    Ok(buf)
+}
+
+/// Opens a sealed bundle in `buf` itself: on success `buf` holds the plaintext (the archive)
+/// and no second copy of the bundle was made, so a large bundle costs its size in memory once.
+/// A wrong key and a tampered bundle give the same [`Error::Open`]; on any error the content
+/// of `buf` is unspecified and must be thrown away.
+pub fn open_in_place(secret: &SecretKey, buf: &mut Vec<u8>) -> Result<()> {
     let header = header();
-    if sealed.len() < header.len() + ENC_LEN + 16 || !sealed.starts_with(SEALED_MAGIC) {
+    let body_start = header.len() + ENC_LEN;
+    if buf.len() < body_start + TAG_LEN || !buf.starts_with(SEALED_MAGIC) {
         return Err(Error::InvalidEnvelope);
     }
-    if sealed[..header.len()] != header {
+    if buf[..header.len()] != header {
         return Err(Error::UnsupportedSchema {
-            found: u32::from(sealed[SEALED_MAGIC.len()]),
+            found: u32::from(buf[SEALED_MAGIC.len()]),
             known: SCHEMA_VERSION,
         });
     }
-    let (enc, ciphertext) = sealed[header.len()..].split_at(ENC_LEN);
-    let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(enc).map_err(|_| Error::Open)?;
-    hpke::single_shot_open::<AesGcm256, HkdfSha256, Kem>(
+    let enc = <Kem as hpke::Kem>::EncappedKey::from_bytes(&buf[header.len()..body_start])
+        .map_err(|_| Error::Open)?;
+    let tag_start = buf.len() - TAG_LEN;
+    let tag = AeadTag::<AesGcm256>::from_bytes(&buf[tag_start..]).map_err(|_| Error::Open)?;
+    let mut ctx = hpke::setup_receiver::<AesGcm256, HkdfSha256, Kem>(
         &OpModeR::Base,
         &secret.0,
         &enc,
         HPKE_INFO,
-        ciphertext,
-        &header,
     )
-    .map_err(|_| Error::Open)
+    .map_err(|_| Error::Open)?;
+    ctx.open_inout_detached(
+        InOutBuf::from(&mut buf[body_start..tag_start]),
+        &header,
+        &tag,
+    )
+    .map_err(|_| Error::Open)?;
+    buf.truncate(tag_start);
+    buf.drain(..body_start);
+    Ok(())
 }
 
 /// Fills `n` bytes from the OS random number generator.
@@ -195,6 +218,9 @@ mod tests {
             "plaintext must not appear in the sealed form"
         );
         assert_eq!(open(&sk, &sealed).unwrap(), b"archive bytes");
+        let mut in_place = sealed.clone();
+        open_in_place(&sk, &mut in_place).unwrap();
+        assert_eq!(in_place, b"archive bytes", "opened in place");
         let again = SecretKey::from_bytes(&sk.to_bytes()).unwrap();
         assert_eq!(again.public_key(), pk, "secret key serializes");
         assert_eq!(
@@ -223,6 +249,10 @@ mod tests {
             assert!(
                 matches!(open(&sk, &tampered), Err(Error::Open)),
                 "flipped byte {i}"
+            );
+            assert!(
+                matches!(open_in_place(&sk, &mut tampered), Err(Error::Open)),
+                "flipped byte {i}, in place"
             );
         }
         let mut version = sealed.clone();

@@ -4,13 +4,19 @@
 //! - `POST /v1/bundles`: a sealed bundle; headers `Idempotency-Key` and
 //!   `Bestpick-Receipt-Hash` (SHA-256 hex of the contributor's receipt token).
 //! - `GET|DELETE /v1/bundles/{id}` with `Authorization: Bearer <receipt token>`.
+//!
+//! Uploads are bounded: at most [`Config::max_uploads`] at once (the next one is answered 503
+//! at once, never queued), each body is streamed to a file on the store's volume (never held
+//! in memory while it arrives) and must keep arriving at [`Config::body_min_rate`]. Hashing,
+//! decryption, checks, file and SQLite work run on blocking threads, off the async workers.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::io::{Read, Seek};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -19,8 +25,10 @@ use axum::routing::get;
 use axum::{Json, Router};
 use bestpick_bundle::{Bundle, Limits, PublicKey, SecretKey, is_hex_id, random_hex, sha256_hex};
 use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
 
 use crate::error::AppError;
+use crate::receive::{BodyLimits, Received, receive};
 use crate::store::{BundleState, NewBundle, Store, StoreError};
 
 /// Header carrying the client's idempotency key.
@@ -37,6 +45,14 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// Limits applied to the decrypted archive.
     pub archive_limits: Limits,
+    /// Uploads received and checked at once; one more is answered 503 at once. Memory use is
+    /// about this many times the largest body (each is decrypted in memory once).
+    pub max_uploads: usize,
+    /// Time a body may take before any of it counts (see [`Config::body_min_rate`]).
+    pub body_timeout: Duration,
+    /// Bytes per second a body must keep up: every this many bytes received move the body's
+    /// deadline one second further. A client slower than that is cut off with 408.
+    pub body_min_rate: u64,
 }
 
 impl Default for Config {
@@ -45,9 +61,15 @@ impl Default for Config {
             max_body_bytes: 256 * 1024 * 1024,
             rate_limit_per_minute: 120,
             archive_limits: Limits::default(),
+            max_uploads: 2,
+            body_timeout: Duration::from_secs(20),
+            body_min_rate: 16 * 1024,
         }
     }
 }
+
+/// Seconds a client told 503 (all upload slots busy) is asked to wait.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 5;
 
 /// Shared state of the service.
 #[derive(Clone)]
@@ -57,6 +79,7 @@ pub struct AppState {
     public: PublicKey,
     config: Arc<Config>,
     limiter: Arc<RateLimiter>,
+    uploads: Arc<Semaphore>,
     clock: fn() -> i64,
 }
 
@@ -69,6 +92,7 @@ impl AppState {
             secret: Arc::new(secret),
             public,
             limiter: Arc::new(RateLimiter::new(config.rate_limit_per_minute)),
+            uploads: Arc::new(Semaphore::new(config.max_uploads.max(1))),
             config: Arc::new(config),
             clock: unix_now,
         }
@@ -145,10 +169,19 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, AppErro
         .map_err(|_| AppError::bad_request(format!("{name} header is not ASCII")))
 }
 
+/// Runs store, file and crypto work on a blocking thread, off the async workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| AppError::internal("a worker thread failed"))?
+}
+
 async fn post_bundle(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, AppError> {
     let key = header_str(&headers, IDEMPOTENCY_HEADER)?;
     if !(16..=200).contains(&key.len()) {
@@ -162,54 +195,108 @@ async fn post_bundle(
             "bestpick-receipt-hash must be 64 hex characters",
         ));
     }
-    let idempotency_hash = sha256_hex(key.as_bytes());
-    let body_hash = sha256_hex(&body);
-    if let Some(answer) = replay(&state, &idempotency_hash, &body_hash)? {
-        return Ok(answer);
+    let max_body = u64::try_from(state.config.max_body_bytes).unwrap_or(u64::MAX);
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max_body) {
+        return Err(too_large(max_body));
     }
+    let idempotency_hash = sha256_hex(key.as_bytes());
 
-    // Decrypt and check in memory, off the async workers: the clear bundle is never written.
-    let secret = state.secret.clone();
-    let limits = state.config.archive_limits;
-    let sealed = body.clone();
-    let checked = tokio::task::spawn_blocking(move || {
-        let archive = bestpick_bundle::open(&secret, &sealed)?;
-        Bundle::from_archive(&archive, &limits)
+    // Load shedding: a busy collector says so at once instead of queueing the body.
+    let Ok(slot) = state.uploads.clone().try_acquire_owned() else {
+        return Err(AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "collector busy with other uploads, retry later",
+        )
+        .with_retry_after(BUSY_RETRY_AFTER_SECS));
+    };
+
+    let id = random_hex(16).map_err(|_| AppError::internal("no randomness"))?;
+    let partial = {
+        let (store, id) = (state.store.clone(), id.clone());
+        blocking(move || Ok(store.create_partial(&id)?)).await?
+    };
+    let limits = BodyLimits {
+        max_bytes: max_body,
+        timeout: state.config.body_timeout,
+        min_rate: state.config.body_min_rate,
+    };
+    let received = receive(body, partial, &limits).await?;
+    // The slot goes with the work: if the client goes away and this future is dropped, the
+    // check still holds its memory, and so still holds its slot.
+    blocking(move || {
+        let answer = store_bundle(&state, id, receipt_hash, &idempotency_hash, received);
+        drop(slot);
+        answer
     })
     .await
-    .map_err(|_| AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "bundle check failed"))?;
-    let bundle = checked.map_err(reject)?;
-    let image_count = u32::try_from(bundle.images.len()).unwrap_or(u32::MAX);
-    drop(bundle);
+}
 
-    let id = random_hex(16)
-        .map_err(|_| AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "no randomness"))?;
+/// After the body arrived: replay, or decrypt and check it, then store it durably.
+fn store_bundle(
+    state: &AppState,
+    id: String,
+    receipt_hash: String,
+    idempotency_hash: &str,
+    mut received: Received,
+) -> Result<Response, AppError> {
+    if let Some(answer) = replay(state, idempotency_hash, &received.sha256)? {
+        return Ok(answer);
+    }
+    let image_count = check(state, &mut received)?;
+    let body_hash = received.sha256.clone();
     let new = NewBundle {
         id: id.clone(),
         receipt_hash,
-        idempotency_hash: idempotency_hash.clone(),
-        body_hash: body_hash.clone(),
+        idempotency_hash: idempotency_hash.to_owned(),
+        body_hash: received.sha256,
         image_count,
         received_at: (state.clock)(),
-        sealed: body.to_vec(),
+        body: received.body,
     };
     match state.store.insert(new) {
-        Ok(()) => {}
+        Ok(()) => Ok(created(id, image_count)),
         // A concurrent request with the same key won the race: answer as it did.
-        Err(StoreError::DuplicateIdempotencyKey) => {
-            return replay(&state, &idempotency_hash, &body_hash)?
-                .ok_or_else(|| AppError::new(StatusCode::CONFLICT, "idempotency key in use"));
-        }
-        Err(e) => return Err(e.into()),
+        Err(StoreError::DuplicateIdempotencyKey) => replay(state, idempotency_hash, &body_hash)?
+            .ok_or_else(|| AppError::new(StatusCode::CONFLICT, "idempotency key in use")),
+        Err(e) => Err(e.into()),
     }
-    Ok((
+}
+
+/// Decrypts the received body in memory (one copy, in place) and runs the bundle checks;
+/// the clear bundle is never written anywhere. Returns the number of images.
+fn check(state: &AppState, received: &mut Received) -> Result<u32, AppError> {
+    let len = usize::try_from(received.len).map_err(|_| too_large(received.len))?;
+    let mut sealed = Vec::new();
+    sealed
+        .try_reserve_exact(len)
+        .map_err(|_| AppError::internal("out of memory for the bundle check"))?;
+    sealed.resize(len, 0);
+    let file = received.body.file();
+    if let Err(e) = file.rewind().and_then(|()| file.read_exact(&mut sealed)) {
+        return Err(received.body.io_error(e).into());
+    }
+    bestpick_bundle::open_in_place(&state.secret, &mut sealed).map_err(reject)?;
+    let manifest = Bundle::check_archive(&sealed, &state.config.archive_limits).map_err(reject)?;
+    Ok(u32::try_from(manifest.images.len()).unwrap_or(u32::MAX))
+}
+
+fn too_large(max: u64) -> AppError {
+    crate::receive::ReceiveError::TooLarge { max }.into()
+}
+
+fn created(bundle_id: String, image_count: u32) -> Response {
+    (
         StatusCode::CREATED,
         Json(PostResponse {
-            bundle_id: id,
+            bundle_id,
             image_count,
         }),
     )
-        .into_response())
+        .into_response()
 }
 
 fn replay(
@@ -227,16 +314,7 @@ fn replay(
         ));
     }
     let image_count = state.store.info(&id)?.map_or(0, |i| i.image_count);
-    Ok(Some(
-        (
-            StatusCode::CREATED,
-            Json(PostResponse {
-                bundle_id: id,
-                image_count,
-            }),
-        )
-            .into_response(),
-    ))
+    Ok(Some(created(id, image_count)))
 }
 
 fn reject(e: bestpick_bundle::Error) -> AppError {
@@ -293,7 +371,7 @@ async fn get_bundle(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<StatusResponse>, AppError> {
-    let info = authorize(&state, &id, &headers)?;
+    let info = blocking(move || authorize(&state, &id, &headers)).await?;
     Ok(Json(StatusResponse {
         bundle_id: info.id,
         state: info.state,
@@ -306,42 +384,73 @@ async fn delete_bundle(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<StatusResponse>, AppError> {
-    let info = authorize(&state, &id, &headers)?;
-    if info.state != BundleState::Deleted {
-        state.store.delete(&id)?;
-    }
-    Ok(Json(StatusResponse {
-        bundle_id: id,
-        state: BundleState::Deleted,
-        datasets: vec![],
-    }))
+    blocking(move || {
+        let info = authorize(&state, &id, &headers)?;
+        if info.state != BundleState::Deleted {
+            state.store.delete(&id)?;
+        }
+        Ok(Json(StatusResponse {
+            bundle_id: id,
+            state: BundleState::Deleted,
+            datasets: vec![],
+        }))
+    })
+    .await
 }
 
 /// Per-address fixed-window rate limiter. Addresses live only in this map, in memory; they
 /// are never logged or written anywhere.
+///
+/// IPv6 clients are counted per /64 (one subscriber's prefix), and the map holds at most
+/// `max_addresses` windows: when it is full of live windows a new address is refused until
+/// one expires, so no number of source addresses can grow it without bound.
 pub struct RateLimiter {
     per_minute: u32,
-    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    max_addresses: usize,
+    windows: Mutex<Windows>,
 }
+
+/// Per address: start of its window and requests counted in it; and when expired windows
+/// were last swept out.
+type Windows = (HashMap<IpAddr, (Instant, u32)>, Option<Instant>);
+
+/// Default bound of [`RateLimiter`]'s map (about 5 MB at most).
+pub const RATE_LIMIT_MAX_ADDRESSES: usize = 100_000;
 
 impl RateLimiter {
     /// A limiter allowing `per_minute` requests per address per minute.
     pub fn new(per_minute: u32) -> RateLimiter {
+        RateLimiter::with_max_addresses(per_minute, RATE_LIMIT_MAX_ADDRESSES)
+    }
+
+    /// A limiter that tracks at most `max_addresses` addresses at once.
+    pub fn with_max_addresses(per_minute: u32, max_addresses: usize) -> RateLimiter {
         RateLimiter {
             per_minute,
-            windows: Mutex::new(HashMap::new()),
+            max_addresses: max_addresses.max(1),
+            windows: Mutex::new((HashMap::new(), None)),
         }
     }
 
     /// Counts a request; `Err(seconds to wait)` when over the limit.
     pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
         let window = Duration::from_secs(60);
-        let mut map = self
+        let ip = limiter_key(ip);
+        let mut guard = self
             .windows
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() > 10_000 {
-            map.retain(|_, (start, _)| now.duration_since(*start) < window);
+        let (map, last_sweep) = &mut *guard;
+        if map.len() >= self.max_addresses && !map.contains_key(&ip) {
+            // Sweep at most once a second: a flood of new addresses must not make every
+            // request walk the whole map.
+            if last_sweep.is_none_or(|t| now.duration_since(t) >= Duration::from_secs(1)) {
+                map.retain(|_, (start, _)| now.duration_since(*start) < window);
+                *last_sweep = Some(now);
+            }
+            if map.len() >= self.max_addresses {
+                return Err(1);
+            }
         }
         let entry = map.entry(ip).or_insert((now, 0));
         if now.duration_since(entry.0) >= window {
@@ -356,6 +465,18 @@ impl RateLimiter {
     }
 }
 
+/// The key an address is counted under: IPv4 as is (also when mapped into IPv6), IPv6 by its
+/// /64 prefix.
+fn limiter_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !u128::from(u64::MAX);
+            IpAddr::V6(Ipv6Addr::from(prefix))
+        }
+        v4 => v4,
+    }
+}
+
 async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let ip = req
         .extensions()
@@ -363,17 +484,12 @@ async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> 
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
     match state.limiter.check(ip, Instant::now()) {
         Ok(()) => next.run(req).await,
-        Err(wait) => {
-            let mut response = AppError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!("rate limit exceeded, retry in {wait} s"),
-            )
-            .into_response();
-            if let Ok(v) = wait.to_string().parse() {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            response
-        }
+        Err(wait) => AppError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("rate limit exceeded, retry in {wait} s"),
+        )
+        .with_retry_after(wait)
+        .into_response(),
     }
 }
 

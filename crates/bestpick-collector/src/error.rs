@@ -1,7 +1,7 @@
 //! The one error type handlers return; it renders as `{ "error": "..." }` with a status.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 /// An HTTP error with a message a client can show. Internal errors are logged, not echoed.
@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 pub struct AppError {
     status: StatusCode,
     message: String,
+    retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -17,7 +18,19 @@ impl AppError {
         AppError {
             status,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// 500 with a generic message (the cause is for the log, not the client).
+    pub fn internal(message: impl Into<String>) -> AppError {
+        AppError::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+
+    /// Adds a `Retry-After: secs` header to the answer.
+    pub fn with_retry_after(mut self, secs: u64) -> AppError {
+        self.retry_after = Some(secs);
+        self
     }
 
     /// 400.
@@ -46,12 +59,34 @@ impl From<crate::store::StoreError> for AppError {
     }
 }
 
+impl From<crate::receive::ReceiveError> for AppError {
+    fn from(e: crate::receive::ReceiveError) -> AppError {
+        use crate::receive::ReceiveError as E;
+        match e {
+            E::TooLarge { max } => AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("bundle larger than {max} bytes"),
+            ),
+            E::TooSlow { .. } => AppError::new(StatusCode::REQUEST_TIMEOUT, e.to_string()),
+            E::Read(_) => AppError::bad_request("reading the request body failed"),
+            E::Store(e) => e.into(),
+            E::Worker => AppError::internal("a worker thread failed"),
+        }
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        (
+        let mut response = (
             self.status,
             Json(serde_json::json!({ "error": self.message })),
         )
-            .into_response()
+            .into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
     }
 }

@@ -13,7 +13,10 @@ pub mod app;
 pub mod error;
 pub mod export;
 pub mod keys;
+pub mod receive;
+pub mod server;
 pub mod store;
 
 pub use app::{AppState, Config, app, unix_now};
+pub use server::{ServeOptions, check_listen_address, serve, tls_config};
 pub use store::{DirStore, Store};

@@ -7,8 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use bestpick_collector::{AppState, Config, DirStore, Store, app, export, keys, unix_now};
-use clap::{Parser, Subcommand};
+use bestpick_collector::{
+    AppState, Config, DirStore, ServeOptions, Store, app, check_listen_address, export, keys,
+    serve, tls_config, unix_now,
+};
+use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -24,20 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the HTTP API (the key pair is created in DIR on first start).
-    Serve {
-        /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port).
-        #[arg(long)]
-        listen: SocketAddr,
-        /// Data directory: key, database, stored bundles.
-        #[arg(long)]
-        data: PathBuf,
-        /// Largest accepted bundle, bytes.
-        #[arg(long, default_value_t = 256 * 1024 * 1024)]
-        max_body_bytes: usize,
-        /// Requests per client address per minute.
-        #[arg(long, default_value_t = 120)]
-        rate_limit_per_minute: u32,
-    },
+    Serve(ServeArgs),
     /// Write decrypted images and manifests of every live bundle for dataset NAME.
     Export {
         /// Data directory.
@@ -61,6 +51,51 @@ enum Command {
     },
 }
 
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:8080 (port 0 picks a free port). Plain HTTP is
+    /// served on loopback addresses only; any other address needs --tls-cert/--tls-key or
+    /// --behind-tls-proxy.
+    #[arg(long)]
+    listen: SocketAddr,
+    /// Data directory: key, database, stored bundles.
+    #[arg(long)]
+    data: PathBuf,
+    /// Largest accepted bundle, bytes.
+    #[arg(long, default_value_t = 256 * 1024 * 1024)]
+    max_body_bytes: usize,
+    /// Requests per client address (IPv6: per /64) per minute.
+    #[arg(long, default_value_t = 120)]
+    rate_limit_per_minute: u32,
+    /// Uploads received and checked at once; one more is answered 503 at once. Memory use is
+    /// about N times --max-body-bytes.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    max_uploads: u32,
+    /// Open connections at most; one more is closed at once.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    max_connections: u32,
+    /// Seconds a client has to send its request line and headers (and to finish a TLS
+    /// handshake); also how long an idle keep-alive connection stays open.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds an upload body has before --body-min-rate starts to count.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout: u64,
+    /// Bytes per second an upload must keep up: each this many bytes received give the body
+    /// one more second. A slower client is cut off with 408.
+    #[arg(long, default_value_t = 16 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    body_min_rate: u64,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first).
+    #[arg(long, requires = "tls_key", conflicts_with = "behind_tls_proxy")]
+    tls_cert: Option<PathBuf>,
+    /// Private key (PEM) of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve plain HTTP on a non-loopback address because a proxy in front terminates TLS.
+    #[arg(long)]
+    behind_tls_proxy: bool,
+}
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -73,19 +108,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve {
-            listen,
-            data,
-            max_body_bytes,
-            rate_limit_per_minute,
-        } => {
-            let config = Config {
-                max_body_bytes,
-                rate_limit_per_minute,
-                ..Config::default()
-            };
-            serve(listen, &data, config)
-        }
+        Command::Serve(args) => run_serve(args),
         Command::Export {
             data,
             dataset,
@@ -118,38 +141,72 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn serve(listen: SocketAddr, data: &std::path::Path, config: Config) -> anyhow::Result<()> {
+fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
+    // Refuse before touching anything: plain HTTP stays on loopback.
+    check_listen_address(args.listen, args.tls_cert.is_some(), args.behind_tls_proxy)?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls_config(cert, key)?),
+        _ => None,
+    };
+    let config = Config {
+        max_body_bytes: args.max_body_bytes,
+        rate_limit_per_minute: args.rate_limit_per_minute,
+        max_uploads: usize::try_from(args.max_uploads).context("--max-uploads")?,
+        body_timeout: Duration::from_secs(args.body_timeout),
+        body_min_rate: args.body_min_rate,
+        ..Config::default()
+    };
+    let options = ServeOptions {
+        max_connections: usize::try_from(args.max_connections).context("--max-connections")?,
+        header_timeout: Duration::from_secs(args.header_timeout),
+        tls,
+    };
+
+    let data = &args.data;
     let (secret, public) = keys::load_or_create(data)?;
-    let store = Arc::new(DirStore::open(data)?);
+    let (store, recovered) = DirStore::open_for_serving(data)?;
+    if recovered.completed + recovered.removed > 0 {
+        eprintln!(
+            "collector: after an unclean stop: {} committed bundle(s) completed, {} unfinished \
+             upload(s) removed",
+            recovered.completed, recovered.removed
+        );
+    }
+    let store = Arc::new(store);
     store.purge(unix_now())?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
+        let listener = tokio::net::TcpListener::bind(args.listen)
             .await
-            .with_context(|| format!("binding {listen}"))?;
+            .with_context(|| format!("binding {}", args.listen))?;
         let addr = listener.local_addr().context("reading the bound address")?;
+        let scheme = if options.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         // Tests read this line to learn the port.
-        println!("listening on http://{addr} (key {})", public.fingerprint());
+        println!(
+            "listening on {scheme}://{addr} (key {})",
+            public.fingerprint()
+        );
 
         let purge_store = store.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(3600));
             loop {
                 tick.tick().await;
-                if let Err(e) = purge_store.purge(unix_now()) {
+                let store = purge_store.clone();
+                let purged = tokio::task::spawn_blocking(move || store.purge(unix_now())).await;
+                if let Ok(Err(e)) = purged {
                     eprintln!("retention purge failed: {e}");
                 }
             }
         });
 
         let router = app(AppState::new(store, secret, config));
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown())
-        .await
-        .context("serving")
+        serve(listener, router, options, shutdown()).await;
+        anyhow::Ok(())
     })
 }
 

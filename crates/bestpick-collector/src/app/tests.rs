@@ -319,3 +319,199 @@ fn limiter_windows_are_per_address() {
         "a after window"
     );
 }
+
+/// A request body the test feeds chunk by chunk, and the sender to feed it.
+fn fed_post(
+    key: &str,
+    content_length: Option<u64>,
+) -> (
+    http_body_util::channel::Sender<axum::body::Bytes>,
+    Request<Body>,
+) {
+    let (tx, body) = http_body_util::Channel::<axum::body::Bytes>::new(4);
+    let mut b = Request::builder()
+        .method(Method::POST)
+        .uri("/v1/bundles")
+        .header(IDEMPOTENCY_HEADER, key)
+        .header(RECEIPT_HASH_HEADER, sha256_hex(b"t"));
+    if let Some(n) = content_length {
+        b = b.header(header::CONTENT_LENGTH, n);
+    }
+    (tx, b.body(Body::new(body)).unwrap())
+}
+
+fn partial_files(h: &Harness) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(h._dir.path().join("bundles"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "partial"))
+        .collect()
+}
+
+/// Waits (up to a generous bound) until `ready` holds.
+async fn until(what: &str, mut ready: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "waited for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_beyond_the_limit_are_shed_at_once_and_bodies_go_to_disk() {
+    let h = harness(Config {
+        max_uploads: 1,
+        ..Config::default()
+    });
+    let sealed = seal(&h.public, &archive(vec![clean_jpeg(1), clean_jpeg(2)])).unwrap();
+
+    // A holds the only slot; its body arrives in two parts with a pause between.
+    let (mut feed, request) = fed_post("idempotency-key-holder-a", None);
+    let first = axum::body::Bytes::copy_from_slice(&sealed[..100]);
+    let rest = axum::body::Bytes::copy_from_slice(&sealed[100..]);
+    let holder = tokio::spawn(app(h.state.clone()).oneshot(request));
+    feed.send_data(first).await.unwrap();
+
+    // The first part is on disk while the request is still open: streamed, not buffered.
+    until("the first part on disk", || {
+        partial_files(&h)
+            .first()
+            .is_some_and(|p| std::fs::metadata(p).is_ok_and(|m| m.len() == 100))
+    })
+    .await;
+    assert_eq!(h.state.uploads.available_permits(), 0, "A holds the slot");
+
+    // B is answered 503 at once, without its body being read.
+    let (_b_feed, b_request) = fed_post("idempotency-key-second-b", None);
+    let res = tokio::time::timeout(
+        Duration::from_secs(10),
+        app(h.state.clone()).oneshot(b_request),
+    )
+    .await
+    .expect("answered at once, not queued")
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "B shed");
+    assert!(
+        res.headers().contains_key("retry-after"),
+        "B told when to retry"
+    );
+    assert_eq!(partial_files(&h).len(), 1, "nothing of B on disk");
+
+    // A completes; B's retry then goes through.
+    feed.send_data(rest).await.unwrap();
+    drop(feed);
+    let res = holder.await.unwrap().unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED, "A stored");
+    let (status, json) = send(
+        &h,
+        post(sealed, "idempotency-key-second-b", &sha256_hex(b"t")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "B retried: {json}");
+    assert!(partial_files(&h).is_empty(), "no partial file left");
+    assert_eq!(
+        h.state.store.live_bundles().unwrap().len(),
+        2,
+        "both stored"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_below_the_minimum_rate_is_cut_off_with_408() {
+    let h = harness(Config {
+        body_timeout: Duration::from_millis(500),
+        body_min_rate: 1000,
+        ..Config::default()
+    });
+    let (mut feed, request) = fed_post("idempotency-key-slow-body", None);
+    // One byte every 100 ms: 10 bytes/s against a minimum of 1000.
+    let dripping = tokio::spawn(async move {
+        for _ in 0..300 {
+            if feed
+                .send_data(axum::body::Bytes::from_static(b"x"))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let start = Instant::now();
+    let res = app(h.state.clone()).oneshot(request).await.unwrap();
+    let took = start.elapsed();
+    assert_eq!(res.status(), StatusCode::REQUEST_TIMEOUT, "cut off");
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(20),
+        "cut off after {took:?}"
+    );
+    dripping.abort();
+    assert!(partial_files(&h).is_empty(), "the partial body is removed");
+    assert_eq!(
+        h.state.uploads.available_permits(),
+        h.state.config.max_uploads,
+        "slot free"
+    );
+}
+
+#[tokio::test]
+async fn a_declared_oversized_body_is_refused_before_it_is_read() {
+    let h = harness(Config {
+        max_body_bytes: 1000,
+        ..Config::default()
+    });
+    // The body never comes: only the declared length can answer this.
+    let (_feed, request) = fed_post("idempotency-key-too-large", Some(1001));
+    let res = tokio::time::timeout(
+        Duration::from_secs(10),
+        app(h.state.clone()).oneshot(request),
+    )
+    .await
+    .expect("answered without reading the body")
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[test]
+fn limiter_counts_ipv6_per_64_and_keeps_its_map_bounded() {
+    let t = Instant::now();
+    let l = RateLimiter::new(1);
+    let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+    let a2: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+    let b: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+    assert!(l.check(a, t).is_ok(), "a first");
+    assert!(l.check(a2, t).is_err(), "same /64 shares the window");
+    assert!(l.check(b, t).is_ok(), "other /64 independent");
+    let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+    let v4: IpAddr = "192.0.2.1".parse().unwrap();
+    assert!(l.check(mapped, t).is_ok(), "mapped v4 first");
+    assert!(l.check(v4, t).is_err(), "mapped v4 counts as v4");
+
+    let small = RateLimiter::with_max_addresses(100, 3);
+    for i in 0..3u8 {
+        let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, i));
+        assert!(small.check(ip, t).is_ok(), "address {i} tracked");
+    }
+    let fourth = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 9));
+    assert!(
+        small.check(fourth, t).is_err(),
+        "map full of live windows: refused"
+    );
+    assert!(
+        small
+            .check(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), t)
+            .is_ok(),
+        "known addresses go on"
+    );
+    let later = t + Duration::from_secs(61);
+    assert!(
+        small.check(fourth, later).is_ok(),
+        "room again once windows expire"
+    );
+    let tracked = small.windows.lock().unwrap().0.len();
+    assert!(tracked <= 3, "never more than the bound: {tracked}");
+}

@@ -2,7 +2,10 @@
 
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
+pub mod raw;
+
 use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -17,10 +20,17 @@ pub struct Collector {
 impl Collector {
     /// Starts `bestpick-collector serve` on 127.0.0.1 with a free port.
     pub fn start(data: &Path, extra: &[&str]) -> Collector {
+        let mut args = vec!["--listen", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        Collector::start_with(data, &args)
+    }
+
+    /// Starts `bestpick-collector serve --data DATA ARGS` (ARGS include `--listen`).
+    pub fn start_with(data: &Path, args: &[&str]) -> Collector {
         let mut child = Command::new(env!("CARGO_BIN_EXE_bestpick-collector"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data"])
+            .args(["serve", "--data"])
             .arg(data)
-            .args(extra)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -32,7 +42,7 @@ impl Collector {
             .expect("collector prints its address");
         let url = line
             .split_whitespace()
-            .find(|w| w.starts_with("http://"))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .unwrap_or_else(|| panic!("no URL in {line:?}"))
             .to_owned();
         Collector {
@@ -40,6 +50,22 @@ impl Collector {
             url,
             data: data.to_owned(),
         }
+    }
+
+    /// The bound address, from the URL.
+    pub fn addr(&self) -> SocketAddr {
+        let host_port = self.url.split("://").nth(1).expect("scheme");
+        host_port.parse().expect("socket address in the URL")
+    }
+
+    /// A loopback address of the same port (for a collector bound to 0.0.0.0).
+    pub fn loopback(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.addr().port()))
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Runs `bestpick-collector ARGS` to completion and returns stdout.
