@@ -41,6 +41,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::types::{ColorLabel, Decision, Flag};
 
+#[doc(hidden)]
+pub use sidecar::{parse_sidecar, render_sidecar};
 pub use sidecar::{plan_xmp, read_sidecar, write_xmp};
 
 /// The largest sidecar read (8 MiB). Real ones are a few KB, darktable's with a long history

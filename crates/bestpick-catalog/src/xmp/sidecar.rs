@@ -292,13 +292,18 @@ pub fn read_sidecar(path: &Path) -> Result<SidecarValues> {
     let text = String::from_utf8(bytes).map_err(|_| parse_err("not UTF-8 text".into()))?;
     let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let doc = doc::scan(body).map_err(parse_err)?;
+    Ok(values_of(&doc))
+}
+
+/// Our properties' values in a parsed packet (first occurrence of each).
+fn values_of(doc: &doc::Doc) -> SidecarValues {
     let find = |prop: Prop| {
         doc.descriptions
             .iter()
             .flat_map(|d| &d.props)
             .find(|f| f.ns == prop.ns && f.local == prop.local)
     };
-    Ok(SidecarValues {
+    SidecarValues {
         rating: find(RATING).and_then(|f| f.text.trim().parse().ok()),
         label: find(LABEL).map(|f| f.text.clone()),
         metadata_date: find(METADATA_DATE).map(|f| f.text.clone()),
@@ -309,7 +314,28 @@ pub fn read_sidecar(path: &Path) -> Result<SidecarValues> {
                 .collect()
         }),
         pick_label: find(DIGIKAM_PICK_LABEL).and_then(|f| f.text.trim().parse().ok()),
-    })
+    }
+}
+
+/// What [`write_xmp`] writes for `values` over the sidecar text `existing` (or a new packet),
+/// without touching the file system; the error is the reason it would report. For the fuzz
+/// targets.
+#[doc(hidden)]
+pub fn render_sidecar(
+    existing: Option<&str>,
+    values: &XmpValues,
+    naming: SidecarNaming,
+    date: &str,
+) -> std::result::Result<String, String> {
+    render(existing, values, naming, date)
+}
+
+/// What [`read_sidecar`] reads from the sidecar text `text`. For the fuzz targets.
+#[doc(hidden)]
+pub fn parse_sidecar(text: &str) -> std::result::Result<SidecarValues, String> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let doc = doc::scan(body)?;
+    Ok(values_of(&doc))
 }
 
 /// `time` as an XMP date (ISO 8601, UTC, seconds): `2024-05-01T12:34:56Z`.

@@ -45,10 +45,6 @@ pub(super) use imp::decode;
 /// then the TIFF header. Apple writes offset 6 with `Exif\0\0` in between; libheif writes 0.
 /// A writer that got the offset wrong is forgiven when a TIFF header sits right after the
 /// prefix or after an `Exif\0\0` marker.
-#[cfg_attr(
-    all(not(bestpick_heic), not(test)),
-    expect(dead_code, reason = "only the libheif decoder reads HEIF EXIF items")
-)]
 fn exif_tiff(payload: &[u8]) -> Option<&[u8]> {
     let is_tiff = |b: &[u8]| b.starts_with(b"II*\0") || b.starts_with(b"MM\0*");
     let offset = u32::from_be_bytes(payload.get(..4)?.try_into().ok()?);
@@ -64,6 +60,18 @@ fn exif_tiff(payload: &[u8]) -> Option<&[u8]> {
         .into_iter()
         .filter_map(|o| body.get(o..))
         .find(|t| is_tiff(t))
+}
+
+/// The EXIF facts of the payload of a HEIF `Exif` item (see [`exif_tiff`]); a payload without
+/// a TIFF header is a problem, never fatal. Public (hidden) for the fuzz targets.
+pub fn exif_from_item(payload: &[u8]) -> crate::exif::ExifRead {
+    match exif_tiff(payload) {
+        Some(tiff) => crate::exif::from_tiff(tiff),
+        None => crate::exif::ExifRead {
+            problem: Some("the EXIF block has no TIFF header".into()),
+            ..crate::exif::ExifRead::default()
+        },
+    }
 }
 
 /// The raw C declarations (libheif >= 1.13, `libheif/heif.h`). Enums are C `enum`s, passed as
@@ -195,9 +203,9 @@ mod imp {
     use std::sync::OnceLock;
 
     use super::super::{DecodeOptions, Decoded, sniff};
-    use super::{exif_tiff, ffi, format_name};
+    use super::{ffi, format_name};
     use crate::error::PhotoErrorKind;
-    use crate::exif::{self, ExifRead};
+    use crate::exif::ExifRead;
     use crate::scan::FileKind;
 
     /// Bytes per pixel held at the peak of a decode: the codec's YCbCr planes (up to 3 with
@@ -454,10 +462,7 @@ mod imp {
             if err.code != ffi::ERROR_OK {
                 return problem(format!("cannot read the EXIF block: {}", message(&err)));
             }
-            match exif_tiff(&payload) {
-                Some(tiff) => exif::from_tiff(tiff),
-                None => problem("the EXIF block has no TIFF header".into()),
-            }
+            super::exif_from_item(&payload)
         }
 
         /// Decodes to interleaved 8-bit RGB, applying the image's transformations.

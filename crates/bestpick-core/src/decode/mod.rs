@@ -17,6 +17,8 @@ use crate::exif::{self, ExifRead};
 use crate::guard::{self, Reservation};
 use crate::raw;
 use crate::scan::FileKind;
+#[doc(hidden)]
+pub use heic::exif_from_item as heic_exif_item;
 pub use jpeg::{ChromaBlocks, LumaBlocks, NFEAT, feat};
 
 /// Limits and options of a decode.

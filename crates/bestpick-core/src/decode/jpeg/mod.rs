@@ -443,6 +443,36 @@ pub fn read_blocks_reusing(
     d.finish()
 }
 
+/// Every quantized DCT coefficient of one component, as libjpeg's `jpeg_read_coefficients`
+/// keeps them: natural (row-major) order, DC as the absolute value truncated to 16 bits.
+/// For the differential fuzz target; not used by the analysis.
+#[doc(hidden)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CoefPlane {
+    /// Blocks across (covering the component's own samples, not the MCU padding).
+    pub width: usize,
+    /// Blocks down.
+    pub height: usize,
+    /// `width * height` blocks.
+    pub blocks: Vec<[i16; 64]>,
+}
+
+/// Reads every quantized coefficient of every component (see [`CoefPlane`]), through the same
+/// entropy decoding as [`read_blocks`] (with `color` and `low` on). Test hook.
+#[doc(hidden)]
+pub fn read_coefficients(data: &[u8], opts: &JpegOptions) -> Result<Vec<CoefPlane>, JpegError> {
+    let opts = JpegOptions {
+        color: true,
+        low: true,
+        ..*opts
+    };
+    let mut d = Decoder::new(data, opts, JpegBlocks::default())?;
+    d.capture = Some(Vec::new());
+    d.run()?;
+    d.complete()?;
+    Ok(d.capture.take().unwrap_or_default())
+}
+
 /// Empties `v` and refills it with `n` copies of `x`, keeping its allocation.
 fn refill<T: Clone>(v: &mut Vec<T>, n: usize, x: T) {
     v.clear();
@@ -521,6 +551,8 @@ struct Decoder<'a> {
     eoi: bool,
     /// Set when reading only some rows again ([`read_low_rows`]).
     window: Option<Window>,
+    /// Test hook ([`read_coefficients`]): every coefficient of every component.
+    capture: Option<Vec<CoefPlane>>,
 }
 
 impl<'a> Decoder<'a> {
@@ -541,6 +573,7 @@ impl<'a> Decoder<'a> {
             scans: 0,
             eoi: false,
             window: None,
+            capture: None,
         })
     }
 
@@ -809,6 +842,16 @@ impl<'a> Decoder<'a> {
                 .map(|c| vec![[0i16; 64]; c.pbw * c.pbh])
                 .collect();
         }
+        if let Some(capture) = self.capture.as_mut() {
+            *capture = comps
+                .iter()
+                .map(|c| CoefPlane {
+                    width: c.bw,
+                    height: c.bh,
+                    blocks: vec![[0i16; 64]; c.bw * c.bh],
+                })
+                .collect();
+        }
         self.frame = Some(Frame {
             progressive,
             width,
@@ -845,6 +888,12 @@ impl<'a> Decoder<'a> {
             need += comps
                 .iter()
                 .map(|c| (c.pbw * c.pbh) as u64 * 128)
+                .sum::<u64>();
+        }
+        if self.capture.is_some() {
+            need += comps
+                .iter()
+                .map(|c| (c.bw * c.bh) as u64 * 128)
                 .sum::<u64>();
         }
         need + mcu_rows as u64 * std::mem::size_of::<Checkpoint>() as u64
@@ -1021,9 +1070,11 @@ impl<'a> Decoder<'a> {
             index.points.clear();
             index.points.reserve(units_y);
         }
+        let capturing = self.capture.is_some();
         let mut sink = Sink {
             out: &mut self.out,
             row0: window.as_ref().map_or(0, |w| w.row0),
+            capture: self.capture.as_deref_mut(),
         };
         let mut block = [0i16; 64];
         for uy in units {
@@ -1078,7 +1129,7 @@ impl<'a> Decoder<'a> {
                             };
                             let inside = x < comp.bw && y < comp.bh;
                             let role = if inside { roles[si] } else { Role::Skip };
-                            let want_low = sink.out.low.len() > sc.ci && inside;
+                            let want_low = (capturing || sink.out.low.len() > sc.ci) && inside;
                             match role {
                                 Role::Luma => {
                                     let mut acc = [0f32; 8];
@@ -1247,6 +1298,13 @@ impl<'a> Decoder<'a> {
     }
 
     fn finish(mut self) -> Result<JpegBlocks, JpegError> {
+        self.complete()?;
+        Ok(self.out)
+    }
+
+    /// Checks that a frame and a scan were read, and turns a progressive file's coefficients
+    /// into the block data.
+    fn complete(&mut self) -> Result<(), JpegError> {
         let frame = self
             .frame
             .take()
@@ -1256,9 +1314,19 @@ impl<'a> Decoder<'a> {
         }
         if frame.progressive {
             let coefs = std::mem::take(&mut self.coefs);
+            if let Some(capture) = self.capture.as_mut() {
+                for ((plane, comp), all) in capture.iter_mut().zip(&frame.comps).zip(&coefs) {
+                    for y in 0..comp.bh {
+                        for x in 0..comp.bw {
+                            plane.blocks[y * comp.bw + x] = natural(&all[y * comp.pbw + x]);
+                        }
+                    }
+                }
+            }
             let mut sink = Sink {
                 out: &mut self.out,
                 row0: 0,
+                capture: None,
             };
             for (ci, comp) in frame.comps.iter().enumerate() {
                 let role = match ci {
@@ -1306,7 +1374,7 @@ impl<'a> Decoder<'a> {
             }
         }
         let _ = frame.width + frame.height;
-        Ok(self.out)
+        Ok(())
     }
 }
 
@@ -1339,6 +1407,8 @@ struct Sink<'o> {
     out: &'o mut JpegBlocks,
     /// First luma block row the planes hold.
     row0: usize,
+    /// Test hook ([`read_coefficients`]).
+    capture: Option<&'o mut [CoefPlane]>,
 }
 
 impl Sink<'_> {
@@ -1364,6 +1434,9 @@ impl Sink<'_> {
         f[feat::DIAG] = acc[6];
         if let Some(b) = block {
             store_low(&mut self.out.low[0], i, dc, b, q);
+            if let Some(capture) = self.capture.as_deref_mut() {
+                capture_block(capture, 0, x, y, dc, b);
+            }
         }
     }
 
@@ -1392,6 +1465,33 @@ impl Sink<'_> {
             let i = y * plane.width + x;
             store_low(plane, i, dc, b, q);
         }
+        if let Some(b) = block
+            && let Some(capture) = self.capture.as_deref_mut()
+        {
+            capture_block(capture, ci, x, y, dc, b);
+        }
+    }
+}
+
+/// A block in zigzag order as natural order.
+fn natural(zz: &[i16; 64]) -> [i16; 64] {
+    let mut out = [0i16; 64];
+    for (k, &v) in zz.iter().enumerate() {
+        out[ZIGZAG[k]] = v;
+    }
+    out
+}
+
+/// Test hook: keeps a whole block (zigzag order, DC given apart) as libjpeg would.
+#[cold]
+fn capture_block(capture: &mut [CoefPlane], ci: usize, x: usize, y: usize, dc: i32, b: &[i16; 64]) {
+    if let Some(plane) = capture.get_mut(ci)
+        && let Some(slot) = plane.blocks.get_mut(y * plane.width + x)
+    {
+        let mut block = natural(b);
+        // libjpeg stores the DC predictor as a 16-bit JCOEF.
+        block[0] = dc as i16;
+        *slot = block;
     }
 }
 
@@ -1514,13 +1614,14 @@ fn decode_block_luma<const LOW: bool>(
                 break; // end of block
             }
             k += run;
-            if k > 63 {
-                break; // damaged data; libjpeg ignores such coefficients too
-            }
             let v = r.receive_extend_buffered(size);
-            accumulate(&mut sum, (v * v) as f32 * q2[k], &WEIGHTS[k]);
+            // A run past the end (damaged data): libjpeg still reads the value's bits and puts
+            // it at the last position (its natural-order table is padded with 63s), then ends
+            // the block.
+            let at = k.min(63);
+            accumulate(&mut sum, (v * v) as f32 * q2[at], &WEIGHTS[at]);
             if LOW {
-                low[k] = v as i16;
+                low[at] = v as i16;
             }
             k += 1;
             continue;
@@ -1530,6 +1631,14 @@ fn decode_block_luma<const LOW: bool>(
         if k > 64 {
             // End of block (or damaged data): only the first symbol's bits were this block's.
             r.rewind(saved, c.len1());
+            let v1 = c.value1();
+            if v1 != 0 {
+                // A run past the end: libjpeg puts the value at the last position.
+                accumulate(&mut sum, (v1 * v1) as f32 * q2[63], &WEIGHTS[63]);
+                if LOW {
+                    low[63] = v1 as i16;
+                }
+            }
             break;
         }
         let (p1, v1) = (k - 1, c.value1());
@@ -1544,7 +1653,15 @@ fn decode_block_luma<const LOW: bool>(
         }
         k += c.advance2();
         if k > 64 {
-            break; // the second symbol ended the block
+            // The second symbol ended the block: end of block, or a run past the end.
+            let v2 = c.value2();
+            if v2 != 0 {
+                accumulate(&mut sum, (v2 * v2) as f32 * q2[63], &WEIGHTS[63]);
+                if LOW {
+                    low[63] = v2 as i16;
+                }
+            }
+            break;
         }
         // Without a second symbol this lands on p1 again and adds nothing.
         let (p2, v2) = (k - 1, c.value2());
@@ -1586,8 +1703,9 @@ fn decode_block_skip(
             r.consume(c.len());
             k += c.advance1();
             if k >= 64 {
-                if k == 64
-                    && let Some(b) = low.as_deref_mut()
+                // Full, ended, or a run past the end (libjpeg puts that value at 63).
+                if let Some(b) = low.as_deref_mut()
+                    && c.value1() != 0
                 {
                     b[63] = c.value1() as i16;
                 }
@@ -1599,6 +1717,11 @@ fn decode_block_skip(
             }
             k += c.advance2();
             if k > 64 {
+                if let Some(b) = low.as_deref_mut()
+                    && c.value2() != 0
+                {
+                    b[63] = c.value2() as i16;
+                }
                 break;
             }
             if let Some(b) = low.as_deref_mut()
@@ -1622,10 +1745,8 @@ fn decode_block_skip(
         }
         k += run;
         let v = r.receive_extend_buffered(size);
-        if let Some(b) = low.as_deref_mut()
-            && k < 64
-        {
-            b[k] = v as i16;
+        if let Some(b) = low.as_deref_mut() {
+            b[k.min(63)] = v as i16;
         }
         k += 1;
     }
@@ -1663,10 +1784,14 @@ fn ac_first(
             continue;
         }
         k += run as usize;
+        let v = (r.receive_extend(size).wrapping_mul(1 << al)) as i16;
         if k > 63 {
+            // A run past the end (damaged data): libjpeg still reads the value's bits and
+            // puts it at the last position.
+            coefs[63] = v;
             break;
         }
-        coefs[k] = (r.receive_extend(size).wrapping_mul(1 << al)) as i16;
+        coefs[k] = v;
         k += 1;
     }
     Ok(())
@@ -1722,8 +1847,9 @@ fn ac_refine(
                 }
                 k += 1;
             }
-            if value != 0 && k <= se {
-                coefs[k] = value;
+            if value != 0 {
+                // Past `se` (damaged data) libjpeg puts it at the next position all the same.
+                coefs[k.min(63)] = value;
             }
             k += 1;
         }
