@@ -1,7 +1,22 @@
 //! Regression tests for what the fuzz targets (`fuzz/`) found, each with its minimized input
 //! (`tests/fixtures/fuzz/<target>/…`) or a hand-made equivalent.
 
-use bestpick_core::decode::jpeg::{self, JpegOptions};
+use std::path::PathBuf;
+
+use bestpick_core::decode::jpeg::{self, JpegError, JpegOptions};
+
+/// A minimized fuzz input, `tests/fixtures/fuzz/<target>/<name>`.
+fn fixture(target: &str, name: &str) -> Vec<u8> {
+    let path: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "tests/fixtures/fuzz",
+        target,
+        name,
+    ]
+    .iter()
+    .collect();
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
 
 /// Bits, most significant first, to bytes padded with ones (as JPEG encoders pad).
 fn pack(bits: &str) -> Vec<u8> {
@@ -92,4 +107,47 @@ fn ac_run_past_the_end_is_read_as_libjpeg_does() {
         want2[1] = ac2;
         assert_eq!(blocks[1], want2, "{case}: block 2 decoded in step");
     }
+}
+
+/// `jpeg`: a sequential file whose luma has a second scan (with progressive-looking
+/// parameters). The reader decoded both, the second overwriting the first's blocks, while the
+/// row index came from the first: face crops re-read from the index did not match the blocks
+/// the analysis kept. A sequential JPEG has one scan per component (T.81 B.2.3); a second, or
+/// a component named twice in one scan, is now refused.
+#[test]
+fn a_component_scanned_twice_in_a_sequential_file_is_refused() {
+    let scan: &[u8] = &[1, 1, 0x00, 0, 63, 0];
+    let bits = "0 00 0 00";
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "minimized fuzz input",
+            fixture("jpeg", "two-scans-of-one-component.jpg"),
+        ),
+        (
+            "two scans of one component",
+            two_blocks(false, &[(scan, bits), (scan, bits)]),
+        ),
+        (
+            "one component named twice in a scan",
+            two_blocks(
+                false,
+                &[(&[2, 1, 0x00, 1, 0x00, 0, 63, 0], "0 00 0 00 0 00 0 00")],
+            ),
+        ),
+    ];
+    let opts = JpegOptions {
+        low: true,
+        ..JpegOptions::default()
+    };
+    for (case, data) in cases {
+        match jpeg::read_blocks(&data, &opts) {
+            Err(JpegError::Corrupt(m)) => assert!(
+                m.contains("twice") || m.contains("two scans"),
+                "{case}: {m}"
+            ),
+            other => panic!("{case}: {other:?}"),
+        }
+    }
+    // One scan of the same data reads.
+    jpeg::read_blocks(&two_blocks(false, &[(scan, bits)]), &opts).expect("one scan");
 }

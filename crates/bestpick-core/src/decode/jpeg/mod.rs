@@ -548,6 +548,10 @@ struct Decoder<'a> {
     /// Progressive files: all coefficients, per component over the padded block grid.
     coefs: Vec<Vec<[i16; 64]>>,
     scans: usize,
+    /// Sequential files: the components (bit per frame index) that had their scan. Each may
+    /// have only one: a second would overwrite the first's blocks, and the row index, made
+    /// in the first, would no longer match what was kept.
+    scanned: u8,
     eoi: bool,
     /// Set when reading only some rows again ([`read_low_rows`]).
     window: Option<Window>,
@@ -571,6 +575,7 @@ impl<'a> Decoder<'a> {
             qf: Vec::new(),
             coefs: Vec::new(),
             scans: 0,
+            scanned: 0,
             eoi: false,
             window: None,
             capture: None,
@@ -939,6 +944,7 @@ impl<'a> Decoder<'a> {
             return Err(JpegError::Corrupt("bad scan header"));
         }
         let mut scomps = Vec::with_capacity(ns);
+        let mut in_scan = 0u8;
         for i in 0..ns {
             let id = seg[1 + 2 * i];
             let t = seg[2 + 2 * i];
@@ -947,6 +953,16 @@ impl<'a> Decoder<'a> {
                 .iter()
                 .position(|c| c.id == id)
                 .ok_or(JpegError::Corrupt("scan names an unknown component"))?;
+            let bit = 1u8 << ci;
+            if in_scan & bit != 0 {
+                return Err(JpegError::Corrupt("a component named twice in one scan"));
+            }
+            in_scan |= bit;
+            if !frame.progressive && self.scanned & bit != 0 {
+                return Err(JpegError::Corrupt(
+                    "a component in two scans of a sequential JPEG",
+                ));
+            }
             let (td, ta) = (usize::from(t >> 4), usize::from(t & 15));
             if td > 3 || ta > 3 {
                 return Err(JpegError::Corrupt("bad table selector"));
@@ -969,6 +985,7 @@ impl<'a> Decoder<'a> {
             }
             self.progressive_scan(&frame, &mut scomps, start, ss, se, ah, al)?
         } else {
+            self.scanned |= in_scan;
             self.baseline_scan(&frame, &mut scomps, start)?
         };
         if end.overrun {
