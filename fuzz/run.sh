@@ -22,9 +22,9 @@ done
 ALL=(jpeg raw_preview exif heic_meta xmp_merge bundle_archive verify_image seal_open jpeg_differential)
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
 
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 if ! cargo fuzz --version >/dev/null 2>&1; then
-    echo "run.sh: installing cargo-fuzz into $HOME/.cargo/bin" >&2
+    echo "run.sh: installing cargo-fuzz into ${CARGO_HOME:-$HOME/.cargo}/bin" >&2
     cargo install cargo-fuzz --version '^0.13' --locked
 fi
 if cargo +nightly --version >/dev/null 2>&1; then

@@ -115,12 +115,23 @@ fuzz_target!(|data: &[u8]| {
         max_alloc: 256 << 20,
         ..JpegOptions::default()
     };
+    // libjpeg-turbo quirk, not compared: fill bytes before a stuffed zero (`FF FF 00`) make its
+    // fast Huffman path stop and redo the MCU on the slow path, which in the transcoding path
+    // (whole-image coefficient arrays, not zeroed per MCU) leaves the fast path's garbage in
+    // the coefficients it does not write. Both readers take `FF FF 00` as a data byte FF.
+    if data.windows(3).any(|w| w == [0xFF, 0xFF, 0x00]) {
+        return;
+    }
     let Ok(ours) = jpeg::read_coefficients(data, &opts) else {
         return;
     };
     let Some(theirs) = libjpeg(data) else {
         return;
     };
+    if std::env::var_os("BESTPICK_FUZZ_VERBOSE").is_some() {
+        let blocks: usize = theirs.iter().map(|p| p.blocks.len()).sum();
+        eprintln!("compared {} components, {blocks} blocks", theirs.len());
+    }
     assert_eq!(ours.len(), theirs.len(), "components");
     for (ci, (a, b)) in ours.iter().zip(&theirs).enumerate() {
         assert_eq!(
