@@ -416,7 +416,16 @@ fn pixels_within_budget(
 /// [`pixels_within_budget`]): for the small JPEGs whose thumbnails and faces need real pixels,
 /// and for previews. The reservation ends with the call; callers keep only small images or
 /// hand them on at once.
-pub fn rgb_pixels(data: &[u8], opts: &DecodeOptions) -> Result<image::RgbImage, PhotoErrorKind> {
+pub fn rgb_pixels(
+    data: &[u8],
+    kind: FileKind,
+    opts: &DecodeOptions,
+) -> Result<image::RgbImage, PhotoErrorKind> {
+    if matches!(kind, FileKind::Heic | FileKind::Avif) {
+        return heic::decode(data, kind, opts)?
+            .pixels
+            .ok_or_else(|| PhotoErrorKind::Corrupt("the HEIF decoder gave no pixels".into()));
+    }
     pixels_within_budget(data, opts, false).map(|(rgb, _)| rgb)
 }
 
