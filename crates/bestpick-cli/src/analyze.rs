@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use bestpick_catalog::{Catalog, Decision, PhotoId};
+use bestpick_core::decode::DecodeOptions;
 use bestpick_core::{AnalyzeParams, Strictness, Suggestion};
 use bestpick_engine::{OpenParams, Session};
 use serde::Serialize;
@@ -29,6 +30,10 @@ pub struct Args {
     /// Skip face analysis (faces, closed eyes, face focus).
     #[arg(long)]
     no_faces: bool,
+    /// Memory the decodes running at once may use, in MB (default: 208 MiB per core, at least
+    /// 416 MiB). A photo needing more than this is refused with the figures.
+    #[arg(long, value_name = "MB", value_parser = clap::value_parser!(u64).range(16..=1_000_000))]
+    memory_budget: Option<u64>,
 }
 
 /// Whether faces can be analyzed; says why not once when the models are missing.
@@ -68,6 +73,12 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
         analyze: AnalyzeParams {
             threads: args.threads,
             faces: faces_wanted(!args.no_faces),
+            decode: DecodeOptions {
+                max_alloc: args
+                    .memory_budget
+                    .map_or_else(bestpick_core::decode::default_budget, |mb| mb * 1_000_000),
+                ..DecodeOptions::default()
+            },
             ..Default::default()
         },
         ..Default::default()

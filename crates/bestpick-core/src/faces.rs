@@ -68,7 +68,8 @@ pub fn analyze(
             &opts,
         )
     } else if d.width.max(d.height) <= FULL_DECODE_MAX_SIDE
-        && let Some(img) = data.and_then(|b| crate::decode::rgb_pixels(b, decode).ok())
+        && let Some(img) =
+            data.and_then(|b| crate::decode::rgb_pixels(b, crate::FileKind::Jpeg, decode).ok())
     {
         let img = apply_orientation(img, o);
         bestpick_faces::analyze_faces(models, &RgbSource::new(img, OVERVIEW_SIDE), &opts)

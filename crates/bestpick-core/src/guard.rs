@@ -212,20 +212,18 @@ pub fn read_file(path: &Path, max_bytes: u64, buf: &mut Vec<u8>) -> Result<(), P
         )));
     }
     buf.reserve(usize::try_from(meta.len()).unwrap_or(0));
-    // The size can change while reading: never take more than the cap.
+    // The size can change while reading: never take more than the cap. Read straight into
+    // the buffer, a chunk at a time, looking at the cancellation flag between chunks.
     let mut limited = (&mut file).take(max_bytes + 1);
-    let mut chunk = vec![0u8; READ_CHUNK.min(usize::try_from(meta.len()).unwrap_or(0) + 1)];
     loop {
         if cancelled() {
             return Err(PhotoErrorKind::Cancelled);
         }
-        let n = match limited.read(&mut chunk) {
+        match (&mut limited).take(READ_CHUNK as u64).read_to_end(buf) {
             Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Ok(_) => {}
             Err(e) => return Err(unreadable(e)),
-        };
-        buf.extend_from_slice(&chunk[..n]);
+        }
     }
     if buf.len() as u64 > max_bytes {
         return Err(PhotoErrorKind::TooLarge(format!(

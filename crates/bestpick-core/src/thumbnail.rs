@@ -22,7 +22,7 @@ pub fn thumbnail(
         block_image_scaled(d, w, h)
     } else {
         // A small JPEG: its 1/8 image would be a stamp. Decode it fully (cheap at this size).
-        let img = crate::decode::rgb_pixels(data?, opts).ok()?;
+        let img = crate::decode::rgb_pixels(data?, crate::FileKind::Jpeg, opts).ok()?;
         shrink(&img, side)
     };
     Some(apply_orientation(stored, d.orientation()))

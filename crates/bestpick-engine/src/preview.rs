@@ -8,7 +8,6 @@
 //!   decoded, turned and re-encoded.
 //! - Other formats (PNG, TIFF, WebP, …): decoded with limits, turned upright, re-encoded.
 
-use std::io::Cursor;
 use std::path::Path;
 
 use bestpick_core::decode::DecodeOptions;
@@ -48,11 +47,10 @@ pub fn preview(
     orientation: u16,
     opts: &DecodeOptions,
 ) -> Result<Preview> {
-    let data = std::fs::read(path).map_err(|source| Error::Path {
-        path: path.to_path_buf(),
-        source,
-    })?;
     let fail = |kind: PhotoErrorKind| Error::Core(PhotoError::new(path, kind).into());
+    // Read with the analysis' cap, never from a FIFO or a device.
+    let mut data = Vec::new();
+    bestpick_core::guard::read_file(path, opts.max_file_bytes, &mut data).map_err(fail)?;
     match kind {
         FileKind::Jpeg => Ok(Preview {
             bytes: data,
@@ -72,9 +70,9 @@ pub fn preview(
                     source: PreviewSource::RawEmbedded,
                 });
             }
-            reencode(stream, orientation, opts).map_err(fail)
+            reencode(stream, FileKind::Jpeg, orientation, opts).map_err(fail)
         }
-        _ => reencode(&data, orientation, opts).map_err(fail),
+        _ => reencode(&data, kind, orientation, opts).map_err(fail),
     }
 }
 
@@ -116,23 +114,13 @@ fn jpeg_stream(data: &[u8]) -> &[u8] {
 
 fn reencode(
     data: &[u8],
+    kind: FileKind,
     orientation: u16,
     opts: &DecodeOptions,
 ) -> std::result::Result<Preview, PhotoErrorKind> {
-    let mut reader = image::ImageReader::new(Cursor::new(data))
-        .with_guessed_format()
-        .map_err(|e| PhotoErrorKind::Unreadable(e.to_string()))?;
-    let mut limits = image::Limits::default();
-    limits.max_alloc = Some(opts.max_alloc);
-    reader.limits(limits);
-    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.decode()))
-        .map_err(|_| PhotoErrorKind::DecoderPanic("while rendering the preview".into()))?
-        .map_err(|e| match e {
-            image::ImageError::Unsupported(u) => PhotoErrorKind::Unsupported(u.to_string()),
-            image::ImageError::Limits(l) => PhotoErrorKind::TooLarge(l.to_string()),
-            other => PhotoErrorKind::Corrupt(other.to_string()),
-        })?;
-    let upright = apply_orientation(decoded.to_rgb8(), orientation);
+    // Core's guarded decode: the memory budget, the pixel limit and a panic as an error.
+    let decoded = bestpick_core::decode::rgb_pixels(data, kind, opts)?;
+    let upright = apply_orientation(decoded, orientation);
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, QUALITY)
         .encode_image(&upright)
@@ -253,5 +241,40 @@ mod tests {
             preview(&raw, FileKind::Raw, 1, &opts).is_err(),
             "raw without preview"
         );
+    }
+
+    #[test]
+    fn previews_are_bounded_like_the_analysis() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // A FIFO named as a photo: refused at once, never waited on.
+        let fifo = dir.path().join("pipe.png");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let opts = DecodeOptions::default();
+        let err = preview(&fifo, FileKind::Png, 1, &opts).expect_err("fifo");
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        // A re-encoded preview takes its memory from the decoding budget.
+        let png = dir.path().join("big.png");
+        image::RgbImage::from_pixel(2000, 1500, image::Rgb([9, 90, 200]))
+            .save(&png)
+            .expect("save");
+        let tight = DecodeOptions {
+            max_alloc: 1 << 20,
+            ..DecodeOptions::default()
+        };
+        let err = preview(&png, FileKind::Png, 6, &tight).expect_err("over budget");
+        assert!(err.to_string().contains("budget"), "{err}");
+        let ok = preview(&png, FileKind::Png, 6, &opts).expect("within budget");
+        assert_eq!(ok.source, PreviewSource::Reencoded);
+        // And a file over the size cap is not read.
+        let small_cap = DecodeOptions {
+            max_file_bytes: 100,
+            ..DecodeOptions::default()
+        };
+        let err = preview(&png, FileKind::Png, 1, &small_cap).expect_err("too big");
+        assert!(err.to_string().contains("larger than"), "{err}");
     }
 }

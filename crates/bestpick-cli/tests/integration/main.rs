@@ -6,4 +6,5 @@ mod util;
 
 mod analyze;
 mod decisions;
+mod hostile;
 mod safety;

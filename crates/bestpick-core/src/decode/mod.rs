@@ -40,13 +40,13 @@ pub struct DecodeOptions {
     pub low: bool,
 }
 
-/// Default memory budget of decoding: 224 MiB per core, at least 448 MiB. That lets a 100 MP
+/// Default memory budget of decoding: 208 MiB per core, at least 416 MiB. That lets a 100 MP
 /// camera JPEG (about 120 MB of block data), a 100 MP progressive JPEG (about 360 MB) or a
 /// 48 MP HEIC (about 430 MB at libheif's peak) through, while a folder of decompression bombs
-/// on a 2-core machine stays under 448 MB of decoder memory however the bombs are made.
+/// on a 2-core machine stays under 436 MB of decoder memory however the bombs are made.
 pub fn default_budget() -> u64 {
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-    224 * (1 << 20) * cores.max(2) as u64
+    208 * (1 << 20) * cores.max(2) as u64
 }
 
 /// Default cap on the size of one photo file: 256 MiB.
@@ -418,7 +418,16 @@ fn pixels_within_budget(
 /// [`pixels_within_budget`]): for the small JPEGs whose thumbnails and faces need real pixels,
 /// and for previews. The reservation ends with the call; callers keep only small images or
 /// hand them on at once.
-pub fn rgb_pixels(data: &[u8], opts: &DecodeOptions) -> Result<image::RgbImage, PhotoErrorKind> {
+pub fn rgb_pixels(
+    data: &[u8],
+    kind: FileKind,
+    opts: &DecodeOptions,
+) -> Result<image::RgbImage, PhotoErrorKind> {
+    if matches!(kind, FileKind::Heic | FileKind::Avif) {
+        return heic::decode(data, kind, opts)?
+            .pixels
+            .ok_or_else(|| PhotoErrorKind::Corrupt("the HEIF decoder gave no pixels".into()));
+    }
     pixels_within_budget(data, opts, false).map(|(rgb, _)| rgb)
 }
 
