@@ -22,6 +22,16 @@ done
 ALL=(jpeg raw_preview exif heic_meta xmp_merge bundle_archive verify_image seal_open jpeg_differential)
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL[@]}")
 
+# Its own build directory: the fuzz build's flags (coverage, sanitizer) differ from the
+# workspace's. FUZZ_TARGET_DIR wins; else a sibling of $CARGO_TARGET_DIR (so CI keeps it
+# where it keeps the workspace build); else fuzz/target.
+if [ -n "${FUZZ_TARGET_DIR:-}" ]; then
+    export CARGO_TARGET_DIR="$FUZZ_TARGET_DIR"
+elif [ -n "${CARGO_TARGET_DIR:-}" ]; then
+    export CARGO_TARGET_DIR="${CARGO_TARGET_DIR%/}-fuzz"
+else
+    export CARGO_TARGET_DIR="$FUZZ/target"
+fi
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "run.sh: installing cargo-fuzz into ${CARGO_HOME:-$HOME/.cargo}/bin" >&2
@@ -34,7 +44,8 @@ else
     TOOLCHAIN=()
     SANITIZER=(--sanitizer none)
 fi
-echo "run.sh: cargo ${TOOLCHAIN[*]} fuzz ${SANITIZER[*]}, ${SECONDS_EACH} s per target" >&2
+echo "run.sh: cargo ${TOOLCHAIN[*]} fuzz ${SANITIZER[*]}, ${SECONDS_EACH} s per target," \
+    "build in $CARGO_TARGET_DIR" >&2
 
 dict() {
     case $1 in
@@ -47,7 +58,10 @@ dict() {
 }
 
 "$FUZZ/seed.sh" "${TARGETS[@]}" >/dev/null
-if ! cargo "${TOOLCHAIN[@]}" fuzz build "${SANITIZER[@]}" >"$FUZZ/.build.log" 2>&1; then
+# Debug assertions and overflow checks on (cargo fuzz's default without -O); 16 codegen
+# units: the build, not the minute of fuzzing, is what a short run spends most on.
+BUILD=(fuzz build "${SANITIZER[@]}" --codegen-units 16)
+if ! cargo "${TOOLCHAIN[@]}" "${BUILD[@]}" >"$FUZZ/.build.log" 2>&1; then
     tail -n 40 "$FUZZ/.build.log" >&2
     exit 1
 fi
@@ -59,7 +73,7 @@ for t in "${TARGETS[@]}"; do
     mkdir -p "$FUZZ/artifacts/$t"
     log="$LOGS/$t.log"
     # A per-run copy of the corpus directory is not needed: libFuzzer only adds files to it.
-    if cargo "${TOOLCHAIN[@]}" fuzz run "${SANITIZER[@]}" "$t" "$FUZZ/corpus/$t" -- \
+    if cargo "${TOOLCHAIN[@]}" fuzz run "${SANITIZER[@]}" --codegen-units 16 "$t" "$FUZZ/corpus/$t" -- \
         -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=10 \
         -print_final_stats=1 $(dict "$t") >"$log" 2>&1; then
         status=ok
