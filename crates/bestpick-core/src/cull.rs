@@ -52,6 +52,7 @@ pub fn cull(
                 time_ms: a.exif.capture_time.as_ref().map(|t| t.timestamp_ms),
                 name: names[i],
                 descriptor: &a.signals.descriptor,
+                camera: a.exif.model.as_deref(),
             })
         })
         .collect();

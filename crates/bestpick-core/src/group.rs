@@ -34,6 +34,21 @@ impl Strictness {
         0.50 + 0.45 * self.level()
     }
 
+    /// Longest gap between two frames of one continuous sequence, in milliseconds: 0.4 s at
+    /// the strict end (bursts of 3 frames a second or faster), 0.675 s by default, 1.5 s at the
+    /// loose end.
+    pub fn sequence_gap_ms(self) -> i64 {
+        let loose = 1.0 - self.level();
+        (400.0 + 1100.0 * loose * loose) as i64
+    }
+
+    /// Inside a continuous sequence, frames less alike than this across a point (see
+    /// [`group`]) are a change of scene, not a moving subject: about 0.25 by default; at the
+    /// loosest end a sequence is never cut.
+    pub fn scene_cut_similarity(self) -> f32 {
+        -0.2 + 0.9 * self.level()
+    }
+
     /// Largest time gap between consecutive frames of one burst, in milliseconds.
     pub fn burst_gap_ms(self) -> i64 {
         let loose = 1.0 - self.level();
@@ -50,6 +65,9 @@ pub struct GroupItem<'a> {
     pub name: &'a str,
     /// Visual descriptor (see [`crate::signals::Signals::descriptor`]).
     pub descriptor: &'a [i8],
+    /// The camera (make and model) when the file names it: frames of two cameras are never
+    /// one continuous sequence.
+    pub camera: Option<&'a str>,
 }
 
 /// A group of photos, indices into the input, in shooting order.
@@ -65,10 +83,28 @@ pub struct Group {
 /// adjacent (someone stepped into the frame between two takes).
 const LOOKBACK: usize = 6;
 
+/// A pause in a sequence: a gap this many times the frame interval around it ends the
+/// sequence (a burst at 15 frames a second and another 2.4 s later are two sequences).
+const PAUSE_RATIO: i64 = 3;
+
+/// Below this strictness level two bursts (sequences of two or more frames) that look alike
+/// may merge across a pause; above it a pause always separates them.
+const MERGE_BURSTS_BELOW_LEVEL: f32 = 0.35;
+
+/// How many frames on each side of a possible scene cut inside a sequence are compared: one or
+/// two damaged frames (black frames, a hand over the lens) are bridged by their neighbours.
+const CUT_SPAN: usize = 3;
+
 /// Groups `items`. Frames are put in shooting order (time, then name; frames without a time
-/// follow in name order), then each frame joins the group of an earlier frame when it is close
-/// in time and similar, checked against that group's first frame too so a slow pan does not
-/// chain a whole shoot together.
+/// follow in name order). Frames of one continuous sequence (the same camera, each gap no
+/// longer than [`Strictness::sequence_gap_ms`] and not a pause against the frame interval
+/// around it) are one group whatever moves in them, unless the scene itself changes
+/// ([`Strictness::scene_cut_similarity`]). A sequence or a single frame joins the group of an
+/// earlier frame when it is close in time and looks alike (checked against that group's first
+/// frame too so a slow pan does not chain a whole shoot together); two bursts separated by a
+/// pause stay apart however alike they look, except at the loose end of the scale. Frames
+/// without a time that sit alone between two near-identical frames of one group (a damaged
+/// frame of a burst whose times were stripped) join it.
 pub fn group(items: &[GroupItem<'_>], strictness: Strictness) -> Vec<Group> {
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by(|&a, &b| {
@@ -80,19 +116,109 @@ pub fn group(items: &[GroupItem<'_>], strictness: Strictness) -> Vec<Group> {
             (None, None) => items[a].name.cmp(items[b].name),
         }
     });
+    let ordered: Vec<&GroupItem<'_>> = order.iter().map(|&i| &items[i]).collect();
+    let runs = sequences(&ordered, strictness);
+    let mut group_of = join_runs(&ordered, &runs, strictness);
+    absorb_untimed_strays(&ordered, &mut group_of, strictness);
+
+    // Number the groups in shooting order of their first frame.
+    let mut number: Vec<Option<usize>> = vec![None; ordered.len()];
+    let mut groups: Vec<Group> = Vec::new();
+    for (pos, &g) in group_of.iter().enumerate() {
+        let id = *number[g].get_or_insert_with(|| {
+            groups.push(Group {
+                id: groups.len() + 1,
+                members: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        groups[id].members.push(order[pos]);
+    }
+    groups
+}
+
+/// Splits the ordered frames into runs: continuous sequences (positions `start..end`) cut at
+/// pauses, camera changes and scene changes; frames without a time are runs of one.
+fn sequences(frames: &[&GroupItem<'_>], strictness: Strictness) -> Vec<std::ops::Range<usize>> {
+    let gap = |pos: usize| -> Option<i64> {
+        let (a, b) = (frames.get(pos.checked_sub(1)?)?, frames.get(pos)?);
+        match (a.time_ms, b.time_ms) {
+            (Some(x), Some(y)) if a.camera == b.camera => Some(y - x),
+            _ => None,
+        }
+    };
+    let max_gap = strictness.sequence_gap_ms();
+    let cut = strictness.scene_cut_similarity();
+    let mut runs = Vec::new();
+    let mut start = 0;
+    for pos in 1..frames.len() {
+        let continuous = gap(pos).is_some_and(|dt| {
+            // The frame interval around this gap: the shorter neighbouring gap. Times stored to
+            // the second (no sub-seconds) make whole seconds the finest interval there is.
+            let around = [pos.checked_sub(1).and_then(&gap), gap(pos + 1)]
+                .into_iter()
+                .flatten()
+                .min();
+            let whole_seconds = [pos - 1, pos]
+                .iter()
+                .all(|&p| frames[p].time_ms.is_some_and(|t| t % 1000 == 0));
+            let resolution = if whole_seconds { 1000 } else { 1 };
+            let interval = around.map_or(i64::MAX / PAUSE_RATIO, |i| i.max(resolution));
+            dt <= max_gap.max(resolution) && dt <= PAUSE_RATIO * interval
+        });
+        if !continuous || is_scene_cut(frames, start, pos, cut) {
+            runs.push(start..pos);
+            start = pos;
+        }
+    }
+    if !frames.is_empty() {
+        runs.push(start..frames.len());
+    }
+    runs
+}
+
+/// Whether the sequence starting at `start` changes scene between `pos - 1` and `pos`: no
+/// frame among the last [`CUT_SPAN`] before looks like any of the next [`CUT_SPAN`] after.
+fn is_scene_cut(frames: &[&GroupItem<'_>], start: usize, pos: usize, floor: f32) -> bool {
+    let before = pos.saturating_sub(CUT_SPAN).max(start)..pos;
+    let after = pos..(pos + CUT_SPAN).min(frames.len());
+    // Frames after the cut must be of the same sequence (a time and the same camera); a
+    // frame without one ends the comparison.
+    let after_end = after
+        .clone()
+        .take_while(|&p| frames[p].time_ms.is_some() && frames[p].camera == frames[pos].camera)
+        .last()
+        .map_or(pos + 1, |p| p + 1);
+    !before.clone().any(|a| {
+        (pos..after_end).any(|b| similarity(frames[a].descriptor, frames[b].descriptor) >= floor)
+    })
+}
+
+/// The group of each position: each run joins the group of an earlier frame when its first
+/// frame is close in time and alike, else starts a group.
+fn join_runs(
+    frames: &[&GroupItem<'_>],
+    runs: &[std::ops::Range<usize>],
+    strictness: Strictness,
+) -> Vec<usize> {
     let t_burst = strictness.burst_similarity();
     let t_anchor = t_burst - 0.15;
     let t_dup = (t_burst + 0.08).min(0.99);
     let gap = strictness.burst_gap_ms();
-    // Group of each position in `order`, and each group's first position.
-    let mut group_of: Vec<usize> = Vec::with_capacity(order.len());
+    let bursts_may_merge = strictness.level() < MERGE_BURSTS_BELOW_LEVEL;
+    let mut group_of: Vec<usize> = vec![0; frames.len()];
+    // Each group's first position and whether it holds a sequence of two or more frames.
     let mut anchors: Vec<usize> = Vec::new();
-    for pos in 0..order.len() {
-        let cur = &items[order[pos]];
+    let mut is_burst: Vec<bool> = Vec::new();
+    for run in runs {
+        let pos = run.start;
+        let cur = frames[pos];
+        let run_is_burst = run.len() > 1;
         let mut joined = None;
         for back in 1..=LOOKBACK.min(pos) {
             let prev_pos = pos - back;
-            let prev = &items[order[prev_pos]];
+            let prev = frames[prev_pos];
+            let g = group_of[prev_pos];
             let dt = match (cur.time_ms, prev.time_ms) {
                 (Some(a), Some(b)) => Some((a - b).abs()),
                 _ => None,
@@ -101,6 +227,7 @@ pub fn group(items: &[GroupItem<'_>], strictness: Strictness) -> Vec<Group> {
             // further away must be a near-duplicate.
             let need = match dt {
                 Some(d) if d > gap * 4 => break, // earlier frames are further away still
+                Some(_) if run_is_burst && is_burst[g] && !bursts_may_merge => continue,
                 Some(d) if back == 1 && d <= gap => t_burst,
                 Some(_) => t_dup,
                 None if cur.time_ms.is_none() && prev.time_ms.is_none() => {
@@ -112,8 +239,7 @@ pub fn group(items: &[GroupItem<'_>], strictness: Strictness) -> Vec<Group> {
                 }
                 None => continue,
             };
-            let g = group_of[prev_pos];
-            let anchor = &items[order[anchors[g]]];
+            let anchor = frames[anchors[g]];
             if similarity(cur.descriptor, prev.descriptor) >= need
                 && similarity(cur.descriptor, anchor.descriptor) >= t_anchor
             {
@@ -121,24 +247,37 @@ pub fn group(items: &[GroupItem<'_>], strictness: Strictness) -> Vec<Group> {
                 break;
             }
         }
-        match joined {
-            Some(g) => group_of.push(g),
-            None => {
-                group_of.push(anchors.len());
-                anchors.push(pos);
-            }
+        let g = joined.unwrap_or_else(|| {
+            anchors.push(pos);
+            is_burst.push(false);
+            anchors.len() - 1
+        });
+        is_burst[g] |= run_is_burst;
+        for p in run.clone() {
+            group_of[p] = g;
         }
     }
-    let mut groups: Vec<Group> = (0..anchors.len())
-        .map(|g| Group {
-            id: g + 1,
-            members: Vec::new(),
-        })
-        .collect();
-    for (pos, &g) in group_of.iter().enumerate() {
-        groups[g].members.push(order[pos]);
+    group_of
+}
+
+/// A frame without a time, alone in its group, between two frames of another group that are
+/// near-duplicates of each other, joins that group: the damaged frame of a burst whose capture
+/// times were stripped.
+fn absorb_untimed_strays(frames: &[&GroupItem<'_>], group_of: &mut [usize], strictness: Strictness) {
+    let t_burst = strictness.burst_similarity();
+    for pos in 1..frames.len().saturating_sub(1) {
+        let (before, after) = (pos - 1, pos + 1);
+        let alone = group_of.iter().filter(|&&g| g == group_of[pos]).count() == 1;
+        if frames[pos].time_ms.is_none()
+            && alone
+            && frames[before].time_ms.is_none()
+            && frames[after].time_ms.is_none()
+            && group_of[before] == group_of[after]
+            && similarity(frames[before].descriptor, frames[after].descriptor) >= t_burst
+        {
+            group_of[pos] = group_of[before];
+        }
     }
-    groups
 }
 
 #[cfg(test)]
@@ -168,36 +307,43 @@ mod tests {
                 time_ms: Some(0),
                 name: "1",
                 descriptor: &a,
+                camera: None,
             },
             GroupItem {
                 time_ms: Some(100),
                 name: "2",
                 descriptor: &a,
+                camera: None,
             },
             GroupItem {
                 time_ms: Some(200),
                 name: "3",
                 descriptor: &b,
+                camera: None,
             }, // new scene
             GroupItem {
                 time_ms: Some(300),
                 name: "4",
                 descriptor: &b,
+                camera: None,
             },
             GroupItem {
                 time_ms: Some(600_000),
                 name: "5",
                 descriptor: &b,
+                camera: None,
             }, // ten minutes later
             GroupItem {
                 time_ms: None,
                 name: "6",
                 descriptor: &a,
+                camera: None,
             },
             GroupItem {
                 time_ms: None,
                 name: "7",
                 descriptor: &a,
+                camera: None,
             },
         ];
         let groups = group(&items, Strictness::NORMAL);
@@ -217,6 +363,7 @@ mod tests {
                 time_ms: Some(i * 100),
                 name: "x",
                 descriptor: &a,
+                camera: None,
             })
             .collect();
         let mut rev = items.clone();
@@ -225,5 +372,123 @@ mod tests {
         let g2 = group(&rev, Strictness::NORMAL);
         assert_eq!(g1.len(), 1);
         assert_eq!(g2.len(), 1);
+    }
+
+    /// `a` blended into `b` by `w` (0 = a, 1 = b).
+    fn blend(a: &[i8], b: &[i8], w: f32) -> Vec<i8> {
+        a.iter()
+            .zip(b)
+            .map(|(&x, &y)| (f32::from(x) * (1.0 - w) + f32::from(y) * w) as i8)
+            .collect()
+    }
+
+    fn timed<'a>(descriptors: &'a [Vec<i8>], times: &[i64]) -> Vec<GroupItem<'a>> {
+        descriptors
+            .iter()
+            .zip(times)
+            .map(|(d, &t)| GroupItem {
+                time_ms: Some(t),
+                name: "",
+                descriptor: d,
+                camera: Some("X-T5"),
+            })
+            .collect()
+    }
+
+    fn sizes(groups: &[Group]) -> Vec<usize> {
+        groups.iter().map(|g| g.members.len()).collect()
+    }
+
+    #[test]
+    fn a_continuous_sequence_stays_whole_when_the_subject_moves_or_frames_are_damaged() {
+        // Eight frames a second: the scene drifts from one layout to a quite different one
+        // (children jumping, the camera following), two frames in the middle are black.
+        let (a, b) = (desc(1), desc(3));
+        assert!(similarity(&a, &b) < 0.3, "the ends must not look alike");
+        let mut frames: Vec<Vec<i8>> = (0..12).map(|i| blend(&a, &b, i as f32 / 11.0)).collect();
+        frames[5] = vec![0; a.len()];
+        frames[6] = vec![0; a.len()];
+        let times: Vec<i64> = (0..12).map(|i| i * 125).collect();
+        for s in [Strictness::NORMAL, Strictness::LOOSE] {
+            assert_eq!(sizes(&group(&timed(&frames, &times), s)), vec![12], "{s:?}");
+        }
+    }
+
+    #[test]
+    fn bursts_a_few_seconds_apart_stay_apart_however_alike() {
+        // Two bursts of the same man at 15 frames a second, 2.4 s apart.
+        let a = desc(1);
+        let frames = vec![a.clone(); 10];
+        let times: Vec<i64> = (0..5)
+            .map(|i| i * 67)
+            .chain((0..5).map(|i| 268 + 2400 + i * 67))
+            .collect();
+        assert_eq!(sizes(&group(&timed(&frames, &times), Strictness::NORMAL)), vec![5, 5]);
+        assert_eq!(sizes(&group(&timed(&frames, &times), Strictness::STRICT)), vec![5, 5]);
+        // Loose groups more: alike bursts close in time merge.
+        assert_eq!(sizes(&group(&timed(&frames, &times), Strictness::LOOSE)), vec![10]);
+        // Single frames a few seconds apart that look alike are still near-duplicates.
+        let singles = timed(&frames[..3], &[0, 3000, 6000]);
+        assert_eq!(sizes(&group(&singles, Strictness::NORMAL)), vec![3]);
+    }
+
+    #[test]
+    fn strict_cuts_a_sequence_where_the_scene_changes_and_loose_does_not() {
+        let (a, b) = (desc(1), desc(7));
+        let mid = blend(&a, &b, 0.75);
+        let sim = similarity(&a, &mid);
+        assert!(
+            sim > Strictness::NORMAL.scene_cut_similarity()
+                && sim < Strictness::STRICT.scene_cut_similarity(),
+            "similarity {sim}"
+        );
+        let frames = vec![a.clone(), a.clone(), a, mid.clone(), mid.clone(), mid];
+        let times: Vec<i64> = (0..6).map(|i| i * 100).collect();
+        assert_eq!(sizes(&group(&timed(&frames, &times), Strictness::STRICT)), vec![3, 3]);
+        assert_eq!(sizes(&group(&timed(&frames, &times), Strictness::NORMAL)), vec![6]);
+    }
+
+    #[test]
+    fn times_to_the_second_still_make_one_sequence() {
+        // No sub-seconds: five frames a second share a timestamp.
+        let a = desc(2);
+        let frames = vec![a; 8];
+        let times = [0, 0, 0, 0, 1000, 1000, 1000, 2000];
+        assert_eq!(sizes(&group(&timed(&frames, &times), Strictness::NORMAL)), vec![8]);
+    }
+
+    #[test]
+    fn two_cameras_are_two_sequences() {
+        let (a, b) = (desc(1), desc(7));
+        let items: Vec<GroupItem<'_>> = (0..6)
+            .map(|i| GroupItem {
+                time_ms: Some(i * 50),
+                name: "",
+                descriptor: if i % 2 == 0 { &a } else { &b },
+                camera: Some(if i % 2 == 0 { "A" } else { "B" }),
+            })
+            .collect();
+        let groups = group(&items, Strictness::NORMAL);
+        let members: Vec<Vec<usize>> = groups.iter().map(|g| g.members.clone()).collect();
+        assert_eq!(members, vec![vec![0, 2, 4], vec![1, 3, 5]]);
+    }
+
+    #[test]
+    fn a_damaged_frame_of_an_untimed_burst_stays_in_it() {
+        let a = desc(1);
+        let dark = vec![0i8; a.len()];
+        let names = ["1", "2", "3", "4", "5"];
+        let descs = [&a, &a, &dark, &a, &a];
+        let items: Vec<GroupItem<'_>> = names
+            .iter()
+            .zip(descs)
+            .map(|(n, d)| GroupItem {
+                time_ms: None,
+                name: n,
+                descriptor: d,
+                camera: None,
+            })
+            .collect();
+        assert_eq!(sizes(&group(&items, Strictness::NORMAL)), vec![5]);
     }
 }
