@@ -263,7 +263,11 @@ fn join_runs(
 /// A frame without a time, alone in its group, between two frames of another group that are
 /// near-duplicates of each other, joins that group: the damaged frame of a burst whose capture
 /// times were stripped.
-fn absorb_untimed_strays(frames: &[&GroupItem<'_>], group_of: &mut [usize], strictness: Strictness) {
+fn absorb_untimed_strays(
+    frames: &[&GroupItem<'_>],
+    group_of: &mut [usize],
+    strictness: Strictness,
+) {
     let t_burst = strictness.burst_similarity();
     for pos in 1..frames.len().saturating_sub(1) {
         let (before, after) = (pos - 1, pos + 1);
@@ -423,10 +427,19 @@ mod tests {
             .map(|i| i * 67)
             .chain((0..5).map(|i| 268 + 2400 + i * 67))
             .collect();
-        assert_eq!(sizes(&group(&timed(&frames, &times), Strictness::NORMAL)), vec![5, 5]);
-        assert_eq!(sizes(&group(&timed(&frames, &times), Strictness::STRICT)), vec![5, 5]);
+        assert_eq!(
+            sizes(&group(&timed(&frames, &times), Strictness::NORMAL)),
+            vec![5, 5]
+        );
+        assert_eq!(
+            sizes(&group(&timed(&frames, &times), Strictness::STRICT)),
+            vec![5, 5]
+        );
         // Loose groups more: alike bursts close in time merge.
-        assert_eq!(sizes(&group(&timed(&frames, &times), Strictness::LOOSE)), vec![10]);
+        assert_eq!(
+            sizes(&group(&timed(&frames, &times), Strictness::LOOSE)),
+            vec![10]
+        );
         // Single frames a few seconds apart that look alike are still near-duplicates.
         let singles = timed(&frames[..3], &[0, 3000, 6000]);
         assert_eq!(sizes(&group(&singles, Strictness::NORMAL)), vec![3]);
@@ -444,8 +457,14 @@ mod tests {
         );
         let frames = vec![a.clone(), a.clone(), a, mid.clone(), mid.clone(), mid];
         let times: Vec<i64> = (0..6).map(|i| i * 100).collect();
-        assert_eq!(sizes(&group(&timed(&frames, &times), Strictness::STRICT)), vec![3, 3]);
-        assert_eq!(sizes(&group(&timed(&frames, &times), Strictness::NORMAL)), vec![6]);
+        assert_eq!(
+            sizes(&group(&timed(&frames, &times), Strictness::STRICT)),
+            vec![3, 3]
+        );
+        assert_eq!(
+            sizes(&group(&timed(&frames, &times), Strictness::NORMAL)),
+            vec![6]
+        );
     }
 
     #[test]
@@ -454,7 +473,10 @@ mod tests {
         let a = desc(2);
         let frames = vec![a; 8];
         let times = [0, 0, 0, 0, 1000, 1000, 1000, 2000];
-        assert_eq!(sizes(&group(&timed(&frames, &times), Strictness::NORMAL)), vec![8]);
+        assert_eq!(
+            sizes(&group(&timed(&frames, &times), Strictness::NORMAL)),
+            vec![8]
+        );
     }
 
     #[test]

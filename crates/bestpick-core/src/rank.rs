@@ -26,11 +26,16 @@ pub struct RankInput<'a> {
 struct FaceSummary {
     /// Salient faces in the frame.
     faces: u32,
-    /// Salient faces with closed eyes (or a blink: openness well below the same face's best
-    /// in the group).
+    /// Salient faces with closed eyes (or a blink: openness far below the same face's open
+    /// state in the group).
     eyes_closed: u32,
+    /// Salient faces caught mid-blink: lids clearly lower than the same face's open state
+    /// (see [`EyeJudgement::HalfClosed`]).
+    eyes_half_closed: u32,
     /// Mean face sharpness lost against the same face's sharpest frame, 0..=1.
     sharpness_loss: f32,
+    /// Salient faces narrower than [`MIN_JUDGED_FACE_PX`].
+    small_faces: u32,
 }
 
 /// One salient face, in frame-relative units.
@@ -38,15 +43,49 @@ struct FaceBrief {
     cx: f32,
     cy: f32,
     w: f32,
-    openness: Option<f32>,
+    /// Eye aspect ratio per eye, `[left, right]`.
+    openness: [Option<f32>; 2],
     closed: bool,
     sharpness: f32,
+    /// Head pitch in degrees, positive = nose down.
+    pitch: f32,
+    /// Narrower than [`MIN_JUDGED_FACE_PX`]: eyes not judged, softness not worded.
+    small: bool,
+}
+
+/// How one face's eyes are judged against the same person's open state in the burst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EyeJudgement {
+    /// As open as usual, or no reference to tell.
+    Open,
+    /// Mid-blink: the lids over about half the iris (closing or reopening).
+    HalfClosed,
+    /// Closed (absolutely, or far below the face's open state).
+    Closed,
 }
 
 /// Faces smaller than this share of the largest face in the frame are bystanders.
 const SALIENT_SHARE: f32 = 0.35;
-/// A face's openness below this share of its own best in the group is a blink.
+/// A face's openness below this share of its own open state in the group is a blink.
 const BLINK_SHARE: f32 = 0.65;
+/// Below this share of its open state a face is half closed: the lids cover about half the
+/// iris. The eyelid contour of the iris model reads a half-covered iris at about 0.6–0.8 of
+/// the open aperture (it regresses towards an open eye), so the line sits at the top of that.
+const HALF_CLOSED_SHARE: f32 = 0.80;
+/// Right before or after a closed frame of the same face (a blink closing or reopening), a
+/// smaller drop is enough: the lids are still on their way.
+const HALF_CLOSED_NEAR_BLINK_SHARE: f32 = 0.84;
+/// A face this narrow (image pixels) has eyes of about a dozen pixels: its eyelid readings are
+/// too coarse to call a blink, and its sharpness reading too coarse to state "faces softer"
+/// (it still weighs in the ranking).
+const MIN_JUDGED_FACE_PX: f32 = 80.0;
+/// A head pitched down this many degrees more than the same face's head-up pose in the burst
+/// (its lower-quartile pitch) lowers the lids without a blink: looking down at a cup, a phone,
+/// cards.
+const LOOKING_DOWN_DEG: f32 = 5.0;
+/// The open state of an eye: this quantile of its openness over the burst's clean, sharp
+/// frames (high, so that blinks and narrowed eyes in the burst do not lower it).
+const OPEN_STATE_QUANTILE: f32 = 0.75;
 
 fn briefs(signals: &Signals, faces: &[Face]) -> Vec<FaceBrief> {
     let long = signals.width.max(signals.height).max(1) as f32;
@@ -54,16 +93,15 @@ fn briefs(signals: &Signals, faces: &[Face]) -> Vec<FaceBrief> {
     let mut out: Vec<FaceBrief> = faces
         .iter()
         .filter(|f| f.bbox[2] >= (SALIENT_SHARE * largest).max(0.015 * long))
-        .map(|f| {
-            let open: Vec<f32> = f.openness.iter().flatten().copied().collect();
-            FaceBrief {
-                cx: (f.bbox[0] + f.bbox[2] / 2.0) / long,
-                cy: (f.bbox[1] + f.bbox[3] / 2.0) / long,
-                w: f.bbox[2] / long,
-                openness: (!open.is_empty()).then(|| open.iter().sum::<f32>() / open.len() as f32),
-                closed: matches!(f.eyes, EyeState::Closed | EyeState::OneClosed),
-                sharpness: f.sharpness,
-            }
+        .map(|f| FaceBrief {
+            cx: (f.bbox[0] + f.bbox[2] / 2.0) / long,
+            cy: (f.bbox[1] + f.bbox[3] / 2.0) / long,
+            w: f.bbox[2] / long,
+            openness: f.openness,
+            closed: matches!(f.eyes, EyeState::Closed | EyeState::OneClosed),
+            sharpness: f.sharpness,
+            pitch: f.pose[1],
+            small: f.bbox[2] < MIN_JUDGED_FACE_PX,
         })
         .collect();
     out.truncate(8);
@@ -79,9 +117,66 @@ fn same_face(a: &FaceBrief, b: &FaceBrief) -> bool {
         && (b.w / a.w.max(1e-6)) > 0.6
 }
 
-/// Face facts per frame. References (a face's usual openness, its best sharpness) come from
-/// the `clean` frames only: over-exposure and noise fake face detail, and a blurred face gives
-/// an unreliable eyelid reading.
+/// The `q` quantile of `values` (sorted in place); `None` when empty.
+fn quantile(values: &mut [f32], q: f32) -> Option<f32> {
+    values.sort_by(f32::total_cmp);
+    let last = values.len().checked_sub(1)?;
+    values.get(((last as f32) * q).round() as usize).copied()
+}
+
+/// The open state of each eye of `face`: [`OPEN_STATE_QUANTILE`] of that eye's openness over
+/// the same face in the clean frames where it is at least half as sharp as at its sharpest (a
+/// blurred face gives an unreliable eyelid reading). `None` for an eye with no reading, or one
+/// whose open state is not clearly open (a face squinting the whole burst is not blinking).
+fn open_state(same: &[&FaceBrief]) -> [Option<f32>; 2] {
+    let best_sharp = same.iter().map(|b| b.sharpness).fold(0.0f32, f32::max);
+    [0, 1].map(|eye| {
+        let mut opens: Vec<f32> = same
+            .iter()
+            .filter(|b| b.sharpness >= 0.5 * best_sharp)
+            .filter_map(|b| b.openness[eye])
+            .collect();
+        quantile(&mut opens, OPEN_STATE_QUANTILE).filter(|&o| o >= EAR_OPEN_MIN)
+    })
+}
+
+/// The face's openness as a share of its open state: the mean over the eyes that have both.
+fn open_share(face: &FaceBrief, open: [Option<f32>; 2]) -> Option<f32> {
+    let shares: Vec<f32> = (0..2)
+        .filter_map(|eye| Some(face.openness[eye]? / open[eye]?))
+        .collect();
+    (!shares.is_empty()).then(|| shares.iter().sum::<f32>() / shares.len() as f32)
+}
+
+/// Judges one face's eyes against its open state: closed (absolutely, or below
+/// [`BLINK_SHARE`]), half closed (below [`HALF_CLOSED_SHARE`], or below
+/// [`HALF_CLOSED_NEAR_BLINK_SHARE`] when `beside_a_blink`), else open. Lids lowered by looking
+/// down are not a blink.
+fn judge_eyes(
+    share: Option<f32>,
+    closed: bool,
+    beside_a_blink: bool,
+    face: &FaceContext,
+) -> EyeJudgement {
+    match share {
+        _ if closed => EyeJudgement::Closed,
+        Some(s) if s < BLINK_SHARE => EyeJudgement::Closed,
+        Some(_) if face.looking_down => EyeJudgement::Open,
+        Some(s) if s < HALF_CLOSED_SHARE => EyeJudgement::HalfClosed,
+        Some(s) if beside_a_blink && s < HALF_CLOSED_NEAR_BLINK_SHARE => EyeJudgement::HalfClosed,
+        _ => EyeJudgement::Open,
+    }
+}
+
+/// What else decides how a face's eyes are read.
+struct FaceContext {
+    /// Pitched down at least [`LOOKING_DOWN_DEG`] more than usual for this face in the burst.
+    looking_down: bool,
+}
+
+/// Face facts per frame (`members` in shooting order). References (a face's open state, its
+/// best sharpness) come from the `clean` frames only: over-exposure and noise fake face
+/// detail, and a blurred face gives an unreliable eyelid reading.
 fn face_summaries(
     inputs: &[RankInput<'_>],
     members: &[usize],
@@ -91,51 +186,83 @@ fn face_summaries(
         .iter()
         .map(|&m| inputs[m].faces.map(|f| briefs(inputs[m].signals, f)))
         .collect();
-    frames
+    // First pass: each face's share of its open state, and whether it is closed.
+    let shares: Vec<Vec<(Option<f32>, bool, FaceContext)>> = frames
         .iter()
         .map(|frame| {
+            let Some(faces) = frame else {
+                return Vec::new();
+            };
+            faces
+                .iter()
+                .map(|a| {
+                    let same: Vec<&FaceBrief> = frames
+                        .iter()
+                        .zip(clean)
+                        .filter(|&(_, &c)| c)
+                        .filter_map(|(other, _)| other.as_ref()?.iter().find(|b| same_face(a, b)))
+                        .collect();
+                    let share = open_share(a, open_state(&same));
+                    let mut pitches: Vec<f32> = same.iter().map(|b| b.pitch).collect();
+                    let head_up = quantile(&mut pitches, 0.25).unwrap_or(a.pitch);
+                    let context = FaceContext {
+                        looking_down: a.pitch - head_up >= LOOKING_DOWN_DEG,
+                    };
+                    let closed = !a.small && (a.closed || share.is_some_and(|s| s < BLINK_SHARE));
+                    (share, closed, context)
+                })
+                .collect()
+        })
+        .collect();
+    // Whether the same face is closed in the frame just before or after `at`.
+    let closed_beside = |at: usize, face: &FaceBrief| {
+        [at.checked_sub(1), Some(at + 1)]
+            .into_iter()
+            .flatten()
+            .filter_map(|k| Some((frames.get(k)?.as_ref()?, shares.get(k)?)))
+            .any(|(other, judged)| {
+                other
+                    .iter()
+                    .zip(judged)
+                    .any(|(b, (_, closed, _))| *closed && same_face(face, b))
+            })
+    };
+    frames
+        .iter()
+        .enumerate()
+        .map(|(at, frame)| {
             let faces = frame.as_ref()?;
             if faces.is_empty() {
                 return Some(FaceSummary::default());
             }
-            let (mut closed, mut loss) = (0u32, 0f32);
-            for a in faces {
-                // The same face in the clean frames of the burst.
-                let same: Vec<&FaceBrief> = frames
+            let mut summary = FaceSummary {
+                faces: faces.len() as u32,
+                ..FaceSummary::default()
+            };
+            let mut loss = 0f32;
+            for (a, (share, closed, context)) in faces.iter().zip(&shares[at]) {
+                if a.small {
+                    summary.small_faces += 1;
+                } else {
+                    match judge_eyes(*share, *closed, closed_beside(at, a), context) {
+                        EyeJudgement::Closed => summary.eyes_closed += 1,
+                        EyeJudgement::HalfClosed => summary.eyes_half_closed += 1,
+                        EyeJudgement::Open => {}
+                    }
+                }
+                let best_sharp = frames
                     .iter()
                     .zip(clean)
                     .filter(|&(_, &c)| c)
                     .filter_map(|(other, _)| other.as_ref()?.iter().find(|b| same_face(a, b)))
-                    .collect();
-                let best_sharp = same.iter().map(|b| b.sharpness).fold(0.0f32, f32::max);
-                let mut opens: Vec<f32> = same
-                    .iter()
-                    .filter(|b| b.sharpness >= 0.5 * best_sharp)
-                    .filter_map(|b| b.openness)
-                    .collect();
-                opens.sort_by(f32::total_cmp);
-                let usual = if opens.is_empty() {
-                    0.0
-                } else {
-                    opens[opens.len() / 2]
-                };
-                // A blink: eyes reading well below this face's usual openness in the burst.
-                let blink = match a.openness {
-                    Some(o) => usual >= EAR_OPEN_MIN && o < BLINK_SHARE * usual,
-                    None => false,
-                };
-                if a.closed || blink {
-                    closed += 1;
-                }
+                    .map(|b| b.sharpness)
+                    .fold(0.0f32, f32::max);
                 if best_sharp > 0.0 {
                     loss += (1.0 - a.sharpness / best_sharp).clamp(0.0, 1.0);
                 }
             }
-            Some(FaceSummary {
-                faces: faces.len() as u32,
-                eyes_closed: closed,
-                sharpness_loss: loss / faces.len() as f32,
-            })
+            summary.sharpness_loss = loss / faces.len() as f32;
+            Some(summary)
         })
         .collect()
 }
@@ -232,6 +359,13 @@ pub enum Reason {
         /// Salient faces.
         faces: u32,
     },
+    /// Someone was caught mid-blink: lids over about half the iris.
+    EyesHalfClosed {
+        /// Faces with half-closed eyes.
+        half: u32,
+        /// Salient faces.
+        faces: u32,
+    },
     /// Faces are sharp (best frame of a group with faces).
     FacesSharp,
     /// The faces are softer than in the best frame.
@@ -288,6 +422,13 @@ impl std::fmt::Display for Reason {
                     write!(f, "eyes closed ({closed} of {faces} faces)")
                 }
             }
+            Reason::EyesHalfClosed { half, faces } => {
+                if *faces <= 1 {
+                    write!(f, "eyes half closed")
+                } else {
+                    write!(f, "eyes half closed ({half} of {faces} faces)")
+                }
+            }
             Reason::FacesSharp => write!(f, "faces sharp"),
             Reason::FacesSoft => write!(f, "faces softer than in the best frame"),
         }
@@ -322,6 +463,10 @@ const SHADOW_WEIGHT: f32 = 4.0;
 const MISFIRE_PENALTY: f32 = 8.0;
 /// A frame with eyes closed loses to any frame with open eyes.
 const EYES_CLOSED_PENALTY: f32 = 4.0;
+/// A frame caught mid-blink loses to any frame with open eyes, and is a reject candidate.
+const EYES_HALF_CLOSED_PENALTY: f32 = 3.0;
+/// Faces that lost this share of their sharpness against their sharpest frame are soft.
+const FACES_SOFT_LOSS: f32 = 0.15;
 /// Frames at or above this penalty are flagged as reject candidates.
 const REJECT_PENALTY: f32 = 3.0;
 /// Added to sharpness values before ratios, so that near-zero values do not explode.
@@ -348,6 +493,16 @@ impl Parts {
 
     fn total(&self) -> f32 {
         self.blur + self.others() + self.eyes + self.faces
+    }
+}
+
+/// With sharp faces, "out of focus" and "motion blur" of the frame as a whole become "slightly
+/// softer than the best": the subject is what is in focus.
+fn soften_detail_reasons(reasons: &mut [(f32, Reason)]) {
+    for (_, r) in reasons.iter_mut() {
+        if matches!(r, Reason::OutOfFocus { .. } | Reason::MotionBlur { .. }) {
+            *r = Reason::SlightlySoft;
+        }
     }
 }
 
@@ -546,20 +701,17 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
     // Faces: closed eyes lose to open eyes; with faces, face sharpness matters most.
     let is_clean: Vec<bool> = (0..n).map(|i| clean.contains(&i)).collect();
     let faces = face_summaries(inputs, members, &is_clean);
-    let any_open = faces
-        .iter()
-        .flatten()
-        .any(|f| f.faces > 0 && f.eyes_closed == 0);
+    let eyes_open = |f: &FaceSummary| f.eyes_closed == 0 && f.eyes_half_closed == 0;
+    let any_open = faces.iter().flatten().any(|f| f.faces > 0 && eyes_open(f));
     for (i, p) in parts.iter_mut().enumerate() {
         let Some(f) = faces[i].filter(|f| f.faces > 0) else {
             continue;
         };
+        // Without an open-eyed frame to prefer, a blink costs little: it may still be the best
+        // there is.
+        let penalty = |full: f32| if any_open || n == 1 { full } else { 1.0 };
         if f.eyes_closed > 0 {
-            p.eyes = if any_open || n == 1 {
-                EYES_CLOSED_PENALTY
-            } else {
-                1.0
-            };
+            p.eyes = penalty(EYES_CLOSED_PENALTY);
             p.reasons.push((
                 p.eyes + 0.5,
                 Reason::EyesClosed {
@@ -568,11 +720,28 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
                 },
             ));
         }
+        if f.eyes_half_closed > 0 {
+            let half = penalty(EYES_HALF_CLOSED_PENALTY);
+            p.reasons.push((
+                half + 0.4,
+                Reason::EyesHalfClosed {
+                    half: f.eyes_half_closed,
+                    faces: f.faces,
+                },
+            ));
+            p.eyes = p.eyes.max(half);
+        }
         if n > 1 {
-            // Face focus outweighs background focus.
+            // Face focus outweighs background focus; with the faces as sharp as anywhere in the
+            // group, a softer frame is a softer background (shallow depth of field, a moving
+            // background), not a fault of the photo.
             p.blur *= 0.5;
+            if f.sharpness_loss < FACES_SOFT_LOSS {
+                p.blur *= 0.5;
+                soften_detail_reasons(&mut p.reasons);
+            }
             p.faces = (f.sharpness_loss - 0.05).max(0.0) * 5.0;
-            if f.sharpness_loss >= 0.15 {
+            if f.sharpness_loss >= FACES_SOFT_LOSS && f.small_faces < f.faces {
                 p.reasons.push((p.faces, Reason::FacesSoft));
             }
         }
@@ -596,8 +765,8 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
         let total = p.total();
         let mut reasons: Vec<(f32, Reason)> = std::mem::take(&mut p.reasons);
         if pos == 0 && n > 1 {
-            let sharp_faces = faces[i]
-                .is_some_and(|f| f.faces > 0 && f.eyes_closed == 0 && f.sharpness_loss < 0.05);
+            let sharp_faces =
+                faces[i].is_some_and(|f| f.faces > 0 && eyes_open(&f) && f.sharpness_loss < 0.05);
             if sharp_faces {
                 reasons.push((100.0, Reason::FacesSharp));
             }
@@ -799,5 +968,109 @@ mod face_tests {
         assert!(r[1].best, "{r:?}");
         assert!(r[1].reasons.contains(&Reason::FacesSharp));
         assert!(r[0].reasons.contains(&Reason::FacesSoft));
+    }
+
+    fn pitched(mut f: Face, pitch: f32) -> Face {
+        f.pose[1] = pitch;
+        f
+    }
+
+    fn burst(openness: &[f32]) -> Vec<(Signals, Vec<Face>)> {
+        openness
+            .iter()
+            .map(|&o| (signals(0.30), vec![face(100.0, o, 0.60)]))
+            .collect()
+    }
+
+    #[test]
+    fn half_closed_eyes_are_called_out_and_never_the_pick() {
+        // A blink reopening: the lids over about half the iris (0.22 against an open 0.30),
+        // which is "open" on its own. The half-closed frame is a little sharper than the rest.
+        let mut frames = burst(&[0.30, 0.31, 0.22, 0.30, 0.29]);
+        frames[2].0 = signals(0.34);
+        let r = rank_frames(&frames);
+        assert!(!r[2].best, "{r:?}");
+        assert!(r[2].reject_candidate);
+        assert_eq!(r[2].reasons[0].to_string(), "eyes half closed");
+        for i in [0, 1, 3, 4] {
+            assert!(!r[i].reject_candidate, "frame {i}: {:?}", r[i].reasons);
+        }
+    }
+
+    #[test]
+    fn beside_a_blink_a_smaller_drop_is_half_closed() {
+        // 0.25 of an open 0.30 (83 %): right after the closed frame it is the lids reopening;
+        // the same reading far from any blink is just a narrower moment.
+        let r = rank_frames(&burst(&[0.30, 0.30, 0.06, 0.25, 0.30, 0.30, 0.30]));
+        assert!(
+            r[2].reasons
+                .iter()
+                .any(|x| matches!(x, Reason::EyesClosed { .. }))
+        );
+        assert!(
+            r[3].reasons
+                .iter()
+                .any(|x| matches!(x, Reason::EyesHalfClosed { .. })),
+            "{:?}",
+            r[3].reasons
+        );
+        let r = rank_frames(&burst(&[0.30, 0.30, 0.30, 0.25, 0.30, 0.30, 0.30]));
+        assert!(!r[3].reject_candidate, "{:?}", r[3].reasons);
+    }
+
+    #[test]
+    fn lids_lowered_by_looking_down_are_not_a_blink() {
+        let mut frames = burst(&[0.30, 0.30, 0.30, 0.22, 0.30]);
+        frames[3].1[0] = pitched(face(100.0, 0.22, 0.60), 9.0);
+        let r = rank_frames(&frames);
+        assert!(!r[3].reject_candidate, "{:?}", r[3].reasons);
+        assert!(
+            !r[3]
+                .reasons
+                .iter()
+                .any(|x| matches!(x, Reason::EyesHalfClosed { .. })),
+            "{:?}",
+            r[3].reasons
+        );
+        // Head as usual: the same reading is a half blink.
+        let r = rank_frames(&burst(&[0.30, 0.30, 0.30, 0.22, 0.30]));
+        assert!(r[3].reject_candidate);
+    }
+
+    #[test]
+    fn with_sharp_faces_a_softer_frame_is_a_softer_background() {
+        // Frame 1 lost a stop and a half of frame-wide detail, but its face is as sharp: the
+        // background went soft (a focus breathing, a moving background), not the photo.
+        let frames = vec![
+            (signals(0.40), vec![face(100.0, 0.3, 0.60)]),
+            (signals(0.12), vec![face(100.0, 0.3, 0.60)]),
+        ];
+        let r = rank_frames(&frames);
+        assert!(
+            !r[1]
+                .reasons
+                .iter()
+                .any(|x| matches!(x, Reason::OutOfFocus { .. } | Reason::MotionBlur { .. })),
+            "{:?}",
+            r[1].reasons
+        );
+        assert!(!r[1].reject_candidate);
+    }
+
+    #[test]
+    fn tiny_faces_are_not_read_for_blinks() {
+        // Faces 60 px wide: eyelids of a few pixels. A "closed" reading there is not trusted.
+        let tiny = |o: f32| {
+            let mut f = face(100.0, o, 0.60);
+            f.bbox[2] = 60.0;
+            f.bbox[3] = 60.0;
+            f
+        };
+        let frames = vec![
+            (signals(0.30), vec![tiny(0.05)]),
+            (signals(0.30), vec![tiny(0.30)]),
+        ];
+        let r = rank_frames(&frames);
+        assert!(!r[0].reject_candidate, "{:?}", r[0].reasons);
     }
 }

@@ -39,7 +39,8 @@ pub struct PhotoRow {
     pub reject_candidate: bool,
     /// Reasons in words, most important first.
     pub reasons: Vec<String>,
-    /// Someone in the frame has their eyes closed (only once faces are analyzed).
+    /// Someone in the frame has their eyes closed or half closed (only once faces are
+    /// analyzed).
     pub eyes_closed: bool,
     /// Why the photo could not be analyzed.
     pub error: Option<String>,
@@ -162,7 +163,7 @@ fn photo_row(
             s.ranked
                 .reasons
                 .iter()
-                .any(|r| matches!(r, Reason::EyesClosed { .. }))
+                .any(|r| matches!(r, Reason::EyesClosed { .. } | Reason::EyesHalfClosed { .. }))
         }) || eyes_closed.contains(&entry.id),
         error: entry.error.as_ref().map(|e| e.reason()),
         decision: decisions.get(&entry.id).copied().unwrap_or_default(),
