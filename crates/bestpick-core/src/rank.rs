@@ -506,6 +506,28 @@ fn soften_detail_reasons(reasons: &mut [(f32, Reason)]) {
     }
 }
 
+/// Frames whose noise is within this factor of the group's reference are equally clean.
+const NOISE_COMPARABLE: f32 = 1.5;
+/// Frames that kept at least this share of the group's best fine detail, and were not heavily
+/// compressed, set the noise reference: blur and compression take the noise away with the
+/// detail, and a frame drowned in noise keeps none.
+const NOISE_REFERENCE_DETAIL: f32 = 0.6;
+
+/// The group's noise reference: the median noise of the frames that kept their detail (see
+/// [`NOISE_REFERENCE_DETAIL`]), at least 1 (a level no eye sees). Not the median of all: two
+/// blurred or two noisy copies must not set the bar.
+fn noise_reference(signals: &[&Signals]) -> f32 {
+    let best = signals.iter().map(|s| detail(s)).fold(0.0f32, f32::max);
+    let kept: Vec<f32> = signals
+        .iter()
+        .filter(|s| detail(s) >= NOISE_REFERENCE_DETAIL * best)
+        .filter(|s| s.jpeg_quality.is_none_or(|q| q >= 50))
+        .map(|s| s.noise)
+        .collect();
+    let all = || signals.iter().map(|s| s.noise).collect();
+    median(if kept.is_empty() { all() } else { kept }).max(1.0)
+}
+
 /// Frame detail used for comparison: the geometric mean of whole-frame and peak sharpness.
 fn detail(s: &Signals) -> f32 {
     (s.sharpness.max(0.0) * s.peak_sharpness.max(0.0)).sqrt()
@@ -554,9 +576,19 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
     // median: in a burst most frames share exposure and noise; blurred frames read as less noisy
     // and less clipped, so the minimum would be a biased reference).
     let ev_ref = median((0..n).map(|i| sig(i).exposure_ev).collect());
-    let hl_ref = median((0..n).map(|i| sig(i).clipped_highlights).collect());
-    let sh_ref = median((0..n).map(|i| sig(i).clipped_shadows).collect());
-    let noise_ref = median((0..n).map(|i| sig(i).noise).collect()).max(1.0);
+    let noise_ref = noise_reference(&(0..n).map(sig).collect::<Vec<_>>());
+    // Clipping against the frames as clean as the cleanest: noise dithers a clipped sky
+    // below white, so a noisy copy reads as less clipped than its clean original.
+    let comparable: Vec<usize> = (0..n)
+        .filter(|&i| sig(i).noise <= NOISE_COMPARABLE * noise_ref)
+        .collect();
+    let hl_ref = median(
+        comparable
+            .iter()
+            .map(|&i| sig(i).clipped_highlights)
+            .collect(),
+    );
+    let sh_ref = median(comparable.iter().map(|&i| sig(i).clipped_shadows).collect());
     for (i, p) in parts.iter_mut().enumerate() {
         let s = sig(i);
         if n > 1 {
@@ -699,7 +731,11 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
     }
 
     // Faces: closed eyes lose to open eyes; with faces, face sharpness matters most.
-    let is_clean: Vec<bool> = (0..n).map(|i| clean.contains(&i)).collect();
+    // Face references (a face's sharpest reading, its open eyes) come from frames no noisier
+    // than the group's reference: noise fakes face detail and opens eyes.
+    let is_clean: Vec<bool> = (0..n)
+        .map(|i| clean.contains(&i) && sig(i).noise <= NOISE_COMPARABLE * noise_ref)
+        .collect();
     let faces = face_summaries(inputs, members, &is_clean);
     let eyes_open = |f: &FaceSummary| f.eyes_closed == 0 && f.eyes_half_closed == 0;
     let any_open = faces.iter().flatten().any(|f| f.faces > 0 && eyes_open(f));

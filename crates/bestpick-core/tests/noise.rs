@@ -1,0 +1,120 @@
+//! Noise never passes for face detail or open eyes: a photo with people beside its own copies
+//! with Gaussian noise (σ = 12 and 28 levels, as a high-ISO frame of the same moment) is
+//! analyzed with faces, and the clean original must be the pick of its group, ahead of both.
+
+mod common;
+
+use std::path::Path;
+
+use bestpick_core::{
+    Analysis, AnalyzeParams, CancelFlag, NoProgress, Strictness, analyze_files, cull, scan,
+};
+use common::{corpus, fixtures};
+
+/// Deterministic standard normal samples (xorshift and Box–Muller).
+struct Gauss(u64);
+
+impl Gauss {
+    fn uniform(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        ((self.0 >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+
+    fn sample(&mut self) -> f64 {
+        let (u, v) = (self.uniform(), self.uniform());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+/// Writes `photo` and its noisy copies into `dir/<stem>/`.
+fn noisy_burst(photo: &Path, dir: &Path) {
+    let stem = photo
+        .file_stem()
+        .expect("stem")
+        .to_string_lossy()
+        .to_string();
+    let out = dir.join(&stem);
+    std::fs::create_dir_all(&out).expect("mkdir");
+    let img = image::open(photo).expect("decode").to_rgb8();
+    let save = |name: &str, img: &image::RgbImage| {
+        let file = std::fs::File::create(out.join(format!("{stem}_{name}.jpg"))).expect("create");
+        let mut enc = image::codecs::jpeg::JpegEncoder::new_with_quality(file, 92);
+        enc.encode_image(img).expect("encode");
+    };
+    save("00_original", &img);
+    let mut gauss = Gauss(0x9E37_79B9_7F4A_7C15);
+    for (name, sigma) in [("01_noise12", 12.0), ("02_noise28", 28.0)] {
+        let mut noisy = img.clone();
+        for p in noisy.pixels_mut() {
+            for c in &mut p.0 {
+                *c = (f64::from(*c) + sigma * gauss.sample())
+                    .round()
+                    .clamp(0.0, 255.0) as u8;
+            }
+        }
+        save(name, &noisy);
+    }
+}
+
+#[test]
+fn a_noisy_copy_never_beats_the_clean_photo_of_people() {
+    let mut photos = vec![
+        fixtures().join("singles/facerec_obama.jpg"),
+        fixtures().join("singles/mpl_grace_hopper.jpg"),
+    ];
+    if let Some(shared) = corpus() {
+        // Group shots and couples: several faces, some small or turned.
+        for p in [
+            "images/mei_Canon_EOS_D60.jpg",
+            "images/mei_FujiFilm_FinePix2650.jpg",
+            "images/mei_Canon_IXUS.jpg",
+            "faces/fr_two_people.jpg",
+        ] {
+            photos.push(shared.join(p));
+        }
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    for p in &photos {
+        noisy_burst(p, dir.path());
+    }
+    let report = scan(dir.path()).expect("scan");
+    let results = std::sync::Mutex::new(vec![None; report.photos.len()]);
+    let params = AnalyzeParams {
+        faces: true,
+        ..AnalyzeParams::default()
+    };
+    analyze_files(
+        &report.photos,
+        &params,
+        &CancelFlag::new(),
+        &NoProgress,
+        |i, r| results.lock().expect("lock")[i] = Some(r.expect("analyzed").analysis),
+    );
+    let analyses: Vec<Option<Analysis>> = results.into_inner().expect("lock");
+    let refs: Vec<Option<&Analysis>> = analyses.iter().map(Option::as_ref).collect();
+    let names: Vec<&str> = report.photos.iter().map(|p| p.rel_path.as_str()).collect();
+    let (suggestions, groups) = cull(&refs, &names, Strictness::NORMAL);
+    assert_eq!(groups.len(), photos.len(), "one group per photo: {names:?}");
+    let with_faces = analyses
+        .iter()
+        .flatten()
+        .filter(|a| a.faces.as_ref().is_some_and(|f| !f.is_empty()))
+        .count();
+    assert!(
+        with_faces >= photos.len(),
+        "faces found in {with_faces} frames"
+    );
+    for g in &groups {
+        let best = names[g.best];
+        assert!(
+            best.ends_with("_00_original.jpg"),
+            "{best} picked over the clean original: {:?}",
+            g.members
+                .iter()
+                .map(|&m| (names[m], suggestions[m].as_ref().map(|s| s.reason_words())))
+                .collect::<Vec<_>>()
+        );
+    }
+}
