@@ -143,7 +143,13 @@ enum Frame {
 
 /// Parse `text` into a [`Doc`]. The error is a human-readable reason.
 pub(crate) fn scan(text: &str) -> Result<Doc, String> {
-    let mut reader = NsReader::from_str(text);
+    // The reader skips a byte-order mark at the start without counting it in its positions,
+    // which are byte offsets into `text` here: hand it the text after every leading mark and
+    // add their length back.
+    let body = text.trim_start_matches('\u{feff}');
+    let skipped = text.len() - body.len();
+    let offset = |position: u64| offset(position).saturating_add(skipped);
+    let mut reader = NsReader::from_str(body);
     reader.config_mut().enable_all_checks(true);
     reader.config_mut().trim_text(false);
 
@@ -155,7 +161,7 @@ pub(crate) fn scan(text: &str) -> Result<Doc, String> {
         let event = reader.read_event().map_err(|e| {
             format!(
                 "not well-formed XML near byte {}: {e}",
-                reader.error_position()
+                offset(reader.error_position())
             )
         })?;
         let after = offset(reader.buffer_position());
