@@ -35,7 +35,10 @@ fn merge_like_the_fuzzer(data: &[u8]) {
     let read = parse_sidecar(&merged).expect("a merged sidecar parses again");
     assert_eq!(read.rating, Some(values.rating), "rating");
     let again = render_sidecar(Some(&merged), &values, naming, DATE).expect("merges again");
-    assert_eq!(again, merged, "merging the same decision again changes nothing");
+    assert_eq!(
+        again, merged,
+        "merging the same decision again changes nothing"
+    );
 }
 
 #[test]
