@@ -40,6 +40,9 @@ pub struct FaceOptions {
     /// At most this many tiles per frame (~10 ms each); when more would be needed to reach
     /// `min_face_px`, the tiles grow and the smallest faces found grow with them. Default 12.
     pub max_tiles: usize,
+    /// When the first pass finds no face, look again for one that fills the frame (the frame
+    /// small in a grey square, ~3 ms): tight head shots and beauty close-ups. Default on.
+    pub close_up_pass: bool,
 }
 
 impl Default for FaceOptions {
@@ -49,6 +52,7 @@ impl Default for FaceOptions {
             max_faces: 24,
             tiling: Tiling::Auto,
             max_tiles: 12,
+            close_up_pass: true,
         }
     }
 }
