@@ -184,7 +184,7 @@ fn analyze_face(
     )?;
     let openness = [left.openness, right.openness];
     let eye_states = openness.map(EyeState::from_openness);
-    let eyes = EyeState::combine(eye_states);
+    let eyes = EyeState::of_face(eye_states, openness);
 
     // Head pose from the mesh's 3D points; gaze adds the irises' offset.
     let (yaw, raw_pitch) = head_pose(&pts);
