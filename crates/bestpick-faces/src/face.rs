@@ -162,8 +162,14 @@ mod tests {
         // A wink: one eye shut, the other open.
         let wink = EyeState::of_face([Closed, Open], [Some(0.098), Some(0.297)]);
         assert_eq!(wink, OneClosed);
-        assert_eq!(EyeState::of_face([Open, Open], [Some(0.3), Some(0.3)]), Open);
-        assert_eq!(EyeState::of_face([Closed, Closed], [Some(0.1), Some(0.09)]), Closed);
+        assert_eq!(
+            EyeState::of_face([Open, Open], [Some(0.3), Some(0.3)]),
+            Open
+        );
+        assert_eq!(
+            EyeState::of_face([Closed, Closed], [Some(0.1), Some(0.09)]),
+            Closed
+        );
     }
 
     #[test]

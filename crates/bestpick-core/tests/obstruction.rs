@@ -1,0 +1,144 @@
+//! Something in front of the lens: a large, smooth, out-of-focus object (a hand, a shoulder)
+//! pasted over about 40 % of one frame of a real burst is called out and made a reject candidate;
+//! no other frame is, and the burst stays one group.
+
+mod common;
+
+use std::path::Path;
+
+use bestpick_core::{
+    Analysis, AnalyzeParams, CancelFlag, NoProgress, Reason, Strictness, analyze_files, cull, scan,
+};
+use common::{corpus, fixtures};
+use image::RgbImage;
+
+/// A skin-toned, blurred blob entering from the bottom-left corner, as an out-of-focus hand
+/// covering about 40 % of the frame: an ellipse centred at (15 %, 90 %) of the frame with
+/// semi-axes of 50 % × 60 %, its edge feathered over 8 % of the width, its colour shaded
+/// across the frame.
+fn hand_over(img: &RgbImage) -> RgbImage {
+    let (w, h) = (img.width() as f32, img.height() as f32);
+    let (cx, cy, ax, ay) = (0.15 * w, 0.9 * h, 0.5 * w, 0.6 * h);
+    let feather = 0.08 * w;
+    let mut out = img.clone();
+    for (x, y, p) in out.enumerate_pixels_mut() {
+        let (dx, dy) = ((x as f32 - cx) / ax, (y as f32 - cy) / ay);
+        let r = (dx * dx + dy * dy).sqrt();
+        // 1 inside, 0 outside, a smooth ramp across the edge.
+        let inside = ((1.0 - r) * ax.min(ay) / feather + 0.5).clamp(0.0, 1.0);
+        let shade = 0.75 + 0.3 * x as f32 / w;
+        let skin = [200.0 * shade, 140.0 * shade, 110.0 * shade];
+        for (c, s) in p.0.iter_mut().zip(skin) {
+            *c = (f32::from(*c) * (1.0 - inside) + s.min(255.0) * inside).round() as u8;
+        }
+    }
+    out
+}
+
+/// `img` as a JPEG carrying the EXIF segment (capture time) of `original`, if it has one.
+fn jpeg_like(img: &RgbImage, original: &[u8]) -> Vec<u8> {
+    let mut encoded = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut encoded, 92)
+        .encode_image(img)
+        .expect("encode");
+    // Marker segments after SOI: find APP1 (FF E1) and splice it in after the new SOI.
+    let mut at = 2;
+    while at + 4 <= original.len() && original[at] == 0xFF && original[at + 1] != 0xDA {
+        let len = usize::from(u16::from_be_bytes([original[at + 2], original[at + 3]]));
+        if original[at + 1] == 0xE1 {
+            let mut out = encoded[..2].to_vec();
+            out.extend_from_slice(&original[at..at + 2 + len]);
+            out.extend_from_slice(&encoded[2..]);
+            return out;
+        }
+        at += 2 + len;
+    }
+    encoded
+}
+
+/// Copies `frames` into `dir` as they are, the one at `covered` with a hand over it (and its
+/// capture time kept); returns the names.
+fn burst_with_a_hand(frames: &[std::path::PathBuf], covered: usize, dir: &Path) -> Vec<String> {
+    frames
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let name = format!("{i:03}.jpg");
+            let bytes = std::fs::read(f).expect("read");
+            let out = if i == covered {
+                let img = image::load_from_memory(&bytes).expect("decodes").to_rgb8();
+                jpeg_like(&hand_over(&img), &bytes)
+            } else {
+                bytes
+            };
+            std::fs::write(dir.join(&name), out).expect("write");
+            name
+        })
+        .collect()
+}
+
+fn check(frames: Vec<std::path::PathBuf>, covered: usize, what: &str) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let names = burst_with_a_hand(&frames, covered, dir.path());
+    let report = scan(dir.path()).expect("scan");
+    let results = std::sync::Mutex::new(vec![None; report.photos.len()]);
+    analyze_files(
+        &report.photos,
+        &AnalyzeParams::default(),
+        &CancelFlag::new(),
+        &NoProgress,
+        |i, r| results.lock().expect("lock")[i] = Some(r.expect("analyzed").analysis),
+    );
+    let analyses: Vec<Option<Analysis>> = results.into_inner().expect("lock");
+    let refs: Vec<Option<&Analysis>> = analyses.iter().map(Option::as_ref).collect();
+    let rels: Vec<&str> = report.photos.iter().map(|p| p.rel_path.as_str()).collect();
+    let (suggestions, groups) = cull(&refs, &rels, Strictness::NORMAL);
+    assert_eq!(groups.len(), 1, "{what}: one burst");
+    for (rel, s) in rels.iter().zip(&suggestions) {
+        let s = s.as_ref().expect("ranked");
+        let flagged = s.ranked.reasons.contains(&Reason::Obstructed);
+        if *rel == names[covered] {
+            assert!(flagged, "{what} {rel}: {:?}", s.reason_words());
+            assert!(s.ranked.reject_candidate && !s.ranked.best, "{what} {rel}");
+            assert_eq!(
+                s.reason_words()[0],
+                "something in front of the lens",
+                "{what}"
+            );
+        } else {
+            assert!(
+                !flagged,
+                "{what} {rel} called obstructed: {:?}",
+                s.reason_words()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_hand_in_front_of_the_lens_is_called_out() {
+    // The licensed damaged bursts (blur, noise, exposure, compression): the hand goes on the
+    // original, the damaged copies must not read as obstructed.
+    for burst in ["skimage_astronaut", "skimage_chelsea"] {
+        let dir = fixtures().join("bursts").join(burst);
+        let mut frames: Vec<_> = std::fs::read_dir(&dir)
+            .expect("burst")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        frames.sort();
+        check(frames, 0, burst);
+    }
+    // Real consecutive frames: a person, a dog in motion, a player, a panning shot.
+    let Some(shared) = corpus() else { return };
+    for burst in ["b01", "b04", "b06", "b08"] {
+        let dir = shared.join("realbursts").join(burst);
+        let mut frames: Vec<_> = std::fs::read_dir(&dir)
+            .expect("burst")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("jpg")))
+            .collect();
+        frames.sort();
+        let covered = frames.len() / 2;
+        check(frames, covered, burst);
+    }
+}
