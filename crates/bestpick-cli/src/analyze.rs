@@ -144,6 +144,9 @@ struct PhotoOut<'a> {
     path: String,
     rel_path: &'a str,
     group: usize,
+    /// The set the photo's group is (`"bracket"`), when it is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    set: Option<bestpick_core::SetKind>,
     best: bool,
     rank: usize,
     score: f32,
@@ -180,6 +183,8 @@ struct SignalsOut<'a> {
 #[derive(Serialize)]
 struct GroupOut {
     id: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    set: Option<bestpick_core::SetKind>,
     photos: Vec<String>,
     best: String,
 }
@@ -210,6 +215,7 @@ fn json_report<'a>(
             path: path_str(&entry.file.path),
             rel_path: &entry.file.rel_path,
             group: sug.group,
+            set: sug.set,
             best: sug.ranked.best,
             rank: sug.ranked.rank,
             score: sug.ranked.score,
@@ -242,6 +248,7 @@ fn json_report<'a>(
         .iter()
         .map(|g| GroupOut {
             id: g.id,
+            set: g.set,
             photos: g
                 .members
                 .iter()

@@ -4,13 +4,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::analyze::Analysis;
 use crate::group::{self, GroupItem, Strictness};
-use crate::rank::{self, RankInput, Ranked, Reason};
+use crate::rank::{self, RankInput, Ranked, Reason, SetKind};
 
 /// The culling suggestion for one photo.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suggestion {
     /// Group id (1-based, in shooting order).
     pub group: usize,
+    /// The set the group is, when it is one (an exposure bracket).
+    pub set: Option<SetKind>,
     /// Ranking within the group.
     #[serde(flatten)]
     pub ranked: Ranked,
@@ -32,6 +34,8 @@ pub struct GroupSummary {
     pub members: Vec<usize>,
     /// Index of the suggested pick.
     pub best: usize,
+    /// The set the group is, when it is one (an exposure bracket).
+    pub set: Option<SetKind>,
 }
 
 /// Groups and ranks. `analyses[i]` with `names[i]` (relative path, for ordering); photos without
@@ -63,6 +67,7 @@ pub fn cull(
             analyses[i].map(|a| RankInput {
                 signals: &a.signals,
                 faces: a.faces.as_deref(),
+                exposure_bias: a.exif.exposure_bias,
             })
         })
         .collect();
@@ -70,6 +75,7 @@ pub fn cull(
     let mut suggestions: Vec<Option<Suggestion>> = vec![None; analyses.len()];
     let mut summaries = Vec::with_capacity(groups.len());
     for g in &groups {
+        let set = rank::set_of(&inputs, &g.members);
         let members: Vec<usize> = g.members.iter().map(|&m| present[m]).collect();
         let best = g
             .members
@@ -80,6 +86,7 @@ pub fn cull(
         for &m in &g.members {
             suggestions[present[m]] = Some(Suggestion {
                 group: g.id,
+                set,
                 ranked: ranked[m].clone(),
             });
         }
@@ -87,6 +94,7 @@ pub fn cull(
             id: g.id,
             members,
             best,
+            set,
         });
     }
     (suggestions, summaries)

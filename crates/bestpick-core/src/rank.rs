@@ -19,6 +19,41 @@ pub struct RankInput<'a> {
     pub signals: &'a Signals,
     /// Its faces, when faces were analyzed.
     pub faces: Option<&'a [Face]>,
+    /// The exposure compensation the camera recorded (EXIF), in EV.
+    pub exposure_bias: Option<f64>,
+}
+
+/// A set of frames that belong together and differ on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SetKind {
+    /// An exposure bracket: one moment at several exposure compensations (AEB), to merge or to
+    /// choose from; its exposure differences are the point, not faults.
+    Bracket,
+}
+
+/// A bracket has at most this many frames (cameras bracket 2 to 9).
+const BRACKET_MAX_FRAMES: usize = 9;
+/// The recorded exposure compensations of a bracket span at least this many EV.
+const BRACKET_MIN_SPAN_EV: f64 = 0.9;
+
+/// What kind of set the group `members` is, if any: an exposure bracket when at least two
+/// thirds of its frames (and at least two) record an exposure compensation and those span
+/// [`BRACKET_MIN_SPAN_EV`] or more, in at most [`BRACKET_MAX_FRAMES`] frames.
+pub fn set_of(inputs: &[RankInput<'_>], members: &[usize]) -> Option<SetKind> {
+    if members.len() < 2 || members.len() > BRACKET_MAX_FRAMES {
+        return None;
+    }
+    let biases: Vec<f64> = members
+        .iter()
+        .filter_map(|&m| inputs[m].exposure_bias)
+        .filter(|b| b.is_finite())
+        .collect();
+    let (lo, hi) = biases
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), &b| (lo.min(b), hi.max(b)));
+    (biases.len() >= 2 && 3 * biases.len() >= 2 * members.len() && hi - lo >= BRACKET_MIN_SPAN_EV)
+        .then_some(SetKind::Bracket)
 }
 
 /// The face facts of one frame, judged against the same faces in the other frames of its group.
@@ -292,6 +327,13 @@ pub enum Reason {
         /// Group size.
         of: usize,
     },
+    /// The pick of an exposure bracket of `of` frames.
+    BestOfBracket {
+        /// Frames in the bracket.
+        of: usize,
+        /// It is the metered exposure (compensation closest to 0).
+        metered: bool,
+    },
     /// The best balance of the group's frames (when it is not the sharpest).
     BestOf {
         /// Group size.
@@ -388,6 +430,13 @@ impl std::fmt::Display for Reason {
         match self {
             Reason::SharpestOf { of } => write!(f, "sharpest of {of}"),
             Reason::BestOf { of } => write!(f, "best balance of focus and exposure of {of}"),
+            Reason::BestOfBracket { of, metered } => {
+                write!(f, "best of an exposure bracket of {of}")?;
+                if *metered {
+                    write!(f, " (the metered exposure)")?;
+                }
+                Ok(())
+            }
             Reason::OutOfFocus { stops: s } => {
                 write!(f, "out of focus ({} less detail than the best)", stops(*s))
             }
@@ -515,6 +564,13 @@ fn soften_detail_reasons(reasons: &mut [(f32, Reason)]) {
         }
     }
 }
+
+/// In a bracket, each EV of compensation away from the metered frame costs this much: enough
+/// to order the frames, less than a clear blur or a blink.
+const BRACKET_STEP_PENALTY: f32 = 0.2;
+
+/// In a bracket, lost detail weighs this share of its usual penalty.
+const BRACKET_BLUR_WEIGHT: f32 = 0.3;
 
 /// Obstructions: a descriptor cell (1/16 of the frame's side) is covered when it differs from
 /// the group's median layout by at least `OBSTRUCTION_DIFF` levels and is flat in this frame
@@ -759,6 +815,38 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
         }
     }
     obstructions(&(0..n).map(sig).collect::<Vec<_>>(), &mut parts);
+    let bracket = set_of(inputs, members) == Some(SetKind::Bracket);
+    let metered_bias = (0..n)
+        .filter_map(|i| inputs[members[i]].exposure_bias)
+        .map(f64::abs)
+        .fold(f64::MAX, f64::min);
+    if bracket {
+        // The exposure differences are the point of a bracket: no exposure, clipping or noise
+        // faults;
+        // the metered frame (compensation closest to 0) leads, by a margin that blur or a
+        // blink still outweighs.
+        let metered = metered_bias;
+        for (i, p) in parts.iter_mut().enumerate() {
+            p.exposure = inputs[members[i]]
+                .exposure_bias
+                .map_or(BRACKET_STEP_PENALTY, |b| {
+                    ((b.abs() - metered) as f32).max(0.0) * BRACKET_STEP_PENALTY
+                });
+            // Brighter frames read noisier in levels (while their signal-to-noise is better).
+            p.clipping = 0.0;
+            p.noise = 0.0;
+            p.reasons.retain(|(_, r)| {
+                !matches!(
+                    r,
+                    Reason::Darker { .. }
+                        | Reason::Brighter { .. }
+                        | Reason::HighlightsClipped { .. }
+                        | Reason::ShadowsClipped { .. }
+                        | Reason::Noisier { .. }
+                )
+            });
+        }
+    }
 
     // Detail: against the sharpest frame among those without other damage (over-exposure and
     // noise can fake detail; such frames must not set the bar).
@@ -831,6 +919,15 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
             p.reasons.push((p.blur, r));
         } else if deficit >= 0.5 {
             p.reasons.push((p.blur, Reason::SlightlySoft));
+        }
+    }
+
+    if bracket {
+        // Detail reads differently at each exposure (clipped highlights, crushed shadows): only
+        // a clear loss counts, and lightly.
+        for p in &mut parts {
+            p.blur *= BRACKET_BLUR_WEIGHT;
+            p.reasons.retain(|(_, r)| *r != Reason::SlightlySoft);
         }
     }
 
@@ -910,7 +1007,14 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
             if sharp_faces {
                 reasons.push((100.0, Reason::FacesSharp));
             }
-            let lead = if Some(i) == sharpest {
+            let lead = if bracket {
+                Reason::BestOfBracket {
+                    of: n,
+                    metered: inputs[members[i]]
+                        .exposure_bias
+                        .is_some_and(|b| b.abs() <= metered_bias + 1e-6),
+                }
+            } else if Some(i) == sharpest {
                 Reason::SharpestOf { of: n }
             } else {
                 Reason::BestOf { of: n }
@@ -1039,6 +1143,7 @@ mod face_tests {
             .map(|(s, f)| RankInput {
                 signals: s,
                 faces: Some(f.as_slice()),
+                exposure_bias: None,
             })
             .collect();
         let group = Group {

@@ -1,0 +1,234 @@
+//! Sets that belong together: exposure brackets made from real photos (exposure steps applied
+//! in linear light, with the EXIF an AEB sequence records: one capture time per frame, 100 ms
+//! apart, and the exposure compensation) come out as one group labelled a bracket, the metered
+//! frame is the pick, and no frame is faulted for the exposure differences that are the point.
+//! The generator below is the one the test sets are made with.
+
+mod common;
+
+use std::path::Path;
+
+use bestpick_core::{
+    Analysis, AnalyzeParams, CancelFlag, NoProgress, Reason, SetKind, Strictness, Suggestion,
+    analyze_files, cull, scan,
+};
+use common::{corpus, fixtures};
+use image::RgbImage;
+
+fn srgb_to_linear(v: f32) -> f32 {
+    if v <= 0.04045 {
+        v / 12.92
+    } else {
+        ((v + 0.055) / 1.055).powf(2.4)
+    }
+}
+
+fn linear_to_srgb(v: f32) -> f32 {
+    if v <= 0.003_130_8 {
+        v * 12.92
+    } else {
+        1.055 * v.powf(1.0 / 2.4) - 0.055
+    }
+}
+
+/// `img` exposed `ev` stops more (or less), in linear light, clipped as a sensor clips.
+fn expose(img: &RgbImage, ev: f32) -> RgbImage {
+    let gain = 2f32.powf(ev);
+    let lut: Vec<u8> = (0..=255u8)
+        .map(|v| {
+            let lin = srgb_to_linear(f32::from(v) / 255.0) * gain;
+            (linear_to_srgb(lin.min(1.0)) * 255.0).round() as u8
+        })
+        .collect();
+    let mut out = img.clone();
+    for p in out.pixels_mut() {
+        for c in &mut p.0 {
+            *c = lut[usize::from(*c)];
+        }
+    }
+    out
+}
+
+/// A minimal EXIF segment (APP1): DateTimeOriginal, SubSecTimeOriginal (3 digits) and
+/// ExposureBiasValue (a signed rational, in thirds of a stop when it is not whole).
+fn exif_app1(date_time: &str, subsec_ms: u32, bias_ev: f32) -> Vec<u8> {
+    assert_eq!(date_time.len(), 19, "YYYY:MM:DD HH:MM:SS");
+    let mut tiff: Vec<u8> = Vec::new();
+    tiff.extend_from_slice(b"II*\0");
+    tiff.extend_from_slice(&8u32.to_le_bytes());
+    // IFD0: one entry, the Exif IFD pointer; the Exif IFD follows at 26.
+    tiff.extend_from_slice(&1u16.to_le_bytes());
+    tiff.extend_from_slice(&0x8769u16.to_le_bytes());
+    tiff.extend_from_slice(&4u16.to_le_bytes()); // LONG
+    tiff.extend_from_slice(&1u32.to_le_bytes());
+    tiff.extend_from_slice(&26u32.to_le_bytes());
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    // Exif IFD: three entries (sorted by tag), their data from 26 + 2 + 3 * 12 + 4 = 68.
+    let entry = |tiff: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: [u8; 4]| {
+        tiff.extend_from_slice(&tag.to_le_bytes());
+        tiff.extend_from_slice(&kind.to_le_bytes());
+        tiff.extend_from_slice(&count.to_le_bytes());
+        tiff.extend_from_slice(&value);
+    };
+    tiff.extend_from_slice(&3u16.to_le_bytes());
+    entry(&mut tiff, 0x9003, 2, 20, 68u32.to_le_bytes()); // DateTimeOriginal, ASCII
+    entry(&mut tiff, 0x9204, 10, 1, 88u32.to_le_bytes()); // ExposureBiasValue, SRATIONAL
+    let subsec = format!("{:03}", subsec_ms % 1000);
+    let mut inline = [0u8; 4];
+    inline[..3].copy_from_slice(subsec.as_bytes());
+    entry(&mut tiff, 0x9291, 2, 4, inline); // SubSecTimeOriginal, ASCII
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    assert_eq!(tiff.len(), 68);
+    tiff.extend_from_slice(date_time.as_bytes());
+    tiff.push(0);
+    let thirds = (bias_ev * 3.0).round() as i32;
+    let (num, den): (i32, i32) = if thirds % 3 == 0 {
+        (thirds / 3, 1)
+    } else {
+        (thirds, 3)
+    };
+    tiff.extend_from_slice(&num.to_le_bytes());
+    tiff.extend_from_slice(&den.to_le_bytes());
+    let mut app1 = vec![0xFF, 0xE1];
+    let len = u16::try_from(2 + 6 + tiff.len()).expect("small");
+    app1.extend_from_slice(&len.to_be_bytes());
+    app1.extend_from_slice(b"Exif\0\0");
+    app1.extend_from_slice(&tiff);
+    app1
+}
+
+/// Writes an AEB sequence of `photo` into `dir`: one frame per compensation in `steps` (in
+/// shooting order), 100 ms apart from `start_s` seconds past 12:00:00, as JPEG quality 92.
+pub fn make_bracket(photo: &Path, steps: &[f32], start_s: u32, dir: &Path) -> Vec<String> {
+    let img = image::open(photo).expect("decodes").to_rgb8();
+    let stem = photo.file_stem().expect("stem").to_string_lossy();
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, &ev)| {
+            let mut jpeg = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
+                .encode_image(&expose(&img, ev))
+                .expect("encode");
+            let ms = start_s * 1000 + i as u32 * 100;
+            let when = format!("2024:06:01 12:{:02}:{:02}", ms / 60_000, (ms / 1000) % 60);
+            let mut out = jpeg[..2].to_vec();
+            out.extend_from_slice(&exif_app1(&when, ms % 1000, ev));
+            out.extend_from_slice(&jpeg[2..]);
+            let name = format!("{stem}_{i}_{ev:+}ev.jpg");
+            std::fs::write(dir.join(&name), out).expect("write");
+            name
+        })
+        .collect()
+}
+
+struct Culled {
+    names: Vec<String>,
+    suggestions: Vec<Suggestion>,
+    groups: Vec<bestpick_core::GroupSummary>,
+}
+
+fn analyze(dir: &Path) -> Culled {
+    let report = scan(dir).expect("scan");
+    let results = std::sync::Mutex::new(vec![None; report.photos.len()]);
+    analyze_files(
+        &report.photos,
+        &AnalyzeParams::default(),
+        &CancelFlag::new(),
+        &NoProgress,
+        |i, r| results.lock().expect("lock")[i] = Some(r.expect("analyzed").analysis),
+    );
+    let analyses: Vec<Option<Analysis>> = results.into_inner().expect("lock");
+    let refs: Vec<Option<&Analysis>> = analyses.iter().map(Option::as_ref).collect();
+    let names: Vec<String> = report.photos.iter().map(|p| p.rel_path.clone()).collect();
+    let rels: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (suggestions, groups) = cull(&refs, &rels, Strictness::NORMAL);
+    Culled {
+        names,
+        suggestions: suggestions
+            .into_iter()
+            .map(|s| s.expect("ranked"))
+            .collect(),
+        groups,
+    }
+}
+
+#[test]
+fn exposure_brackets_are_one_set_and_the_metered_frame_is_the_pick() {
+    let mut photos = vec![
+        fixtures().join("singles/sklearn_china.jpg"),
+        fixtures().join("singles/skimage_rocket.jpg"),
+        fixtures().join("singles/mpl_grace_hopper.jpg"),
+    ];
+    if let Some(shared) = corpus() {
+        photos.push(shared.join("images/plasma_Path.jpg"));
+        photos.push(shared.join("images/plasma_ColorfulCups.jpg"));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Three- and five-frame sequences in the usual AEB order (metered first), a minute apart.
+    let orders: [&[f32]; 2] = [&[0.0, -2.0, 2.0], &[0.0, -1.0, 1.0, -2.0, 2.0]];
+    for (k, photo) in photos.iter().enumerate() {
+        make_bracket(photo, orders[k % 2], 60 * k as u32, dir.path());
+    }
+    let culled = analyze(dir.path());
+    assert_eq!(culled.groups.len(), photos.len(), "one set per bracket");
+    for g in &culled.groups {
+        let names: Vec<&str> = g
+            .members
+            .iter()
+            .map(|&m| culled.names[m].as_str())
+            .collect();
+        assert_eq!(g.set, Some(SetKind::Bracket), "{names:?}");
+        let best = culled.names[g.best].as_str();
+        assert!(
+            best.contains("_0_+0ev"),
+            "the metered frame, not {best}: {:?}",
+            g.members
+                .iter()
+                .map(|&m| (&culled.names[m], culled.suggestions[m].reason_words()))
+                .collect::<Vec<_>>()
+        );
+        for &m in &g.members {
+            let s = &culled.suggestions[m];
+            assert_eq!(s.set, Some(SetKind::Bracket));
+            assert!(
+                !s.ranked.reject_candidate,
+                "{}: {:?}",
+                culled.names[m],
+                s.reason_words()
+            );
+            assert!(
+                !s.ranked.reasons.iter().any(|r| matches!(
+                    r,
+                    Reason::Darker { .. }
+                        | Reason::Brighter { .. }
+                        | Reason::HighlightsClipped { .. }
+                        | Reason::ShadowsClipped { .. }
+                )),
+                "{}: {:?}",
+                culled.names[m],
+                s.reason_words()
+            );
+        }
+        assert_eq!(
+            culled.suggestions[g.best].reason_words()[0],
+            format!(
+                "best of an exposure bracket of {} (the metered exposure)",
+                g.members.len()
+            )
+        );
+    }
+}
+
+#[test]
+fn damaged_copies_without_recorded_compensation_are_not_a_bracket() {
+    // Over- and under-exposed copies with no EXIF: a burst with faults, not a set.
+    let culled = analyze(&fixtures().join("bursts"));
+    assert!(culled.groups.iter().all(|g| g.set.is_none()));
+    assert!(culled.suggestions.iter().any(|s| {
+        s.ranked
+            .reasons
+            .iter()
+            .any(|r| matches!(r, Reason::Darker { .. }))
+    }));
+}
