@@ -6,10 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use bestpick_core::{
-    Analysis, AnalyzeParams, CancelFlag, NoProgress, Strictness, analyze_files, cull, scan,
-};
-use common::{corpus, fixtures};
+use common::{Culled, analyze_and_cull, corpus, fixtures};
 
 /// Deterministic standard normal samples (xorshift and Box–Muller).
 struct Gauss(u64);
@@ -79,27 +76,15 @@ fn a_noisy_copy_never_beats_the_clean_photo_of_people() {
     for p in &photos {
         noisy_burst(p, dir.path());
     }
-    let report = scan(dir.path()).expect("scan");
-    let results = std::sync::Mutex::new(vec![None; report.photos.len()]);
-    let params = AnalyzeParams {
-        faces: true,
-        ..AnalyzeParams::default()
-    };
-    analyze_files(
-        &report.photos,
-        &params,
-        &CancelFlag::new(),
-        &NoProgress,
-        |i, r| results.lock().expect("lock")[i] = Some(r.expect("analyzed").analysis),
-    );
-    let analyses: Vec<Option<Analysis>> = results.into_inner().expect("lock");
-    let refs: Vec<Option<&Analysis>> = analyses.iter().map(Option::as_ref).collect();
-    let names: Vec<&str> = report.photos.iter().map(|p| p.rel_path.as_str()).collect();
-    let (suggestions, groups) = cull(&refs, &names, Strictness::NORMAL);
+    let Culled {
+        names,
+        analyses,
+        suggestions,
+        groups,
+    } = analyze_and_cull(dir.path(), true);
     assert_eq!(groups.len(), photos.len(), "one group per photo: {names:?}");
     let with_faces = analyses
         .iter()
-        .flatten()
         .filter(|a| a.faces.as_ref().is_some_and(|f| !f.is_empty()))
         .count();
     assert!(
@@ -107,13 +92,13 @@ fn a_noisy_copy_never_beats_the_clean_photo_of_people() {
         "faces found in {with_faces} frames"
     );
     for g in &groups {
-        let best = names[g.best];
+        let best = &names[g.best];
         assert!(
             best.ends_with("_00_original.jpg"),
             "{best} picked over the clean original: {:?}",
             g.members
                 .iter()
-                .map(|&m| (names[m], suggestions[m].as_ref().map(|s| s.reason_words())))
+                .map(|&m| (&names[m], suggestions[m].reason_words()))
                 .collect::<Vec<_>>()
         );
     }

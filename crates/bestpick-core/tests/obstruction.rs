@@ -6,10 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use bestpick_core::{
-    Analysis, AnalyzeParams, CancelFlag, NoProgress, Reason, Strictness, analyze_files, cull, scan,
-};
-use common::{corpus, fixtures};
+use bestpick_core::Reason;
+use common::{analyze_and_cull, corpus, fixtures};
 use image::RgbImage;
 
 /// A skin-toned, blurred blob entering from the bottom-left corner, as an out-of-focus hand
@@ -80,22 +78,10 @@ fn burst_with_a_hand(frames: &[std::path::PathBuf], covered: usize, dir: &Path) 
 fn check(frames: Vec<std::path::PathBuf>, covered: usize, what: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
     let names = burst_with_a_hand(&frames, covered, dir.path());
-    let report = scan(dir.path()).expect("scan");
-    let results = std::sync::Mutex::new(vec![None; report.photos.len()]);
-    analyze_files(
-        &report.photos,
-        &AnalyzeParams::default(),
-        &CancelFlag::new(),
-        &NoProgress,
-        |i, r| results.lock().expect("lock")[i] = Some(r.expect("analyzed").analysis),
-    );
-    let analyses: Vec<Option<Analysis>> = results.into_inner().expect("lock");
-    let refs: Vec<Option<&Analysis>> = analyses.iter().map(Option::as_ref).collect();
-    let rels: Vec<&str> = report.photos.iter().map(|p| p.rel_path.as_str()).collect();
-    let (suggestions, groups) = cull(&refs, &rels, Strictness::NORMAL);
+    let culled = analyze_and_cull(dir.path(), false);
+    let groups = &culled.groups;
     assert_eq!(groups.len(), 1, "{what}: one burst");
-    for (rel, s) in rels.iter().zip(&suggestions) {
-        let s = s.as_ref().expect("ranked");
+    for (rel, s) in culled.names.iter().zip(&culled.suggestions) {
         let flagged = s.ranked.reasons.contains(&Reason::Obstructed);
         if *rel == names[covered] {
             assert!(flagged, "{what} {rel}: {:?}", s.reason_words());

@@ -7,11 +7,8 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use bestpick_core::{
-    Analysis, AnalyzeParams, CancelFlag, NoProgress, Reason, Strictness, Suggestion, analyze_files,
-    cull, scan,
-};
-use common::corpus;
+use bestpick_core::{Reason, Suggestion};
+use common::{analyze_and_cull, corpus};
 
 struct Frame {
     file: String,
@@ -41,23 +38,7 @@ fn realbursts() -> Option<&'static [Frame]> {
 
 fn analyze_realbursts() -> Option<Vec<Frame>> {
     let root = corpus()?.join("realbursts");
-    let report = scan(&root).expect("scan");
-    let results = std::sync::Mutex::new(vec![None; report.photos.len()]);
-    let params = AnalyzeParams {
-        faces: true,
-        ..AnalyzeParams::default()
-    };
-    analyze_files(
-        &report.photos,
-        &params,
-        &CancelFlag::new(),
-        &NoProgress,
-        |i, r| results.lock().expect("lock")[i] = Some(r.expect("analyzed").analysis),
-    );
-    let analyses: Vec<Option<Analysis>> = results.into_inner().expect("lock");
-    let refs: Vec<Option<&Analysis>> = analyses.iter().map(Option::as_ref).collect();
-    let names: Vec<&str> = report.photos.iter().map(|p| p.rel_path.as_str()).collect();
-    let (suggestions, _) = cull(&refs, &names, Strictness::NORMAL);
+    let culled = analyze_and_cull(&root, true);
     // group, file, source, source_frame, t_seconds, label, note
     let truth = std::fs::read_to_string(root.join("frames.tsv")).expect("frames.tsv");
     let labels: BTreeMap<String, (String, String, String)> = truth
@@ -75,17 +56,18 @@ fn analyze_realbursts() -> Option<Vec<Frame>> {
             ))
         })
         .collect();
-    let frames: Vec<Frame> = names
+    let frames: Vec<Frame> = culled
+        .names
         .iter()
-        .zip(suggestions)
-        .filter_map(|(name, s)| {
-            let (burst, label, note) = labels.get(*name)?.clone();
+        .zip(culled.suggestions)
+        .filter_map(|(name, suggestion)| {
+            let (burst, label, note) = labels.get(name)?.clone();
             Some(Frame {
                 file: name.to_string(),
                 burst,
                 label,
                 note,
-                suggestion: s.expect("every frame is ranked"),
+                suggestion,
             })
         })
         .collect();

@@ -8,11 +8,8 @@ mod common;
 
 use std::path::Path;
 
-use bestpick_core::{
-    Analysis, AnalyzeParams, CancelFlag, NoProgress, Reason, SetKind, Strictness, Suggestion,
-    analyze_files, cull, scan,
-};
-use common::{corpus, fixtures};
+use bestpick_core::{Reason, SetKind};
+use common::{analyze_and_cull, corpus, fixtures};
 use image::RgbImage;
 
 fn srgb_to_linear(v: f32) -> f32 {
@@ -122,37 +119,6 @@ pub fn make_bracket(photo: &Path, steps: &[f32], start_s: u32, dir: &Path) -> Ve
         .collect()
 }
 
-struct Culled {
-    names: Vec<String>,
-    suggestions: Vec<Suggestion>,
-    groups: Vec<bestpick_core::GroupSummary>,
-}
-
-fn analyze(dir: &Path) -> Culled {
-    let report = scan(dir).expect("scan");
-    let results = std::sync::Mutex::new(vec![None; report.photos.len()]);
-    analyze_files(
-        &report.photos,
-        &AnalyzeParams::default(),
-        &CancelFlag::new(),
-        &NoProgress,
-        |i, r| results.lock().expect("lock")[i] = Some(r.expect("analyzed").analysis),
-    );
-    let analyses: Vec<Option<Analysis>> = results.into_inner().expect("lock");
-    let refs: Vec<Option<&Analysis>> = analyses.iter().map(Option::as_ref).collect();
-    let names: Vec<String> = report.photos.iter().map(|p| p.rel_path.clone()).collect();
-    let rels: Vec<&str> = names.iter().map(String::as_str).collect();
-    let (suggestions, groups) = cull(&refs, &rels, Strictness::NORMAL);
-    Culled {
-        names,
-        suggestions: suggestions
-            .into_iter()
-            .map(|s| s.expect("ranked"))
-            .collect(),
-        groups,
-    }
-}
-
 #[test]
 fn exposure_brackets_are_one_set_and_the_metered_frame_is_the_pick() {
     let mut photos = vec![
@@ -170,7 +136,7 @@ fn exposure_brackets_are_one_set_and_the_metered_frame_is_the_pick() {
     for (k, photo) in photos.iter().enumerate() {
         make_bracket(photo, orders[k % 2], 60 * k as u32, dir.path());
     }
-    let culled = analyze(dir.path());
+    let culled = analyze_and_cull(dir.path(), false);
     assert_eq!(culled.groups.len(), photos.len(), "one set per bracket");
     for g in &culled.groups {
         let names: Vec<&str> = g
@@ -223,7 +189,7 @@ fn exposure_brackets_are_one_set_and_the_metered_frame_is_the_pick() {
 #[test]
 fn damaged_copies_without_recorded_compensation_are_not_a_bracket() {
     // Over- and under-exposed copies with no EXIF: a burst with faults, not a set.
-    let culled = analyze(&fixtures().join("bursts"));
+    let culled = analyze_and_cull(&fixtures().join("bursts"), false);
     assert!(culled.groups.iter().all(|g| g.set.is_none()));
     assert!(culled.suggestions.iter().any(|s| {
         s.ranked

@@ -28,3 +28,49 @@ pub fn corpus() -> Option<PathBuf> {
 pub fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
+
+/// A folder analyzed (every photo must analyze) and culled at the default strictness.
+pub struct Culled {
+    /// Relative paths, in scan order.
+    pub names: Vec<String>,
+    pub analyses: Vec<bestpick_core::Analysis>,
+    pub suggestions: Vec<bestpick_core::Suggestion>,
+    pub groups: Vec<bestpick_core::GroupSummary>,
+}
+
+/// Scans `dir`, analyzes every photo (with faces when `faces`) and culls the shoot.
+pub fn analyze_and_cull(dir: &Path, faces: bool) -> Culled {
+    use bestpick_core::{AnalyzeParams, CancelFlag, NoProgress, Strictness};
+    let report = bestpick_core::scan(dir).expect("scan");
+    let results = std::sync::Mutex::new(vec![None; report.photos.len()]);
+    let params = AnalyzeParams {
+        faces,
+        ..AnalyzeParams::default()
+    };
+    bestpick_core::analyze_files(
+        &report.photos,
+        &params,
+        &CancelFlag::new(),
+        &NoProgress,
+        |i, r| results.lock().expect("lock")[i] = Some(r.expect("analyzed").analysis),
+    );
+    let analyses: Vec<bestpick_core::Analysis> = results
+        .into_inner()
+        .expect("lock")
+        .into_iter()
+        .map(|a| a.expect("every photo analyzed"))
+        .collect();
+    let refs: Vec<Option<&bestpick_core::Analysis>> = analyses.iter().map(Some).collect();
+    let names: Vec<String> = report.photos.iter().map(|p| p.rel_path.clone()).collect();
+    let rels: Vec<&str> = names.iter().map(String::as_str).collect();
+    let (suggestions, groups) = bestpick_core::cull(&refs, &rels, Strictness::NORMAL);
+    Culled {
+        names,
+        analyses,
+        suggestions: suggestions
+            .into_iter()
+            .map(|s| s.expect("ranked"))
+            .collect(),
+        groups,
+    }
+}
