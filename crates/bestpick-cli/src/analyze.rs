@@ -156,6 +156,11 @@ struct PhotoOut<'a> {
     exif: &'a bestpick_core::exif::ExifInfo,
     /// Faces (empty when none were found or faces were not analyzed).
     faces: &'a [bestpick_core::faces::Face],
+    /// The salient faces judged against the same person elsewhere in the group: person number,
+    /// eyes open / half closed / closed / looking down / uncertain (per face and per eye), the
+    /// openness behind it and the face's sharpness against its sharpest frame.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    judged_faces: &'a [bestpick_core::JudgedFace],
     decision: Decision,
     companions: Vec<String>,
 }
@@ -201,7 +206,7 @@ fn path_str(p: &Path) -> String {
 
 fn json_report<'a>(
     s: &'a Session,
-    suggestions: &[Option<Suggestion>],
+    suggestions: &'a [Option<Suggestion>],
     groups: &[bestpick_core::GroupSummary],
     decisions: &std::collections::HashMap<PhotoId, Decision>,
 ) -> Report<'a> {
@@ -240,6 +245,7 @@ fn json_report<'a>(
             },
             exif: &a.exif,
             faces: a.faces.as_deref().unwrap_or(&[]),
+            judged_faces: &sug.ranked.judged_faces,
             decision: decisions.get(&entry.id).cloned().unwrap_or_default(),
             companions: entry.file.companions.iter().map(|p| path_str(p)).collect(),
         });

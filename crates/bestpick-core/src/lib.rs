@@ -30,6 +30,6 @@ pub use analyze::{
 pub use cull::{GroupSummary, Suggestion, cull};
 pub use error::{Error, PhotoError, PhotoErrorKind, Result};
 pub use group::Strictness;
-pub use rank::{Reason, SetKind};
+pub use rank::{FaceVerdict, JudgedFace, Reason, SetKind};
 pub use scan::{FileKind, PhotoFile, ScanReport, scan};
 pub use signals::Signals;

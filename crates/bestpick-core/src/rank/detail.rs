@@ -1,0 +1,210 @@
+//! Focus and motion blur: detail lost against the sharpest frame among those without other
+//! damage (over-exposure and noise can fake detail; such frames must not set the bar).
+
+use super::{Parts, Reason};
+use crate::signals::Signals;
+
+/// One stop of lost detail (beyond [`BLUR_TOLERANCE_STOPS`]) costs this much.
+const BLUR_WEIGHT: f32 = 0.6;
+const BLUR_TOLERANCE_STOPS: f32 = 0.3;
+/// From this many stops of lost detail a frame is worded out of focus or motion-blurred;
+/// from [`SLIGHTLY_SOFT_STOPS`] "slightly softer".
+const BLURRED_STOPS: f32 = 1.0;
+const SLIGHTLY_SOFT_STOPS: f32 = 0.5;
+/// Frames whose other damage is within this of the least damaged frame set the detail bar.
+const CLEAN_MARGIN: f32 = 0.5;
+/// Added to sharpness values before ratios, so that near-zero values do not explode.
+const SHARP_EPS: f32 = 0.003;
+const COARSE_EPS: f32 = 0.02;
+/// Above this factor over the group's noise reference, fine detail is trusted less (see
+/// [`judge_detail`]).
+const NOISE_TRUSTED: f32 = 1.5;
+/// Below this JPEG quality, fine detail is trusted less.
+const QUALITY_TRUSTED: u8 = 50;
+/// Motion blur: the weaker axis kept less than this share of the stronger axis's detail
+/// (relative to the reference frame).
+const MOTION_AXIS_RATIO: f32 = 0.55;
+/// Motion at about 45 degrees: the diagonal kept this many times its share.
+const MOTION_DIAGONAL_GAIN: f32 = 1.6;
+/// A photo alone is blurry with less peak and coarse detail than these.
+const BLURRY_PEAK: f32 = 0.01;
+const BLURRY_COARSE: f32 = 0.15;
+
+/// Frame detail used for comparison: the geometric mean of whole-frame and peak sharpness.
+pub(super) fn detail(s: &Signals) -> f32 {
+    (s.sharpness.max(0.0) * s.peak_sharpness.max(0.0)).sqrt()
+}
+
+/// The group's detail bar.
+pub(super) struct References {
+    /// Frames without other damage (see [`CLEAN_MARGIN`]), by position in the group.
+    pub(super) clean: Vec<usize>,
+    /// The sharpest clean frame.
+    pub(super) reference: usize,
+    best_detail: f32,
+    best_coarse: f32,
+    /// The reference frame's detail by direction.
+    direction: [f32; 3],
+}
+
+impl References {
+    /// The bar from the frames `sigs` after the other judgements (`parts`).
+    pub(super) fn of(sigs: &[&Signals], parts: &[Parts]) -> Self {
+        let min_other = parts.iter().map(Parts::others).fold(f32::MAX, f32::min);
+        let clean: Vec<usize> = (0..sigs.len())
+            .filter(|&i| parts[i].others() <= min_other + CLEAN_MARGIN)
+            .collect();
+        let reference = clean
+            .iter()
+            .copied()
+            .max_by(|&a, &b| detail(sigs[a]).total_cmp(&detail(sigs[b])))
+            .unwrap_or(0);
+        Self {
+            best_detail: clean
+                .iter()
+                .map(|&i| detail(sigs[i]))
+                .fold(0.0f32, f32::max),
+            best_coarse: clean
+                .iter()
+                .map(|&i| sigs[i].coarse_sharpness)
+                .fold(0.0f32, f32::max),
+            direction: sigs.get(reference).map_or([0.0; 3], |s| s.detail_direction),
+            clean,
+            reference,
+        }
+    }
+}
+
+/// A photo alone: blurry when it has neither peak nor coarse detail.
+pub(super) fn judge_single(s: &Signals, p: &mut Parts) {
+    if s.misfire.is_none() && s.peak_sharpness < BLURRY_PEAK && s.coarse_sharpness < BLURRY_COARSE {
+        p.blur = 1.0;
+        p.reason(1.0, Reason::Blurry);
+    }
+}
+
+/// Detail lost against the group's bar, in stops, and whether it looks like motion or defocus.
+/// `noise_ref` is the group's noise reference.
+pub(super) fn judge_detail(s: &Signals, refs: &References, noise_ref: f32, p: &mut Parts) {
+    let deficit = deficit(s, refs, noise_ref);
+    p.blur = (deficit - BLUR_TOLERANCE_STOPS).max(0.0) * BLUR_WEIGHT;
+    if deficit >= BLURRED_STOPS {
+        let r = if looks_like_motion(s, refs, trust(s, noise_ref)) {
+            Reason::MotionBlur { stops: deficit }
+        } else {
+            Reason::OutOfFocus { stops: deficit }
+        };
+        p.reason(p.blur, r);
+    } else if deficit >= SLIGHTLY_SOFT_STOPS {
+        p.reason(p.blur, Reason::SlightlySoft);
+    }
+}
+
+/// How far fine detail can be trusted, 0..=1: little when noise or compression dominates the
+/// frame (the noise floor removed with the noise takes the detail with it; quantization zeroes
+/// it).
+fn trust(s: &Signals, noise_ref: f32) -> f32 {
+    let noise_ratio = s.noise / noise_ref;
+    let mut trust = if noise_ratio > NOISE_TRUSTED {
+        (NOISE_TRUSTED / noise_ratio).powi(2)
+    } else {
+        1.0
+    };
+    if let Some(q) = s.jpeg_quality.filter(|&q| q < QUALITY_TRUSTED) {
+        trust *= (f32::from(q) / f32::from(QUALITY_TRUSTED)).powi(2);
+    }
+    trust
+}
+
+/// Stops of detail lost: fine detail, and detail lost in the worst direction, weighted by
+/// [`trust`]; detail at 1/8 scale (where noise averages out) fills in where fine detail is not
+/// trusted.
+fn deficit(s: &Signals, refs: &References, noise_ref: f32) -> f32 {
+    let trust = trust(s, noise_ref);
+    let fine = ((refs.best_detail + SHARP_EPS) / (detail(s) + SHARP_EPS))
+        .log2()
+        .max(0.0);
+    // One stop at 1/8 scale is much more blur than one stop of fine detail.
+    let coarse = ((refs.best_coarse + COARSE_EPS) / (s.coarse_sharpness + COARSE_EPS))
+        .log2()
+        .max(0.0)
+        * 3.0;
+    // Detail lost in the worst direction: motion blur spares edges along the motion, so the
+    // frame-wide measure understates it; the direction that lost its share says how much.
+    let directional = (0..2)
+        .map(|k| (refs.direction[k].max(1e-3) / s.detail_direction[k].max(1e-3)).log2())
+        .fold(0.0f32, f32::max)
+        .min(4.0);
+    trust * (fine + 0.5 * directional) + (1.0 - trust) * coarse + trust * 0.5 * coarse
+}
+
+/// Motion: detail along x and along y lost unequally, or the diagonal kept more than the axes
+/// (motion at about 45 degrees). Defocus loses all directions alike.
+fn looks_like_motion(s: &Signals, refs: &References, trust: f32) -> bool {
+    let kept = |k: usize| s.detail_direction[k] / refs.direction[k].max(1e-3);
+    let (rh, rv, rd) = (kept(0), kept(1), kept(2));
+    let uneven = rh.min(rv) / rh.max(rv).max(1e-3) < MOTION_AXIS_RATIO;
+    let diagonal = trust > 0.5 && rd > MOTION_DIAGONAL_GAIN;
+    uneven || diagonal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rank::test_support::signals;
+
+    fn judged(frames: &[Signals]) -> Vec<Parts> {
+        let sigs: Vec<&Signals> = frames.iter().collect();
+        let mut parts = vec![Parts::default(); frames.len()];
+        let refs = References::of(&sigs, &parts);
+        for (s, p) in sigs.iter().zip(&mut parts) {
+            judge_detail(s, &refs, 2.0, p);
+        }
+        parts
+    }
+
+    #[test]
+    fn even_loss_is_out_of_focus_and_one_sided_loss_is_motion() {
+        let mut frames = vec![signals(0.4); 3];
+        frames[1].sharpness = 0.1;
+        frames[1].peak_sharpness = 0.1;
+        frames[1].coarse_sharpness = 0.6;
+        frames[2] = frames[1].clone();
+        frames[2].detail_direction = [0.6, 0.15, 0.1];
+        let parts = judged(&frames);
+        assert!(parts[0].reasons.is_empty());
+        assert!(
+            matches!(parts[1].reasons[..], [(_, Reason::OutOfFocus { stops })] if stops >= 2.0),
+            "{:?}",
+            parts[1]
+        );
+        assert!(
+            matches!(parts[2].reasons[..], [(_, Reason::MotionBlur { .. })]),
+            "{:?}",
+            parts[2]
+        );
+    }
+
+    #[test]
+    fn a_noisy_frame_does_not_set_the_bar_through_fake_detail() {
+        let mut frames = vec![signals(0.3); 2];
+        frames[1].sharpness = 0.5;
+        frames[1].peak_sharpness = 0.5;
+        frames[1].noise = 12.0;
+        let sigs: Vec<&Signals> = frames.iter().collect();
+        let mut parts = vec![Parts::default(); 2];
+        parts[1].noise = 1.5;
+        let refs = References::of(&sigs, &parts);
+        assert_eq!(refs.clean, vec![0]);
+        assert_eq!(refs.reference, 0);
+    }
+
+    #[test]
+    fn a_photo_alone_is_blurry_without_peak_or_coarse_detail() {
+        let mut s = signals(0.005);
+        s.coarse_sharpness = 0.1;
+        let mut p = Parts::default();
+        judge_single(&s, &mut p);
+        assert!(matches!(p.reasons[..], [(_, Reason::Blurry)]));
+    }
+}

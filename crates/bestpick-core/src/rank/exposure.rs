@@ -1,0 +1,268 @@
+//! Exposure, clipping, noise, compression and misfires, each judged against the group's
+//! typical frame (the median: in a burst most frames share exposure and noise; blurred frames
+//! read as less noisy and less clipped, so the minimum would be a biased reference). A photo
+//! alone is judged on its own.
+
+use super::{Parts, Reason, detail::detail, median};
+use crate::signals::Signals;
+
+/// One stop of exposure error costs this much (beyond [`EXPOSURE_TOLERANCE`]).
+const EXPOSURE_WEIGHT: f32 = 0.8;
+/// Exposure differences up to this many stops cost nothing (metering jitter).
+const EXPOSURE_TOLERANCE: f32 = 0.25;
+/// From this many stops away from the group, the difference is worded.
+const EXPOSURE_WORDED: f32 = 0.3;
+/// A photo alone darker than this mean level (and without highlights) is underexposed.
+const UNDEREXPOSED_LUMA: f32 = 35.0;
+/// A photo alone brighter than this mean level is overexposed.
+const OVEREXPOSED_LUMA: f32 = 215.0;
+
+/// Per unit fraction of the frame clipped beyond the group's typical frame.
+const HIGHLIGHT_WEIGHT: f32 = 6.0;
+const SHADOW_WEIGHT: f32 = 4.0;
+/// Extra clipped share that costs nothing (highlights, shadows).
+const HIGHLIGHT_TOLERANCE: f32 = 0.005;
+const SHADOW_TOLERANCE: f32 = 0.01;
+/// Clipped shares worth wording (highlights, shadows), when also beyond the tolerance.
+const HIGHLIGHT_WORDED: f32 = 0.01;
+const SHADOW_WORDED: f32 = 0.02;
+
+/// One doubling of noise (beyond [`NOISE_TOLERANCE_STOPS`]) costs this much.
+const NOISE_WEIGHT: f32 = 0.7;
+const NOISE_TOLERANCE_STOPS: f32 = 0.4;
+/// From this many doublings over the group, "noisier than the group" is worded.
+const NOISE_WORDED_STOPS: f32 = 0.6;
+/// A photo alone with more noise than this (levels) is noisy.
+const NOISY_ALONE: f32 = 6.0;
+/// Frames whose noise is within this factor of the group's reference are equally clean.
+pub(super) const NOISE_COMPARABLE: f32 = 1.5;
+/// Frames that kept at least this share of the group's best fine detail, and were not heavily
+/// compressed, set the noise reference: blur and compression take the noise away with the
+/// detail, and a frame drowned in noise keeps none.
+const NOISE_REFERENCE_DETAIL: f32 = 0.6;
+
+/// One halving of JPEG quality below [`COMPRESSION_FROM`] costs this much.
+const COMPRESSION_WEIGHT: f32 = 0.7;
+const COMPRESSION_FROM: u8 = 75;
+
+/// Penalty of a misfire: it should sink to the bottom of any group.
+const MISFIRE_PENALTY: f32 = 8.0;
+
+/// The group's typical frame.
+pub(super) struct References {
+    /// Median exposure (EV).
+    ev: f32,
+    /// See [`noise_reference`].
+    pub(super) noise: f32,
+    /// Median clipped shares of the frames as clean as the cleanest.
+    highlights: f32,
+    shadows: f32,
+}
+
+impl References {
+    pub(super) fn of(sigs: &[&Signals]) -> Self {
+        let noise = noise_reference(sigs);
+        // Clipping against the frames as clean as the cleanest: noise dithers a clipped sky
+        // below white, so a noisy copy reads as less clipped than its clean original.
+        let comparable: Vec<&&Signals> = sigs
+            .iter()
+            .filter(|s| s.noise <= NOISE_COMPARABLE * noise)
+            .collect();
+        Self {
+            ev: median(sigs.iter().map(|s| s.exposure_ev).collect()),
+            noise,
+            highlights: median(comparable.iter().map(|s| s.clipped_highlights).collect()),
+            shadows: median(comparable.iter().map(|s| s.clipped_shadows).collect()),
+        }
+    }
+}
+
+/// The group's noise reference: the median noise of the frames that kept their detail (see
+/// [`NOISE_REFERENCE_DETAIL`]), at least 1 (a level no eye sees). Not the median of all: two
+/// blurred or two noisy copies must not set the bar.
+fn noise_reference(signals: &[&Signals]) -> f32 {
+    let best = signals.iter().map(|s| detail(s)).fold(0.0f32, f32::max);
+    let kept: Vec<f32> = signals
+        .iter()
+        .filter(|s| detail(s) >= NOISE_REFERENCE_DETAIL * best)
+        .filter(|s| s.jpeg_quality.is_none_or(|q| q >= 50))
+        .map(|s| s.noise)
+        .collect();
+    let all = || signals.iter().map(|s| s.noise).collect();
+    median(if kept.is_empty() { all() } else { kept }).max(1.0)
+}
+
+/// Exposure away from the group's median (in a group of `n`), or too dark or bright alone.
+pub(super) fn judge_exposure(s: &Signals, refs: &References, n: usize, p: &mut Parts) {
+    if n > 1 {
+        let d = s.exposure_ev - refs.ev;
+        p.exposure = (d.abs() - EXPOSURE_TOLERANCE).max(0.0) * EXPOSURE_WEIGHT;
+        if d.abs() >= EXPOSURE_WORDED {
+            let r = if d < 0.0 {
+                Reason::Darker { stops: -d }
+            } else {
+                Reason::Brighter { stops: d }
+            };
+            p.reason(p.exposure + 0.01, r);
+        }
+    } else if s.mean_luma < UNDEREXPOSED_LUMA && s.clipped_highlights < HIGHLIGHT_WORDED {
+        p.exposure = 1.0;
+        p.reason(1.0, Reason::Underexposed);
+    } else if s.mean_luma > OVEREXPOSED_LUMA {
+        p.exposure = 1.0;
+        p.reason(1.0, Reason::Overexposed);
+    }
+}
+
+/// More blown highlights or crushed shadows than the group's typical frame.
+pub(super) fn judge_clipping(s: &Signals, refs: &References, n: usize, p: &mut Parts) {
+    let (hl_ref, sh_ref) = if n > 1 {
+        (refs.highlights, refs.shadows)
+    } else {
+        (0.0, 0.0)
+    };
+    let hl_extra = s.clipped_highlights - hl_ref;
+    let sh_extra = s.clipped_shadows - sh_ref;
+    p.clipping = (hl_extra - HIGHLIGHT_TOLERANCE).max(0.0) * HIGHLIGHT_WEIGHT
+        + (sh_extra - SHADOW_TOLERANCE).max(0.0) * SHADOW_WEIGHT;
+    if s.clipped_highlights >= HIGHLIGHT_WORDED && hl_extra >= HIGHLIGHT_TOLERANCE {
+        p.reason(
+            hl_extra * HIGHLIGHT_WEIGHT,
+            Reason::HighlightsClipped {
+                percent: s.clipped_highlights,
+            },
+        );
+    }
+    if s.clipped_shadows >= SHADOW_WORDED && sh_extra >= SHADOW_TOLERANCE {
+        p.reason(
+            sh_extra * SHADOW_WEIGHT,
+            Reason::ShadowsClipped {
+                percent: s.clipped_shadows,
+            },
+        );
+    }
+}
+
+/// Noisier than the group's reference, or noisy alone.
+pub(super) fn judge_noise(s: &Signals, refs: &References, n: usize, p: &mut Parts) {
+    if n > 1 {
+        let noise_stops = (s.noise / refs.noise).log2();
+        p.noise = (noise_stops - NOISE_TOLERANCE_STOPS).max(0.0) * NOISE_WEIGHT;
+        if noise_stops >= NOISE_WORDED_STOPS {
+            p.reason(
+                p.noise,
+                Reason::Noisier {
+                    times: s.noise / refs.noise,
+                },
+            );
+        }
+    } else if s.noise > NOISY_ALONE {
+        p.noise = 0.5;
+        p.reason(0.5, Reason::Noisy);
+    }
+}
+
+/// Heavy JPEG compression (quality below [`COMPRESSION_FROM`]).
+pub(super) fn judge_compression(s: &Signals, p: &mut Parts) {
+    if let Some(q) = s.jpeg_quality.filter(|&q| q < COMPRESSION_FROM) {
+        p.compression =
+            (f32::from(COMPRESSION_FROM) / f32::from(q.max(1))).log2() * COMPRESSION_WEIGHT;
+        p.reason(p.compression, Reason::Compressed { quality: q });
+    }
+}
+
+/// Not a real photo: black, blown out, no detail at all.
+pub(super) fn judge_misfire(s: &Signals, p: &mut Parts) {
+    if let Some(m) = s.misfire {
+        p.misfire = MISFIRE_PENALTY;
+        p.reason(MISFIRE_PENALTY + 1.0, Reason::Misfire { what: m });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rank::test_support::signals;
+    use crate::signals::Misfire;
+
+    fn judged(
+        frames: &[Signals],
+        f: impl Fn(&Signals, &References, usize, &mut Parts),
+    ) -> Vec<Parts> {
+        let sigs: Vec<&Signals> = frames.iter().collect();
+        let refs = References::of(&sigs);
+        sigs.iter()
+            .map(|s| {
+                let mut p = Parts::default();
+                f(s, &refs, sigs.len(), &mut p);
+                p
+            })
+            .collect()
+    }
+
+    #[test]
+    fn exposure_is_judged_against_the_group_median() {
+        let mut frames = vec![signals(0.5); 4];
+        frames[1].exposure_ev = 0.2;
+        frames[3].exposure_ev = -1.5;
+        let parts = judged(&frames, judge_exposure);
+        assert_eq!(parts[1].exposure, 0.0, "metering jitter costs nothing");
+        assert!(parts[3].exposure > 0.8, "{:?}", parts[3]);
+        assert!(matches!(parts[3].reasons[..], [(_, Reason::Darker { stops })] if stops > 1.4));
+    }
+
+    #[test]
+    fn a_photo_alone_is_judged_on_its_own_exposure() {
+        let mut dark = signals(0.5);
+        dark.mean_luma = 20.0;
+        let parts = judged(&[dark], judge_exposure);
+        assert!(matches!(parts[0].reasons[..], [(_, Reason::Underexposed)]));
+    }
+
+    #[test]
+    fn extra_clipping_is_judged_against_the_clean_frames() {
+        let mut frames = vec![signals(0.5); 3];
+        for f in &mut frames {
+            f.clipped_highlights = 0.02;
+        }
+        frames[1].clipped_highlights = 0.10;
+        let parts = judged(&frames, judge_clipping);
+        assert_eq!(parts[0].clipping, 0.0);
+        assert!(parts[1].clipping > 0.4, "{:?}", parts[1]);
+        assert!(matches!(
+            parts[1].reasons[..],
+            [(_, Reason::HighlightsClipped { .. })]
+        ));
+    }
+
+    #[test]
+    fn a_noisier_frame_is_worded_against_the_frames_that_kept_their_detail() {
+        let mut frames = vec![signals(0.5); 6];
+        // Three blurred frames read as clean; they must not set the bar.
+        for f in &mut frames[3..] {
+            f.sharpness = 0.1;
+            f.peak_sharpness = 0.1;
+            f.noise = 1.0;
+        }
+        frames[1].noise = 6.0;
+        let parts = judged(&frames, judge_noise);
+        assert!(
+            matches!(parts[1].reasons[..], [(_, Reason::Noisier { times })] if (times - 3.0).abs() < 0.01),
+            "{:?}",
+            parts[1]
+        );
+        assert!(parts[0].reasons.is_empty());
+    }
+
+    #[test]
+    fn heavy_compression_and_misfires_are_faults() {
+        let mut s = signals(0.5);
+        s.jpeg_quality = Some(30);
+        s.misfire = Some(Misfire::Black);
+        let mut p = Parts::default();
+        judge_compression(&s, &mut p);
+        judge_misfire(&s, &mut p);
+        assert!(p.compression > 0.9 && p.misfire == MISFIRE_PENALTY, "{p:?}");
+        assert_eq!(p.reasons.len(), 2);
+    }
+}

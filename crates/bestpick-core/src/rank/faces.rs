@@ -1,0 +1,729 @@
+//! Eyes and face sharpness, each face judged against the same person elsewhere in the burst
+//! (matched by place and size, no identities): a blink is a drop from that person's own open
+//! state, a soft face a drop from that person's sharpest clean frame.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Parts, RankInput, Reason};
+use crate::faces::{EyeState, Face};
+use crate::signals::Signals;
+use bestpick_faces::EAR_OPEN_MIN;
+
+/// Faces smaller than this share of the largest face in the frame are bystanders.
+const SALIENT_SHARE: f32 = 0.35;
+/// Faces narrower than this share of the frame's long side are background.
+const SALIENT_MIN_WIDTH: f32 = 0.015;
+/// At most this many salient faces per frame are judged (the largest first).
+const MAX_JUDGED_FACES: usize = 8;
+/// A face's openness below this share of its own open state in the group is a blink.
+const BLINK_SHARE: f32 = 0.65;
+/// Below this share of its open state a face is half closed: the lids cover about half the
+/// iris. The eyelid contour of the iris model reads a half-covered iris at about 0.6–0.8 of
+/// the open aperture (it regresses towards an open eye), so the line sits at the top of that.
+const HALF_CLOSED_SHARE: f32 = 0.80;
+/// Right before or after a closed frame of the same face (a blink closing or reopening), a
+/// smaller drop is enough: the lids are still on their way.
+const HALF_CLOSED_NEAR_BLINK_SHARE: f32 = 0.84;
+/// A face this narrow (image pixels) has eyes of about a dozen pixels: its eyelid readings are
+/// too coarse to call a blink, and its sharpness reading too coarse to state "faces softer"
+/// (it still weighs in the ranking).
+const MIN_JUDGED_FACE_PX: f32 = 80.0;
+/// A head pitched down this many degrees more than the same face's head-up pose in the burst
+/// (its lower-quartile pitch) lowers the lids without a blink: looking down at a cup, a phone,
+/// cards.
+const LOOKING_DOWN_DEG: f32 = 5.0;
+/// The open state of an eye: this quantile of its openness over the burst's clean, sharp
+/// frames (high, so that blinks and narrowed eyes in the burst do not lower it).
+const OPEN_STATE_QUANTILE: f32 = 0.75;
+/// Frames where a face is less than this share of its sharpest reading do not set its open
+/// state (a blurred face gives an unreliable eyelid reading).
+const OPEN_STATE_MIN_SHARPNESS: f32 = 0.5;
+/// Two faces in two frames are the same person when their centres are within this share of
+/// the larger width and their widths within [`SAME_FACE_SIZE_RATIO`] of each other.
+const SAME_FACE_DISTANCE: f32 = 0.6;
+const SAME_FACE_SIZE_RATIO: f32 = 0.6;
+
+/// A frame with closed eyes loses to any frame with open eyes.
+const EYES_CLOSED_PENALTY: f32 = 4.0;
+/// A frame caught mid-blink loses to any frame with open eyes, and is a reject candidate.
+const EYES_HALF_CLOSED_PENALTY: f32 = 3.0;
+/// Without an open-eyed frame in the group, a blink costs only this much: it may still be the
+/// best there is.
+const EYES_NO_ALTERNATIVE_PENALTY: f32 = 1.0;
+/// Faces that lost this share of their sharpness against their sharpest frame are soft.
+const FACES_SOFT_LOSS: f32 = 0.15;
+/// Faces within this share of their sharpest frame are "sharp" for the pick's words.
+const FACES_SHARP_LOSS: f32 = 0.05;
+/// Face sharpness loss (beyond [`FACES_SHARP_LOSS`]) costs this much per unit.
+const FACES_SOFT_WEIGHT: f32 = 5.0;
+/// With faces, whole-frame detail weighs this share (face focus outweighs background focus),
+/// and this share again when the faces are as sharp as anywhere in the group.
+const BACKGROUND_DETAIL_WEIGHT: f32 = 0.5;
+
+/// How one face's eyes read against the same person's open state in the group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaceVerdict {
+    /// As open as usual.
+    Open,
+    /// Mid-blink: the lids over about half the iris (closing or reopening).
+    HalfClosed,
+    /// Closed (absolutely, or far below the person's open state).
+    Closed,
+    /// Lids lowered by looking down (head pitched down against the person's usual pose): not a
+    /// blink.
+    LookingDown,
+    /// Can't tell: too small, no eyelid reading, or no open state to compare with.
+    Uncertain,
+}
+
+/// One salient face of a frame as judged against the rest of its group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JudgedFace {
+    /// The person, numbered within the group from 0 in order of first appearance: the same
+    /// number in two frames is the same place and size, not an identity.
+    pub person: usize,
+    /// x, y, w, h in oriented full-image pixels.
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+    /// The face's eyes, judged.
+    pub eyes: FaceVerdict,
+    /// Per eye `[left, right]` (the subject's), judged alike.
+    pub eye_states: [FaceVerdict; 2],
+    /// Per eye, openness as a share of the person's open state in the group (1 = as open as
+    /// usual); `None` without a reading or a reference.
+    pub open_share: [Option<f32>; 2],
+    /// Face sharpness as a share of the person's sharpest clean frame, 0..=1.
+    pub sharpness: f32,
+}
+
+/// The face facts of one frame, judged against the same faces in the other frames of its group.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(super) struct FrameFaces {
+    /// Each salient face, judged.
+    pub(super) faces: Vec<JudgedFace>,
+    /// Salient faces with closed eyes.
+    eyes_closed: u32,
+    /// Salient faces caught mid-blink.
+    eyes_half_closed: u32,
+    /// Mean face sharpness lost against the same face's sharpest frame, 0..=1.
+    sharpness_loss: f32,
+    /// Salient faces narrower than [`MIN_JUDGED_FACE_PX`].
+    small_faces: u32,
+}
+
+impl FrameFaces {
+    fn count(&self) -> u32 {
+        self.faces.len() as u32
+    }
+
+    fn eyes_open(&self) -> bool {
+        self.eyes_closed == 0 && self.eyes_half_closed == 0
+    }
+
+    /// Faces, all with open eyes and as sharp as anywhere in the group.
+    pub(super) fn all_sharp_and_open(&self) -> bool {
+        self.count() > 0 && self.eyes_open() && self.sharpness_loss < FACES_SHARP_LOSS
+    }
+}
+
+/// One salient face, in frame-relative units.
+struct FaceBrief {
+    cx: f32,
+    cy: f32,
+    w: f32,
+    bbox: [f32; 4],
+    /// Eye aspect ratio per eye, `[left, right]`.
+    openness: [Option<f32>; 2],
+    /// Closed per eye, as read on the face alone.
+    eye_closed: [bool; 2],
+    closed: bool,
+    sharpness: f32,
+    /// Head pitch in degrees, positive = nose down.
+    pitch: f32,
+    /// Narrower than [`MIN_JUDGED_FACE_PX`]: eyes not judged, softness not worded.
+    small: bool,
+}
+
+fn briefs(signals: &Signals, faces: &[Face]) -> Vec<FaceBrief> {
+    let long = signals.width.max(signals.height).max(1) as f32;
+    let largest = faces.iter().map(|f| f.bbox[2]).fold(0.0f32, f32::max);
+    let mut out: Vec<FaceBrief> = faces
+        .iter()
+        .filter(|f| f.bbox[2] >= (SALIENT_SHARE * largest).max(SALIENT_MIN_WIDTH * long))
+        .map(|f| FaceBrief {
+            cx: (f.bbox[0] + f.bbox[2] / 2.0) / long,
+            cy: (f.bbox[1] + f.bbox[3] / 2.0) / long,
+            w: f.bbox[2] / long,
+            bbox: f.bbox,
+            openness: f.openness,
+            eye_closed: f.eye_states.map(|s| s == EyeState::Closed),
+            closed: matches!(f.eyes, EyeState::Closed | EyeState::OneClosed),
+            sharpness: f.sharpness,
+            pitch: f.pose[1],
+            small: f.bbox[2] < MIN_JUDGED_FACE_PX,
+        })
+        .collect();
+    out.truncate(MAX_JUDGED_FACES);
+    out
+}
+
+/// The same person in two frames of a burst: about the same place and size.
+fn same_face(a: &FaceBrief, b: &FaceBrief) -> bool {
+    let tol = SAME_FACE_DISTANCE * a.w.max(b.w);
+    (a.cx - b.cx).abs() < tol
+        && (a.cy - b.cy).abs() < tol
+        && (a.w / b.w.max(1e-6)).clamp(0.0, 10.0) > SAME_FACE_SIZE_RATIO
+        && (b.w / a.w.max(1e-6)) > SAME_FACE_SIZE_RATIO
+}
+
+/// The `q` quantile of `values` (sorted in place); `None` when empty.
+fn quantile(values: &mut [f32], q: f32) -> Option<f32> {
+    values.sort_by(f32::total_cmp);
+    let last = values.len().checked_sub(1)?;
+    values.get(((last as f32) * q).round() as usize).copied()
+}
+
+/// The open state of each eye: [`OPEN_STATE_QUANTILE`] of that eye's openness over the same
+/// face in the clean frames where it is at least [`OPEN_STATE_MIN_SHARPNESS`] as sharp as at
+/// its sharpest. `None` for an eye with no reading, or one whose open state is not clearly
+/// open (a face squinting the whole burst is not blinking).
+fn open_state(same: &[&FaceBrief]) -> [Option<f32>; 2] {
+    let best_sharp = same.iter().map(|b| b.sharpness).fold(0.0f32, f32::max);
+    [0, 1].map(|eye| {
+        let mut opens: Vec<f32> = same
+            .iter()
+            .filter(|b| b.sharpness >= OPEN_STATE_MIN_SHARPNESS * best_sharp)
+            .filter_map(|b| b.openness[eye])
+            .collect();
+        quantile(&mut opens, OPEN_STATE_QUANTILE).filter(|&o| o >= EAR_OPEN_MIN)
+    })
+}
+
+/// Per eye, the face's openness as a share of its open state.
+fn eye_shares(face: &FaceBrief, open: [Option<f32>; 2]) -> [Option<f32>; 2] {
+    [0, 1].map(|eye| Some(face.openness[eye]? / open[eye]?))
+}
+
+/// The mean of the eyes' shares that exist.
+fn mean_share(shares: [Option<f32>; 2]) -> Option<f32> {
+    let known: Vec<f32> = shares.into_iter().flatten().collect();
+    (!known.is_empty()).then(|| known.iter().sum::<f32>() / known.len() as f32)
+}
+
+/// What else decides how a face's eyes are read.
+struct FaceContext {
+    /// Pitched down at least [`LOOKING_DOWN_DEG`] more than usual for this face in the burst.
+    looking_down: bool,
+    /// The same face is closed in the frame just before or after.
+    beside_a_blink: bool,
+}
+
+/// Judges eyes at `share` of their open state (`closed` when read closed on the face alone):
+/// closed (absolutely, or below [`BLINK_SHARE`]), half closed (below [`HALF_CLOSED_SHARE`], or
+/// below [`HALF_CLOSED_NEAR_BLINK_SHARE`] beside a blink), else open. Lids lowered by looking
+/// down are not a blink.
+fn judge_eyes(share: Option<f32>, closed: bool, context: &FaceContext) -> FaceVerdict {
+    match share {
+        _ if closed => FaceVerdict::Closed,
+        Some(s) if s < BLINK_SHARE => FaceVerdict::Closed,
+        Some(s) if context.looking_down && s < HALF_CLOSED_SHARE => FaceVerdict::LookingDown,
+        Some(_) if context.looking_down => FaceVerdict::Open,
+        Some(s) if s < HALF_CLOSED_SHARE => FaceVerdict::HalfClosed,
+        Some(s) if context.beside_a_blink && s < HALF_CLOSED_NEAR_BLINK_SHARE => {
+            FaceVerdict::HalfClosed
+        }
+        Some(_) => FaceVerdict::Open,
+        None => FaceVerdict::Uncertain,
+    }
+}
+
+/// A face's first reading against its open state, before its neighbours are known.
+struct FirstReading {
+    /// Per eye, openness as a share of the open state.
+    shares: [Option<f32>; 2],
+    /// Closed: read closed on the face alone, or below [`BLINK_SHARE`].
+    closed: bool,
+    /// See [`FaceContext::looking_down`].
+    looking_down: bool,
+}
+
+/// Numbers the people of a group: each face gets the number of the person it matches in an
+/// earlier frame (the nearest one not already taken in this frame), or a new one.
+fn number_people(frames: &[Option<Vec<FaceBrief>>]) -> Vec<Vec<usize>> {
+    let mut last_seen: Vec<(usize, usize)> = Vec::new(); // (frame, face) of each person
+    let mut out = Vec::with_capacity(frames.len());
+    for (at, frame) in frames.iter().enumerate() {
+        let Some(faces) = frame else {
+            out.push(Vec::new());
+            continue;
+        };
+        let mut taken = vec![false; last_seen.len()];
+        let mut people = Vec::with_capacity(faces.len());
+        for a in faces {
+            let found = last_seen
+                .iter()
+                .enumerate()
+                .filter(|&(p, _)| !taken[p])
+                .filter_map(|(p, &(f, k))| {
+                    let b = &frames[f].as_ref()?[k];
+                    same_face(a, b).then(|| (p, (a.cx - b.cx).hypot(a.cy - b.cy)))
+                })
+                .min_by(|x, y| x.1.total_cmp(&y.1))
+                .map(|(p, _)| p);
+            let person = found.unwrap_or_else(|| {
+                last_seen.push((at, 0));
+                taken.push(false);
+                last_seen.len() - 1
+            });
+            taken[person] = true;
+            people.push(person);
+        }
+        for (k, &person) in people.iter().enumerate() {
+            last_seen[person] = (at, k);
+        }
+        out.push(people);
+    }
+    out
+}
+
+/// Face facts per frame (`members` in shooting order). References (a face's open state, its
+/// best sharpness) come from the `clean` frames only: over-exposure and noise fake face
+/// detail, and a blurred face gives an unreliable eyelid reading.
+pub(super) fn judge_faces(
+    inputs: &[RankInput<'_>],
+    members: &[usize],
+    clean: &[bool],
+) -> Vec<Option<FrameFaces>> {
+    let frames: Vec<Option<Vec<FaceBrief>>> = members
+        .iter()
+        .map(|&m| inputs[m].faces.map(|f| briefs(inputs[m].signals, f)))
+        .collect();
+    let people = number_people(&frames);
+    // The same face in the clean frames.
+    let same_in_clean = |a: &FaceBrief| -> Vec<&FaceBrief> {
+        frames
+            .iter()
+            .zip(clean)
+            .filter(|&(_, &c)| c)
+            .filter_map(|(other, _)| other.as_ref()?.iter().find(|b| same_face(a, b)))
+            .collect()
+    };
+    // First pass: each face's shares of its open state, whether it is closed, its pitch.
+    let firsts: Vec<Vec<FirstReading>> = frames
+        .iter()
+        .map(|frame| {
+            frame
+                .iter()
+                .flatten()
+                .map(|a| {
+                    let same = same_in_clean(a);
+                    let shares = eye_shares(a, open_state(&same));
+                    let mut pitches: Vec<f32> = same.iter().map(|b| b.pitch).collect();
+                    let head_up = quantile(&mut pitches, 0.25).unwrap_or(a.pitch);
+                    let looking_down = a.pitch - head_up >= LOOKING_DOWN_DEG;
+                    let closed = !a.small
+                        && (a.closed || mean_share(shares).is_some_and(|s| s < BLINK_SHARE));
+                    FirstReading {
+                        shares,
+                        closed,
+                        looking_down,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    // Whether the same face is closed in the frame just before or after `at`.
+    let closed_beside = |at: usize, face: &FaceBrief| {
+        [at.checked_sub(1), Some(at + 1)]
+            .into_iter()
+            .flatten()
+            .filter_map(|k| Some((frames.get(k)?.as_ref()?, firsts.get(k)?)))
+            .any(|(other, judged)| {
+                other
+                    .iter()
+                    .zip(judged)
+                    .any(|(b, r)| r.closed && same_face(face, b))
+            })
+    };
+    frames
+        .iter()
+        .enumerate()
+        .map(|(at, frame)| {
+            let faces = frame.as_ref()?;
+            let mut out = FrameFaces::default();
+            let mut loss = 0f32;
+            for (k, (a, r)) in faces.iter().zip(&firsts[at]).enumerate() {
+                let (shares, closed) = (r.shares, r.closed);
+                let context = FaceContext {
+                    looking_down: r.looking_down,
+                    beside_a_blink: closed_beside(at, a),
+                };
+                let (eyes, eye_states) = if a.small {
+                    out.small_faces += 1;
+                    (FaceVerdict::Uncertain, [FaceVerdict::Uncertain; 2])
+                } else {
+                    let eyes = judge_eyes(mean_share(shares), closed, &context);
+                    let eye_states =
+                        [0, 1].map(|e| judge_eyes(shares[e], a.eye_closed[e], &context));
+                    (eyes, eye_states)
+                };
+                match eyes {
+                    FaceVerdict::Closed => out.eyes_closed += 1,
+                    FaceVerdict::HalfClosed => out.eyes_half_closed += 1,
+                    _ => {}
+                }
+                let best_sharp = same_in_clean(a)
+                    .iter()
+                    .map(|b| b.sharpness)
+                    .fold(0.0f32, f32::max);
+                let kept = if best_sharp > 0.0 {
+                    (a.sharpness / best_sharp).clamp(0.0, 1.0)
+                } else {
+                    1.0
+                };
+                if best_sharp > 0.0 {
+                    loss += 1.0 - kept;
+                }
+                out.faces.push(JudgedFace {
+                    person: people[at][k],
+                    bbox: a.bbox,
+                    eyes,
+                    eye_states,
+                    open_share: shares,
+                    sharpness: kept,
+                });
+            }
+            out.sharpness_loss = loss / faces.len().max(1) as f32;
+            Some(out)
+        })
+        .collect()
+}
+
+/// With sharp faces, "out of focus" and "motion blur" of the frame as a whole become "slightly
+/// softer than the best": the subject is what is in focus.
+fn soften_detail_reasons(reasons: &mut [(f32, Reason)]) {
+    for (_, r) in reasons.iter_mut() {
+        if matches!(r, Reason::OutOfFocus { .. } | Reason::MotionBlur { .. }) {
+            *r = Reason::SlightlySoft;
+        }
+    }
+}
+
+/// Turns the judged faces into penalties and reasons: closed eyes lose to open eyes; with
+/// faces, face sharpness matters most (in a group of `n`).
+pub(super) fn weigh_faces(judged: &[Option<FrameFaces>], n: usize, parts: &mut [Parts]) {
+    let any_open = judged
+        .iter()
+        .flatten()
+        .any(|f| f.count() > 0 && f.eyes_open());
+    let penalty = |full: f32| {
+        if any_open || n == 1 {
+            full
+        } else {
+            EYES_NO_ALTERNATIVE_PENALTY
+        }
+    };
+    for (f, p) in judged.iter().zip(parts.iter_mut()) {
+        let Some(f) = f.as_ref().filter(|f| f.count() > 0) else {
+            continue;
+        };
+        if f.eyes_closed > 0 {
+            p.eyes = penalty(EYES_CLOSED_PENALTY);
+            p.reason(
+                p.eyes + 0.5,
+                Reason::EyesClosed {
+                    closed: f.eyes_closed,
+                    faces: f.count(),
+                },
+            );
+        }
+        if f.eyes_half_closed > 0 {
+            let half = penalty(EYES_HALF_CLOSED_PENALTY);
+            p.reason(
+                half + 0.4,
+                Reason::EyesHalfClosed {
+                    half: f.eyes_half_closed,
+                    faces: f.count(),
+                },
+            );
+            p.eyes = p.eyes.max(half);
+        }
+        if n > 1 {
+            // With the faces as sharp as anywhere in the group, a softer frame is a softer
+            // background (shallow depth of field, a moving background), not a fault.
+            p.blur *= BACKGROUND_DETAIL_WEIGHT;
+            if f.sharpness_loss < FACES_SOFT_LOSS {
+                p.blur *= BACKGROUND_DETAIL_WEIGHT;
+                soften_detail_reasons(&mut p.reasons);
+            }
+            p.faces = (f.sharpness_loss - FACES_SHARP_LOSS).max(0.0) * FACES_SOFT_WEIGHT;
+            if f.sharpness_loss >= FACES_SOFT_LOSS && f.small_faces < f.count() {
+                p.reason(p.faces, Reason::FacesSoft);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::group::Group;
+    use crate::rank::test_support::signals;
+    use crate::rank::{Ranked, rank};
+
+    fn face(x: f32, openness: f32, sharpness: f32) -> Face {
+        let state = if openness < 0.15 {
+            EyeState::Closed
+        } else if openness > 0.175 {
+            EyeState::Open
+        } else {
+            EyeState::Uncertain
+        };
+        Face {
+            bbox: [x, 200.0, 150.0, 150.0],
+            score: 0.9,
+            eyes: state,
+            openness: [Some(openness), Some(openness)],
+            eye_states: [state, state],
+            sharpness,
+            looking_at_camera: true,
+            pose: [0.0, 0.0],
+            landmarks: Default::default(),
+        }
+    }
+
+    #[test]
+    fn eyes_are_judged_by_their_share_of_the_persons_open_state() {
+        let plain = FaceContext {
+            looking_down: false,
+            beside_a_blink: false,
+        };
+        let near_blink = FaceContext {
+            beside_a_blink: true,
+            ..plain
+        };
+        let down = FaceContext {
+            looking_down: true,
+            ..plain
+        };
+        assert_eq!(judge_eyes(Some(1.0), false, &plain), FaceVerdict::Open);
+        assert_eq!(judge_eyes(Some(1.0), true, &plain), FaceVerdict::Closed);
+        assert_eq!(judge_eyes(Some(0.5), false, &plain), FaceVerdict::Closed);
+        assert_eq!(
+            judge_eyes(Some(0.75), false, &plain),
+            FaceVerdict::HalfClosed
+        );
+        assert_eq!(judge_eyes(Some(0.82), false, &plain), FaceVerdict::Open);
+        assert_eq!(
+            judge_eyes(Some(0.82), false, &near_blink),
+            FaceVerdict::HalfClosed
+        );
+        assert_eq!(
+            judge_eyes(Some(0.75), false, &down),
+            FaceVerdict::LookingDown
+        );
+        assert_eq!(judge_eyes(None, false, &plain), FaceVerdict::Uncertain);
+    }
+
+    #[test]
+    fn people_keep_their_number_across_the_burst_by_place_and_size() {
+        let s = signals(0.5);
+        // Two people; the second frame lists them in the other order, the third has only the
+        // right one, the fourth a newcomer far away.
+        let frames = [
+            vec![face(100.0, 0.3, 0.5), face(600.0, 0.3, 0.5)],
+            vec![face(610.0, 0.3, 0.5), face(95.0, 0.3, 0.5)],
+            vec![face(605.0, 0.3, 0.5)],
+            vec![face(600.0, 0.3, 0.5), face(850.0, 0.3, 0.5)],
+        ];
+        let briefs: Vec<Option<Vec<FaceBrief>>> =
+            frames.iter().map(|f| Some(briefs(&s, f))).collect();
+        assert_eq!(
+            number_people(&briefs),
+            vec![vec![0, 1], vec![1, 0], vec![1], vec![1, 2]]
+        );
+    }
+
+    fn rank_frames(frames: &[(Signals, Vec<Face>)]) -> Vec<Ranked> {
+        let inputs: Vec<RankInput<'_>> = frames
+            .iter()
+            .map(|(s, f)| RankInput {
+                signals: s,
+                faces: Some(f.as_slice()),
+                exposure_bias: None,
+            })
+            .collect();
+        let group = Group {
+            id: 1,
+            members: (0..frames.len()).collect(),
+        };
+        rank(&inputs, &[group])
+    }
+
+    #[test]
+    fn a_blink_is_never_the_pick_when_open_eyes_exist() {
+        // Frame 0 is a little sharper, but one of its two people blinked.
+        let frames = vec![
+            (
+                signals(0.30),
+                vec![face(100.0, 0.28, 0.60), face(600.0, 0.08, 0.60)],
+            ),
+            (
+                signals(0.27),
+                vec![face(102.0, 0.29, 0.58), face(601.0, 0.27, 0.58)],
+            ),
+            (
+                signals(0.25),
+                vec![face(99.0, 0.27, 0.55), face(598.0, 0.28, 0.56)],
+            ),
+        ];
+        let r = rank_frames(&frames);
+        assert!(r[1].best, "{r:?}");
+        assert!(
+            r[0].reasons.contains(&Reason::EyesClosed {
+                closed: 1,
+                faces: 2
+            }),
+            "{:?}",
+            r[0].reasons
+        );
+        assert_eq!(r[0].reasons[0].to_string(), "eyes closed (1 of 2 faces)");
+    }
+
+    #[test]
+    fn a_drop_in_one_face_openness_across_the_burst_is_a_blink() {
+        // 0.16 is "can't tell" on its own, but this face usually reads 0.30: it blinked.
+        let frames = vec![
+            (signals(0.30), vec![face(100.0, 0.16, 0.60)]),
+            (signals(0.28), vec![face(101.0, 0.30, 0.58)]),
+            (signals(0.28), vec![face(100.0, 0.31, 0.58)]),
+        ];
+        let r = rank_frames(&frames);
+        assert!(!r[0].best);
+        assert!(
+            r[0].reasons
+                .iter()
+                .any(|x| matches!(x, Reason::EyesClosed { .. })),
+            "{:?}",
+            r[0].reasons
+        );
+    }
+
+    #[test]
+    fn face_focus_outweighs_background_focus() {
+        // Frame 0: crisp background, soft face. Frame 1: slightly softer background, sharp face.
+        let frames = vec![
+            (signals(0.40), vec![face(100.0, 0.3, 0.35)]),
+            (signals(0.33), vec![face(100.0, 0.3, 0.60)]),
+        ];
+        let r = rank_frames(&frames);
+        assert!(r[1].best, "{r:?}");
+        assert!(r[1].reasons.contains(&Reason::FacesSharp));
+        assert!(r[0].reasons.contains(&Reason::FacesSoft));
+    }
+
+    fn pitched(mut f: Face, pitch: f32) -> Face {
+        f.pose[1] = pitch;
+        f
+    }
+
+    fn burst(openness: &[f32]) -> Vec<(Signals, Vec<Face>)> {
+        openness
+            .iter()
+            .map(|&o| (signals(0.30), vec![face(100.0, o, 0.60)]))
+            .collect()
+    }
+
+    #[test]
+    fn half_closed_eyes_are_called_out_and_never_the_pick() {
+        // A blink reopening: the lids over about half the iris (0.22 against an open 0.30),
+        // which is "open" on its own. The half-closed frame is a little sharper than the rest.
+        let mut frames = burst(&[0.30, 0.31, 0.22, 0.30, 0.29]);
+        frames[2].0 = signals(0.34);
+        let r = rank_frames(&frames);
+        assert!(!r[2].best, "{r:?}");
+        assert!(r[2].reject_candidate);
+        assert_eq!(r[2].reasons[0].to_string(), "eyes half closed");
+        for i in [0, 1, 3, 4] {
+            assert!(!r[i].reject_candidate, "frame {i}: {:?}", r[i].reasons);
+        }
+    }
+
+    #[test]
+    fn beside_a_blink_a_smaller_drop_is_half_closed() {
+        // 0.25 of an open 0.30 (83 %): right after the closed frame it is the lids reopening;
+        // the same reading far from any blink is just a narrower moment.
+        let r = rank_frames(&burst(&[0.30, 0.30, 0.06, 0.25, 0.30, 0.30, 0.30]));
+        assert!(
+            r[2].reasons
+                .iter()
+                .any(|x| matches!(x, Reason::EyesClosed { .. }))
+        );
+        assert!(
+            r[3].reasons
+                .iter()
+                .any(|x| matches!(x, Reason::EyesHalfClosed { .. })),
+            "{:?}",
+            r[3].reasons
+        );
+        let r = rank_frames(&burst(&[0.30, 0.30, 0.30, 0.25, 0.30, 0.30, 0.30]));
+        assert!(!r[3].reject_candidate, "{:?}", r[3].reasons);
+    }
+
+    #[test]
+    fn lids_lowered_by_looking_down_are_not_a_blink() {
+        let mut frames = burst(&[0.30, 0.30, 0.30, 0.22, 0.30]);
+        frames[3].1[0] = pitched(face(100.0, 0.22, 0.60), 9.0);
+        let r = rank_frames(&frames);
+        assert!(!r[3].reject_candidate, "{:?}", r[3].reasons);
+        assert!(
+            !r[3]
+                .reasons
+                .iter()
+                .any(|x| matches!(x, Reason::EyesHalfClosed { .. })),
+            "{:?}",
+            r[3].reasons
+        );
+        // Head as usual: the same reading is a half blink.
+        let r = rank_frames(&burst(&[0.30, 0.30, 0.30, 0.22, 0.30]));
+        assert!(r[3].reject_candidate);
+    }
+
+    #[test]
+    fn with_sharp_faces_a_softer_frame_is_a_softer_background() {
+        // Frame 1 lost a stop and a half of frame-wide detail, but its face is as sharp: the
+        // background went soft (a focus breathing, a moving background), not the photo.
+        let frames = vec![
+            (signals(0.40), vec![face(100.0, 0.3, 0.60)]),
+            (signals(0.12), vec![face(100.0, 0.3, 0.60)]),
+        ];
+        let r = rank_frames(&frames);
+        assert!(
+            !r[1]
+                .reasons
+                .iter()
+                .any(|x| matches!(x, Reason::OutOfFocus { .. } | Reason::MotionBlur { .. })),
+            "{:?}",
+            r[1].reasons
+        );
+        assert!(!r[1].reject_candidate);
+    }
+
+    #[test]
+    fn tiny_faces_are_not_read_for_blinks() {
+        // Faces 60 px wide: eyelids of a few pixels. A "closed" reading there is not trusted.
+        let tiny = |o: f32| {
+            let mut f = face(100.0, o, 0.60);
+            f.bbox[2] = 60.0;
+            f.bbox[3] = 60.0;
+            f
+        };
+        let frames = vec![
+            (signals(0.30), vec![tiny(0.05)]),
+            (signals(0.30), vec![tiny(0.30)]),
+        ];
+        let r = rank_frames(&frames);
+        assert!(!r[0].reject_candidate, "{:?}", r[0].reasons);
+    }
+}

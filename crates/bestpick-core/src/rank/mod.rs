@@ -1,0 +1,284 @@
+//! Picking the best frame of each group, relative to the group, and saying why in plain words.
+//!
+//! Each photo collects penalties, in units of roughly "stops" of damage, measured against its
+//! group: detail lost against the sharpest well-exposed frame, exposure away from the group,
+//! more clipping, more noise, heavy compression, misfires. The lowest total wins. Reasons are a
+//! [`Reason`] enum rendered to words in one place, so every front end says the same thing.
+//!
+//! One file per judgement, each a function that adds its penalty and its reason to a frame's
+//! [`Parts`]:
+//! - [`exposure`]: exposure, clipping, noise, compression, misfires (against the group's
+//!   typical frame);
+//! - [`obstruction`]: something in front of the lens;
+//! - [`sets`]: what a set (an exposure bracket) excuses;
+//! - [`detail`]: focus and motion blur (against the sharpest undamaged frame);
+//! - [`faces`]: eyes and face sharpness (against the same person elsewhere in the burst).
+//!
+//! [`rank_group`] runs them in that order and orders the frames.
+
+use serde::{Deserialize, Serialize};
+
+use crate::faces::Face;
+use crate::group::Group;
+use crate::signals::Signals;
+
+mod detail;
+mod exposure;
+mod faces;
+mod obstruction;
+mod reason;
+mod sets;
+
+pub use faces::{FaceVerdict, JudgedFace};
+pub use reason::Reason;
+pub use sets::{SetKind, set_of};
+
+/// What ranking needs of one photo.
+#[derive(Debug, Clone, Copy)]
+pub struct RankInput<'a> {
+    /// The photo's signals.
+    pub signals: &'a Signals,
+    /// Its faces, when faces were analyzed.
+    pub faces: Option<&'a [Face]>,
+    /// The exposure compensation the camera recorded (EXIF), in EV.
+    pub exposure_bias: Option<f64>,
+}
+
+/// The outcome for one photo.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ranked {
+    /// 0..=100, higher is better; comparable within a group.
+    pub score: f32,
+    /// 1 = best of its group.
+    pub rank: usize,
+    /// True for the suggested pick of the group.
+    pub best: bool,
+    /// Flagged as a reject candidate (never deleted; the photographer decides).
+    pub reject_candidate: bool,
+    /// Why, most important first.
+    pub reasons: Vec<Reason>,
+    /// Each salient face as judged against the same person elsewhere in the group (empty when
+    /// faces were not analyzed or there are none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub judged_faces: Vec<JudgedFace>,
+}
+
+/// Frames at or above this penalty are flagged as reject candidates.
+const REJECT_PENALTY: f32 = 3.0;
+
+/// One frame's penalties, in units of about one "clearly worse" step each, and the reasons
+/// behind them with their weight (reasons are told heaviest first).
+#[derive(Debug, Clone, Default)]
+struct Parts {
+    blur: f32,
+    exposure: f32,
+    clipping: f32,
+    noise: f32,
+    compression: f32,
+    misfire: f32,
+    obstruction: f32,
+    eyes: f32,
+    faces: f32,
+    reasons: Vec<(f32, Reason)>,
+}
+
+impl Parts {
+    /// Damage other than detail and faces: what can fake detail, or makes a frame unusable.
+    fn others(&self) -> f32 {
+        self.exposure
+            + self.clipping
+            + self.noise
+            + self.compression
+            + self.misfire
+            + self.obstruction
+    }
+
+    fn total(&self) -> f32 {
+        self.blur + self.others() + self.eyes + self.faces
+    }
+
+    fn reason(&mut self, weight: f32, reason: Reason) {
+        self.reasons.push((weight, reason));
+    }
+}
+
+/// Ranks every group. Returns one [`Ranked`] per input photo, in input order.
+pub fn rank(inputs: &[RankInput<'_>], groups: &[Group]) -> Vec<Ranked> {
+    let mut out: Vec<Option<Ranked>> = vec![None; inputs.len()];
+    for g in groups {
+        for (idx, ranked) in rank_group(inputs, &g.members) {
+            out[idx] = Some(ranked);
+        }
+    }
+    out.into_iter()
+        .map(|r| {
+            r.unwrap_or(Ranked {
+                score: 0.0,
+                rank: 1,
+                best: true,
+                reject_candidate: false,
+                reasons: Vec::new(),
+                judged_faces: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+fn median(mut v: Vec<f32>) -> f32 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f32::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// Judges the frames `members` (indices into `inputs`, in shooting order) against each other
+/// and orders them: one [`Ranked`] per member, with the member's index.
+fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked)> {
+    let n = members.len();
+    let sigs: Vec<&Signals> = members.iter().map(|&m| inputs[m].signals).collect();
+    let mut parts: Vec<Parts> = vec![Parts::default(); n];
+
+    let refs = exposure::References::of(&sigs);
+    for (s, p) in sigs.iter().zip(&mut parts) {
+        exposure::judge_exposure(s, &refs, n, p);
+        exposure::judge_clipping(s, &refs, n, p);
+        exposure::judge_noise(s, &refs, n, p);
+        exposure::judge_compression(s, p);
+        exposure::judge_misfire(s, p);
+    }
+    obstruction::judge_obstructions(&sigs, &mut parts);
+    let set = set_of(inputs, members);
+    let biases: Vec<Option<f64>> = members.iter().map(|&m| inputs[m].exposure_bias).collect();
+    if set == Some(SetKind::Bracket) {
+        sets::excuse_bracket_exposure(&biases, &mut parts);
+    }
+
+    let detail_refs = detail::References::of(&sigs, &parts);
+    for (s, p) in sigs.iter().zip(&mut parts) {
+        if n == 1 {
+            detail::judge_single(s, p);
+        } else {
+            detail::judge_detail(s, &detail_refs, refs.noise, p);
+        }
+    }
+    if set == Some(SetKind::Bracket) {
+        sets::excuse_bracket_detail(&mut parts);
+    }
+
+    // Face references (a face's sharpest reading, its open eyes) come from frames without
+    // other damage and no noisier than the group's reference: noise fakes face detail and
+    // opens eyes.
+    let clean: Vec<bool> = (0..n)
+        .map(|i| {
+            detail_refs.clean.contains(&i)
+                && sigs[i].noise <= exposure::NOISE_COMPARABLE * refs.noise
+        })
+        .collect();
+    let judged = faces::judge_faces(inputs, members, &clean);
+    faces::weigh_faces(&judged, n, &mut parts);
+
+    explain(inputs, members, set, &detail_refs, judged, parts)
+}
+
+/// Orders the frames (lowest penalty first; ties by more detail, then shooting order), names
+/// the pick's lead reason and turns penalties into scores.
+fn explain(
+    inputs: &[RankInput<'_>],
+    members: &[usize],
+    set: Option<SetKind>,
+    detail_refs: &detail::References,
+    judged: Vec<Option<faces::FrameFaces>>,
+    mut parts: Vec<Parts>,
+) -> Vec<(usize, Ranked)> {
+    let n = members.len();
+    let sig = |i: usize| inputs[members[i]].signals;
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| {
+        parts[a]
+            .total()
+            .total_cmp(&parts[b].total())
+            .then_with(|| detail::detail(sig(b)).total_cmp(&detail::detail(sig(a))))
+            .then_with(|| a.cmp(&b))
+    });
+    // "Sharpest" means most real detail: among the frames whose detail is not inflated by
+    // clipping, noise or compression (the same frames that set the reference).
+    let sharpest = (n > 1).then_some(detail_refs.reference);
+    let mut judged: Vec<Option<faces::FrameFaces>> = judged;
+    let mut result = Vec::with_capacity(n);
+    for (pos, &i) in order.iter().enumerate() {
+        let p = &mut parts[i];
+        let total = p.total();
+        let mut reasons: Vec<(f32, Reason)> = std::mem::take(&mut p.reasons);
+        let frame_faces = judged[i].take();
+        if pos == 0 && n > 1 {
+            if frame_faces
+                .as_ref()
+                .is_some_and(faces::FrameFaces::all_sharp_and_open)
+            {
+                reasons.push((100.0, Reason::FacesSharp));
+            }
+            let lead = if set == Some(SetKind::Bracket) {
+                let biases: Vec<Option<f64>> =
+                    members.iter().map(|&m| inputs[m].exposure_bias).collect();
+                Reason::BestOfBracket {
+                    of: n,
+                    metered: sets::is_metered(&biases, i),
+                }
+            } else if Some(i) == sharpest {
+                Reason::SharpestOf { of: n }
+            } else {
+                Reason::BestOf { of: n }
+            };
+            reasons.push((200.0, lead));
+        }
+        reasons.sort_by(|a, b| b.0.total_cmp(&a.0));
+        result.push((
+            members[i],
+            Ranked {
+                score: ((100.0 * (-total / 4.0).exp()) * 10.0).round() / 10.0,
+                rank: pos + 1,
+                best: pos == 0,
+                reject_candidate: total >= REJECT_PENALTY || p.misfire > 0.0 || p.obstruction > 0.0,
+                reasons: reasons.into_iter().map(|(_, r)| r).collect(),
+                judged_faces: frame_faces.map(|f| f.faces).unwrap_or_default(),
+            },
+        ));
+    }
+    result
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::signals::Signals;
+
+    /// A plain frame with `detail` as its sharpness.
+    pub(crate) fn signals(detail: f32) -> Signals {
+        Signals {
+            width: 1000,
+            height: 800,
+            sharpness: detail,
+            peak_sharpness: detail,
+            coarse_sharpness: 1.0,
+            focus_point: [0.5, 0.5],
+            detail_direction: [0.45, 0.45, 0.1],
+            mean_luma: 120.0,
+            median_luma: 120.0,
+            exposure_ev: 0.0,
+            clipped_highlights: 0.0,
+            clipped_shadows: 0.0,
+            noise: 2.0,
+            jpeg_quality: Some(92),
+            misfire: None,
+            histogram: Vec::new(),
+            focus_map: Vec::new(),
+            focus_map_size: [0, 0],
+            descriptor: Vec::new(),
+        }
+    }
+}

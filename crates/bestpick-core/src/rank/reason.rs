@@ -1,0 +1,240 @@
+//! The reasons ranking gives, rendered to plain words in one place.
+
+use serde::{Deserialize, Serialize};
+
+use crate::signals::Misfire;
+
+/// A reason, rendered to words by its `Display`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Reason {
+    /// The sharpest of a group of `of` frames.
+    SharpestOf {
+        /// Group size.
+        of: usize,
+    },
+    /// The pick of an exposure bracket of `of` frames.
+    BestOfBracket {
+        /// Frames in the bracket.
+        of: usize,
+        /// It is the metered exposure (compensation closest to 0).
+        metered: bool,
+    },
+    /// The best balance of the group's frames (when it is not the sharpest).
+    BestOf {
+        /// Group size.
+        of: usize,
+    },
+    /// Less detail than the best frame, evenly in all directions.
+    OutOfFocus {
+        /// Detail lost, in stops.
+        stops: f32,
+    },
+    /// Less detail, lost mostly along one direction.
+    MotionBlur {
+        /// Detail lost, in stops.
+        stops: f32,
+    },
+    /// A little less detail than the best frame.
+    SlightlySoft,
+    /// Soft judged on its own (single photos).
+    Blurry,
+    /// Darker than the group.
+    Darker {
+        /// Stops.
+        stops: f32,
+    },
+    /// Brighter than the group.
+    Brighter {
+        /// Stops.
+        stops: f32,
+    },
+    /// Dark judged on its own.
+    Underexposed,
+    /// Bright judged on its own.
+    Overexposed,
+    /// Blown highlights.
+    HighlightsClipped {
+        /// Percent of the frame.
+        percent: f32,
+    },
+    /// Crushed shadows.
+    ShadowsClipped {
+        /// Percent of the frame.
+        percent: f32,
+    },
+    /// More noise than the group.
+    Noisier {
+        /// Times the group's noise.
+        times: f32,
+    },
+    /// Visible noise judged on its own.
+    Noisy,
+    /// Heavy JPEG compression.
+    Compressed {
+        /// Estimated JPEG quality.
+        quality: u8,
+    },
+    /// Not a real photo.
+    Misfire {
+        /// Which kind.
+        what: Misfire,
+    },
+    /// A large smooth object the other frames of the group do not have: a hand, a shoulder, a
+    /// lens cap.
+    Obstructed,
+    /// Someone blinked.
+    EyesClosed {
+        /// Faces with closed eyes.
+        closed: u32,
+        /// Salient faces.
+        faces: u32,
+    },
+    /// Someone was caught mid-blink: lids over about half the iris.
+    EyesHalfClosed {
+        /// Faces with half-closed eyes.
+        half: u32,
+        /// Salient faces.
+        faces: u32,
+    },
+    /// Faces are sharp (best frame of a group with faces).
+    FacesSharp,
+    /// The faces are softer than in the best frame.
+    FacesSoft,
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let stops = |s: f32| {
+            let r = (s * 2.0).round() / 2.0;
+            if (r - 1.0).abs() < 0.01 {
+                "1 stop".to_string()
+            } else {
+                format!("{} stops", trim(r))
+            }
+        };
+        match self {
+            Reason::SharpestOf { of } => write!(f, "sharpest of {of}"),
+            Reason::BestOf { of } => write!(f, "best balance of focus and exposure of {of}"),
+            Reason::BestOfBracket { of, metered } => {
+                write!(f, "best of an exposure bracket of {of}")?;
+                if *metered {
+                    write!(f, " (the metered exposure)")?;
+                }
+                Ok(())
+            }
+            Reason::OutOfFocus { stops: s } => {
+                write!(f, "out of focus ({} less detail than the best)", stops(*s))
+            }
+            Reason::MotionBlur { stops: s } => {
+                write!(f, "motion blur ({} less detail than the best)", stops(*s))
+            }
+            Reason::SlightlySoft => write!(f, "slightly softer than the best"),
+            Reason::Blurry => write!(f, "blurry"),
+            Reason::Darker { stops: s } => write!(f, "{} darker than the group", stops(*s)),
+            Reason::Brighter { stops: s } => write!(f, "{} brighter than the group", stops(*s)),
+            Reason::Underexposed => write!(f, "underexposed"),
+            Reason::Overexposed => write!(f, "overexposed"),
+            Reason::HighlightsClipped { percent } => {
+                write!(f, "highlights clipped {}%", pct(*percent))
+            }
+            Reason::ShadowsClipped { percent } => write!(f, "shadows clipped {}%", pct(*percent)),
+            Reason::Noisier { times } => write!(
+                f,
+                "noisier than the group ({}× the noise)",
+                trim((times * 10.0).round() / 10.0)
+            ),
+            Reason::Noisy => write!(f, "noisy"),
+            Reason::Compressed { quality } => {
+                write!(f, "heavy JPEG compression (quality ~{quality})")
+            }
+            Reason::Misfire { what } => match what {
+                Misfire::Black => write!(f, "misfire: black frame"),
+                Misfire::White => write!(f, "misfire: blown-out frame"),
+                Misfire::ExtremeBlur => write!(f, "misfire: no detail at all"),
+            },
+            Reason::Obstructed => write!(f, "something in front of the lens"),
+            Reason::EyesClosed { closed, faces } => {
+                if *faces <= 1 {
+                    write!(f, "eyes closed")
+                } else {
+                    write!(f, "eyes closed ({closed} of {faces} faces)")
+                }
+            }
+            Reason::EyesHalfClosed { half, faces } => {
+                if *faces <= 1 {
+                    write!(f, "eyes half closed")
+                } else {
+                    write!(f, "eyes half closed ({half} of {faces} faces)")
+                }
+            }
+            Reason::FacesSharp => write!(f, "faces sharp"),
+            Reason::FacesSoft => write!(f, "faces softer than in the best frame"),
+        }
+    }
+}
+
+fn trim(v: f32) -> String {
+    let s = format!("{v:.1}");
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+}
+
+fn pct(fraction: f32) -> String {
+    let p = fraction * 100.0;
+    if p < 10.0 {
+        trim((p * 10.0).round() / 10.0)
+    } else {
+        format!("{}", p.round() as i32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_read_as_plain_words() {
+        let cases = [
+            (Reason::SharpestOf { of: 7 }, "sharpest of 7"),
+            (
+                Reason::HighlightsClipped { percent: 0.12 },
+                "highlights clipped 12%",
+            ),
+            (
+                Reason::HighlightsClipped { percent: 0.034 },
+                "highlights clipped 3.4%",
+            ),
+            (
+                Reason::MotionBlur { stops: 1.9 },
+                "motion blur (2 stops less detail than the best)",
+            ),
+            (
+                Reason::Darker { stops: 2.04 },
+                "2 stops darker than the group",
+            ),
+            (
+                Reason::Brighter { stops: 1.1 },
+                "1 stop brighter than the group",
+            ),
+            (
+                Reason::Noisier { times: 2.46 },
+                "noisier than the group (2.5× the noise)",
+            ),
+            (
+                Reason::EyesClosed {
+                    closed: 1,
+                    faces: 3,
+                },
+                "eyes closed (1 of 3 faces)",
+            ),
+            (
+                Reason::Compressed { quality: 35 },
+                "heavy JPEG compression (quality ~35)",
+            ),
+        ];
+        for (reason, words) in cases {
+            assert_eq!(reason.to_string(), words, "{reason:?}");
+        }
+    }
+}
