@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::overlap::{SAME_VIEW_SIMILARITY, is_panorama, panorama_step};
 use crate::signals::similarity;
 
 /// How eager grouping is: 0 = loose (group more), 100 = strict (group only near-identical
@@ -120,6 +121,7 @@ pub fn group(items: &[GroupItem<'_>], strictness: Strictness) -> Vec<Group> {
     let runs = sequences(&ordered, strictness);
     let mut group_of = join_runs(&ordered, &runs, strictness);
     absorb_untimed_strays(&ordered, &mut group_of, strictness);
+    join_panoramas(&ordered, &mut group_of);
 
     // Number the groups in shooting order of their first frame.
     let mut number: Vec<Option<usize>> = vec![None; ordered.len()];
@@ -258,6 +260,51 @@ fn join_runs(
         }
     }
     group_of
+}
+
+/// The frames of one panorama are at most this far apart in time (a hand-held sweep, or a
+/// tripod head turned by hand).
+const PANORAMA_MAX_GAP_MS: i64 = 10_000;
+
+/// Frames that sweep across a scene in overlapping steps (see [`crate::overlap`]) are one
+/// panorama: their groups become one, so its frames stay whole even though each looks unlike
+/// the last. Only frames of one camera, close in time (or all without a time) chain.
+fn join_panoramas(frames: &[&GroupItem<'_>], group_of: &mut [usize]) {
+    let close = |a: &GroupItem<'_>, b: &GroupItem<'_>| {
+        a.camera == b.camera
+            && match (a.time_ms, b.time_ms) {
+                (Some(x), Some(y)) => (y - x).abs() <= PANORAMA_MAX_GAP_MS,
+                (None, None) => true,
+                _ => false,
+            }
+    };
+    // Each frame with the next: a panorama step or the same view repeated, close in time.
+    let linked: Vec<bool> = frames
+        .windows(2)
+        .map(|p| {
+            close(p[0], p[1])
+                && (similarity(p[0].descriptor, p[1].descriptor) >= SAME_VIEW_SIMILARITY
+                    || panorama_step(p[0].descriptor, p[1].descriptor).is_some())
+        })
+        .collect();
+    let mut start = 0;
+    while start < frames.len() {
+        let mut end = start + 1;
+        while end < frames.len() && linked[end - 1] {
+            end += 1;
+        }
+        let descs: Vec<&[i8]> = frames[start..end].iter().map(|f| f.descriptor).collect();
+        if end - start >= 2 && is_panorama(&descs) {
+            let target = group_of[start];
+            let joined: Vec<usize> = group_of[start..end].to_vec();
+            for g in group_of.iter_mut() {
+                if joined.contains(g) {
+                    *g = target;
+                }
+            }
+        }
+        start = end;
+    }
 }
 
 /// A frame without a time, alone in its group, between two frames of another group that are

@@ -17,6 +17,7 @@ pub mod exif;
 pub mod faces;
 pub mod group;
 pub mod guard;
+pub mod overlap;
 pub mod rank;
 pub mod raw;
 pub mod scan;

@@ -198,3 +198,183 @@ fn damaged_copies_without_recorded_compensation_are_not_a_bracket() {
             .any(|r| matches!(r, Reason::Darker { .. }))
     }));
 }
+
+/// `img` scaled down so its long side is at most `long` pixels.
+fn at_most(img: RgbImage, long: u32) -> RgbImage {
+    if img.width().max(img.height()) <= long {
+        return img;
+    }
+    let k = long as f32 / img.width().max(img.height()) as f32;
+    image::imageops::resize(
+        &img,
+        (img.width() as f32 * k).round() as u32,
+        (img.height() as f32 * k).round() as u32,
+        image::imageops::FilterType::Triangle,
+    )
+}
+
+/// Writes `frames` as JPEGs into `dir` named `{stem}_{kind}_{i}.jpg`, `gap_ms` apart from
+/// `start_s` seconds past 12:00:00, with no exposure compensation recorded as 0.
+fn write_sequence(
+    frames: &[RgbImage],
+    stem: &str,
+    kind: &str,
+    start_s: u32,
+    gap_ms: u32,
+    dir: &Path,
+) {
+    for (i, frame) in frames.iter().enumerate() {
+        let mut jpeg = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
+            .encode_image(frame)
+            .expect("encode");
+        let ms = start_s * 1000 + i as u32 * gap_ms;
+        let when = format!("2024:06:01 12:{:02}:{:02}", ms / 60_000, (ms / 1000) % 60);
+        let mut out = jpeg[..2].to_vec();
+        out.extend_from_slice(&exif_app1(&when, ms % 1000, 0.0));
+        out.extend_from_slice(&jpeg[2..]);
+        std::fs::write(dir.join(format!("{stem}_{kind}_{i}.jpg")), out).expect("write");
+    }
+}
+
+/// A hand-held panorama of `photo`: `frames` overlapping views, each `share` of its width,
+/// swept left to right in equal steps, drifting a little up and down, with the small exposure
+/// changes of auto exposure; 1.5 s apart.
+pub fn make_panorama(photo: &Path, frames: usize, share: f32, start_s: u32, dir: &Path) {
+    let img = at_most(image::open(photo).expect("decodes").to_rgb8(), 2400);
+    let (w, h) = img.dimensions();
+    let fw = (w as f32 * share).round() as u32;
+    let fh = (h as f32 * 0.94).round() as u32;
+    let step = (w - fw) as f32 / (frames - 1) as f32;
+    let views: Vec<RgbImage> = (0..frames)
+        .map(|i| {
+            let x = (i as f32 * step).round() as u32;
+            let y = [0.03, 0.0, 0.05, 0.02, 0.04][i % 5] * h as f32;
+            let view = image::imageops::crop_imm(&img, x, y as u32, fw, fh).to_image();
+            expose(&view, [0.0, 0.2, -0.15, 0.1, -0.2][i % 5])
+        })
+        .collect();
+    let stem = photo.file_stem().expect("stem").to_string_lossy();
+    write_sequence(&views, &stem, "pano", start_s, 1500, dir);
+}
+
+/// A focus stack of `photo`: `frames` frames of one still view, the plane of focus stepping
+/// from the bottom of the frame (near) to the top (far); away from it, blur grows with the
+/// distance as a lens's does. 300 ms apart.
+pub fn make_focus_stack(photo: &Path, frames: usize, start_s: u32, dir: &Path) {
+    let img = at_most(image::open(photo).expect("decodes").to_rgb8(), 2000);
+    let (w, h) = img.dimensions();
+    let sigmas = [0.0f32, 1.5, 3.0, 5.0, 8.0];
+    let levels: Vec<RgbImage> = sigmas
+        .iter()
+        .map(|&s| {
+            if s == 0.0 {
+                img.clone()
+            } else {
+                image::imageops::blur(&img, s * h as f32 / 1000.0)
+            }
+        })
+        .collect();
+    let stack: Vec<RgbImage> = (0..frames)
+        .map(|k| {
+            let focus = h as f32 * (1.0 - (k as f32 + 0.5) / frames as f32);
+            RgbImage::from_fn(w, h, |x, y| {
+                let d = (y as f32 - focus).abs() / h as f32;
+                let level = ((d * 2.0 * frames as f32) as usize).min(levels.len() - 1);
+                *levels[level].get_pixel(x, y)
+            })
+        })
+        .collect();
+    let stem = photo.file_stem().expect("stem").to_string_lossy();
+    write_sequence(&stack, &stem, "stack", start_s, 300, dir);
+}
+
+/// The photos the panorama and focus stack sets are made from: wide, detailed scenes.
+fn scenes() -> Vec<std::path::PathBuf> {
+    let mut photos = vec![
+        fixtures().join("singles/sklearn_china.jpg"),
+        fixtures().join("singles/skimage_coffee.png"),
+    ];
+    if let Some(shared) = corpus() {
+        for name in [
+            "lomiri_seeding_by_Clements_Engelhardt.jpg",
+            "plasma_Path.jpg",
+            "lomiri_sunset_by_Aitzol_Berasategi.jpg",
+        ] {
+            photos.push(shared.join("images").join(name));
+        }
+    }
+    photos
+}
+
+/// Every group of `culled` is one set of `kind`, named `{stem}_{kind_tag}_*`, none of its
+/// frames a reject candidate or faulted for detail or exposure, each told as a frame of the
+/// set.
+fn assert_whole_sets(culled: &common::Culled, kind: SetKind, tag: &str, expected: usize) {
+    let summary: Vec<(Option<SetKind>, Vec<&str>)> = culled
+        .groups
+        .iter()
+        .map(|g| {
+            (
+                g.set,
+                g.members
+                    .iter()
+                    .map(|&m| culled.names[m].as_str())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        culled.groups.len(),
+        expected,
+        "one group per set: {summary:#?}"
+    );
+    for (set, names) in &summary {
+        assert_eq!(*set, Some(kind), "{names:?}");
+        let stem = names[0].split(tag).next().expect("stem");
+        assert!(names.iter().all(|n| n.starts_with(stem)), "{names:?}");
+    }
+    for (name, s) in culled.names.iter().zip(&culled.suggestions) {
+        let words = s.reason_words();
+        assert!(!s.ranked.reject_candidate, "{name}: {words:?}");
+        assert!(
+            words[0].starts_with("frame ") && words[0].contains(kind.words()),
+            "{name}: {words:?}"
+        );
+        assert!(
+            !s.ranked.reasons.iter().any(|r| matches!(
+                r,
+                Reason::OutOfFocus { .. }
+                    | Reason::MotionBlur { .. }
+                    | Reason::SlightlySoft
+                    | Reason::Darker { .. }
+                    | Reason::Brighter { .. }
+            )),
+            "{name}: {words:?}"
+        );
+    }
+}
+
+#[test]
+fn panoramas_are_one_set_kept_whole_and_no_frame_is_faulted_for_its_view() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = scenes();
+    for (k, photo) in photos.iter().enumerate() {
+        // Three frames at half the width (half of each frame shared), or four at 0.55.
+        let (frames, share) = if k % 2 == 0 { (3, 0.5) } else { (4, 0.55) };
+        make_panorama(photo, frames, share, 60 * k as u32, dir.path());
+    }
+    let culled = analyze_and_cull(dir.path(), false);
+    assert_whole_sets(&culled, SetKind::Panorama, "_pano_", photos.len());
+}
+
+#[test]
+fn focus_stacks_are_one_set_and_no_frame_is_out_of_focus() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = scenes();
+    for (k, photo) in photos.iter().enumerate() {
+        make_focus_stack(photo, 3 + k % 3, 60 * k as u32, dir.path());
+    }
+    let culled = analyze_and_cull(dir.path(), false);
+    assert_whole_sets(&culled, SetKind::FocusStack, "_stack_", photos.len());
+}

@@ -155,13 +155,18 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
     obstruction::judge_obstructions(&sigs, &mut parts);
     let set = set_of(inputs, members);
     let biases: Vec<Option<f64>> = members.iter().map(|&m| inputs[m].exposure_bias).collect();
-    if set == Some(SetKind::Bracket) {
-        sets::excuse_bracket_exposure(&biases, &mut parts);
+    match set {
+        Some(SetKind::Bracket) => sets::excuse_bracket_exposure(&biases, &mut parts),
+        Some(SetKind::Panorama) => sets::excuse_view_differences(&mut parts),
+        Some(SetKind::FocusStack) | None => {}
     }
+    // The frames of a panorama or a focus stack differ in detail on purpose: each is judged
+    // on its own.
+    let alone = n == 1 || matches!(set, Some(SetKind::Panorama | SetKind::FocusStack));
 
     let detail_refs = detail::References::of(&sigs, &parts);
     for (s, p) in sigs.iter().zip(&mut parts) {
-        if n == 1 {
+        if alone {
             detail::judge_single(s, p);
         } else {
             detail::judge_detail(s, &detail_refs, refs.noise, p);
@@ -198,12 +203,20 @@ fn explain(
 ) -> Vec<(usize, Ranked)> {
     let n = members.len();
     let sig = |i: usize| inputs[members[i]].signals;
+    // The frames of a panorama or a focus stack are all needed: they keep shooting order
+    // unless damaged.
+    let whole_set = matches!(set, Some(SetKind::Panorama | SetKind::FocusStack));
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| {
+        let by_detail = if whole_set {
+            std::cmp::Ordering::Equal
+        } else {
+            detail::detail(sig(b)).total_cmp(&detail::detail(sig(a)))
+        };
         parts[a]
             .total()
             .total_cmp(&parts[b].total())
-            .then_with(|| detail::detail(sig(b)).total_cmp(&detail::detail(sig(a))))
+            .then(by_detail)
             .then_with(|| a.cmp(&b))
     });
     // "Sharpest" means most real detail: among the frames whose detail is not inflated by
@@ -216,7 +229,16 @@ fn explain(
         let total = p.total();
         let mut reasons: Vec<(f32, Reason)> = std::mem::take(&mut p.reasons);
         let frame_faces = judged[i].take();
-        if pos == 0 && n > 1 {
+        if let Some(kind) = set.filter(|_| whole_set) {
+            reasons.push((
+                200.0,
+                Reason::InSet {
+                    set: kind,
+                    at: i + 1,
+                    of: n,
+                },
+            ));
+        } else if pos == 0 && n > 1 {
             if frame_faces
                 .as_ref()
                 .is_some_and(faces::FrameFaces::all_sharp_and_open)

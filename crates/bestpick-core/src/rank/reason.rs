@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::SetKind;
 use crate::signals::Misfire;
 
 /// A reason, rendered to words by its `Display`.
@@ -20,6 +21,16 @@ pub enum Reason {
         of: usize,
         /// It is the metered exposure (compensation closest to 0).
         metered: bool,
+    },
+    /// Frame `at` (in shooting order) of a panorama or a focus stack of `of` frames: all of them
+    /// are needed, none is compared with the others for what differs on purpose.
+    InSet {
+        /// The kind of set.
+        set: SetKind,
+        /// Position in shooting order, from 1.
+        at: usize,
+        /// Frames in the set.
+        of: usize,
     },
     /// The best balance of the group's frames (when it is not the sharpest).
     BestOf {
@@ -123,6 +134,9 @@ impl std::fmt::Display for Reason {
                     write!(f, " (the metered exposure)")?;
                 }
                 Ok(())
+            }
+            Reason::InSet { set, at, of } => {
+                write!(f, "frame {at} of a {} of {of}: keep them all", set.words())
             }
             Reason::OutOfFocus { stops: s } => {
                 write!(f, "out of focus ({} less detail than the best)", stops(*s))

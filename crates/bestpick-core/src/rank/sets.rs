@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Parts, RankInput, Reason};
+use crate::overlap::{is_focus_stack, is_panorama};
+use crate::signals::Signals;
 
 /// A set of frames that belong together and differ on purpose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -11,6 +13,23 @@ pub enum SetKind {
     /// An exposure bracket: one moment at several exposure compensations (AEB), to merge or to
     /// choose from; its exposure differences are the point, not faults.
     Bracket,
+    /// A panorama: overlapping views swept across a scene, to stitch; each frame shows
+    /// something the others do not, so none is compared with the others for exposure or detail.
+    Panorama,
+    /// A focus stack: one still scene with the plane of focus stepping through it, to merge;
+    /// each frame is sharp somewhere else, so none is compared with the others for detail.
+    FocusStack,
+}
+
+impl SetKind {
+    /// The set's name in words.
+    pub fn words(self) -> &'static str {
+        match self {
+            SetKind::Bracket => "exposure bracket",
+            SetKind::Panorama => "panorama",
+            SetKind::FocusStack => "focus stack",
+        }
+    }
 }
 
 /// A bracket has at most this many frames (cameras bracket 2 to 9).
@@ -18,23 +37,43 @@ const BRACKET_MAX_FRAMES: usize = 9;
 /// The recorded exposure compensations of a bracket span at least this many EV.
 const BRACKET_MIN_SPAN_EV: f64 = 0.9;
 
-/// What kind of set the group `members` is, if any: an exposure bracket when at least two
-/// thirds of its frames (and at least two) record an exposure compensation and those span
-/// [`BRACKET_MIN_SPAN_EV`] or more, in at most [`BRACKET_MAX_FRAMES`] frames.
+/// What kind of set the group `members` (in shooting order) is, if any: an exposure bracket
+/// (see [`is_bracket`]), a panorama ([`is_panorama`]) or a focus stack ([`is_focus_stack`]).
 pub fn set_of(inputs: &[RankInput<'_>], members: &[usize]) -> Option<SetKind> {
-    if members.len() < 2 || members.len() > BRACKET_MAX_FRAMES {
+    if members.len() < 2 {
         return None;
     }
-    let biases: Vec<f64> = members
+    let biases: Vec<Option<f64>> = members.iter().map(|&m| inputs[m].exposure_bias).collect();
+    let signals: Vec<&Signals> = members.iter().map(|&m| inputs[m].signals).collect();
+    let descriptors: Vec<&[i8]> = signals.iter().map(|s| s.descriptor.as_slice()).collect();
+    if is_bracket(&biases) {
+        Some(SetKind::Bracket)
+    } else if is_panorama(&descriptors) {
+        Some(SetKind::Panorama)
+    } else if is_focus_stack(&signals) {
+        Some(SetKind::FocusStack)
+    } else {
+        None
+    }
+}
+
+/// An exposure bracket: at least two thirds of the frames (and at least two) record an
+/// exposure compensation and those span [`BRACKET_MIN_SPAN_EV`] or more, in at most
+/// [`BRACKET_MAX_FRAMES`] frames.
+fn is_bracket(biases: &[Option<f64>]) -> bool {
+    if biases.len() > BRACKET_MAX_FRAMES {
+        return false;
+    }
+    let recorded: Vec<f64> = biases
         .iter()
-        .filter_map(|&m| inputs[m].exposure_bias)
+        .flatten()
+        .copied()
         .filter(|b| b.is_finite())
         .collect();
-    let (lo, hi) = biases
+    let (lo, hi) = recorded
         .iter()
         .fold((f64::MAX, f64::MIN), |(lo, hi), &b| (lo.min(b), hi.max(b)));
-    (biases.len() >= 2 && 3 * biases.len() >= 2 * members.len() && hi - lo >= BRACKET_MIN_SPAN_EV)
-        .then_some(SetKind::Bracket)
+    recorded.len() >= 2 && 3 * recorded.len() >= 2 * biases.len() && hi - lo >= BRACKET_MIN_SPAN_EV
 }
 
 /// In a bracket, each EV of compensation away from the metered frame costs this much: enough
@@ -83,6 +122,28 @@ pub(super) fn excuse_bracket_exposure(biases: &[Option<f64>], parts: &mut [Parts
                     | Reason::HighlightsClipped { .. }
                     | Reason::ShadowsClipped { .. }
                     | Reason::Noisier { .. }
+            )
+        });
+    }
+}
+
+/// Each frame of a panorama shows another part of the scene: its exposure, clipping and noise
+/// are the scene's, not faults against the others.
+pub(super) fn excuse_view_differences(parts: &mut [Parts]) {
+    for p in parts {
+        p.exposure = 0.0;
+        p.clipping = 0.0;
+        p.noise = 0.0;
+        p.obstruction = 0.0;
+        p.reasons.retain(|(_, r)| {
+            !matches!(
+                r,
+                Reason::Darker { .. }
+                    | Reason::Brighter { .. }
+                    | Reason::HighlightsClipped { .. }
+                    | Reason::ShadowsClipped { .. }
+                    | Reason::Noisier { .. }
+                    | Reason::Obstructed
             )
         });
     }

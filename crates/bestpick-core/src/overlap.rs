@@ -1,0 +1,348 @@
+//! How the frames of a set relate: the shift between two frames' layouts (a panorama's
+//! overlapping frames) and a focus plane sweeping through a still scene (a focus stack).
+//! Both read only the small per-frame grids in [`Signals`] (the 16×16 luma layout of the
+//! descriptor, the focus map), so sets are found without decoding anything again.
+
+use crate::signals::{DESCRIPTOR_SIDE, Signals, similarity};
+
+/// A panorama step shifts the view by at least this many layout cells (a quarter of the
+/// frame): less is a recomposed take of the same view.
+const PANORAMA_MIN_SHIFT: i32 = 4;
+/// A step of one frame alone (a two-frame panorama) must shift at least this many cells:
+/// more than a recomposition, with about half the frame shared.
+const PANORAMA_PAIR_MIN_SHIFT: i32 = 6;
+/// Consecutive frames must share at least this many layout cells along the shift (a quarter
+/// of the frame).
+const PANORAMA_MIN_OVERLAP: i32 = 4;
+/// Across the other axis, a panorama's frames drift at most this many cells (a hand-held
+/// sweep is not perfectly level).
+const PANORAMA_MAX_DRIFT: i32 = 2;
+/// The shared part must correlate at least this well when it is half the frame or more...
+const PANORAMA_MIN_CORRELATION: f32 = 0.8;
+/// ...and better still when it is less: for each cell of overlap below half the frame, this
+/// much more (a narrow strip of two smooth, unrelated frames can agree by chance).
+const PANORAMA_NARROW_PENALTY: f32 = 0.0375;
+/// ...with this many times less disagreement (one minus the correlation) than the frames laid
+/// over each other unshifted or shifted less than [`PANORAMA_MIN_SHIFT`]. Smooth scenes (a
+/// sunset, fog) correlate well at short shifts too, so the bar is a ratio, not a margin; a
+/// scene as smooth as a clear sky has no shift to find.
+const PANORAMA_RESIDUAL_RATIO: f32 = 2.5;
+/// The shared part's colours differ by at most this many levels of Cb and Cr on average.
+const PANORAMA_MAX_COLOUR_DIFFERENCE: f32 = 6.0;
+/// A two-frame panorama's one step shares at least this many cells and agrees at least this
+/// well: with one step there is no second one to confirm the direction.
+const PANORAMA_PAIR_MAX_SHIFT: i32 = 10;
+const PANORAMA_PAIR_MIN_CORRELATION: f32 = 0.95;
+
+/// Two layouts this alike are the same view repeated (two frames at one panorama position).
+pub const SAME_VIEW_SIMILARITY: f32 = 0.9;
+
+/// The shift from one frame's view to the next, in layout cells (1/16 of the frame's side):
+/// positive x = the view moved right (the scene moved left in the frame).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shift {
+    /// Cells along x.
+    pub x: i32,
+    /// Cells along y.
+    pub y: i32,
+    /// How well the shared part agrees (correlation of the layouts).
+    pub correlation: f32,
+}
+
+impl Shift {
+    /// The shift along the panorama's axis.
+    fn along(self) -> i32 {
+        if self.x.abs() >= self.y.abs() {
+            self.x
+        } else {
+            self.y
+        }
+    }
+
+    fn horizontal(self) -> bool {
+        self.x.abs() >= self.y.abs()
+    }
+}
+
+/// Pearson correlation of layout `a` with `b` shifted by (`dx2`, `dy2`) half cells over the
+/// cells they share (`b` read between its cells by linear interpolation); `None` when they
+/// share fewer than two rows or columns' worth.
+pub fn shifted_correlation(a: &[i8], b: &[i8], dx2: i32, dy2: i32) -> Option<f32> {
+    let side = DESCRIPTOR_SIDE as i32;
+    let at = |x: i32, y: i32| f32::from(b[(y * side + x) as usize]);
+    let (mut n, mut sa, mut sb, mut saa, mut sbb, mut sab) = (0f32, 0f32, 0f32, 0f32, 0f32, 0f32);
+    for y in 0..side {
+        for x in 0..side {
+            // Cell (x, y) of the first frame shows what the next shows at (x - dx, y - dy).
+            let (bx2, by2) = (2 * x - dx2, 2 * y - dy2);
+            let (x0, y0) = (bx2.div_euclid(2), by2.div_euclid(2));
+            let (x1, y1) = (x0 + bx2.rem_euclid(2), y0 + by2.rem_euclid(2));
+            if x0 < 0 || y0 < 0 || x1 >= side || y1 >= side {
+                continue;
+            }
+            let va = f32::from(a[(y * side + x) as usize]);
+            let vb = (at(x0, y0) + at(x1, y0) + at(x0, y1) + at(x1, y1)) / 4.0;
+            n += 1.0;
+            sa += va;
+            sb += vb;
+            saa += va * va;
+            sbb += vb * vb;
+            sab += va * vb;
+        }
+    }
+    if n < (2 * side) as f32 {
+        return None;
+    }
+    let cov = sab / n - (sa / n) * (sb / n);
+    let (va, vb) = (saa / n - (sa / n).powi(2), sbb / n - (sb / n).powi(2));
+    (va > 1.0 && vb > 1.0).then(|| cov / (va * vb).sqrt())
+}
+
+/// Mean colour difference (levels of Cb and Cr, on the descriptor's 4×4 colour grid) over the
+/// part two frames share at `shift`; `None` without colour grids.
+pub fn shared_colour_difference(a: &[i8], b: &[i8], shift: Shift) -> Option<f32> {
+    let cells = DESCRIPTOR_SIDE * DESCRIPTOR_SIDE;
+    let grid = 4i32;
+    if a.len() < cells + 32 || b.len() < cells + 32 {
+        return None;
+    }
+    let per = DESCRIPTOR_SIDE as f32 / grid as f32;
+    let (dx, dy) = (
+        (shift.x as f32 / per).round() as i32,
+        (shift.y as f32 / per).round() as i32,
+    );
+    let (mut sum, mut n) = (0f32, 0f32);
+    for plane in 0..2 {
+        let base = cells + plane * 16;
+        for y in 0..grid {
+            for x in 0..grid {
+                let (bx, by) = (x - dx, y - dy);
+                if bx < 0 || by < 0 || bx >= grid || by >= grid {
+                    continue;
+                }
+                let va = f32::from(a[base + (y * grid + x) as usize]);
+                let vb = f32::from(b[base + (by * grid + bx) as usize]);
+                sum += (va - vb).abs();
+                n += 1.0;
+            }
+        }
+    }
+    (n > 0.0).then(|| sum / n)
+}
+
+/// The correlation a shift of `along2` half cells needs (see [`PANORAMA_NARROW_PENALTY`]).
+fn needed(along2: i32) -> f32 {
+    let overlap = DESCRIPTOR_SIDE as f32 - along2.abs() as f32 / 2.0;
+    let half = DESCRIPTOR_SIDE as f32 / 2.0;
+    PANORAMA_MIN_CORRELATION + PANORAMA_NARROW_PENALTY * (half - overlap).clamp(0.0, half)
+}
+
+/// The panorama step from the frame with descriptor `a` to the next, `b`: the shift (searched
+/// in half cells) that makes their shared part agree (see the `PANORAMA_*` constants), or
+/// `None` when they are not two overlapping views of one scene.
+pub fn panorama_step(a: &[i8], b: &[i8]) -> Option<Shift> {
+    let cells = DESCRIPTOR_SIDE * DESCRIPTOR_SIDE;
+    if a.len() < cells || b.len() < cells {
+        return None;
+    }
+    let (a_full, b_full) = (a, b);
+    let (a, b) = (&a[..cells], &b[..cells]);
+    let still = shifted_correlation(a, b, 0, 0).unwrap_or(0.0);
+    let reach2 = 2 * (DESCRIPTOR_SIDE as i32 - PANORAMA_MIN_OVERLAP);
+    // The best long shift, and the best short one (a recomposed take of the same view).
+    let mut best: Option<(f32, [i32; 2])> = None;
+    let mut best_short = still;
+    for along2 in -reach2..=reach2 {
+        let long = along2.abs() >= 2 * PANORAMA_MIN_SHIFT - 1;
+        for drift2 in -2 * PANORAMA_MAX_DRIFT..=2 * PANORAMA_MAX_DRIFT {
+            for shift2 in [[along2, drift2], [drift2, along2]] {
+                let Some(c) = shifted_correlation(a, b, shift2[0], shift2[1]) else {
+                    continue;
+                };
+                if !long {
+                    best_short = best_short.max(c);
+                } else if best.is_none_or(|(bc, bs)| {
+                    c - needed(along2) > bc - needed(bs[0].abs().max(bs[1].abs()))
+                }) {
+                    best = Some((c, shift2));
+                }
+            }
+        }
+    }
+    let (corr, [x2, y2]) = best?;
+    let along2 = x2.abs().max(y2.abs());
+    // The shared part agrees well, far better than at any short shift: a scene
+    // of horizontal bands (sky, land) correlates fairly well at any sideways shift.
+    let agrees =
+        corr >= needed(along2) && 1.0 - best_short >= PANORAMA_RESIDUAL_RATIO * (1.0 - corr);
+    let shift = Shift {
+        x: (x2 as f32 / 2.0).round() as i32,
+        y: (y2 as f32 / 2.0).round() as i32,
+        correlation: corr,
+    };
+    // The shared part has the same colours too (exposure changes move them little).
+    let same_colours = shared_colour_difference(a_full, b_full, shift)
+        .is_none_or(|d| d <= PANORAMA_MAX_COLOUR_DIFFERENCE);
+    (agrees && same_colours).then_some(shift)
+}
+
+/// Whether the frames (descriptors in shooting order) are one panorama: each next frame either
+/// repeats the view (a second frame at one position) or steps on in the same direction along
+/// the same axis, with at least two steps, or one step of [`PANORAMA_PAIR_MIN_SHIFT`] to
+/// [`PANORAMA_PAIR_MAX_SHIFT`] cells agreeing to [`PANORAMA_PAIR_MIN_CORRELATION`].
+pub fn is_panorama(descriptors: &[&[i8]]) -> bool {
+    let mut steps: Vec<Shift> = Vec::new();
+    for pair in descriptors.windows(2) {
+        if let Some(s) = panorama_step(pair[0], pair[1]) {
+            steps.push(s);
+        } else if similarity(pair[0], pair[1]) < SAME_VIEW_SIMILARITY {
+            return false;
+        }
+    }
+    let Some(first) = steps.first().copied() else {
+        return false;
+    };
+    let consistent = steps.iter().all(|s| {
+        s.horizontal() == first.horizontal() && s.along().signum() == first.along().signum()
+    });
+    let pair = (PANORAMA_PAIR_MIN_SHIFT..=PANORAMA_PAIR_MAX_SHIFT).contains(&first.along().abs())
+        && first.correlation >= PANORAMA_PAIR_MIN_CORRELATION;
+    consistent && (steps.len() >= 2 || pair)
+}
+
+/// A focus stack has at least this many frames.
+const STACK_MIN_FRAMES: usize = 3;
+/// The scene holds still: consecutive layouts at least this alike.
+const STACK_STILL_SIMILARITY: f32 = 0.9;
+/// A frame's sharp zone: focus map cells at least this share of its sharpest cell.
+const STACK_SHARP_SHARE: f32 = 0.6;
+/// The sharp zone's centre travels at least this far (share of the frame's long side) from
+/// the first frame to the last...
+const STACK_MIN_TRAVEL: f32 = 0.25;
+/// ...steadily: no frame steps back more than this along the way.
+const STACK_MAX_STEP_BACK: f32 = 0.06;
+/// The first and last frames' sharp zones share at most this share of their union.
+const STACK_MAX_END_OVERLAP: f32 = 0.2;
+
+/// The centre (x, y in 0..=1 of the frame) and cells of a frame's sharp zone.
+fn sharp_zone(s: &Signals) -> Option<([f32; 2], Vec<bool>)> {
+    let [w, h] = s.focus_map_size.map(usize::from);
+    if w == 0 || h == 0 || s.focus_map.len() < w * h {
+        return None;
+    }
+    let top = f32::from(*s.focus_map.iter().max()?);
+    if top <= 0.0 {
+        return None;
+    }
+    let zone: Vec<bool> = s.focus_map[..w * h]
+        .iter()
+        .map(|&v| f32::from(v) >= STACK_SHARP_SHARE * top)
+        .collect();
+    let (mut sx, mut sy, mut n) = (0f32, 0f32, 0f32);
+    for (i, _) in zone.iter().enumerate().filter(|(_, z)| **z) {
+        sx += (i % w) as f32 + 0.5;
+        sy += (i / w) as f32 + 0.5;
+        n += 1.0;
+    }
+    Some(([sx / n / w as f32, sy / n / h as f32], zone))
+}
+
+/// Whether the frames (in shooting order) are a focus stack: a still scene (the same framing,
+/// consecutive layouts alike) whose plane of focus sweeps through it: the sharp zone moves
+/// steadily in one direction, and the first and last frames are sharp in different places.
+pub fn is_focus_stack(frames: &[&Signals]) -> bool {
+    if frames.len() < STACK_MIN_FRAMES
+        || frames
+            .windows(2)
+            .any(|p| similarity(&p[0].descriptor, &p[1].descriptor) < STACK_STILL_SIMILARITY)
+        || frames
+            .windows(2)
+            .any(|p| p[0].focus_map_size != p[1].focus_map_size)
+    {
+        return false;
+    }
+    let Some(zones) = frames
+        .iter()
+        .map(|s| sharp_zone(s))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return false;
+    };
+    let (first, last) = (&zones[0], &zones[zones.len() - 1]);
+    let [w, h] = frames[0].focus_map_size.map(f32::from);
+    let long = w.max(h);
+    // Positions in units of the long side, so the travel reads alike in both orientations.
+    let at = |c: [f32; 2]| [c[0] * w / long, c[1] * h / long];
+    let (p0, p1) = (at(first.0), at(last.0));
+    let axis = [p1[0] - p0[0], p1[1] - p0[1]];
+    let travel = axis[0].hypot(axis[1]);
+    if travel < STACK_MIN_TRAVEL {
+        return false;
+    }
+    let along = |c: [f32; 2]| {
+        let p = at(c);
+        ((p[0] - p0[0]) * axis[0] + (p[1] - p0[1]) * axis[1]) / travel
+    };
+    let steady = zones
+        .windows(2)
+        .all(|z| along(z[1].0) >= along(z[0].0) - STACK_MAX_STEP_BACK);
+    let both = first
+        .1
+        .iter()
+        .zip(&last.1)
+        .filter(|(a, b)| **a && **b)
+        .count();
+    let either = first
+        .1
+        .iter()
+        .zip(&last.1)
+        .filter(|(a, b)| **a || **b)
+        .count();
+    steady && (both as f32) <= STACK_MAX_END_OVERLAP * either.max(1) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A smooth, non-repeating 24×16 scene; a frame is a 16×16 window of it at column `x0`.
+    fn window(x0: usize) -> Vec<i8> {
+        // A textured scene: each cell a pseudo-random level (a hash of its place).
+        let scene = |x: usize, y: usize| {
+            let h = (x as u32).wrapping_mul(2_654_435_761) ^ (y as u32).wrapping_mul(40_503);
+            ((h.wrapping_mul(2_246_822_519) >> 24) as i32 - 128).clamp(-100, 100) as i8
+        };
+        let mut d: Vec<i8> = (0..DESCRIPTOR_SIDE * DESCRIPTOR_SIDE)
+            .map(|i| scene(x0 + i % DESCRIPTOR_SIDE, i / DESCRIPTOR_SIDE))
+            .collect();
+        d.extend(std::iter::repeat_n(0i8, 32));
+        d
+    }
+
+    #[test]
+    fn the_shift_between_overlapping_windows_is_found() {
+        let (a, b) = (window(0), window(6));
+        let xy = |s: Option<Shift>| s.map(|s| (s.x, s.y));
+        assert_eq!(xy(panorama_step(&a, &b)), Some((6, 0)));
+        assert_eq!(xy(panorama_step(&b, &a)), Some((-6, 0)));
+        assert_eq!(panorama_step(&a, &a), None, "the same view is no step");
+        assert_eq!(
+            panorama_step(&a, &window(2)),
+            None,
+            "a small shift is a recomposition"
+        );
+    }
+
+    #[test]
+    fn a_sweep_in_one_direction_is_a_panorama() {
+        let frames = [window(0), window(4), window(4), window(8)];
+        let descs: Vec<&[i8]> = frames.iter().map(Vec::as_slice).collect();
+        assert!(is_panorama(&descs));
+        let back = [window(0), window(4), window(0)];
+        let descs: Vec<&[i8]> = back.iter().map(Vec::as_slice).collect();
+        assert!(!is_panorama(&descs), "back and forth is not a sweep");
+        let one = [window(0), window(4)];
+        let descs: Vec<&[i8]> = one.iter().map(Vec::as_slice).collect();
+        assert!(!is_panorama(&descs), "one short step is not enough");
+    }
+}
