@@ -49,6 +49,7 @@ const blankPhoto = (id: number, relPath: string): PhotoDto => ({
   rejectCandidate: false,
   reasons: [],
   eyesClosed: false,
+  judgedFaces: [],
   error: null,
   decision: { photo: id, flag: "none", stars: 0, label: null },
 });
