@@ -77,9 +77,9 @@ export class CompareView {
       h(
         "span",
         { class: "group", "data-testid": "compare-group" },
-        view.title,
+        h("span", {}, view.title),
         view.set ? h("span", { class: "set-badge", "data-testid": "set-badge", title: view.set.meaning }, view.set.label) : null,
-        `· ${groupLabel}`,
+        h("span", {}, `· ${groupLabel}`),
       ),
       h("span", { style: "margin-left:auto" }, "Frames:"),
       h(
