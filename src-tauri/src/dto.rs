@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use bestpick_catalog::export::PickMode;
 use bestpick_catalog::xmp::{SidecarAction, SidecarNaming};
 use bestpick_catalog::{ColorLabel, Decision, DecisionChange, ExportReport, Flag, ShootInfo};
+use bestpick_core::JudgedFace;
 use bestpick_engine::export::{ExportPlan, ExportRequest};
 use bestpick_engine::view::{FaceView, GroupRow, PhotoDetail, PhotoRow, ShootView};
 use bestpick_engine::{AppSettings, ListedPhoto, Listing};
@@ -173,10 +174,34 @@ pub struct PhotoDto {
     pub reasons: Vec<String>,
     /// Someone's eyes are closed.
     pub eyes_closed: bool,
+    /// Each salient face judged against the same person in the group's other frames.
+    pub judged_faces: Vec<JudgedFaceDto>,
     /// Why it could not be analyzed.
     pub error: Option<String>,
     /// Decision.
     pub decision: DecisionDto,
+}
+
+/// One salient face of a photo, judged against the same person in the other frames of its
+/// group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct JudgedFaceDto {
+    /// The person, numbered within the group: the same number in two frames is the same place
+    /// and size in the frame, not an identity.
+    pub person: u32,
+    /// x, y, width, height in displayed (oriented) image pixels.
+    pub bbox: [f32; 4],
+    /// The eyes: `open`, `half_closed`, `closed`, `looking_down` or `uncertain` (a newer core
+    /// may add words).
+    pub eyes: String,
+    /// Per eye `[left, right]` (the subject's), in the same words.
+    pub eye_states: [String; 2],
+    /// Per eye, openness as a share of the person's open state in the group (1 = as open as
+    /// usual); null without a reading.
+    pub open_share: [Option<f32>; 2],
+    /// Face sharpness as a share of the person's sharpest clean frame, 0..=1.
+    pub sharpness: f32,
 }
 
 /// A group of the grid.
@@ -189,6 +214,9 @@ pub struct GroupDto {
     pub members: Vec<u32>,
     /// Index of the suggested pick.
     pub best: Option<u32>,
+    /// The set the group is: `bracket` (an exposure bracket); null for a burst or a single.
+    /// Newer cores add kinds (`panorama`, `focus_stack`).
+    pub set: Option<String>,
 }
 
 /// How the opening went.
@@ -623,6 +651,15 @@ fn path_string(p: &std::path::Path) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// The word a unit enum variant serializes to (`jpeg`, `bracket`, `half_closed`): the wire
+/// keeps the crates' own words, and a variant a crate adds later needs no change here.
+fn word<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 impl From<&Listing> for ProgressEvent {
     fn from(l: &Listing) -> Self {
         ProgressEvent::Listed {
@@ -659,10 +696,7 @@ impl From<&PhotoRow> for PhotoDto {
         PhotoDto {
             id: p.id.0,
             rel_path: p.rel_path.clone(),
-            kind: serde_json::to_value(p.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            kind: word(&p.kind),
             time_ms: p.time_ms.map(|t| t as f64),
             width: p.width,
             height: p.height,
@@ -673,8 +707,22 @@ impl From<&PhotoRow> for PhotoDto {
             reject_candidate: p.reject_candidate,
             reasons: p.reasons.clone(),
             eyes_closed: p.eyes_closed,
+            judged_faces: p.judged_faces.iter().map(JudgedFaceDto::from).collect(),
             error: p.error.clone(),
             decision: DecisionDto::new(p.id.0, &p.decision),
+        }
+    }
+}
+
+impl From<&JudgedFace> for JudgedFaceDto {
+    fn from(f: &JudgedFace) -> Self {
+        JudgedFaceDto {
+            person: n(f.person),
+            bbox: f.bbox,
+            eyes: word(&f.eyes),
+            eye_states: f.eye_states.each_ref().map(word),
+            open_share: f.open_share,
+            sharpness: f.sharpness,
         }
     }
 }
@@ -685,6 +733,7 @@ impl From<&GroupRow> for GroupDto {
             id: n(g.id),
             members: g.members.iter().map(|&m| n(m)).collect(),
             best: g.best.map(n),
+            set: g.set.as_ref().map(word),
         }
     }
 }
@@ -916,10 +965,7 @@ impl From<&bestpick_share::ledger::ContributionRecord> for ContributionDto {
             images: r.image_count,
             created_at: r.created_at as f64,
             sent_at: r.sent_at.map(|t| t as f64),
-            state: serde_json::to_value(r.state)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            state: word(&r.state),
             datasets: r.datasets.clone(),
             last_error: r.last_error.clone(),
         }
@@ -984,6 +1030,7 @@ impl From<&bestpick_share::SendReport> for SendReportDto {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     /// Writes the TypeScript bindings to `ui/src/bindings/`. The drift check runs this and then
     /// `git diff --exit-code ui/src/bindings`.
@@ -1013,6 +1060,64 @@ mod tests {
             "bindings written to {}",
             dir.display()
         );
+    }
+
+    #[test]
+    fn judged_faces_and_sets_reach_the_wire() {
+        use bestpick_core::{FaceVerdict, FileKind, SetKind};
+        let face = JudgedFace {
+            person: 1,
+            bbox: [10.0, 20.0, 90.0, 110.0],
+            eyes: FaceVerdict::HalfClosed,
+            eye_states: [FaceVerdict::Closed, FaceVerdict::LookingDown],
+            open_share: [Some(0.5), None],
+            sharpness: 0.75,
+        };
+        let row = PhotoRow {
+            id: bestpick_catalog::PhotoId(9),
+            rel_path: "a.jpg".into(),
+            kind: FileKind::Jpeg,
+            time_ms: None,
+            width: 640,
+            height: 480,
+            group: 1,
+            best: false,
+            rank: 2,
+            score: 50.0,
+            reject_candidate: true,
+            reasons: Vec::new(),
+            eyes_closed: true,
+            judged_faces: vec![face],
+            error: None,
+            decision: Decision::default(),
+        };
+        let dto = PhotoDto::from(&row);
+        assert_eq!(dto.judged_faces.len(), 1, "one judged face");
+        let f = &dto.judged_faces[0];
+        assert_eq!(
+            (f.person, f.bbox, f.sharpness, f.open_share),
+            (1, [10.0, 20.0, 90.0, 110.0], 0.75, [Some(0.5), None]),
+            "numbers as judged"
+        );
+        assert_eq!(f.eyes, "half_closed", "the core's word for the eyes");
+        assert_eq!(f.eye_states, ["closed", "looking_down"], "per eye");
+        let json = serde_json::to_value(&dto).expect("json");
+        assert_eq!(
+            json["judgedFaces"][0]["eyeStates"][1], "looking_down",
+            "wire shape of a judged face"
+        );
+        assert_eq!(json["judgedFaces"][0]["openShare"][1], Value::Null);
+
+        let cases = [(Some(SetKind::Bracket), Some("bracket")), (None, None)];
+        for (set, want) in cases {
+            let group = GroupRow {
+                id: 1,
+                members: vec![0, 1, 2],
+                best: Some(0),
+                set,
+            };
+            assert_eq!(GroupDto::from(&group).set.as_deref(), want, "{set:?}");
+        }
     }
 
     #[test]

@@ -2,10 +2,13 @@
 // through the W3C WebDriver protocol with plain fetch (no client library).
 //
 // Opens a copy of the sample shoot, waits for the analysis, culls with P / X / arrows / stars
-// / labels, undoes with Ctrl+Z, checks the loupe and compare views, restarts the app and
-// checks the decisions survived, exports XMP through the export panel and reads the sidecars
-// back with exiftool. Screenshots go to tests/e2e/artifacts/. Also measures time to first
-// thumbnail and scrolling at 10 000 photos (synthetic data mode).
+// / labels, undoes with Ctrl+Z, checks the loupe and compare views (with the person-by-frame
+// strip), restarts the app and checks the decisions survived, exports XMP through the export
+// panel and reads the sidecars back with exiftool. Then a shoot made here from sample frames
+// (ImageMagick, exiftool): an exposure bracket, named as a set, and a two-person group shot
+// with a blink, a soft face and a person hidden in one frame, read in the strip. Screenshots go
+// to tests/e2e/artifacts/. Also measures time to first thumbnail and scrolling at 10 000 photos
+// (synthetic data mode).
 //
 // Run through tests/e2e/run.sh (which builds first), under a display (xvfb-run).
 
@@ -150,6 +153,63 @@ async function scrollRun(s) {
     `);
 }
 
+/**
+ * A shoot of sets, made from the sample's public-domain frames: an exposure bracket (0, -2, +2
+ * EV in linear light, with the EXIF an AEB sequence writes: capture times 100 ms apart and the
+ * compensation) and, five minutes later, a group shot of four frames, two portraits side by
+ * side: all sharp and open-eyed; the left person's eyes painted shut; the right person blurred;
+ * the right person covered. Returns the folder.
+ */
+function makeSetsShoot() {
+  const dir = join(mkdtempSync(join(tmpdir(), "bestpick-e2e-sets-")), "sets");
+  mkdirSync(dir);
+  const sample = (name) => join(repo, "assets/sample", name);
+  const stamp = (file, time, ms, extra = []) =>
+    execFileSync("exiftool", ["-q", "-overwrite_original", `-DateTimeOriginal=2024:06:01 ${time}`, `-SubSecTimeOriginal=${String(ms).padStart(3, "0")}`, ...extra, file]);
+  [0, -2, 2].forEach((ev, i) => {
+    const file = join(dir, `bracket_${i}.jpg`);
+    execFileSync("convert", [sample("skimage_coffee__00_original.jpg"), "-colorspace", "RGB", "-evaluate", "multiply", String(2 ** ev), "-colorspace", "sRGB", "-quality", "92", file]);
+    stamp(file, "12:00:00", i * 100, [`-ExposureCompensation=${ev}`]);
+  });
+  // 615 + 768 = 1383 × 768: the left face around x 240-445, the right one around 870-1040.
+  const base = join(dir, "base.png");
+  execFileSync("convert", [sample("facerec_obama__00_original.jpg"), "(", sample("skimage_astronaut__00_original.jpg"), "-resize", "x768", ")", "+append", base]);
+  const frames = [
+    [],
+    ["-fill", "#8a6a5e", "-draw", "ellipse 305,126 19,9 0,360", "-draw", "ellipse 381,125 19,9 0,360", "-stroke", "#3a2a25", "-strokewidth", "2", "-fill", "none", "-draw", "arc 287,118 323,130 20,160", "-draw", "arc 363,117 399,129 20,160"],
+    ["-region", "768x768+615+0", "-blur", "0x5"],
+    ["-fill", "#6b6b6b", "-draw", "rectangle 640,0 1383,768"],
+  ];
+  frames.forEach((ops, i) => {
+    const file = join(dir, `people_${i}.jpg`);
+    execFileSync("convert", [base, ...ops, "-quality", "92", file]);
+    stamp(file, "12:05:00", i * 100);
+  });
+  rmSync(base);
+  return dir;
+}
+
+/** The person-by-frame strip as the compare view shows it (null when there is none). */
+function readStrip(s) {
+  return s.exec(`
+    const t = document.querySelector('[data-testid=people-strip]');
+    if (!t) return null;
+    const frames = (sel) => [...t.querySelectorAll(sel)].map((x) => Number(x.dataset.frame));
+    return {
+      frames: frames('thead th.frame'),
+      pick: frames('thead th.frame.pick'),
+      active: frames('thead th.frame.active'),
+      rows: [...t.querySelectorAll('tbody tr')].map((r) => ({
+        name: r.querySelector('th').textContent,
+        eyes: [...r.querySelectorAll('td')].map((c) => c.dataset.eyes),
+        sharp: [...r.querySelectorAll('td')].map((c) => { const p = c.querySelector('.pct'); return p ? Number(p.textContent.replace('%', '')) : null; }),
+        labels: [...r.querySelectorAll('td')].map((c) => c.getAttribute('aria-label') || ''),
+      })),
+      activePane: Number(document.querySelector('.pane.active').dataset.photo),
+      ids: frames('thead th.frame').map((i) => window.__bp.photos[i].id),
+    };`);
+}
+
 async function openSynthetic(s) {
   await s.exec("location.hash = '#synthetic=10000'; location.reload();");
   await sleep(1500);
@@ -271,6 +331,37 @@ async function main() {
     check("zoom is synced across the compare panes", huds.length === 4 && huds.every((h) => h === "100"), JSON.stringify(huds));
     await s.keys("z");
     await s.shot("compare.png");
+
+    // The person-by-frame strip: one row per person, one cell per frame, the pick and the
+    // frame in focus marked; a click brings a frame in, the keyboard keeps stepping.
+    let strip = await readStrip(s);
+    check(
+      "compare shows the person-by-frame strip (a row per person, a cell per frame, each labelled)",
+      strip !== null && strip.frames.length === 8 && strip.rows.length >= 1 && strip.rows.every((r) => r.eyes.length === 8 && r.labels.every((l) => /^Person \d+, frame \d+: /.test(l))),
+      JSON.stringify(strip && { frames: strip.frames.length, rows: strip.rows.map((r) => r.eyes) }),
+    );
+    check(
+      "the strip marks the suggested pick and the frame in focus",
+      strip !== null && strip.pick.length === 1 && strip.active.length === 1 && strip.ids[strip.frames.indexOf(strip.active[0])] === strip.activePane,
+      JSON.stringify(strip && { pick: strip.pick, active: strip.active, pane: strip.activePane }),
+    );
+    const ref = await s.exec("return Number(document.querySelector('.pane .tag.ref').parentElement.dataset.photo)");
+    const target = strip ? strip.frames.find((f, k) => f !== strip.active[0] && strip.ids[k] !== ref) : undefined;
+    if (target !== undefined) await s.click(`[data-testid=people-strip] tbody tr:first-child td[data-frame="${target}"]`);
+    await sleep(300);
+    strip = await readStrip(s);
+    check(
+      "a click on a strip cell brings that frame into focus",
+      target !== undefined && strip?.active[0] === target && strip.ids[strip.frames.indexOf(target)] === strip.activePane,
+      JSON.stringify({ target, active: strip?.active, pane: strip?.activePane }),
+    );
+    await s.keys(KEY.right);
+    const stepped = await readStrip(s);
+    check(
+      "→ still steps compare after a click, and the strip follows",
+      stepped !== null && stepped.active[0] !== target && stepped.ids[stepped.frames.indexOf(stepped.active[0])] === stepped.activePane && (await s.snapshot()).mode === "compare",
+      JSON.stringify({ from: target, to: stepped?.active }),
+    );
     await s.keys(KEY.esc);
     const expected = (await s.snapshot()).decisions;
     await s.quit();
@@ -331,6 +422,45 @@ async function main() {
     await s.until("the empty-folder state", "const e=document.querySelector('[data-testid=empty] .error-box'); return e && /No photos/.test(e.textContent)", 30_000);
     check("an empty folder says which files bestpick reads", true);
     await s.shot("empty.png");
+
+    // ---- sets and group shots: an exposure bracket is named as a set; the strip reads who
+    // blinked where in a group shot ----
+    const setsDir = makeSetsShoot();
+    await s.exec(`window.__bp.open(${JSON.stringify(setsDir)})`);
+    await s.until("the sets shoot", "return document.body.dataset.state === 'ready' && window.__bp.snapshot().photos === 7", 120_000);
+    const heads = await s.exec("return [...document.querySelectorAll('.ghead')].map((g) => ({ text: g.textContent, badge: g.querySelector('[data-testid=set-badge]')?.textContent ?? null }))");
+    const bracketHead = heads.find((g) => g.badge !== null);
+    check(
+      "the grid names the exposure bracket in its group header, and only there",
+      heads.length === 2 && bracketHead?.badge === "exposure bracket" && /3 frames/.test(bracketHead.text) && heads.filter((g) => g.badge).length === 1,
+      JSON.stringify(heads),
+    );
+    await s.shot("grid-sets.png");
+    await s.exec(`window.__bp.setCursor(window.__bp.photos.findIndex((p) => p.relPath === 'bracket_0.jpg'));`);
+    await s.keys("c");
+    const bracketBar = await s.exec("return document.querySelector('[data-testid=compare-group]')?.textContent ?? null");
+    check("compare names the exposure bracket", typeof bracketBar === "string" && /exposure bracket/.test(bracketBar) && /3 frames/.test(bracketBar), bracketBar);
+    check("a bracket without faces has no person strip", (await readStrip(s)) === null);
+    await s.keys(KEY.esc);
+    await s.exec(`window.__bp.setCursor(window.__bp.photos.findIndex((p) => p.relPath === 'people_0.jpg'));`);
+    await s.keys("c");
+    await s.until("the group shot's previews", "const i=[...document.querySelectorAll('.compare .viewer img')]; return i.length === 2 && i.every(x => x.complete && x.naturalWidth > 0)", 20_000);
+    const people = await readStrip(s);
+    const [left, right] = people?.rows ?? [];
+    check(
+      "the strip has a row per person of the group shot, left to right",
+      people !== null && people.rows.length === 2 && left.name.endsWith("Person 1") && right.name.endsWith("Person 2") && people.frames.length === 4,
+      JSON.stringify(people?.rows.map((r) => [r.name, r.eyes, r.sharp])),
+    );
+    check("the strip shows the blink where it happened (left person, frame 2)", left !== undefined && left.eyes[0] === "open" && ["closed", "half"].includes(left.eyes[1]), JSON.stringify(left?.eyes));
+    check("the strip shows the soft face (right person, frame 3)", right !== undefined && right.sharp[2] !== null && right.sharp[2] < 50 && right.sharp[0] >= 90, JSON.stringify(right?.sharp));
+    check("the strip says when a person is not in a frame (right person, frame 4)", right !== undefined && right.eyes[3] === "missing" && /not found/.test(right.labels[3]), JSON.stringify(right?.labels[3]));
+    await s.click(`[data-testid=people-strip] tbody tr:first-child td[data-frame="${people?.frames[1]}"]`);
+    await sleep(500);
+    const boxes = await s.exec("return [...document.querySelectorAll('.pane.active .facebox span')].map((b) => b.textContent)");
+    check("the compared frame's face boxes name the people as the strip does", boxes.some((b) => /^Person 1: eyes (closed|half closed)$/.test(b)) && boxes.some((b) => /^Person 2: /.test(b)), JSON.stringify(boxes));
+    await s.shot("compare-people.png");
+    await s.keys(KEY.esc);
 
     // ---- 10 000 photos, synthetic data: frame times while scrolling ----
     await openSynthetic(s);

@@ -16,7 +16,7 @@
 # is rebuilt for a single package.
 # Needs: node + npm, cargo, and for the end-to-end part tauri-driver (installed here with
 # `cargo install tauri-driver --locked` when missing), Debian packages webkit2gtk-driver, xvfb,
-# libimage-exiftool-perl (installed when missing and running as root).
+# libimage-exiftool-perl, imagemagick (installed when missing and running as root).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -69,6 +69,7 @@ missing=()
 command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
 command -v xvfb-run >/dev/null || missing+=(xvfb xauth)
 command -v exiftool >/dev/null || missing+=(libimage-exiftool-perl)
+command -v convert >/dev/null || missing+=(imagemagick)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"

@@ -19,6 +19,8 @@ import { h } from "./lib/dom";
 import { NO_FILTER, isFiltered, visibleGroups, type Filter, type FlagFilter, type GroupInput, type SortKey } from "./lib/filters";
 import { actionFor, type Action } from "./lib/keymap";
 import { jumpGroup, move } from "./lib/layout";
+import { buildStrip } from "./lib/people";
+import { framesText, setLabel, setMeaning } from "./lib/sets";
 import { SyntheticCatalog, syntheticCount, syntheticShoot } from "./synthetic";
 import { CompareView } from "./views/compare";
 import { contributeDrawer } from "./views/contribute";
@@ -49,6 +51,7 @@ const blankPhoto = (id: number, relPath: string): PhotoDto => ({
   rejectCandidate: false,
   reasons: [],
   eyesClosed: false,
+  judgedFaces: [],
   error: null,
   decision: { photo: id, flag: "none", stars: 0, label: null },
 });
@@ -125,6 +128,9 @@ export class App {
         this.compareCount = n;
         this.renderCompare();
       },
+      thumbSrc: (i) => (this.thumbs.has(this.photos[i].id) ? this.thumbSrc(i) : null),
+      size: (i) => [this.photos[i].width, this.photos[i].height],
+      onFocusFrame: (i) => this.focusFrame(i),
     });
     this.progressBar = h("div");
     this.progressText = h("span", { "data-testid": "progress-text" });
@@ -284,7 +290,7 @@ export class App {
     this.root = view.root;
     this.photos = view.photos;
     this.indexOf = new Map(this.photos.map((p, i) => [p.id, i]));
-    this.setGroups(view.groups.map((g) => ({ id: g.id, members: g.members, best: g.best })));
+    this.setGroups(view.groups.map((g) => ({ id: g.id, members: g.members, best: g.best, set: g.set })));
     this.store.reset(view.photos.map((p) => p.decision));
     if (this.mode === "empty" && this.photos.length) this.setMode("grid");
     this.refreshGrid();
@@ -340,12 +346,13 @@ export class App {
   }
 
   private groupTitle(id: number, members: number[], best: number | null) {
-    const total = this.groups.find((g) => g.id === id)?.members.length ?? members.length;
-    if (id === -1) return { title: "Analyzing…", sub: `${total} photos; groups appear when the analysis is done`, bestName: null };
-    if (id === 0) return { title: "Could not be analyzed", sub: `${total} photo(s); hover for why`, bestName: null };
-    const shown = members.length === total ? `${total} frame${total === 1 ? "" : "s"}` : `${members.length} of ${total} frames`;
+    const group = this.groups.find((g) => g.id === id);
+    const total = group?.members.length ?? members.length;
+    const none = { set: null, setMeaning: "" };
+    if (id === -1) return { title: "Analyzing…", sub: `${total} photos; groups appear when the analysis is done`, bestName: null, ...none };
+    if (id === 0) return { title: "Could not be analyzed", sub: `${total} photo(s); hover for why`, bestName: null, ...none };
     const bestName = best !== null && total > 1 ? this.photos[best].relPath.split("/").pop() ?? null : null;
-    return { title: `Group ${id}`, sub: shown, bestName };
+    return { title: `Group ${id}`, sub: framesText(total, members.length), bestName, set: setLabel(group?.set), setMeaning: setMeaning(group?.set) };
   }
 
   private visible() {
@@ -422,7 +429,8 @@ export class App {
     const p = this.photos[i];
     if (p.group <= 0) return this.analyzed ? "not analyzed" : "analyzing…";
     const members = this.groupOf(i);
-    return `frame ${members.indexOf(i) + 1} of ${members.length} in group ${p.group} · rank ${p.rank} · score ${p.score.toFixed(0)}`;
+    const set = setLabel(this.groupOfPhoto.get(i)?.set);
+    return `frame ${members.indexOf(i) + 1} of ${members.length} in group ${p.group}${set ? ` (${set})` : ""} · rank ${p.rank} · score ${p.score.toFixed(0)}`;
   }
 
   private renderLoupe(): void {
@@ -444,15 +452,42 @@ export class App {
     const members = this.groupOf(this.refIndex).filter((m) => m !== this.refIndex);
     if (members.length === 0) {
       this.say("This group has one frame: nothing to compare. Press Esc.", true);
-      this.compare.show(this.refIndex, [], this.refIndex, 1, this.groupInfo(this.refIndex));
+      this.compare.show({ reference: this.refIndex, others: [], active: this.refIndex, count: 1, title: "Nothing to compare", groupLabel: this.groupInfo(this.refIndex), strip: null, pick: null });
       return;
     }
     const active = members.includes(i) ? i : members[0];
     if (active !== i) this.cursorId = this.photos[active].id;
     const start = members.indexOf(active);
     const others = [...members.slice(start), ...members.slice(0, start)];
-    this.compare.show(this.refIndex, others, active, this.compareCount, `Group ${this.photos[active].group}: reference ${this.photos[this.refIndex].relPath.split("/").pop()} vs ${others.length} other frame(s)`);
+    const group = this.groupOfPhoto.get(this.refIndex);
+    const all = this.groupOf(this.refIndex);
+    const pick = group?.best ?? null;
+    const name = this.photos[this.refIndex].relPath.split("/").pop();
+    const set = setLabel(group?.set);
+    this.compare.show({
+      reference: this.refIndex,
+      others,
+      active,
+      count: this.compareCount,
+      title: `Group ${this.photos[active].group}`,
+      groupLabel: `${framesText(all.length)} · reference ${name} vs ${others.length} other frame${others.length === 1 ? "" : "s"}`,
+      set: set ? { label: set, meaning: setMeaning(group?.set) } : null,
+      strip: buildStrip(all, (k) => this.photos[k], pick),
+      pick,
+    });
     this.renderStatus();
+  }
+
+  /** Compare: a click on the strip brings frame `i` of the group into the comparison. */
+  private focusFrame(i: number): void {
+    if (this.mode !== "compare" || this.refIndex === null) return;
+    if (i === this.refIndex) {
+      this.say("That frame is the reference. To compare from another frame, bring it in and press R.");
+      return;
+    }
+    this.userMoved = true;
+    this.cursorId = this.photos[i].id;
+    this.renderCompare();
   }
 
   // ---- keyboard ----

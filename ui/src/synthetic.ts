@@ -41,12 +41,13 @@ export function syntheticShoot(n: number): ShootViewDto {
         rejectCandidate: score < 50,
         reasons: best ? [`sharpest of ${size}`] : ["slightly softer than the best"],
         eyesClosed: rnd() < 0.03,
+        judgedFaces: [],
         error: null,
         decision: { photo: index + 1, flag: "none", stars: 0, label: null },
       });
       t += 120;
     }
-    groups.push({ id: groups.length + 1, members, best: members[scores.indexOf(bestScore)] });
+    groups.push({ id: groups.length + 1, members, best: members[scores.indexOf(bestScore)], set: null });
     t += 20_000 + Math.floor(rnd() * 60_000);
   }
   return {

@@ -7,7 +7,9 @@ use std::collections::{HashMap, HashSet};
 use bestpick_catalog::{Decision, PhotoId, ShootId};
 use bestpick_core::rank::Reason;
 use bestpick_core::signals::Misfire;
-use bestpick_core::{Analysis, FileKind, Strictness, Suggestion};
+use bestpick_core::{
+    Analysis, FileKind, GroupSummary, JudgedFace, SetKind, Strictness, Suggestion,
+};
 use serde::Deserialize;
 
 use crate::session::{PhotoEntry, Session, ShootStatus};
@@ -42,6 +44,9 @@ pub struct PhotoRow {
     /// Someone in the frame has their eyes closed or half closed (only once faces are
     /// analyzed).
     pub eyes_closed: bool,
+    /// Each salient face judged against the same person elsewhere in the group (person number,
+    /// eyes, sharpness); empty when faces were not analyzed or there are none.
+    pub judged_faces: Vec<JudgedFace>,
     /// Why the photo could not be analyzed.
     pub error: Option<String>,
     /// The photographer's decision.
@@ -57,6 +62,19 @@ pub struct GroupRow {
     pub members: Vec<usize>,
     /// Index of the suggested pick (`None` for the group of failures).
     pub best: Option<usize>,
+    /// The set the group is, when it is one (an exposure bracket).
+    pub set: Option<SetKind>,
+}
+
+impl From<&GroupSummary> for GroupRow {
+    fn from(g: &GroupSummary) -> Self {
+        GroupRow {
+            id: g.id,
+            members: g.members.clone(),
+            best: Some(g.best),
+            set: g.set,
+        }
+    }
 }
 
 /// The whole shoot as the grid shows it.
@@ -108,14 +126,7 @@ pub fn shoot_view(
         .zip(&suggestions)
         .map(|(entry, suggestion)| photo_row(entry, suggestion.as_ref(), decisions, eyes_closed))
         .collect();
-    let mut rows: Vec<GroupRow> = groups
-        .iter()
-        .map(|g| GroupRow {
-            id: g.id,
-            members: g.members.clone(),
-            best: Some(g.best),
-        })
-        .collect();
+    let mut rows: Vec<GroupRow> = groups.iter().map(GroupRow::from).collect();
     let unanalyzed: Vec<usize> = (0..photos.len())
         .filter(|&i| suggestions[i].is_none())
         .collect();
@@ -124,6 +135,7 @@ pub fn shoot_view(
             id: 0,
             members: unanalyzed,
             best: None,
+            set: None,
         });
     }
     ShootView {
@@ -165,6 +177,9 @@ fn photo_row(
                 .iter()
                 .any(|r| matches!(r, Reason::EyesClosed { .. } | Reason::EyesHalfClosed { .. }))
         }) || eyes_closed.contains(&entry.id),
+        judged_faces: suggestion
+            .map(|s| s.ranked.judged_faces.clone())
+            .unwrap_or_default(),
         error: entry.error.as_ref().map(|e| e.reason()),
         decision: decisions.get(&entry.id).copied().unwrap_or_default(),
     }
@@ -268,6 +283,85 @@ pub fn photo_detail(session: &Session, id: PhotoId) -> Option<PhotoDetail> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bestpick_core::rank::Ranked;
+    use bestpick_core::{FaceVerdict, PhotoFile};
+
+    fn entry(id: i64, name: &str) -> PhotoEntry {
+        PhotoEntry {
+            id: PhotoId(id),
+            file: PhotoFile {
+                path: std::path::PathBuf::from("/shoot").join(name),
+                rel_path: name.into(),
+                size: 1,
+                mtime_ns: 0,
+                kind: FileKind::Jpeg,
+                companions: Vec::new(),
+            },
+            analysis: None,
+            error: None,
+            warning: None,
+        }
+    }
+
+    fn face(person: usize, x: f32, eyes: FaceVerdict, sharpness: f32) -> JudgedFace {
+        JudgedFace {
+            person,
+            bbox: [x, 100.0, 120.0, 140.0],
+            eyes,
+            eye_states: [eyes, FaceVerdict::Open],
+            open_share: [Some(0.7), Some(1.0)],
+            sharpness,
+        }
+    }
+
+    #[test]
+    fn a_row_carries_the_judged_faces_and_a_group_its_set() {
+        let faces = vec![
+            face(0, 800.0, FaceVerdict::HalfClosed, 0.9),
+            face(1, 100.0, FaceVerdict::Open, 1.0),
+        ];
+        let suggestion = Suggestion {
+            group: 3,
+            set: None,
+            ranked: Ranked {
+                score: 40.0,
+                rank: 2,
+                best: false,
+                reject_candidate: true,
+                reasons: vec![Reason::EyesHalfClosed { half: 1, faces: 2 }],
+                judged_faces: faces.clone(),
+            },
+        };
+        let no_decisions = HashMap::new();
+        let none_closed = HashSet::new();
+        let row = photo_row(
+            &entry(1, "a.jpg"),
+            Some(&suggestion),
+            &no_decisions,
+            &none_closed,
+        );
+        assert_eq!(row.judged_faces, faces, "judged faces as ranked, in order");
+        assert!(row.eyes_closed, "a half blink counts for the eyes filter");
+        let failed = photo_row(&entry(2, "b.jpg"), None, &no_decisions, &none_closed);
+        assert!(failed.judged_faces.is_empty(), "no suggestion, no faces");
+
+        let cases = [
+            (Some(SetKind::Bracket), "a bracket stays a bracket"),
+            (None, "a burst is no set"),
+        ];
+        for (set, case) in cases {
+            let summary = GroupSummary {
+                id: 2,
+                members: vec![4, 5, 6],
+                best: 5,
+                set,
+            };
+            let row = GroupRow::from(&summary);
+            assert_eq!(row.set, set, "{case}");
+            assert_eq!((row.id, row.best), (2, Some(5)), "{case}");
+            assert_eq!(row.members, vec![4, 5, 6], "{case}");
+        }
+    }
 
     #[test]
     fn faces_are_read_from_the_serialized_analysis() {

@@ -15,4 +15,9 @@ members: Array<number>,
 /**
  * Index of the suggested pick.
  */
-best: number | null, };
+best: number | null, 
+/**
+ * The set the group is: `bracket` (an exposure bracket); null for a burst or a single.
+ * Newer cores add kinds (`panorama`, `focus_stack`).
+ */
+set: string | null, };

@@ -53,8 +53,11 @@ export interface VisibleGroup {
 
 export interface GroupInput {
   id: number;
+  /** Photo indices in shooting order. */
   members: number[];
   best: number | null;
+  /** The set the group is (`GroupDto.set`: `bracket`, …), null for a burst. */
+  set?: string | null;
 }
 
 /**

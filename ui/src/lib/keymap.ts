@@ -104,7 +104,7 @@ export function actionFor(e: KeyLike): Action | null {
 export const KEY_HELP: [string, string][] = [
   ["← → ↑ ↓  or  J / K", "move (J next, K previous)"],
   ["Space", "loupe: one photo large (Space or Esc to go back)"],
-  ["C", "compare the group: frozen reference + the others"],
+  ["C", "compare the group: frozen reference + the others; below, who blinked where (click a frame to compare it)"],
   ["P", "pick"],
   ["X", "reject"],
   ["U", "unflag"],

@@ -13,7 +13,8 @@ export interface GridHost {
   thumbSrc(index: number): string | null;
   /** `wait` = not ready yet, `none` = cannot be shown. */
   thumbState(index: number): "ready" | "wait" | "none";
-  groupTitle(groupId: number, members: number[], best: number | null): { title: string; sub: string; bestName: string | null };
+  /** `set`: the set in words ("exposure bracket"), null for a burst; `setMeaning` what it is for. */
+  groupTitle(groupId: number, members: number[], best: number | null): { title: string; sub: string; bestName: string | null; set: string | null; setMeaning: string };
   cursor(): number | null;
   /** Frames in the photo's group (the pick of a one-frame group is not marked). */
   groupSize(index: number): number;
@@ -130,6 +131,7 @@ export class GridView {
           "div",
           { class: "ghead", style: `height:${row.height}px` },
           h("b", {}, t.title),
+          t.set ? h("span", { class: "set-badge", "data-testid": "set-badge", title: t.setMeaning }, t.set) : null,
           h("span", {}, t.sub),
           t.bestName ? h("span", { class: "best-name" }, `suggested: ${t.bestName}`) : null,
           g.id > 0 && g.best !== null && g.members.length > 1 ? h("button", { title: "Pick the suggested frame of this group (A)", onclick: () => this.host.onAcceptGroup(g.id) }, "Accept pick") : null,

@@ -5,6 +5,7 @@ import type { DecisionDto } from "../bindings/DecisionDto";
 import type { PhotoDetailDto } from "../bindings/PhotoDetailDto";
 import type { PhotoDto } from "../bindings/PhotoDto";
 import { h } from "../lib/dom";
+import { eyeLook, judgedMarks } from "../lib/people";
 import { FIT, toggleActual, type Zoom } from "../lib/zoom";
 import { Viewer } from "./viewer";
 
@@ -44,6 +45,7 @@ export class LoupeView {
     this.photo = photo;
     this.detail = detail;
     this.viewer.show(src, detail);
+    this.viewer.setFaces(judgedMarks(photo.judgedFaces));
     this.renderSide(photo, decision, groupInfo);
   }
 
@@ -107,9 +109,14 @@ export class LoupeView {
         h("button", { class: this.viewer.overlay ? "on" : "", onclick: () => this.toggleOverlay() }, "Focus overlay (F)"),
         h("button", { onclick: () => this.toggleZoom() }, "100% at focus (Z)"),
       ),
-      x && x.faces.length > 0
-        ? [h("h3", {}, `Faces (${x.faces.length})`), h("ul", { class: "reasons" }, x.faces.map((f) => h("li", {}, `eyes ${f.eyes} · sharpness ${f.sharpness.toFixed(2)}`)))]
-        : null,
+      p.judgedFaces.length > 0
+        ? [
+            h("h3", {}, `Faces (${p.judgedFaces.length}, against the group)`),
+            h("ul", { class: "reasons" }, p.judgedFaces.map((f) => h("li", {}, `${eyeLook(f.eyes).words} · sharpness ${Math.round(Math.min(1, Math.max(0, f.sharpness)) * 100)}% of the sharpest`))),
+          ]
+        : x && x.faces.length > 0
+          ? [h("h3", {}, `Faces (${x.faces.length})`), h("ul", { class: "reasons" }, x.faces.map((f) => h("li", {}, `eyes ${f.eyes} · sharpness ${f.sharpness.toFixed(2)}`)))]
+          : null,
       h("h3", {}, "Signals"),
       x ? table(rows) : h("div", { class: "sub" }, "Loading…"),
       h("h3", {}, "Camera"),

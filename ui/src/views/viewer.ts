@@ -3,6 +3,7 @@
 
 import type { PhotoDetailDto } from "../bindings/PhotoDetailDto";
 import { h } from "../lib/dom";
+import type { EyeKind, FaceMark } from "../lib/people";
 import { FIT, pan, place, zoomAt, type Zoom } from "../lib/zoom";
 
 export interface ZoomHost {
@@ -20,6 +21,8 @@ export class Viewer {
   private loading: HTMLElement;
   private natural: [number, number] = [0, 0];
   private detail: PhotoDetailDto | null = null;
+  /** Judged face boxes; null: the detail's faces as found. */
+  private faces: FaceMark[] | null = null;
   overlay = false;
   private drag: { x: number; y: number } | null = null;
 
@@ -75,6 +78,12 @@ export class Viewer {
     this.layout();
   }
 
+  /** Draws these face boxes (eyes judged against the group) instead of the faces as found. */
+  setFaces(faces: FaceMark[] | null): void {
+    this.faces = faces;
+    this.layout();
+  }
+
   /** Places the image for the current zoom; redraws overlays. */
   layout(): void {
     const [w, hgt] = this.size();
@@ -120,18 +129,18 @@ export class Viewer {
   private drawMarks(w: number, hgt: number): void {
     const d = this.detail;
     this.marks.replaceChildren();
-    if (!d) return;
-    const [iw, ih] = [d.width || this.natural[0], d.height || this.natural[1]];
-    if (this.overlay && d.focusMap.length > 0) {
+    const [iw, ih] = this.size();
+    if (!iw || !ih) return;
+    if (d && this.overlay && d.focusMap.length > 0) {
       const fp = h("div", { class: "focuspoint", title: "sharpest region" });
       fp.style.left = `${d.focusPoint[0] * w}px`;
       fp.style.top = `${d.focusPoint[1] * hgt}px`;
       this.marks.append(fp);
     }
-    for (const f of d.faces) {
+    const faces: FaceMark[] = this.faces ?? (d?.faces ?? []).map((f) => ({ bbox: f.bbox, label: `eyes ${f.eyes}`, kind: rawKind(f.eyes) }));
+    for (const f of faces) {
       const [x, y, fw, fh] = f.bbox;
-      const cls = f.eyes === "closed" || f.eyes === "one-closed" ? "closed" : f.eyes === "uncertain" ? "uncertain" : "";
-      const box = h("div", { class: `facebox ${cls}` }, h("span", {}, `eyes ${f.eyes}`));
+      const box = h("div", { class: `facebox ${BOX_CLASS[f.kind]}` }, h("span", {}, f.label));
       Object.assign(box.style, { left: `${(x / iw) * w}px`, top: `${(y / ih) * hgt}px`, width: `${(fw / iw) * w}px`, height: `${(fh / ih) * hgt}px` });
       this.marks.append(box);
     }
@@ -165,4 +174,13 @@ export class Viewer {
     const [w, hgt] = this.size();
     this.host.setZoom(pan(this.host.zoom(), dx, dy, w, hgt, this.currentScale()));
   }
+}
+
+/** The face box's look for each eye state (colour; the label says it in words too). */
+const BOX_CLASS: Record<EyeKind, string> = { open: "", half: "half", closed: "closed", down: "down", unsure: "uncertain", missing: "uncertain" };
+
+/** A face as found (eyes read on the face alone: `open`, `closed`, `one-closed`, `uncertain`). */
+function rawKind(eyes: string): EyeKind {
+  if (eyes === "closed" || eyes === "one-closed") return "closed";
+  return eyes === "uncertain" ? "unsure" : "open";
 }
