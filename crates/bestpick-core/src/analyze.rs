@@ -18,7 +18,8 @@ use crate::signals::{self, Signals};
 
 /// Bumped whenever analysis results change meaning: cached analyses of another version are
 /// recomputed. 3: faces that fill the frame are found, eyes narrowed alike are not a wink.
-pub const ANALYSIS_VERSION: u32 = 3;
+/// 4: the mouth's corners and lips are recorded (a laugh is told from a blink).
+pub const ANALYSIS_VERSION: u32 = 4;
 
 /// Everything measured on one photo. Pure data, stored in the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -40,6 +40,8 @@ const LEFT_EYE_INNER: usize = 362;
 const LEFT_EYE_OUTER: usize = 263;
 const NOSE_TIP: usize = 1;
 const UPPER_LIP: usize = 13;
+const RIGHT_MOUTH_CORNER: usize = 61;
+const LEFT_MOUTH_CORNER: usize = 291;
 const LOWER_LIP: usize = 14;
 const RIGHT_CHEEK: usize = 234;
 const LEFT_CHEEK: usize = 454;
@@ -232,6 +234,8 @@ fn analyze_face(
             right_eye: right.center,
             nose: xy(NOSE_TIP),
             mouth,
+            mouth_corners: [xy(RIGHT_MOUTH_CORNER), xy(LEFT_MOUTH_CORNER)],
+            lips: [xy(UPPER_LIP), xy(LOWER_LIP)],
         },
     }))
 }

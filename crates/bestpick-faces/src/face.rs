@@ -85,6 +85,26 @@ pub struct FaceLandmarks {
     pub nose: [f32; 2],
     /// Centre of the mouth.
     pub mouth: [f32; 2],
+    /// The mouth's corners `[right, left]` (the subject's); zero when not measured (analyses
+    /// made before they were recorded).
+    #[serde(default)]
+    pub mouth_corners: [[f32; 2]; 2],
+    /// The inner edges of the lips `[upper, lower]` at the middle of the mouth; zero when not
+    /// measured.
+    #[serde(default)]
+    pub lips: [[f32; 2]; 2],
+}
+
+impl FaceLandmarks {
+    /// How the mouth is held: `(open, wide)`, the gap between the lips as a share of the
+    /// mouth's width, and the mouth's width as a share of `face_width`. `None` when the mouth
+    /// was not measured.
+    pub fn mouth_shape(&self, face_width: f32) -> Option<(f32, f32)> {
+        let dist = |a: [f32; 2], b: [f32; 2]| (a[0] - b[0]).hypot(a[1] - b[1]);
+        let width = dist(self.mouth_corners[0], self.mouth_corners[1]);
+        (width > 0.0 && face_width > 0.0)
+            .then(|| (dist(self.lips[0], self.lips[1]) / width, width / face_width))
+    }
 }
 
 /// One face found in a frame.

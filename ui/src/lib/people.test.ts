@@ -95,6 +95,8 @@ describe("person-by-frame strip", () => {
     expect(cell?.sharpness, "clamped").toBe(1);
     expect(cell?.look, "unknown verdict").toEqual({ kind: "unsure", short: "?", words: "eyes: squinting" });
     expect(eyeLook("looking_down").words).toBe("looking down (not a blink)");
+    expect(eyeLook("laughing").kind).toBe("laughing");
+    expect(eyeLook("laughing").words).toBe("eyes shut while laughing (not a blink)");
   });
 });
 

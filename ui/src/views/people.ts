@@ -52,6 +52,10 @@ function eyeIcon(kind: EyeKind): SVGElement {
       // Open, the iris low under lowered lids.
       icon.append(svg("path", { d: "M1 5 Q8 1.5 15 5 Q8 11.5 1 5 Z", ...line }), svg("circle", { cx: 8, cy: 7, r: 1.9, fill: "currentColor" }));
       break;
+    case "laughing":
+      // Eyes squeezed shut in a laugh: lids curved up.
+      icon.append(svg("path", { d: "M1.5 7 Q8 0.5 14.5 7", ...line, "stroke-width": 1.8 }));
+      break;
     case "unsure":
       icon.append(svg("path", { d: almond, ...line, "stroke-dasharray": "2 2" }));
       break;

@@ -47,6 +47,11 @@ const SAME_FACE_SIZE_RATIO: f32 = 0.6;
 const EYES_CLOSED_PENALTY: f32 = 4.0;
 /// A frame caught mid-blink loses to any frame with open eyes, and is a reject candidate.
 const EYES_HALF_CLOSED_PENALTY: f32 = 3.0;
+/// Each further face with closed or half-closed eyes in a frame adds this much.
+const EYES_EACH_MORE: f32 = 0.5;
+/// Eyes shut by a laugh: below an otherwise equal open-eyed frame, never a reject candidate on
+/// its own.
+const EYES_LAUGHING_PENALTY: f32 = 1.0;
 /// Without an open-eyed frame in the group, a blink costs only this much: it may still be the
 /// best there is.
 const EYES_NO_ALTERNATIVE_PENALTY: f32 = 1.0;
@@ -73,6 +78,9 @@ pub enum FaceVerdict {
     /// Lids lowered by looking down (head pitched down against the person's usual pose): not a
     /// blink.
     LookingDown,
+    /// Eyes shut or narrowed while laughing or smiling hard (the mouth open and pulled wide):
+    /// not a blink, though an open-eyed frame of the same moment is better.
+    Laughing,
     /// Can't tell: too small, no eyelid reading, or no open state to compare with.
     Uncertain,
 }
@@ -106,7 +114,11 @@ pub(super) struct FrameFaces {
     eyes_closed: u32,
     /// Salient faces caught mid-blink.
     eyes_half_closed: u32,
-    /// Mean face sharpness lost against the same face's sharpest frame, 0..=1.
+    /// Salient faces with eyes shut or narrowed by laughing.
+    laughing: u32,
+    /// Face sharpness lost against the same face's sharpest frame, 0..=1: the worst of the
+    /// faces large enough to judge (a group shot is as good as its softest prominent face),
+    /// else the mean.
     sharpness_loss: f32,
     /// Salient faces narrower than [`MIN_JUDGED_FACE_PX`].
     small_faces: u32,
@@ -118,7 +130,7 @@ impl FrameFaces {
     }
 
     fn eyes_open(&self) -> bool {
-        self.eyes_closed == 0 && self.eyes_half_closed == 0
+        self.eyes_closed == 0 && self.eyes_half_closed == 0 && self.laughing == 0
     }
 
     /// Faces, all with open eyes and as sharp as anywhere in the group.
@@ -143,6 +155,8 @@ struct FaceBrief {
     pitch: f32,
     /// Narrower than [`MIN_JUDGED_FACE_PX`]: eyes not judged, softness not worded.
     small: bool,
+    /// The mouth: `(open, wide)` (see [`crate::faces::FaceLandmarks::mouth_shape`]).
+    mouth: Option<(f32, f32)>,
 }
 
 fn briefs(signals: &Signals, faces: &[Face]) -> Vec<FaceBrief> {
@@ -162,6 +176,7 @@ fn briefs(signals: &Signals, faces: &[Face]) -> Vec<FaceBrief> {
             sharpness: f.sharpness,
             pitch: f.pose[1],
             small: f.bbox[2] < MIN_JUDGED_FACE_PX,
+            mouth: f.landmarks.mouth_shape(f.bbox[2]),
         })
         .collect();
     out.truncate(MAX_JUDGED_FACES);
@@ -211,12 +226,36 @@ fn mean_share(shares: [Option<f32>; 2]) -> Option<f32> {
     (!known.is_empty()).then(|| known.iter().sum::<f32>() / known.len() as f32)
 }
 
+/// A laughing mouth: lips apart by at least this share of the mouth's width...
+const LAUGH_MIN_OPEN: f32 = 0.3;
+/// ...and pulled wide: at least this share of the face's width, or this many times the
+/// person's usual width in the burst. A yawn opens the mouth as far but narrows it. Measured
+/// on real bursts: talking and smiling with open eyes read up to 0.26 open and 0.44 wide, a
+/// yawn 0.45 open and 0.26 wide.
+const LAUGH_MIN_WIDE: f32 = 0.48;
+const LAUGH_WIDER_THAN_USUAL: f32 = 1.12;
+/// Smiling hard with the lips closed: the mouth at least this share of the face's width.
+const BROAD_SMILE_WIDE: f32 = 0.55;
+
+/// Whether a face with mouth `(open, wide)` is laughing or smiling hard, against the person's
+/// usual mouth width `usual_wide` in the burst.
+fn is_laughing(mouth: Option<(f32, f32)>, usual_wide: Option<f32>) -> bool {
+    let Some((open, wide)) = mouth else {
+        return false;
+    };
+    let wider =
+        wide >= LAUGH_MIN_WIDE || usual_wide.is_some_and(|u| wide >= LAUGH_WIDER_THAN_USUAL * u);
+    (open >= LAUGH_MIN_OPEN && wider) || wide >= BROAD_SMILE_WIDE
+}
+
 /// What else decides how a face's eyes are read.
 struct FaceContext {
     /// Pitched down at least [`LOOKING_DOWN_DEG`] more than usual for this face in the burst.
     looking_down: bool,
     /// The same face is closed in the frame just before or after.
     beside_a_blink: bool,
+    /// Laughing or smiling hard (see [`is_laughing`]).
+    laughing: bool,
 }
 
 /// Judges eyes at `share` of their open state (`closed` when read closed on the face alone):
@@ -224,7 +263,9 @@ struct FaceContext {
 /// below [`HALF_CLOSED_NEAR_BLINK_SHARE`] beside a blink), else open. Lids lowered by looking
 /// down are not a blink.
 fn judge_eyes(share: Option<f32>, closed: bool, context: &FaceContext) -> FaceVerdict {
+    let lowered = closed || share.is_some_and(|s| s < HALF_CLOSED_SHARE);
     match share {
+        _ if lowered && context.laughing => FaceVerdict::Laughing,
         _ if closed => FaceVerdict::Closed,
         Some(s) if s < BLINK_SHARE => FaceVerdict::Closed,
         Some(s) if context.looking_down && s < HALF_CLOSED_SHARE => FaceVerdict::LookingDown,
@@ -246,6 +287,8 @@ struct FirstReading {
     closed: bool,
     /// See [`FaceContext::looking_down`].
     looking_down: bool,
+    /// See [`FaceContext::laughing`].
+    laughing: bool,
 }
 
 /// Numbers the people of a group: each face gets the number of the person it matches in an
@@ -322,12 +365,16 @@ pub(super) fn judge_faces(
                     let mut pitches: Vec<f32> = same.iter().map(|b| b.pitch).collect();
                     let head_up = quantile(&mut pitches, 0.25).unwrap_or(a.pitch);
                     let looking_down = a.pitch - head_up >= LOOKING_DOWN_DEG;
+                    let mut widths: Vec<f32> =
+                        same.iter().filter_map(|b| Some(b.mouth?.1)).collect();
+                    let laughing = is_laughing(a.mouth, quantile(&mut widths, 0.5));
                     let closed = !a.small
                         && (a.closed || mean_share(shares).is_some_and(|s| s < BLINK_SHARE));
                     FirstReading {
                         shares,
                         closed,
                         looking_down,
+                        laughing,
                     }
                 })
                 .collect()
@@ -343,7 +390,7 @@ pub(super) fn judge_faces(
                 other
                     .iter()
                     .zip(judged)
-                    .any(|(b, r)| r.closed && same_face(face, b))
+                    .any(|(b, r)| r.closed && !r.laughing && same_face(face, b))
             })
     };
     frames
@@ -352,27 +399,14 @@ pub(super) fn judge_faces(
         .map(|(at, frame)| {
             let faces = frame.as_ref()?;
             let mut out = FrameFaces::default();
-            let mut loss = 0f32;
+            let (mut loss, mut worst) = (0f32, None::<f32>);
             for (k, (a, r)) in faces.iter().zip(&firsts[at]).enumerate() {
                 let (shares, closed) = (r.shares, r.closed);
                 let context = FaceContext {
+                    laughing: r.laughing,
                     looking_down: r.looking_down,
                     beside_a_blink: closed_beside(at, a),
                 };
-                let (eyes, eye_states) = if a.small {
-                    out.small_faces += 1;
-                    (FaceVerdict::Uncertain, [FaceVerdict::Uncertain; 2])
-                } else {
-                    let eyes = judge_eyes(mean_share(shares), closed, &context);
-                    let eye_states =
-                        [0, 1].map(|e| judge_eyes(shares[e], a.eye_closed[e], &context));
-                    (eyes, eye_states)
-                };
-                match eyes {
-                    FaceVerdict::Closed => out.eyes_closed += 1,
-                    FaceVerdict::HalfClosed => out.eyes_half_closed += 1,
-                    _ => {}
-                }
                 let best_sharp = same_in_clean(a)
                     .iter()
                     .map(|b| b.sharpness)
@@ -384,6 +418,31 @@ pub(super) fn judge_faces(
                 };
                 if best_sharp > 0.0 {
                     loss += 1.0 - kept;
+                    if !a.small {
+                        worst = Some(worst.unwrap_or(0.0).max(1.0 - kept));
+                    }
+                }
+                let (eyes, eye_states) = if a.small {
+                    out.small_faces += 1;
+                    (FaceVerdict::Uncertain, [FaceVerdict::Uncertain; 2])
+                } else {
+                    // A face this blurred gives no reliable lid reading short of a blink.
+                    let blurred = kept < OPEN_STATE_MIN_SHARPNESS;
+                    let judge = |share: Option<f32>, closed: bool| match judge_eyes(
+                        share, closed, &context,
+                    ) {
+                        FaceVerdict::HalfClosed if blurred => FaceVerdict::Uncertain,
+                        v => v,
+                    };
+                    let eyes = judge(mean_share(shares), closed);
+                    let eye_states = [0, 1].map(|e| judge(shares[e], a.eye_closed[e]));
+                    (eyes, eye_states)
+                };
+                match eyes {
+                    FaceVerdict::Closed => out.eyes_closed += 1,
+                    FaceVerdict::HalfClosed => out.eyes_half_closed += 1,
+                    FaceVerdict::Laughing => out.laughing += 1,
+                    _ => {}
                 }
                 out.faces.push(JudgedFace {
                     person: people[at][k],
@@ -394,7 +453,7 @@ pub(super) fn judge_faces(
                     sharpness: kept,
                 });
             }
-            out.sharpness_loss = loss / faces.len().max(1) as f32;
+            out.sharpness_loss = worst.unwrap_or(loss / faces.len().max(1) as f32);
             Some(out)
         })
         .collect()
@@ -428,8 +487,11 @@ pub(super) fn weigh_faces(judged: &[Option<FrameFaces>], n: usize, parts: &mut [
         let Some(f) = f.as_ref().filter(|f| f.count() > 0) else {
             continue;
         };
+        // Each further person with their eyes shut costs a little more: the pick is the frame
+        // where the most people have their eyes open.
+        let more = |count: u32| EYES_EACH_MORE * count.saturating_sub(1) as f32;
         if f.eyes_closed > 0 {
-            p.eyes = penalty(EYES_CLOSED_PENALTY);
+            p.eyes = penalty(EYES_CLOSED_PENALTY) + more(f.eyes_closed + f.eyes_half_closed);
             p.reason(
                 p.eyes + 0.5,
                 Reason::EyesClosed {
@@ -439,7 +501,7 @@ pub(super) fn weigh_faces(judged: &[Option<FrameFaces>], n: usize, parts: &mut [
             );
         }
         if f.eyes_half_closed > 0 {
-            let half = penalty(EYES_HALF_CLOSED_PENALTY);
+            let half = penalty(EYES_HALF_CLOSED_PENALTY) + more(f.eyes_half_closed);
             p.reason(
                 half + 0.4,
                 Reason::EyesHalfClosed {
@@ -448,6 +510,16 @@ pub(super) fn weigh_faces(judged: &[Option<FrameFaces>], n: usize, parts: &mut [
                 },
             );
             p.eyes = p.eyes.max(half);
+        }
+        if f.laughing > 0 && f.eyes_closed == 0 && f.eyes_half_closed == 0 {
+            p.eyes = EYES_LAUGHING_PENALTY;
+            p.reason(
+                p.eyes + 0.3,
+                Reason::EyesShutLaughing {
+                    laughing: f.laughing,
+                    faces: f.count(),
+                },
+            );
         }
         if n > 1 {
             // With the faces as sharp as anywhere in the group, a softer frame is a softer
@@ -493,11 +565,122 @@ mod tests {
         }
     }
 
+    /// `f` with its mouth `open` (lip gap / mouth width) and `wide` (mouth width / face width).
+    fn with_mouth(mut f: Face, open: f32, wide: f32) -> Face {
+        let (cx, y) = (f.bbox[0] + f.bbox[2] / 2.0, f.bbox[1] + 0.75 * f.bbox[3]);
+        let half = wide * f.bbox[2] / 2.0;
+        f.landmarks.mouth_corners = [[cx - half, y], [cx + half, y]];
+        f.landmarks.lips = [[cx, y - open * half], [cx, y + open * half]];
+        f
+    }
+
+    #[test]
+    fn a_laugh_is_a_mouth_open_and_pulled_wide() {
+        // Measured on real bursts: a yawn, talking, a smile with open eyes.
+        assert!(!is_laughing(Some((0.45, 0.26)), Some(0.26)), "a yawn");
+        assert!(!is_laughing(Some((0.25, 0.42)), Some(0.41)), "talking");
+        assert!(!is_laughing(Some((0.22, 0.44)), Some(0.43)), "a smile");
+        assert!(is_laughing(Some((0.35, 0.50)), None), "a laugh");
+        assert!(
+            is_laughing(Some((0.32, 0.45)), Some(0.38)),
+            "wider than usual"
+        );
+        assert!(is_laughing(Some((0.05, 0.57)), Some(0.40)), "a broad smile");
+        assert!(!is_laughing(None, None), "not measured");
+    }
+
+    #[test]
+    fn eyes_shut_while_laughing_rank_below_open_eyes_but_are_no_reject() {
+        let mut frames = burst(&[0.30, 0.30, 0.10]);
+        frames[2].1[0] = with_mouth(frames[2].1[0].clone(), 0.4, 0.52);
+        let ranked = rank_frames(&frames);
+        assert!(!ranked[2].best);
+        assert!(!ranked[2].reject_candidate, "{:?}", ranked[2]);
+        let words: Vec<String> = ranked[2].reasons.iter().map(Reason::to_string).collect();
+        assert!(
+            words.contains(&"eyes shut while laughing".to_string()),
+            "{words:?}"
+        );
+        assert_eq!(ranked[2].judged_faces[0].eyes, FaceVerdict::Laughing);
+        // The same eyes with a closed mouth are a blink.
+        let ranked = rank_frames(&burst(&[0.30, 0.30, 0.10]));
+        assert!(ranked[2].reject_candidate);
+    }
+
+    #[test]
+    fn a_group_shot_is_as_good_as_its_softest_prominent_face() {
+        let people = |sharp: [f32; 3]| -> Vec<Face> {
+            [100.0, 400.0, 700.0]
+                .iter()
+                .zip(sharp)
+                .map(|(&x, s)| face(x, 0.30, s))
+                .collect()
+        };
+        // Frame 0: one of three people soft; frame 1: all sharp but the background a little
+        // softer.
+        let frames = vec![
+            (signals(0.32), people([0.60, 0.60, 0.25])),
+            (signals(0.30), people([0.58, 0.60, 0.60])),
+        ];
+        let ranked = rank_frames(&frames);
+        assert!(ranked[1].best, "{ranked:?}");
+        assert!(
+            ranked[0].reasons.contains(&Reason::FacesSoft),
+            "{:?}",
+            ranked[0]
+        );
+        assert!(ranked[0].judged_faces[2].sharpness < 0.5);
+    }
+
+    #[test]
+    fn fewer_people_blinking_is_better() {
+        let people = |open: [f32; 3]| -> Vec<Face> {
+            [100.0, 400.0, 700.0]
+                .iter()
+                .zip(open)
+                .map(|(&x, o)| face(x, o, 0.60))
+                .collect()
+        };
+        let frames = vec![
+            (signals(0.30), people([0.30, 0.30, 0.30])),
+            (signals(0.32), people([0.05, 0.05, 0.30])),
+            (signals(0.30), people([0.30, 0.05, 0.30])),
+        ];
+        let ranked = rank_frames(&frames);
+        assert!(ranked[0].best);
+        assert!(ranked[2].rank < ranked[1].rank, "{ranked:?}");
+        assert_eq!(
+            ranked[1].reasons[0].to_string(),
+            "eyes closed (2 of 3 faces)"
+        );
+    }
+
+    #[test]
+    fn a_blurred_face_is_no_half_blink() {
+        // Lids read a little low on a badly blurred face: can't tell, not half closed.
+        let mut frames = burst(&[0.30, 0.30, 0.30, 0.22]);
+        frames[3].1[0].sharpness = 0.2;
+        let ranked = rank_frames(&frames);
+        assert_eq!(ranked[3].judged_faces[0].eyes, FaceVerdict::Uncertain);
+        assert!(
+            !ranked[3]
+                .reasons
+                .iter()
+                .any(|r| matches!(r, Reason::EyesHalfClosed { .. }))
+        );
+        assert!(ranked[3].reasons.contains(&Reason::FacesSoft));
+    }
+
     #[test]
     fn eyes_are_judged_by_their_share_of_the_persons_open_state() {
         let plain = FaceContext {
             looking_down: false,
             beside_a_blink: false,
+            laughing: false,
+        };
+        let laughing = FaceContext {
+            laughing: true,
+            ..plain
         };
         let near_blink = FaceContext {
             beside_a_blink: true,
@@ -524,6 +707,11 @@ mod tests {
             FaceVerdict::LookingDown
         );
         assert_eq!(judge_eyes(None, false, &plain), FaceVerdict::Uncertain);
+        assert_eq!(
+            judge_eyes(Some(0.5), false, &laughing),
+            FaceVerdict::Laughing
+        );
+        assert_eq!(judge_eyes(Some(1.0), false, &laughing), FaceVerdict::Open);
     }
 
     #[test]

@@ -109,6 +109,13 @@ pub enum Reason {
         /// Salient faces.
         faces: u32,
     },
+    /// Eyes shut or narrowed while laughing or smiling hard: not a blink.
+    EyesShutLaughing {
+        /// Faces laughing with their eyes shut.
+        laughing: u32,
+        /// Salient faces.
+        faces: u32,
+    },
     /// Faces are sharp (best frame of a group with faces).
     FacesSharp,
     /// The faces are softer than in the best frame.
@@ -181,6 +188,13 @@ impl std::fmt::Display for Reason {
                     write!(f, "eyes half closed")
                 } else {
                     write!(f, "eyes half closed ({half} of {faces} faces)")
+                }
+            }
+            Reason::EyesShutLaughing { laughing, faces } => {
+                if *faces <= 1 {
+                    write!(f, "eyes shut while laughing")
+                } else {
+                    write!(f, "eyes shut while laughing ({laughing} of {faces} faces)")
                 }
             }
             Reason::FacesSharp => write!(f, "faces sharp"),
