@@ -26,6 +26,12 @@ const QUALITY_TRUSTED: u8 = 50;
 const MOTION_AXIS_RATIO: f32 = 0.55;
 /// Motion at about 45 degrees: the diagonal kept this many times its share.
 const MOTION_DIAGONAL_GAIN: f32 = 1.6;
+/// A frame whose sharpest region (the subject: what the photographer focused on) kept its
+/// detail within this many stops of the group's best is not out of focus, whatever its
+/// background does (a shallower depth of field, a longer pan): at most "slightly softer".
+const SUBJECT_KEPT_STOPS: f32 = 0.35;
+/// ...and weighs this share of its blur penalty.
+const SOFT_BACKGROUND_WEIGHT: f32 = 0.5;
 /// A photo alone is blurry with less peak and coarse detail than these.
 const BLURRY_PEAK: f32 = 0.01;
 const BLURRY_COARSE: f32 = 0.15;
@@ -43,6 +49,8 @@ pub(super) struct References {
     pub(super) reference: usize,
     best_detail: f32,
     best_coarse: f32,
+    /// The sharpest region's detail at its best among the clean frames.
+    best_peak: f32,
     /// The reference frame's detail by direction.
     direction: [f32; 3],
 }
@@ -68,6 +76,10 @@ impl References {
                 .iter()
                 .map(|&i| sigs[i].coarse_sharpness)
                 .fold(0.0f32, f32::max),
+            best_peak: clean
+                .iter()
+                .map(|&i| sigs[i].peak_sharpness)
+                .fold(0.0f32, f32::max),
             direction: sigs.get(reference).map_or([0.0; 3], |s| s.detail_direction),
             clean,
             reference,
@@ -83,12 +95,18 @@ pub(super) fn judge_single(s: &Signals, p: &mut Parts) {
     }
 }
 
-/// Detail lost against the group's bar, in stops, and whether it looks like motion or defocus.
-/// `noise_ref` is the group's noise reference.
+/// Detail lost against the group's bar, in stops, and whether it looks like motion or defocus;
+/// with the sharpest region as sharp as the group's best ([`SUBJECT_KEPT_STOPS`]), only
+/// "slightly softer". `noise_ref` is the group's noise reference.
 pub(super) fn judge_detail(s: &Signals, refs: &References, noise_ref: f32, p: &mut Parts) {
     let deficit = deficit(s, refs, noise_ref);
     p.blur = (deficit - BLUR_TOLERANCE_STOPS).max(0.0) * BLUR_WEIGHT;
-    if deficit >= BLURRED_STOPS {
+    let subject_lost = ((refs.best_peak + SHARP_EPS) / (s.peak_sharpness + SHARP_EPS)).log2();
+    let subject_sharp = trust(s, noise_ref) > 0.5 && subject_lost < SUBJECT_KEPT_STOPS;
+    if subject_sharp && deficit >= SLIGHTLY_SOFT_STOPS {
+        p.blur *= SOFT_BACKGROUND_WEIGHT;
+        p.reason(p.blur, Reason::SlightlySoft);
+    } else if deficit >= BLURRED_STOPS {
         let r = if looks_like_motion(s, refs, trust(s, noise_ref)) {
             Reason::MotionBlur { stops: deficit }
         } else {
