@@ -27,6 +27,9 @@ const PANORAMA_NARROW_PENALTY: f32 = 0.0375;
 /// sunset, fog) correlate well at short shifts too, so the bar is a ratio, not a margin; a
 /// scene as smooth as a clear sky has no shift to find.
 const PANORAMA_RESIDUAL_RATIO: f32 = 2.5;
+/// The coarse search (whole cells) may fall this far short of the correlation a shift needs
+/// before the fine search (half cells) is tried.
+const PANORAMA_COARSE_SLACK: f32 = 0.08;
 /// The shared part's colours differ by at most this many levels of Cb and Cr on average.
 const PANORAMA_MAX_COLOUR_DIFFERENCE: f32 = 6.0;
 /// A two-frame panorama's one step shares at least this many cells and agrees at least this
@@ -69,19 +72,26 @@ impl Shift {
 /// share fewer than two rows or columns' worth.
 pub fn shifted_correlation(a: &[i8], b: &[i8], dx2: i32, dy2: i32) -> Option<f32> {
     let side = DESCRIPTOR_SIDE as i32;
+    // Cell x of `a` reads `b` between columns x + ox and x + ox + fx (fx = 1 for a half cell).
+    let (fx, fy) = (dx2.rem_euclid(2), dy2.rem_euclid(2));
+    let (ox, oy) = ((-dx2).div_euclid(2), (-dy2).div_euclid(2));
+    let (x_lo, x_hi) = ((-ox).max(0), (side - ox - fx).min(side));
+    let (y_lo, y_hi) = ((-oy).max(0), (side - oy - fy).min(side));
+    if x_hi <= x_lo || y_hi <= y_lo || (x_hi - x_lo) * (y_hi - y_lo) < 2 * side {
+        return None;
+    }
     let at = |x: i32, y: i32| f32::from(b[(y * side + x) as usize]);
     let (mut n, mut sa, mut sb, mut saa, mut sbb, mut sab) = (0f32, 0f32, 0f32, 0f32, 0f32, 0f32);
-    for y in 0..side {
-        for x in 0..side {
-            // Cell (x, y) of the first frame shows what the next shows at (x - dx, y - dy).
-            let (bx2, by2) = (2 * x - dx2, 2 * y - dy2);
-            let (x0, y0) = (bx2.div_euclid(2), by2.div_euclid(2));
-            let (x1, y1) = (x0 + bx2.rem_euclid(2), y0 + by2.rem_euclid(2));
-            if x0 < 0 || y0 < 0 || x1 >= side || y1 >= side {
-                continue;
-            }
+    for y in y_lo..y_hi {
+        let (y0, y1) = (y + oy, y + oy + fy);
+        for x in x_lo..x_hi {
+            let (x0, x1) = (x + ox, x + ox + fx);
             let va = f32::from(a[(y * side + x) as usize]);
-            let vb = (at(x0, y0) + at(x1, y0) + at(x0, y1) + at(x1, y1)) / 4.0;
+            let vb = if fx == 0 && fy == 0 {
+                at(x0, y0)
+            } else {
+                (at(x0, y0) + at(x1, y0) + at(x0, y1) + at(x1, y1)) / 4.0
+            };
             n += 1.0;
             sa += va;
             sb += vb;
@@ -89,9 +99,6 @@ pub fn shifted_correlation(a: &[i8], b: &[i8], dx2: i32, dy2: i32) -> Option<f32
             sbb += vb * vb;
             sab += va * vb;
         }
-    }
-    if n < (2 * side) as f32 {
-        return None;
     }
     let cov = sab / n - (sa / n) * (sb / n);
     let (va, vb) = (saa / n - (sa / n).powi(2), sbb / n - (sb / n).powi(2));
@@ -130,6 +137,76 @@ pub fn shared_colour_difference(a: &[i8], b: &[i8], shift: Shift) -> Option<f32>
     (n > 0.0).then(|| sum / n)
 }
 
+/// Profiles that agree at least this well pick a shift for the full comparison.
+const PANORAMA_PROFILE_CORRELATION: f32 = 0.6;
+/// At most this many shifts per axis go on to the full comparison.
+const PANORAMA_PROFILE_CANDIDATES: usize = 2;
+
+/// Pearson correlation of two equally long series; 0 when either is flat.
+fn correlation(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len()) as f32;
+    if n < 2.0 {
+        return 0.0;
+    }
+    let (ma, mb) = (a.iter().sum::<f32>() / n, b.iter().sum::<f32>() / n);
+    let (mut ab, mut aa, mut bb) = (0f32, 0f32, 0f32);
+    for (x, y) in a.iter().zip(b) {
+        ab += (x - ma) * (y - mb);
+        aa += (x - ma).powi(2);
+        bb += (y - mb).powi(2);
+    }
+    if aa <= 1e-6 || bb <= 1e-6 {
+        0.0
+    } else {
+        ab / (aa * bb).sqrt()
+    }
+}
+
+/// The long whole-cell shifts `(horizontal, along)` at which the frames' column profiles
+/// (for sideways shifts) or row profiles (up and down) agree best: a cheap first look, since
+/// most pairs of frames are no panorama step.
+fn profile_candidates(a: &[i8], b: &[i8]) -> Vec<(bool, i32)> {
+    let side = DESCRIPTOR_SIDE;
+    let profile = |d: &[i8], by_column: bool| -> Vec<f32> {
+        (0..side)
+            .map(|k| {
+                (0..side)
+                    .map(|j| {
+                        let (x, y) = if by_column { (k, j) } else { (j, k) };
+                        f32::from(d[y * side + x])
+                    })
+                    .sum::<f32>()
+                    / side as f32
+            })
+            .collect()
+    };
+    let reach = DESCRIPTOR_SIDE as i32 - PANORAMA_MIN_OVERLAP;
+    let mut out = Vec::new();
+    for horizontal in [true, false] {
+        let (pa, pb) = (profile(a, horizontal), profile(b, horizontal));
+        let mut scored: Vec<(f32, i32)> = (-reach..=reach)
+            .filter(|al| al.abs() >= PANORAMA_MIN_SHIFT)
+            .map(|al| {
+                // a[k] shows what b[k - al] shows.
+                let lo = al.max(0) as usize;
+                let hi = (side as i32 + al.min(0)) as usize;
+                let xs = &pa[lo..hi];
+                let ys = &pb[(lo as i32 - al) as usize..(hi as i32 - al) as usize];
+                (correlation(xs, ys), al)
+            })
+            .filter(|&(c, _)| c >= PANORAMA_PROFILE_CORRELATION)
+            .collect();
+        scored.sort_by(|x, y| y.0.total_cmp(&x.0));
+        out.extend(
+            scored
+                .into_iter()
+                .take(PANORAMA_PROFILE_CANDIDATES)
+                .map(|(_, al)| (horizontal, al)),
+        );
+    }
+    out
+}
+
 /// The correlation a shift of `along2` half cells needs (see [`PANORAMA_NARROW_PENALTY`]).
 fn needed(along2: i32) -> f32 {
     let overlap = DESCRIPTOR_SIDE as f32 - along2.abs() as f32 / 2.0;
@@ -147,43 +224,93 @@ pub fn panorama_step(a: &[i8], b: &[i8]) -> Option<Shift> {
     }
     let (a_full, b_full) = (a, b);
     let (a, b) = (&a[..cells], &b[..cells]);
-    let still = shifted_correlation(a, b, 0, 0).unwrap_or(0.0);
-    let reach2 = 2 * (DESCRIPTOR_SIDE as i32 - PANORAMA_MIN_OVERLAP);
-    // The best long shift, and the best short one (a recomposed take of the same view).
-    let mut best: Option<(f32, [i32; 2])> = None;
-    let mut best_short = still;
-    for along2 in -reach2..=reach2 {
-        let long = along2.abs() >= 2 * PANORAMA_MIN_SHIFT - 1;
-        for drift2 in -2 * PANORAMA_MAX_DRIFT..=2 * PANORAMA_MAX_DRIFT {
-            for shift2 in [[along2, drift2], [drift2, along2]] {
-                let Some(c) = shifted_correlation(a, b, shift2[0], shift2[1]) else {
-                    continue;
-                };
-                if !long {
-                    best_short = best_short.max(c);
-                } else if best.is_none_or(|(bc, bs)| {
-                    c - needed(along2) > bc - needed(bs[0].abs().max(bs[1].abs()))
-                }) {
-                    best = Some((c, shift2));
-                }
+    let is_long = |along2: i32| along2.abs() >= 2 * PANORAMA_MIN_SHIFT - 1;
+    let margin = |c: f32, s: [i32; 2]| c - needed(s[0].abs().max(s[1].abs()));
+    // The best long shift (by its margin over what it needs) and the best short one (a
+    // recomposed take of the same view) among `shifts` (in half cells, along then drift).
+    // The best long shift (by its margin) and the best short one among `shifts` (x, y in half
+    // cells).
+    let search_oriented = |shifts: &mut dyn Iterator<Item = [i32; 2]>| {
+        let mut best: Option<(f32, [i32; 2])> = None;
+        let mut best_short = f32::MIN;
+        for shift2 in shifts {
+            let Some(c) = shifted_correlation(a, b, shift2[0], shift2[1]) else {
+                continue;
+            };
+            if !is_long(shift2[0].abs().max(shift2[1].abs())) {
+                best_short = best_short.max(c);
+            } else if best.is_none_or(|(bc, bs)| margin(c, shift2) > margin(bc, bs)) {
+                best = Some((c, shift2));
             }
         }
+        (best, best_short)
+    };
+    // The same over (along, drift) pairs, in both orientations.
+    let search = |shifts: &mut dyn Iterator<Item = [i32; 2]>| {
+        let mut both = shifts.flat_map(|[al, dr]| [[al, dr], [dr, al]]);
+        search_oriented(&mut both)
+    };
+    let drift = 2 * PANORAMA_MAX_DRIFT;
+    // Coarse: whole cells, at the shifts where the frames' column (or row) profiles agree
+    // best: a 2D shift that makes the layouts agree makes their profiles agree too.
+    let candidates = profile_candidates(a, b);
+    if candidates.is_empty() {
+        return None;
     }
+    let mut whole = candidates.iter().flat_map(|&(horizontal, along)| {
+        (-drift..=drift).step_by(2).map(move |dr| {
+            if horizontal {
+                [2 * along, dr]
+            } else {
+                [dr, 2 * along]
+            }
+        })
+    });
+    let (coarse, _) = search_oriented(&mut whole);
+    let (coarse_corr, coarse_shift) = coarse?;
+    if margin(coarse_corr, coarse_shift) < -PANORAMA_COARSE_SLACK {
+        return None;
+    }
+    // Fine: half cells around the coarse best, and every short shift.
+    let [cx, cy] = coarse_shift;
+    let horizontal = cx.abs() >= cy.abs();
+    let (ca, cd) = if horizontal { (cx, cy) } else { (cy, cx) };
+    let mut near = (ca - 1..=ca + 1).flat_map(|al| {
+        (cd - 1..=cd + 1).map(move |dr| if horizontal { [al, dr] } else { [dr, al] })
+    });
+    let (fine, _) = search_oriented(&mut near);
+    let best = fine
+        .filter(|f| margin(f.0, f.1) >= margin(coarse_corr, coarse_shift))
+        .or(coarse);
     let (corr, [x2, y2]) = best?;
-    let along2 = x2.abs().max(y2.abs());
-    // The shared part agrees well, far better than at any short shift: a scene
-    // of horizontal bands (sky, land) correlates fairly well at any sideways shift.
-    let agrees =
-        corr >= needed(along2) && 1.0 - best_short >= PANORAMA_RESIDUAL_RATIO * (1.0 - corr);
+    if corr < needed(x2.abs().max(y2.abs())) {
+        return None;
+    }
     let shift = Shift {
         x: (x2 as f32 / 2.0).round() as i32,
         y: (y2 as f32 / 2.0).round() as i32,
         correlation: corr,
     };
     // The shared part has the same colours too (exposure changes move them little).
-    let same_colours = shared_colour_difference(a_full, b_full, shift)
-        .is_none_or(|d| d <= PANORAMA_MAX_COLOUR_DIFFERENCE);
-    (agrees && same_colours).then_some(shift)
+    if shared_colour_difference(a_full, b_full, shift)
+        .is_some_and(|d| d > PANORAMA_MAX_COLOUR_DIFFERENCE)
+    {
+        return None;
+    }
+    // Far better than at any short shift: a scene of horizontal bands (sky, land) correlates
+    // fairly well at any sideways shift. Whole cells first, then half cells.
+    let beats = |short: f32| 1.0 - short >= PANORAMA_RESIDUAL_RATIO * (1.0 - corr);
+    let short_reach = 2 * PANORAMA_MIN_SHIFT - 2;
+    for step in [2, 1] {
+        let mut short = (-short_reach..=short_reach)
+            .step_by(step)
+            .flat_map(|al| (-drift..=drift).step_by(step).map(move |dr| [al, dr]));
+        let (_, best_short) = search(&mut short);
+        if !beats(best_short) {
+            return None;
+        }
+    }
+    Some(shift)
 }
 
 /// Whether the frames (descriptors in shooting order) are one panorama: each next frame either
