@@ -18,7 +18,10 @@ fn trickle(stream: &mut TcpStream, bytes: &[u8], limit: Duration) -> (Duration, 
     let start = Instant::now();
     for &b in bytes.iter().cycle() {
         if stream.write_all(&[b]).is_err() {
-            return (start.elapsed(), String::new());
+            // Closed while this byte went out: what it answered before closing may still be
+            // waiting to be read.
+            let got = wait_closed(stream, Duration::from_secs(1)).unwrap_or_default();
+            return (start.elapsed(), String::from_utf8_lossy(&got).into_owned());
         }
         if let Some(got) = wait_closed(stream, Duration::from_secs(1)) {
             return (start.elapsed(), String::from_utf8_lossy(&got).into_owned());
