@@ -71,11 +71,10 @@ pub fn cull(
             })
         })
         .collect();
-    let ranked = rank::rank(&inputs, &groups);
+    let (ranked, sets) = rank::rank_with_sets(&inputs, &groups);
     let mut suggestions: Vec<Option<Suggestion>> = vec![None; analyses.len()];
     let mut summaries = Vec::with_capacity(groups.len());
-    for g in &groups {
-        let set = rank::set_of(&inputs, &g.members);
+    for (g, &set) in groups.iter().zip(&sets) {
         let members: Vec<usize> = g.members.iter().map(|&m| present[m]).collect();
         let best = g
             .members

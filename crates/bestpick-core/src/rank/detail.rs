@@ -99,15 +99,16 @@ pub(super) fn judge_single(s: &Signals, p: &mut Parts) {
 /// with the sharpest region as sharp as the group's best ([`SUBJECT_KEPT_STOPS`]), only
 /// "slightly softer". `noise_ref` is the group's noise reference.
 pub(super) fn judge_detail(s: &Signals, refs: &References, noise_ref: f32, p: &mut Parts) {
-    let deficit = deficit(s, refs, noise_ref);
+    let trust = trust(s, noise_ref);
+    let deficit = deficit(s, refs, trust);
     p.blur = (deficit - BLUR_TOLERANCE_STOPS).max(0.0) * BLUR_WEIGHT;
     let subject_lost = ((refs.best_peak + SHARP_EPS) / (s.peak_sharpness + SHARP_EPS)).log2();
-    let subject_sharp = trust(s, noise_ref) > 0.5 && subject_lost < SUBJECT_KEPT_STOPS;
+    let subject_sharp = trust > 0.5 && subject_lost < SUBJECT_KEPT_STOPS;
     if subject_sharp && deficit >= SLIGHTLY_SOFT_STOPS {
         p.blur *= SOFT_BACKGROUND_WEIGHT;
         p.reason(p.blur, Reason::SlightlySoft);
     } else if deficit >= BLURRED_STOPS {
-        let r = if looks_like_motion(s, refs, trust(s, noise_ref)) {
+        let r = if looks_like_motion(s, refs, trust) {
             Reason::MotionBlur { stops: deficit }
         } else {
             Reason::OutOfFocus { stops: deficit }
@@ -137,8 +138,7 @@ fn trust(s: &Signals, noise_ref: f32) -> f32 {
 /// Stops of detail lost: fine detail, and detail lost in the worst direction, weighted by
 /// [`trust`]; detail at 1/8 scale (where noise averages out) fills in where fine detail is not
 /// trusted.
-fn deficit(s: &Signals, refs: &References, noise_ref: f32) -> f32 {
-    let trust = trust(s, noise_ref);
+fn deficit(s: &Signals, refs: &References, trust: f32) -> f32 {
     let fine = ((refs.best_detail + SHARP_EPS) / (detail(s) + SHARP_EPS))
         .log2()
         .max(0.0);

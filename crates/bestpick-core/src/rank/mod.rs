@@ -104,13 +104,26 @@ impl Parts {
 
 /// Ranks every group. Returns one [`Ranked`] per input photo, in input order.
 pub fn rank(inputs: &[RankInput<'_>], groups: &[Group]) -> Vec<Ranked> {
+    rank_with_sets(inputs, groups).0
+}
+
+/// As [`rank`], with the set each group is (see [`set_of`]), in the order of `groups`: each is
+/// found once and serves both the ranking and the caller.
+pub fn rank_with_sets(
+    inputs: &[RankInput<'_>],
+    groups: &[Group],
+) -> (Vec<Ranked>, Vec<Option<SetKind>>) {
     let mut out: Vec<Option<Ranked>> = vec![None; inputs.len()];
+    let mut sets = Vec::with_capacity(groups.len());
     for g in groups {
-        for (idx, ranked) in rank_group(inputs, &g.members) {
+        let set = set_of(inputs, &g.members);
+        for (idx, ranked) in rank_group(inputs, &g.members, set) {
             out[idx] = Some(ranked);
         }
+        sets.push(set);
     }
-    out.into_iter()
+    let ranked = out
+        .into_iter()
         .map(|r| {
             r.unwrap_or(Ranked {
                 score: 0.0,
@@ -121,7 +134,8 @@ pub fn rank(inputs: &[RankInput<'_>], groups: &[Group]) -> Vec<Ranked> {
                 judged_faces: Vec::new(),
             })
         })
-        .collect()
+        .collect();
+    (ranked, sets)
 }
 
 fn median(mut v: Vec<f32>) -> f32 {
@@ -137,9 +151,13 @@ fn median(mut v: Vec<f32>) -> f32 {
     }
 }
 
-/// Judges the frames `members` (indices into `inputs`, in shooting order) against each other
-/// and orders them: one [`Ranked`] per member, with the member's index.
-fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked)> {
+/// Judges the frames `members` (indices into `inputs`, in shooting order, the set `set`)
+/// against each other and orders them: one [`Ranked`] per member, with the member's index.
+fn rank_group(
+    inputs: &[RankInput<'_>],
+    members: &[usize],
+    set: Option<SetKind>,
+) -> Vec<(usize, Ranked)> {
     let n = members.len();
     let sigs: Vec<&Signals> = members.iter().map(|&m| inputs[m].signals).collect();
     let mut parts: Vec<Parts> = vec![Parts::default(); n];
@@ -153,7 +171,6 @@ fn rank_group(inputs: &[RankInput<'_>], members: &[usize]) -> Vec<(usize, Ranked
         exposure::judge_misfire(s, p);
     }
     obstruction::judge_obstructions(&sigs, &mut parts);
-    let set = set_of(inputs, members);
     let biases: Vec<Option<f64>> = members.iter().map(|&m| inputs[m].exposure_bias).collect();
     match set {
         Some(SetKind::Bracket) => sets::excuse_bracket_exposure(&biases, &mut parts),

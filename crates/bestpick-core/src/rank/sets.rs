@@ -102,6 +102,23 @@ pub(super) fn is_metered(biases: &[Option<f64>], i: usize) -> bool {
         .is_some_and(|b| b.abs() <= metered + 1e-6)
 }
 
+/// Clears the clipping and noise penalties of a frame and the reasons that compare its
+/// exposure, clipping and noise with the rest of its set.
+fn excuse_exposure_differences(p: &mut Parts) {
+    p.clipping = 0.0;
+    p.noise = 0.0;
+    p.reasons.retain(|(_, r)| {
+        !matches!(
+            r,
+            Reason::Darker { .. }
+                | Reason::Brighter { .. }
+                | Reason::HighlightsClipped { .. }
+                | Reason::ShadowsClipped { .. }
+                | Reason::Noisier { .. }
+        )
+    });
+}
+
 /// The exposure differences are the point of a bracket: no exposure, clipping or noise
 /// faults (brighter frames read noisier in levels while their signal-to-noise is better); the
 /// metered frame leads, by [`BRACKET_STEP_PENALTY`] per EV, a margin that blur or a blink
@@ -109,43 +126,21 @@ pub(super) fn is_metered(biases: &[Option<f64>], i: usize) -> bool {
 pub(super) fn excuse_bracket_exposure(biases: &[Option<f64>], parts: &mut [Parts]) {
     let metered = metered_bias(biases);
     for (bias, p) in biases.iter().zip(parts.iter_mut()) {
+        excuse_exposure_differences(p);
         p.exposure = bias.map_or(BRACKET_STEP_PENALTY, |b| {
             ((b.abs() - metered) as f32).max(0.0) * BRACKET_STEP_PENALTY
-        });
-        p.clipping = 0.0;
-        p.noise = 0.0;
-        p.reasons.retain(|(_, r)| {
-            !matches!(
-                r,
-                Reason::Darker { .. }
-                    | Reason::Brighter { .. }
-                    | Reason::HighlightsClipped { .. }
-                    | Reason::ShadowsClipped { .. }
-                    | Reason::Noisier { .. }
-            )
         });
     }
 }
 
-/// Each frame of a panorama shows another part of the scene: its exposure, clipping and noise
-/// are the scene's, not faults against the others.
+/// Each frame of a panorama shows another part of the scene: its exposure, clipping, noise
+/// and layout are the scene's, not faults against the others.
 pub(super) fn excuse_view_differences(parts: &mut [Parts]) {
     for p in parts {
+        excuse_exposure_differences(p);
         p.exposure = 0.0;
-        p.clipping = 0.0;
-        p.noise = 0.0;
         p.obstruction = 0.0;
-        p.reasons.retain(|(_, r)| {
-            !matches!(
-                r,
-                Reason::Darker { .. }
-                    | Reason::Brighter { .. }
-                    | Reason::HighlightsClipped { .. }
-                    | Reason::ShadowsClipped { .. }
-                    | Reason::Noisier { .. }
-                    | Reason::Obstructed
-            )
-        });
+        p.reasons.retain(|(_, r)| *r != Reason::Obstructed);
     }
 }
 
