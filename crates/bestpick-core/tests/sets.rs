@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 
 use bestpick_core::{Reason, SetKind};
-use common::{analyze_and_cull, corpus, fixtures};
+use common::{analyze_and_cull, at_most, corpus, fixtures};
 use image::RgbImage;
 
 fn srgb_to_linear(v: f32) -> f32 {
@@ -197,20 +197,6 @@ fn damaged_copies_without_recorded_compensation_are_not_a_bracket() {
             .iter()
             .any(|r| matches!(r, Reason::Darker { .. }))
     }));
-}
-
-/// `img` scaled down so its long side is at most `long` pixels.
-fn at_most(img: RgbImage, long: u32) -> RgbImage {
-    if img.width().max(img.height()) <= long {
-        return img;
-    }
-    let k = long as f32 / img.width().max(img.height()) as f32;
-    image::imageops::resize(
-        &img,
-        (img.width() as f32 * k).round() as u32,
-        (img.height() as f32 * k).round() as u32,
-        image::imageops::FilterType::Triangle,
-    )
 }
 
 /// Writes `frames` as JPEGs into `dir` named `{stem}_{kind}_{i}.jpg`, `gap_ms` apart from

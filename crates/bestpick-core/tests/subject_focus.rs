@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 
 use bestpick_core::Reason;
-use common::{analyze_and_cull, corpus, fixtures};
+use common::{analyze_and_cull, at_most, corpus, fixtures};
 use image::RgbImage;
 
 /// Whether (x, y) is inside the subject: an ellipse over the middle third of the frame.
@@ -62,18 +62,7 @@ fn photos() -> Vec<std::path::PathBuf> {
 }
 
 fn load(path: &Path) -> RgbImage {
-    let img = image::open(path).expect("decodes").to_rgb8();
-    if img.width() > 1600 {
-        let k = 1600.0 / img.width() as f32;
-        image::imageops::resize(
-            &img,
-            1600,
-            (img.height() as f32 * k) as u32,
-            image::imageops::FilterType::Triangle,
-        )
-    } else {
-        img
-    }
+    at_most(image::open(path).expect("decodes").to_rgb8(), 1600)
 }
 
 fn save(img: &RgbImage, dir: &Path, name: &str) {

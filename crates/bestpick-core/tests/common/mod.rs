@@ -74,3 +74,17 @@ pub fn analyze_and_cull(dir: &Path, faces: bool) -> Culled {
         groups,
     }
 }
+
+/// `img` scaled down so its long side is at most `long` pixels.
+pub fn at_most(img: image::RgbImage, long: u32) -> image::RgbImage {
+    if img.width().max(img.height()) <= long {
+        return img;
+    }
+    let k = long as f32 / img.width().max(img.height()) as f32;
+    image::imageops::resize(
+        &img,
+        (img.width() as f32 * k).round() as u32,
+        (img.height() as f32 * k).round() as u32,
+        image::imageops::FilterType::Triangle,
+    )
+}
