@@ -176,30 +176,30 @@ impl std::fmt::Display for Reason {
                 Misfire::ExtremeBlur => write!(f, "misfire: no detail at all"),
             },
             Reason::Obstructed => write!(f, "something in front of the lens"),
-            Reason::EyesClosed { closed, faces } => {
-                if *faces <= 1 {
-                    write!(f, "eyes closed")
-                } else {
-                    write!(f, "eyes closed ({closed} of {faces} faces)")
-                }
-            }
+            Reason::EyesClosed { closed, faces } => of_faces(f, "eyes closed", *closed, *faces),
             Reason::EyesHalfClosed { half, faces } => {
-                if *faces <= 1 {
-                    write!(f, "eyes half closed")
-                } else {
-                    write!(f, "eyes half closed ({half} of {faces} faces)")
-                }
+                of_faces(f, "eyes half closed", *half, *faces)
             }
             Reason::EyesShutLaughing { laughing, faces } => {
-                if *faces <= 1 {
-                    write!(f, "eyes shut while laughing")
-                } else {
-                    write!(f, "eyes shut while laughing ({laughing} of {faces} faces)")
-                }
+                of_faces(f, "eyes shut while laughing", *laughing, *faces)
             }
             Reason::FacesSharp => write!(f, "faces sharp"),
             Reason::FacesSoft => write!(f, "faces softer than in the best frame"),
         }
+    }
+}
+
+/// `words`, with "(`count` of `faces` faces)" when there is more than one face.
+fn of_faces(
+    f: &mut std::fmt::Formatter<'_>,
+    words: &str,
+    count: u32,
+    faces: u32,
+) -> std::fmt::Result {
+    if faces <= 1 {
+        write!(f, "{words}")
+    } else {
+        write!(f, "{words} ({count} of {faces} faces)")
     }
 }
 
