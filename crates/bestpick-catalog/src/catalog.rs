@@ -15,7 +15,7 @@ use rusqlite_migration::{M, Migrations};
 use crate::error::{Error, Result, SqlContext};
 use crate::queries::decision_log::{LogEntry, LoggedDecision};
 use crate::queries::{
-    analyses, consents, contributions, decision_log, decisions, photos, settings, shoots,
+    analyses, consents, contributions, decision_log, decisions, photos, profiles, settings, shoots,
 };
 use crate::types::{
     ActionId, Consent, Contribution, Decision, DecisionChange, FileKey, MergedRecords, PhotoId,
@@ -26,6 +26,7 @@ use crate::types::{
 const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_init.sql")),
     M::up(include_str!("../migrations/0002_contributions.sql")),
+    M::up(include_str!("../migrations/0003_profiles.sql")),
 ];
 
 /// The migrations, applied in order and tracked in `PRAGMA user_version`.
@@ -319,6 +320,74 @@ impl Catalog {
         let tx = self.conn.transaction().ctx("starting a transaction")?;
         settings::set(&tx, key, value)?;
         tx.commit().ctx("committing a setting")
+    }
+
+    // ---- culling profiles and what they learned (issue 12) ----
+
+    /// The photographer's own profiles as `(name, toml)`, by name (the presets are built into
+    /// the program, not stored).
+    pub fn profiles(&self) -> Result<Vec<(String, String)>> {
+        profiles::all(&self.conn)
+    }
+
+    /// The TOML of the stored profile `name`.
+    pub fn profile(&self, name: &str) -> Result<Option<String>> {
+        profiles::get(&self.conn, name)
+    }
+
+    /// Store profile `name` (its TOML), replacing it.
+    pub fn save_profile(&mut self, name: &str, toml: &str) -> Result<()> {
+        let tx = self.conn.transaction().ctx("starting a transaction")?;
+        profiles::put(&tx, name, toml, now_ms())?;
+        tx.commit().ctx("committing a profile")
+    }
+
+    /// Delete profile `name` and everything it learned; whether it was stored.
+    pub fn delete_profile(&mut self, name: &str) -> Result<bool> {
+        let tx = self.conn.transaction().ctx("starting a transaction")?;
+        let existed = profiles::delete(&tx, name)?;
+        profiles::forget_preferences(&tx, name)?;
+        tx.commit().ctx("committing a profile deletion")?;
+        Ok(existed)
+    }
+
+    /// Record what a decision on one group of `shoot` says for `profile` (JSON written and read
+    /// by the caller), replacing an earlier decision on the same group.
+    pub fn record_preference(
+        &mut self,
+        profile: &str,
+        shoot: ShootId,
+        group_key: &str,
+        data_json: &str,
+    ) -> Result<()> {
+        let tx = self.conn.transaction().ctx("starting a transaction")?;
+        profiles::put_preference(&tx, profile, shoot, group_key, data_json, now_ms())?;
+        tx.commit().ctx("committing a preference")
+    }
+
+    /// Forget the decision on one group (it was undone or cleared).
+    pub fn remove_preference(
+        &mut self,
+        profile: &str,
+        shoot: ShootId,
+        group_key: &str,
+    ) -> Result<()> {
+        let tx = self.conn.transaction().ctx("starting a transaction")?;
+        profiles::delete_preference(&tx, profile, shoot, group_key)?;
+        tx.commit().ctx("committing a preference removal")
+    }
+
+    /// What `profile` learned: one JSON record per decided group, oldest first.
+    pub fn preferences(&self, profile: &str) -> Result<Vec<String>> {
+        profiles::preferences(&self.conn, profile)
+    }
+
+    /// Forget everything `profile` learned; how many decided groups that was.
+    pub fn forget_preferences(&mut self, profile: &str) -> Result<usize> {
+        let tx = self.conn.transaction().ctx("starting a transaction")?;
+        let n = profiles::forget_preferences(&tx, profile)?;
+        tx.commit().ctx("committing a profile reset")?;
+        Ok(n)
     }
 
     // ---- consents and contributions (the contributor's own records, issue 5) ----

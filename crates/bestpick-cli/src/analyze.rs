@@ -8,7 +8,7 @@ use anyhow::Context;
 use bestpick_catalog::{Catalog, Decision, PhotoId};
 use bestpick_core::decode::DecodeOptions;
 use bestpick_core::{AnalyzeParams, Strictness, Suggestion};
-use bestpick_engine::{OpenParams, Session};
+use bestpick_engine::{OpenParams, Session, profiles};
 use serde::Serialize;
 
 use crate::progress::{Bar, cancel_on_ctrl_c};
@@ -21,9 +21,14 @@ pub struct Args {
     /// Print a JSON report on stdout instead of the summary.
     #[arg(long)]
     json: bool,
-    /// How eagerly similar frames are grouped: strict, normal, loose, or 0 (loose) to 100 (strict).
-    #[arg(long, default_value = "normal", value_parser = parse_strictness)]
-    grouping: Strictness,
+    /// How eagerly similar frames are grouped: strict, normal, loose, or 0 (loose) to 100
+    /// (strict). Default: the profile's grouping.
+    #[arg(long, value_parser = parse_strictness)]
+    grouping: Option<Strictness>,
+    /// Culling profile (see `bestpick profile list`). Default: the one last used for this
+    /// shoot, else "event". The choice is remembered for the shoot.
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
@@ -93,11 +98,21 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
         // shows up only then.
         eprintln!("bestpick: warning: face analysis is off: {e}");
     }
-    let (suggestions, groups) = session.cull(args.grouping);
+    let profile_name = match args.profile {
+        Some(name) => name,
+        None => profiles::shoot_profile(&catalog, session.shoot)?,
+    };
+    let profile = profiles::load_profile(&catalog, &profile_name)?;
+    let grouping = args.grouping.unwrap_or_else(|| profile.strictness());
+    profiles::remember_for_shoot(&mut catalog, session.shoot, &profile_name, grouping)?;
+    let taste = profiles::taste(&catalog, &profile_name)?;
+    let (suggestions, groups) = session.cull_with(grouping, profiles::judging(&profile, &taste));
     let decisions = catalog.decisions(session.shoot)?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        let report = json_report(&session, &suggestions, &groups, &decisions);
+        let mut report = json_report(&session, &suggestions, &groups, &decisions);
+        report.profile = profile_name;
+        report.learned_groups = taste.groups;
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
@@ -120,6 +135,10 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
 #[derive(Serialize)]
 struct Report<'a> {
     root: String,
+    /// The culling profile ranked with.
+    profile: String,
+    /// Decided groups the profile learned from (0: the profile's weights alone).
+    learned_groups: usize,
     summary: Summary,
     photos: Vec<PhotoOut<'a>>,
     groups: Vec<GroupOut>,
@@ -281,6 +300,8 @@ fn json_report<'a>(
         .collect();
     Report {
         root: path_str(&s.root),
+        profile: String::new(),
+        learned_groups: 0,
         summary: Summary {
             photos: s.photos.len(),
             analyzed: s.photos.iter().filter(|p| p.analysis.is_some()).count(),

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use bestpick_catalog::{Catalog, ColorLabel, DecisionChange, Flag, PhotoId, ShootId};
+use bestpick_engine::profiles;
 
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("change").required(true).args(["pick", "reject", "unflag", "stars", "label"])))]
@@ -54,11 +55,15 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
     };
     let mut catalog = Catalog::open(catalog_path)
         .with_context(|| format!("cannot open the catalog {}", catalog_path.display()))?;
-    let mut by_shoot: BTreeMap<ShootId, Vec<PhotoId>> = BTreeMap::new();
+    let mut by_shoot: BTreeMap<ShootId, (PathBuf, Vec<PhotoId>)> = BTreeMap::new();
     let mut failed = 0;
     for path in &args.paths {
         match bestpick_engine::find_photo(&catalog, path) {
-            Ok((shoot, photo, _)) => by_shoot.entry(shoot).or_default().push(photo),
+            Ok((shoot, photo, root)) => by_shoot
+                .entry(shoot)
+                .or_insert((root, Vec::new()))
+                .1
+                .push(photo),
             Err(e) => {
                 eprintln!("bestpick: {e}");
                 failed += 1;
@@ -66,11 +71,23 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
         }
     }
     let mut done = 0;
-    for (shoot, photos) in by_shoot {
+    let mut learned = 0;
+    for (shoot, (root, photos)) in by_shoot {
         catalog.decide(shoot, &photos, change)?;
         done += photos.len();
+        // A pick or a rejection says what the photographer prefers in that group: the shoot's
+        // profile learns from it (on this machine only).
+        if matches!(change, DecisionChange::Flag(_)) {
+            let session = bestpick_engine::Session::stored(&catalog, shoot, &root)?;
+            learned += profiles::learn_from_decisions(&mut catalog, &session, &photos)?;
+        }
     }
     eprintln!("bestpick: recorded for {done} photo(s)");
+    if learned > 0 {
+        eprintln!(
+            "bestpick: the shoot's profile learned from {learned} group(s) (see `bestpick profile show`)"
+        );
+    }
     Ok(if failed > 0 {
         ExitCode::from(crate::EXIT_SOME_FAILED)
     } else {

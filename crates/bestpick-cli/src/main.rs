@@ -9,6 +9,7 @@ mod bench;
 mod contribute;
 mod decide;
 mod export;
+mod profile;
 mod progress;
 
 use std::path::PathBuf;
@@ -47,6 +48,8 @@ enum Command {
     Decide(decide::Args),
     /// Export decisions: XMP sidecars, or copy/move the picks to a folder.
     Export(export::Args),
+    /// Culling profiles: list, show what one learned, make, export, import, reset, delete.
+    Profile(profile::Args),
     /// Measure analysis speed and memory on a folder of JPEGs.
     Bench(bench::Args),
     /// Opt-in dataset contribution: consent, choose photos, preview, send, see and withdraw.
@@ -90,6 +93,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Analyze(args) => analyze::run(args, &catalog_path),
         Command::Decide(args) => decide::run(args, &catalog_path),
         Command::Export(args) => export::run(args, &catalog_path),
+        Command::Profile(args) => profile::run(args, &catalog_path),
         Command::Bench(args) => bench::run(args),
         Command::Contribute(args) => contribute::run(args, &catalog_path),
     }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analyze::Analysis;
 use crate::group::{self, GroupItem, Strictness};
-use crate::rank::{self, RankInput, Ranked, Reason, SetKind};
+use crate::rank::{self, Judging, RankInput, Ranked, Reason, SetKind};
 
 /// The culling suggestion for one photo.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,6 +45,16 @@ pub fn cull(
     names: &[&str],
     strictness: Strictness,
 ) -> (Vec<Option<Suggestion>>, Vec<GroupSummary>) {
+    cull_with(analyses, names, strictness, Judging::default())
+}
+
+/// As [`cull`], ranking under a profile's weights and learned taste.
+pub fn cull_with(
+    analyses: &[Option<&Analysis>],
+    names: &[&str],
+    strictness: Strictness,
+    judging: Judging<'_>,
+) -> (Vec<Option<Suggestion>>, Vec<GroupSummary>) {
     let present: Vec<usize> = (0..analyses.len())
         .filter(|&i| analyses[i].is_some())
         .collect();
@@ -71,7 +81,7 @@ pub fn cull(
             })
         })
         .collect();
-    let (ranked, sets) = rank::rank_with_sets(&inputs, &groups);
+    let (ranked, sets) = rank::rank_with_sets(&inputs, &groups, judging);
     let mut suggestions: Vec<Option<Suggestion>> = vec![None; analyses.len()];
     let mut summaries = Vec::with_capacity(groups.len());
     for (g, &set) in groups.iter().zip(&sets) {

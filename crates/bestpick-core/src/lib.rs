@@ -18,6 +18,7 @@ pub mod faces;
 pub mod group;
 pub mod guard;
 pub mod overlap;
+pub mod profile;
 pub mod rank;
 pub mod raw;
 pub mod scan;
@@ -28,9 +29,10 @@ pub use analyze::{
     ANALYSIS_VERSION, Analysis, AnalyzeParams, Analyzed, CancelFlag, NoProgress, Progress,
     ProgressSink, Stage, analyze_file, analyze_files,
 };
-pub use cull::{GroupSummary, Suggestion, cull};
+pub use cull::{GroupSummary, Suggestion, cull, cull_with};
 pub use error::{Error, PhotoError, PhotoErrorKind, Result};
 pub use group::Strictness;
-pub use rank::{FaceVerdict, JudgedFace, Reason, SetKind};
+pub use profile::Profile;
+pub use rank::{FaceVerdict, JudgedFace, Judging, Reason, SetKind, Taste};
 pub use scan::{FileKind, PhotoFile, ScanReport, scan};
 pub use signals::Signals;

@@ -22,6 +22,9 @@ pub enum Error {
         /// The path.
         path: PathBuf,
     },
+    /// A profile does not exist, is refused, or its file is not a profile.
+    #[error("{0}")]
+    Profile(String),
     /// A path could not be resolved.
     #[error("cannot find {}: {source}", path.display())]
     Path {

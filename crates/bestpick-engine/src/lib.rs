@@ -11,6 +11,7 @@ pub mod export;
 mod forget;
 mod listing;
 pub mod preview;
+pub mod profiles;
 mod session;
 mod settings;
 pub mod view;

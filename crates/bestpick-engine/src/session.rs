@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use bestpick_catalog::{Catalog, PhotoId, ShootId, StoredAnalysis};
 use bestpick_core::scan::Skipped;
 use bestpick_core::{
-    ANALYSIS_VERSION, Analysis, AnalyzeParams, Analyzed, CancelFlag, GroupSummary, PhotoError,
-    PhotoErrorKind, PhotoFile, Progress, ProgressSink, Stage, Strictness, Suggestion,
+    ANALYSIS_VERSION, Analysis, AnalyzeParams, Analyzed, CancelFlag, FileKind, GroupSummary,
+    Judging, PhotoError, PhotoErrorKind, PhotoFile, Progress, ProgressSink, Stage, Strictness,
+    Suggestion,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -139,6 +140,15 @@ enum Cached {
 impl Session {
     /// Groups and ranks the analyzed photos.
     pub fn cull(&self, strictness: Strictness) -> (Vec<Option<Suggestion>>, Vec<GroupSummary>) {
+        self.cull_with(strictness, Judging::default())
+    }
+
+    /// Groups and ranks the analyzed photos under a profile's weights and learned taste.
+    pub fn cull_with(
+        &self,
+        strictness: Strictness,
+        judging: Judging<'_>,
+    ) -> (Vec<Option<Suggestion>>, Vec<GroupSummary>) {
         let analyses: Vec<Option<&Analysis>> =
             self.photos.iter().map(|p| p.analysis.as_ref()).collect();
         let names: Vec<&str> = self
@@ -146,7 +156,54 @@ impl Session {
             .iter()
             .map(|p| p.file.rel_path.as_str())
             .collect();
-        bestpick_core::cull(&analyses, &names, strictness)
+        bestpick_core::cull_with(&analyses, &names, strictness, judging)
+    }
+
+    /// The shoot `shoot` (folder `root`) as the catalog knows it, without reading a photo:
+    /// the photos still on disk, with their stored analyses. What a decision needs to see the
+    /// groups the photographer saw.
+    pub fn stored(catalog: &Catalog, shoot: ShootId, root: &Path) -> Result<Session> {
+        let mut cached = catalog.cached_analyses(shoot, ANALYSIS_VERSION)?;
+        let mut rows = catalog.photos(shoot)?;
+        rows.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+        let photos = rows
+            .into_iter()
+            .filter_map(|row| {
+                let path = root.join(&row.rel_path);
+                if !path.exists() {
+                    return None;
+                }
+                let analysis = cached
+                    .remove(&row.id)
+                    .and_then(|blob| serde_json::from_slice::<Cached>(&blob).ok())
+                    .and_then(|c| match c {
+                        Cached::Analyzed { analysis, .. } => Some(*analysis),
+                        Cached::Failed { .. } => None,
+                    });
+                Some(PhotoEntry {
+                    id: row.id,
+                    file: PhotoFile {
+                        kind: FileKind::from_path(&path).unwrap_or(FileKind::Other),
+                        path,
+                        rel_path: row.rel_path,
+                        size: row.size,
+                        mtime_ns: row.mtime_ns,
+                        companions: Vec::new(),
+                    },
+                    analysis,
+                    error: None,
+                    warning: None,
+                })
+            })
+            .collect();
+        Ok(Session {
+            shoot,
+            root: root.to_path_buf(),
+            photos,
+            skipped: Vec::new(),
+            scan_errors: Vec::new(),
+            status: ShootStatus::default(),
+        })
     }
 
     /// Every problem: listing errors, photos that failed, then warnings.

@@ -330,6 +330,7 @@ mod tests {
                 reject_candidate: true,
                 reasons: vec![Reason::EyesHalfClosed { half: 1, faces: 2 }],
                 judged_faces: faces.clone(),
+                taste: Default::default(),
             },
         };
         let no_decisions = HashMap::new();

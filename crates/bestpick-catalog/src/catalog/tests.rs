@@ -63,7 +63,7 @@ fn open_creates_parent_dirs_and_sets_pragmas() {
         ("foreign_keys", "1"),
         ("synchronous", "2"), // FULL
         ("busy_timeout", "10000"),
-        ("user_version", "2"),
+        ("user_version", "3"),
     ];
     for (name, expected) in cases {
         assert_eq!(pragma(name), expected, "PRAGMA {name}");
@@ -118,7 +118,7 @@ fn a_catalog_from_a_newer_version_is_refused() {
             err,
             Error::CatalogTooNew {
                 found: 42,
-                known: 2,
+                known: 3,
                 ..
             }
         ),
@@ -995,4 +995,42 @@ fn a_v1_catalog_upgrades_with_its_decisions_intact() {
         "contribution kept"
     );
     assert_eq!(cat.integrity_check().expect("check"), vec!["ok".to_owned()]);
+}
+
+#[test]
+fn profiles_and_their_learning_are_kept_per_profile_and_reset_together() {
+    let mut cat = Catalog::open_in_memory().expect("open");
+    cat.save_profile("weddings", "name = \"weddings\"\n")
+        .expect("save");
+    cat.save_profile("weddings", "name = \"weddings\"\n[weights]\neyes = 2.0\n")
+        .expect("replace");
+    assert_eq!(
+        cat.profiles().expect("list"),
+        vec![(
+            "weddings".to_string(),
+            "name = \"weddings\"\n[weights]\neyes = 2.0\n".to_string()
+        )]
+    );
+    let shoot = cat.shoot(Path::new("/photos/a")).expect("shoot");
+    cat.record_preference("weddings", shoot, "p1", "{\"a\":1}")
+        .expect("pref");
+    cat.record_preference("weddings", shoot, "p1", "{\"a\":2}")
+        .expect("the last word on a group counts");
+    cat.record_preference("weddings", shoot, "p9", "{\"b\":1}")
+        .expect("pref");
+    cat.record_preference("sports", shoot, "p1", "{\"c\":1}")
+        .expect("pref");
+    assert_eq!(
+        cat.preferences("weddings").expect("read"),
+        vec!["{\"a\":2}".to_string(), "{\"b\":1}".to_string()]
+    );
+    cat.remove_preference("weddings", shoot, "p9")
+        .expect("undo");
+    assert_eq!(cat.preferences("weddings").expect("read").len(), 1);
+    assert_eq!(cat.forget_preferences("weddings").expect("reset"), 1);
+    assert!(cat.preferences("weddings").expect("read").is_empty());
+    assert_eq!(cat.preferences("sports").expect("read").len(), 1);
+    assert!(cat.delete_profile("weddings").expect("delete"));
+    assert!(!cat.delete_profile("weddings").expect("gone"));
+    assert!(cat.profile("weddings").expect("read").is_none());
 }

@@ -7,6 +7,7 @@ pub(crate) mod contributions;
 pub(crate) mod decision_log;
 pub(crate) mod decisions;
 pub(crate) mod photos;
+pub(crate) mod profiles;
 pub(crate) mod settings;
 pub(crate) mod shoots;
 

@@ -7,4 +7,5 @@ mod util;
 mod analyze;
 mod decisions;
 mod hostile;
+mod profiles;
 mod safety;

@@ -47,7 +47,7 @@ pub(super) struct References {
     pub(super) clean: Vec<usize>,
     /// The sharpest clean frame.
     pub(super) reference: usize,
-    best_detail: f32,
+    pub(super) best_detail: f32,
     best_coarse: f32,
     /// The sharpest region's detail at its best among the clean frames.
     best_peak: f32,

@@ -51,11 +51,11 @@ const MISFIRE_PENALTY: f32 = 8.0;
 /// The group's typical frame.
 pub(super) struct References {
     /// Median exposure (EV).
-    ev: f32,
+    pub(super) ev: f32,
     /// See [`noise_reference`].
     pub(super) noise: f32,
     /// Median clipped shares of the frames as clean as the cleanest.
-    highlights: f32,
+    pub(super) highlights: f32,
     shadows: f32,
 }
 

@@ -28,10 +28,23 @@ mod faces;
 mod obstruction;
 mod reason;
 mod sets;
+mod taste;
 
 pub use faces::{FaceVerdict, JudgedFace};
 pub use reason::Reason;
 pub use sets::{SetKind, set_of};
+pub use taste::{Choice, Preference, TRAITS, Taste, TasteFrame, Trait, describe};
+
+use crate::profile::Weights;
+
+/// What ranking weighs besides the photos: a profile's weights and what it learned.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Judging<'a> {
+    /// Multipliers on the penalties (all 1: the engine's own balance).
+    pub weights: Weights,
+    /// The photographer's learned taste, when there is one.
+    pub taste: Option<&'a Taste>,
+}
 
 /// What ranking needs of one photo.
 #[derive(Debug, Clone, Copy)]
@@ -61,10 +74,16 @@ pub struct Ranked {
     /// faces were not analyzed or there are none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub judged_faces: Vec<JudgedFace>,
+    /// The frame as taste sees it (traits against the group, penalty): what a decision on
+    /// this group records for learning.
+    #[serde(skip)]
+    pub taste: TasteFrame,
 }
 
 /// Frames at or above this penalty are flagged as reject candidates.
 const REJECT_PENALTY: f32 = 3.0;
+/// Taste may pick among frames within this penalty of the group's best (and without faults).
+const TASTE_MARGIN: f32 = 1.5;
 
 /// One frame's penalties, in units of about one "clearly worse" step each, and the reasons
 /// behind them with their weight (reasons are told heaviest first).
@@ -100,24 +119,53 @@ impl Parts {
     fn reason(&mut self, weight: f32, reason: Reason) {
         self.reasons.push((weight, reason));
     }
+
+    /// Applies a profile's weights.
+    fn weigh(&mut self, w: &Weights) {
+        self.blur *= w.detail;
+        self.exposure *= w.exposure;
+        self.clipping *= w.clipping;
+        self.noise *= w.noise;
+        self.eyes *= w.eyes;
+        self.faces *= w.faces;
+    }
+
+    /// A fault taste never overrules: blur, a blink, a misfire, an obstruction.
+    fn faulty(&self) -> bool {
+        self.misfire > 0.0
+            || self.obstruction > 0.0
+            || self.reasons.iter().any(|(_, r)| {
+                matches!(
+                    r,
+                    Reason::OutOfFocus { .. }
+                        | Reason::MotionBlur { .. }
+                        | Reason::Blurry
+                        | Reason::Obstructed
+                        | Reason::Misfire { .. }
+                        | Reason::EyesClosed { .. }
+                        | Reason::EyesHalfClosed { .. }
+                )
+            })
+    }
 }
 
 /// Ranks every group. Returns one [`Ranked`] per input photo, in input order.
 pub fn rank(inputs: &[RankInput<'_>], groups: &[Group]) -> Vec<Ranked> {
-    rank_with_sets(inputs, groups).0
+    rank_with_sets(inputs, groups, Judging::default()).0
 }
 
-/// As [`rank`], with the set each group is (see [`set_of`]), in the order of `groups`: each is
-/// found once and serves both the ranking and the caller.
+/// As [`rank`] under `judging`, with the set each group is (see [`set_of`]), in the order of
+/// `groups`: each is found once and serves both the ranking and the caller.
 pub fn rank_with_sets(
     inputs: &[RankInput<'_>],
     groups: &[Group],
+    judging: Judging<'_>,
 ) -> (Vec<Ranked>, Vec<Option<SetKind>>) {
     let mut out: Vec<Option<Ranked>> = vec![None; inputs.len()];
     let mut sets = Vec::with_capacity(groups.len());
     for g in groups {
         let set = set_of(inputs, &g.members);
-        for (idx, ranked) in rank_group(inputs, &g.members, set) {
+        for (idx, ranked) in rank_group(inputs, &g.members, set, judging) {
             out[idx] = Some(ranked);
         }
         sets.push(set);
@@ -132,6 +180,7 @@ pub fn rank_with_sets(
                 reject_candidate: false,
                 reasons: Vec::new(),
                 judged_faces: Vec::new(),
+                taste: TasteFrame::default(),
             })
         })
         .collect();
@@ -157,6 +206,7 @@ fn rank_group(
     inputs: &[RankInput<'_>],
     members: &[usize],
     set: Option<SetKind>,
+    judging: Judging<'_>,
 ) -> Vec<(usize, Ranked)> {
     let n = members.len();
     let sigs: Vec<&Signals> = members.iter().map(|&m| inputs[m].signals).collect();
@@ -204,8 +254,62 @@ fn rank_group(
         .collect();
     let judged = faces::judge_faces(inputs, members, &clean);
     faces::weigh_faces(&judged, n, &mut parts);
+    for p in &mut parts {
+        p.weigh(&judging.weights);
+    }
+    let traits: Vec<[f32; TRAITS]> = (0..n)
+        .map(|i| {
+            taste::traits(
+                sigs[i],
+                i,
+                n,
+                refs.ev,
+                detail_refs.best_detail,
+                refs.noise,
+                refs.highlights,
+                judged[i].as_ref().map(|f| f.faces.as_slice()),
+            )
+        })
+        .collect();
 
-    explain(inputs, members, set, &detail_refs, judged, parts)
+    let mut ranked = explain(inputs, members, set, &detail_refs, judged, parts, &traits);
+    if let Some(taste) = judging.taste.filter(|t| !t.is_untrained())
+        && !matches!(set, Some(SetKind::Panorama | SetKind::FocusStack))
+    {
+        apply_taste(taste, &mut ranked);
+    }
+    ranked
+}
+
+/// Reorders the acceptable frames of a ranked group (in place, `ranked` in rank order) by the
+/// photographer's taste; when that changes the pick, the new pick says why.
+fn apply_taste(taste: &Taste, ranked: &mut [(usize, Ranked)]) {
+    let slots: Vec<usize> = (0..ranked.len())
+        .filter(|&k| ranked[k].1.taste.acceptable)
+        .collect();
+    if slots.len() < 2 || slots[0] != 0 {
+        return;
+    }
+    let mut by_taste: Vec<(usize, Ranked)> = slots.iter().map(|&k| ranked[k].clone()).collect();
+    by_taste.sort_by(|a, b| {
+        taste
+            .utility(&b.1.taste)
+            .total_cmp(&taste.utility(&a.1.taste))
+    });
+    let before = ranked[0].1.taste;
+    for (&k, item) in slots.iter().zip(by_taste) {
+        ranked[k] = item;
+    }
+    for (pos, (_, r)) in ranked.iter_mut().enumerate() {
+        r.rank = pos + 1;
+        r.best = pos == 0;
+    }
+    let pick = &mut ranked[0].1;
+    if pick.taste != before
+        && let Some((what, more)) = taste.deciding_trait(&pick.taste, &before)
+    {
+        pick.reasons.insert(0, Reason::AsYouPrefer { what, more });
+    }
 }
 
 /// Orders the frames (lowest penalty first; ties by more detail, then shooting order), names
@@ -217,6 +321,7 @@ fn explain(
     detail_refs: &detail::References,
     judged: Vec<Option<faces::FrameFaces>>,
     mut parts: Vec<Parts>,
+    traits: &[[f32; TRAITS]],
 ) -> Vec<(usize, Ranked)> {
     let n = members.len();
     let sig = |i: usize| inputs[members[i]].signals;
@@ -241,9 +346,16 @@ fn explain(
     let sharpest = (n > 1).then_some(detail_refs.reference);
     let mut judged: Vec<Option<faces::FrameFaces>> = judged;
     let mut result = Vec::with_capacity(n);
+    let best_total = order.first().map_or(0.0, |&i| parts[i].total());
     for (pos, &i) in order.iter().enumerate() {
         let p = &mut parts[i];
         let total = p.total();
+        let reject_candidate = total >= REJECT_PENALTY || p.misfire > 0.0 || p.obstruction > 0.0;
+        let taste = TasteFrame {
+            traits: traits[i],
+            penalty: total,
+            acceptable: !reject_candidate && !p.faulty() && total <= best_total + TASTE_MARGIN,
+        };
         let mut reasons: Vec<(f32, Reason)> = std::mem::take(&mut p.reasons);
         let frame_faces = judged[i].take();
         if let Some(kind) = set.filter(|_| whole_set) {
@@ -283,9 +395,10 @@ fn explain(
                 score: ((100.0 * (-total / 4.0).exp()) * 10.0).round() / 10.0,
                 rank: pos + 1,
                 best: pos == 0,
-                reject_candidate: total >= REJECT_PENALTY || p.misfire > 0.0 || p.obstruction > 0.0,
+                reject_candidate,
                 reasons: reasons.into_iter().map(|(_, r)| r).collect(),
                 judged_faces: frame_faces.map(|f| f.faces).unwrap_or_default(),
+                taste,
             },
         ));
     }

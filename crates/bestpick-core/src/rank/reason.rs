@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::SetKind;
+use super::taste::Trait;
 use crate::signals::Misfire;
 
 /// A reason, rendered to words by its `Display`.
@@ -120,6 +121,14 @@ pub enum Reason {
     FacesSharp,
     /// The faces are softer than in the best frame.
     FacesSoft,
+    /// The pick because of the photographer's learned taste: it has more (or less) of `what`
+    /// than the frame the engine alone would pick.
+    AsYouPrefer {
+        /// The trait that decided.
+        what: Trait,
+        /// The pick has more of it.
+        more: bool,
+    },
 }
 
 impl std::fmt::Display for Reason {
@@ -185,6 +194,9 @@ impl std::fmt::Display for Reason {
             }
             Reason::FacesSharp => write!(f, "faces sharp"),
             Reason::FacesSoft => write!(f, "faces softer than in the best frame"),
+            Reason::AsYouPrefer { what, more } => {
+                write!(f, "{}, as you usually prefer", what.words(*more))
+            }
         }
     }
 }
@@ -259,6 +271,13 @@ mod tests {
             (
                 Reason::Compressed { quality: 35 },
                 "heavy JPEG compression (quality ~35)",
+            ),
+            (
+                Reason::AsYouPrefer {
+                    what: Trait::Brightness,
+                    more: true,
+                },
+                "brighter, as you usually prefer",
             ),
         ];
         for (reason, words) in cases {

@@ -1,6 +1,8 @@
 //! Shared helpers of core's integration tests.
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
+pub mod exposure;
+
 use std::path::{Path, PathBuf};
 
 /// The repository's licensed test photos (see tests/fixtures/photos/LICENSE.md).
