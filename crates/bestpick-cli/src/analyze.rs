@@ -117,6 +117,14 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
     } else {
         print_summary(&mut out, &session, &suggestions, &groups, &decisions)?;
+        let learned = match taste.groups {
+            0 => String::new(),
+            n => format!(", learned from {n} group{}", if n == 1 { "" } else { "s" }),
+        };
+        writeln!(
+            out,
+            "profile: {profile_name}{learned} (see `bestpick profile show {profile_name}`)"
+        )?;
     }
     if session.status.cancelled {
         eprintln!(
