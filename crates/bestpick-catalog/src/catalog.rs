@@ -382,6 +382,15 @@ impl Catalog {
         profiles::preferences(&self.conn, profile)
     }
 
+    /// The decided groups of `shoot` that `profile` learned from, as `(group_key, json)`.
+    pub fn shoot_preferences(
+        &self,
+        profile: &str,
+        shoot: ShootId,
+    ) -> Result<Vec<(String, String)>> {
+        profiles::shoot_preferences(&self.conn, profile, shoot)
+    }
+
     /// Forget everything `profile` learned; how many decided groups that was.
     pub fn forget_preferences(&mut self, profile: &str) -> Result<usize> {
         let tx = self.conn.transaction().ctx("starting a transaction")?;

@@ -11,6 +11,7 @@ mod decide;
 mod export;
 mod profile;
 mod progress;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,9 @@ enum Command {
     Export(export::Args),
     /// Culling profiles: list, show what one learned, make, export, import, reset, delete.
     Profile(profile::Args),
+    /// How often the suggestions were your picks: agreement, overruled groups by cause, kept
+    /// reject candidates (text, JSON or a self-contained HTML page).
+    Report(report::Args),
     /// Measure analysis speed and memory on a folder of JPEGs.
     Bench(bench::Args),
     /// Opt-in dataset contribution: consent, choose photos, preview, send, see and withdraw.
@@ -94,6 +98,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Decide(args) => decide::run(args, &catalog_path),
         Command::Export(args) => export::run(args, &catalog_path),
         Command::Profile(args) => profile::run(args, &catalog_path),
+        Command::Report(args) => report::run(args, &catalog_path),
         Command::Bench(args) => bench::run(args),
         Command::Contribute(args) => contribute::run(args, &catalog_path),
     }

@@ -12,6 +12,7 @@ mod forget;
 mod listing;
 pub mod preview;
 pub mod profiles;
+pub mod report;
 mod session;
 mod settings;
 pub mod view;

@@ -173,14 +173,48 @@ pub fn new_profile(catalog: &mut Catalog, name: &str, from: &str) -> Result<Prof
     Ok(profile)
 }
 
+/// A decided group as the catalog keeps it: the preference, and the photo that was the
+/// suggestion when the photographer decided (for the trust report; later learning moves
+/// suggestions).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Recorded {
+    #[serde(flatten)]
+    preference: Preference,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    suggested_photo: Option<PhotoId>,
+}
+
 /// What a profile learned: its decided groups, oldest first (records that cannot be read,
 /// from a newer version, are skipped).
 pub fn preferences(catalog: &Catalog, name: &str) -> Result<Vec<Preference>> {
     Ok(catalog
         .preferences(name)?
         .iter()
-        .filter_map(|json| serde_json::from_str(json).ok())
+        .filter_map(|json| serde_json::from_str::<Recorded>(json).ok())
+        .map(|r| r.preference)
         .collect())
+}
+
+/// The suggestion each decided group of `shoot` had when the photographer decided, by the
+/// group's key (see [`group_key`]), as `profile` recorded it.
+pub fn suggestions_when_decided(
+    catalog: &Catalog,
+    profile: &str,
+    shoot: ShootId,
+) -> Result<HashMap<String, PhotoId>> {
+    Ok(catalog
+        .shoot_preferences(profile, shoot)?
+        .into_iter()
+        .filter_map(|(key, json)| {
+            let r: Recorded = serde_json::from_str(&json).ok()?;
+            Some((key, r.suggested_photo?))
+        })
+        .collect())
+}
+
+/// The key of a group: its first photo.
+pub fn group_key(first: PhotoId) -> String {
+    format!("p{}", first.0)
 }
 
 /// The taste `name` learned (untrained when nothing was decided).
@@ -253,7 +287,11 @@ pub fn import_profile(catalog: &mut Catalog, file: &Path, replace: bool) -> Resu
     catalog.forget_preferences(&name)?;
     catalog.save_profile(&name, &to_toml(&ProfileFile::of(&profile, Vec::new()))?)?;
     for (k, p) in parsed.learned.iter().enumerate() {
-        let json = serde_json::to_string(p)
+        let recorded = Recorded {
+            preference: p.clone(),
+            suggested_photo: None,
+        };
+        let json = serde_json::to_string(&recorded)
             .map_err(|e| Error::Profile(format!("cannot store learning: {e}")))?;
         catalog.record_preference(&name, IMPORTED_SHOOT, &format!("imported-{k}"), &json)?;
     }
@@ -338,7 +376,7 @@ pub fn learn_from_decisions(
         .enumerate()
         .map(|(i, p)| (p.id, i))
         .collect();
-    let mut recorded = 0;
+    let mut learned = 0;
     let mut seen = Vec::new();
     for id in photos {
         let Some(&i) = index.get(id) else { continue };
@@ -349,7 +387,7 @@ pub fn learn_from_decisions(
             continue;
         }
         seen.push(group.id);
-        let key = format!("p{}", session.photos[group.members[0]].id.0);
+        let key = group_key(session.photos[group.members[0]].id);
         let flag = |m: usize| {
             decisions
                 .get(&session.photos[m].id)
@@ -394,16 +432,20 @@ pub fn learn_from_decisions(
             None
         };
         match preference {
-            Some(p) => {
-                let json = serde_json::to_string(&p)
+            Some(preference) => {
+                let recorded = Recorded {
+                    preference,
+                    suggested_photo: Some(session.photos[group.best].id),
+                };
+                let json = serde_json::to_string(&recorded)
                     .map_err(|e| Error::Profile(format!("cannot store learning: {e}")))?;
                 catalog.record_preference(&name, session.shoot, &key, &json)?;
-                recorded += 1;
+                learned += 1;
             }
             None => catalog.remove_preference(&name, session.shoot, &key)?,
         }
     }
-    Ok(recorded)
+    Ok(learned)
 }
 
 #[cfg(test)]

@@ -91,3 +91,21 @@ pub(crate) fn forget_preferences(conn: &Connection, profile: &str) -> Result<usi
         .and_then(|mut stmt| stmt.execute([profile]))
         .ctx("forgetting preferences")
 }
+
+/// The preferences `profile` holds for groups of `shoot`, as `(group_key, json)`.
+pub(crate) fn shoot_preferences(
+    conn: &Connection,
+    profile: &str,
+    shoot: ShootId,
+) -> Result<Vec<(String, String)>> {
+    conn.prepare_cached(
+        "SELECT group_key, data_json FROM preferences WHERE profile = ?1 AND shoot_id = ?2",
+    )
+    .and_then(|mut stmt| {
+        stmt.query_map(params![profile, shoot.0], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
+        .collect()
+    })
+    .ctx("reading a shoot's preferences")
+}

@@ -234,6 +234,37 @@ fn a_photographer_who_likes_half_a_stop_brighter_is_followed() {
         "{shown}"
     );
 
+    // The trust report measures each decision against the suggestion of that moment: the
+    // first decisions overruled a suggestion for its exposure.
+    let out = shoot.run(&["report", shoot.root().to_str().expect("utf8"), "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let trust: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(trust["groups"], 20);
+    assert_eq!(trust["decided"], 10);
+    let agreed = trust["agreed"].as_u64().expect("agreed");
+    let overruled = trust["overruled"].as_array().expect("overruled");
+    assert_eq!(agreed as usize + overruled.len(), 10);
+    assert!(overruled.len() >= 3, "{trust}");
+    assert!(
+        overruled.iter().all(|o| o["cause"] == "exposure"),
+        "the chosen frames were brighter than the group: {trust}"
+    );
+    let html = shoot.dir.path().join("report.html");
+    let out = shoot.run(&[
+        "report",
+        shoot.root().to_str().expect("utf8"),
+        "--html",
+        html.to_str().expect("utf8"),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let page = std::fs::read_to_string(&html).expect("html");
+    assert_eq!(
+        page.matches("data:image/jpeg;base64,").count(),
+        2 * overruled.len(),
+        "a thumbnail of the suggestion and of the pick per overruled group"
+    );
+    assert!(!page.contains("src=\"http"), "self-contained");
+
     // Reset forgets: the engine's own picks come back.
     let out = shoot.run(&["profile", "reset", "event"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -318,4 +349,48 @@ fn profiles_export_import_and_refuse_bad_files() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn the_trust_report_lists_kept_reject_candidates() {
+    let mut shoot = Shoot::new();
+    shoot.faces = false;
+    shoot.add_dir("bursts/skimage_chelsea");
+    let (exit, report) = shoot.analyze_json();
+    assert_eq!(exit, 0);
+    let photos = report["photos"].as_array().expect("photos");
+    let reject = photos
+        .iter()
+        .find(|p| p["reject_candidate"] == true)
+        .expect("a reject candidate in the damaged burst");
+    let best = photos.iter().find(|p| p["best"] == true).expect("a pick");
+    for (p, flag) in [(reject, "--stars"), (best, "--pick")] {
+        let path = p["path"].as_str().expect("path");
+        let args: Vec<&str> = if flag == "--stars" {
+            vec!["decide", path, "--stars", "2"]
+        } else {
+            vec!["decide", path, "--pick"]
+        };
+        let out = shoot.run(&args);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let out = shoot.run(&["report", shoot.root().to_str().expect("utf8"), "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let trust: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(trust["decided"], 1);
+    assert_eq!(trust["agreed"], 1);
+    let kept = trust["kept_rejects"].as_array().expect("kept");
+    assert_eq!(kept.len(), 1, "{trust}");
+    assert_eq!(kept[0]["rel_path"], reject["rel_path"]);
+    let out = shoot.run(&["report", shoot.root().to_str().expect("utf8")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1 of 1 groups decided; the suggestion was your pick in 1 of them (100%)")
+            && text.contains("you kept 1 frame it called reject candidates"),
+        "{text}"
+    );
+    let never = Shoot::new();
+    let out = never.run(&["report", never.root().to_str().expect("utf8")]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("never analyzed"), "{}", stderr(&out));
 }
