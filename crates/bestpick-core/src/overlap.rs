@@ -351,6 +351,55 @@ const STACK_MAX_STEP_BACK: f32 = 0.06;
 /// The first and last frames' sharp zones share at most this share of their union.
 const STACK_MAX_END_OVERLAP: f32 = 0.2;
 
+/// A cell of the focus map has texture when its detail reaches this share of the sharpest cell
+/// of the sequence somewhere in it.
+const STACK_TEXTURED_SHARE: f32 = 0.1;
+/// A cell's focus changes when its sharpest frame has at least this many times the detail of its
+/// softest (one stop)...
+const STACK_CELL_RANGE: f32 = 2.0;
+/// ...and focus sweeps a scene when at least this share of its textured cells change: a sweep
+/// blurs most of the scene in some frame (in the generated stacks, every textured cell does; in
+/// still bursts with exposure steps, at most about 40 %). Without it, a still burst whose few sharpest cells
+/// trade places (an exposure step clipping one, noise in another) would pass for a stack.
+const STACK_CHANGED_CELLS: f32 = 0.6;
+/// Fewer textured cells than this cannot show a sweep (a smooth scene, or one tiny detailed
+/// spot that outshines the rest).
+const STACK_MIN_TEXTURED_CELLS: usize = 8;
+
+/// Whether the focus of most of the scene changes through the frames (see
+/// [`STACK_CHANGED_CELLS`]).
+fn focus_changes(frames: &[&Signals]) -> bool {
+    let [w, h] = frames[0].focus_map_size.map(usize::from);
+    let n = w * h;
+    if n == 0 || frames.iter().any(|s| s.focus_map.len() < n) {
+        return false;
+    }
+    let detail = |s: &Signals, c: usize| f32::from(s.focus_map[c]) / 255.0 * s.peak_sharpness;
+    let top = frames
+        .iter()
+        .flat_map(|s| (0..n).map(move |c| detail(s, c)))
+        .fold(0.0f32, f32::max);
+    if top <= 0.0 {
+        return false;
+    }
+    let floor = STACK_TEXTURED_SHARE * top;
+    let (mut textured, mut changed) = (0usize, 0usize);
+    for c in 0..n {
+        let (lo, hi) = frames.iter().fold((f32::MAX, 0.0f32), |(lo, hi), s| {
+            let d = detail(s, c);
+            (lo.min(d), hi.max(d))
+        });
+        if hi < floor {
+            continue;
+        }
+        textured += 1;
+        if hi >= STACK_CELL_RANGE * lo.max(floor / STACK_CELL_RANGE) {
+            changed += 1;
+        }
+    }
+    textured >= STACK_MIN_TEXTURED_CELLS && changed as f32 >= STACK_CHANGED_CELLS * textured as f32
+}
+
 /// The centre (x, y in 0..=1 of the frame) and cells of a frame's sharp zone.
 fn sharp_zone(s: &Signals) -> Option<([f32; 2], Vec<bool>)> {
     let [w, h] = s.focus_map_size.map(usize::from);
@@ -385,6 +434,7 @@ pub fn is_focus_stack(frames: &[&Signals]) -> bool {
         || frames
             .windows(2)
             .any(|p| p[0].focus_map_size != p[1].focus_map_size)
+        || !focus_changes(frames)
     {
         return false;
     }

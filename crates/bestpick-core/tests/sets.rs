@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 
 use bestpick_core::{Reason, SetKind};
-use common::exposure::{exif_app1, expose};
+use common::exposure::{exif_app1, expose, with_noise};
 use common::{analyze_and_cull, at_most, corpus, fixtures};
 use image::RgbImage;
 
@@ -282,4 +282,60 @@ fn focus_stacks_are_one_set_and_no_frame_is_out_of_focus() {
     }
     let culled = analyze_and_cull(dir.path(), false);
     assert_whole_sets(&culled, SetKind::FocusStack, "_stack_", photos.len());
+}
+
+/// A still burst whose frames differ only in exposure (no compensation recorded: the camera's
+/// metering moved) and sensor noise is one group and no set: its few sharpest cells trade
+/// places as a step clips one, but the focus of the scene does not move.
+#[test]
+fn exposure_steps_in_a_still_burst_are_not_a_focus_stack() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = [
+        "bursts/skimage_astronaut/skimage_astronaut__00_original.jpg",
+        "singles/sklearn_china.jpg",
+        "singles/skimage_rocket.jpg",
+    ];
+    let mut moments = 0u32;
+    for rel in photos {
+        let img = image::open(fixtures().join(rel))
+            .expect("decodes")
+            .to_rgb8();
+        let (w, h) = img.dimensions();
+        let (cw, ch) = (w * 7 / 10, h * 7 / 10);
+        for (x, y) in [(0, 0), (w - cw, h - ch), ((w - cw) / 2, 0)] {
+            let crop = at_most(
+                image::imageops::crop_imm(&img, x, y, cw, ch).to_image(),
+                480,
+            );
+            let mut evs = vec![0.0f32, -0.5, 0.5, 0.0, 1.0];
+            for turn in 0..2 {
+                evs.rotate_left(turn);
+                for (i, &ev) in evs.iter().enumerate() {
+                    let frame =
+                        with_noise(&expose(&crop, ev - 1.0), u64::from(moments * 16) + i as u64);
+                    let mut jpeg = Vec::new();
+                    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
+                        .encode_image(&frame)
+                        .expect("encode");
+                    let ms = moments * 60_000 + i as u32 * 150;
+                    let when = format!("2024:06:01 13:{:02}:{:02}", ms / 60_000, (ms / 1000) % 60);
+                    let mut out = jpeg[..2].to_vec();
+                    out.extend_from_slice(&exif_app1(&when, ms % 1000, 0.0));
+                    out.extend_from_slice(&jpeg[2..]);
+                    std::fs::write(dir.path().join(format!("m{moments:02}_{i}.jpg")), out)
+                        .expect("write");
+                }
+                moments += 1;
+            }
+        }
+    }
+    let culled = analyze_and_cull(dir.path(), false);
+    assert_eq!(
+        culled.groups.len(),
+        moments as usize,
+        "one group per moment"
+    );
+    for g in &culled.groups {
+        assert_eq!(g.set, None, "group {} is no set", g.id);
+    }
 }

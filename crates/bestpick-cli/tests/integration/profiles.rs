@@ -50,24 +50,6 @@ fn scenes() -> Vec<image::RgbImage> {
     out
 }
 
-/// `img` with faint sensor noise (σ about 1.5 levels), different for every `seed`.
-fn with_noise(img: &image::RgbImage, seed: u64) -> image::RgbImage {
-    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-    let mut out = img.clone();
-    for p in out.pixels_mut() {
-        for c in &mut p.0 {
-            state = state
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            // Sum of three uniforms in [-1, 1]: about σ = 1 → scaled to 1.5 levels.
-            let u = |s: u64| ((s >> 40) & 0xFFFF) as f32 / 32_768.0 - 1.0;
-            let n = (u(state) + u(state >> 7) + u(state >> 13)) * 1.5;
-            *c = (f32::from(*c) + n).round().clamp(0.0, 255.0) as u8;
-        }
-    }
-    out
-}
-
 /// The metered exposure against the source photo, in EV.
 const METERED_EV: f32 = -1.0;
 
@@ -79,7 +61,7 @@ fn write_moment(dir: &Path, g: usize, scene: &image::RgbImage, evs: &[f32]) -> V
         .map(|(i, &ev)| {
             // The metered exposure a stop under the source photo: a brighter frame is then
             // brighter, not clipped (the photographer's taste is among sound frames).
-            let frame = with_noise(
+            let frame = exposure::with_noise(
                 &exposure::expose(scene, ev + METERED_EV),
                 (g * 16 + i) as u64,
             );

@@ -87,3 +87,21 @@ pub fn exif_app1(date_time: &str, subsec_ms: u32, bias_ev: f32) -> Vec<u8> {
     app1.extend_from_slice(&tiff);
     app1
 }
+
+/// `img` with faint sensor noise (σ about 1.5 levels), different for every `seed`.
+pub fn with_noise(img: &image::RgbImage, seed: u64) -> image::RgbImage {
+    let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    let mut out = img.clone();
+    for p in out.pixels_mut() {
+        for c in &mut p.0 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            // Sum of three uniforms in [-1, 1]: about σ = 1 → scaled to 1.5 levels.
+            let u = |s: u64| ((s >> 40) & 0xFFFF) as f32 / 32_768.0 - 1.0;
+            let n = (u(state) + u(state >> 7) + u(state >> 13)) * 1.5;
+            *c = (f32::from(*c) + n).round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    out
+}
