@@ -307,7 +307,7 @@ fn exposure_steps_in_a_still_burst_are_not_a_focus_stack() {
                 image::imageops::crop_imm(&img, x, y, cw, ch).to_image(),
                 480,
             );
-            let mut evs = vec![0.0f32, -0.5, 0.5, 0.0, 1.0];
+            let mut evs = [0.0f32, -0.5, 0.5, 0.0, 1.0];
             for turn in 0..2 {
                 evs.rotate_left(turn);
                 for (i, &ev) in evs.iter().enumerate() {
