@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use bestpick_catalog::{Catalog, Decision, PhotoId};
-use bestpick_core::decode::DecodeOptions;
-use bestpick_core::{AnalyzeParams, Strictness, Suggestion};
+use bestpick_engine::vocabulary::{
+    AnalyzeParams, Catalog, Decision, DecodeOptions, PhotoId, Strictness, Suggestion,
+};
 use bestpick_engine::{OpenParams, Session, profiles};
 use serde::Serialize;
 
@@ -46,7 +46,7 @@ pub fn faces_wanted(wanted: bool) -> bool {
     if !wanted {
         return false;
     }
-    match bestpick_core::faces::available() {
+    match bestpick_engine::vocabulary::faces_available() {
         Ok(()) => true,
         Err(e) => {
             eprintln!("bestpick: warning: face analysis is off: {e}");
@@ -81,7 +81,9 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
             decode: DecodeOptions {
                 max_alloc: args
                     .memory_budget
-                    .map_or_else(bestpick_core::decode::default_budget, |mb| mb * 1_000_000),
+                    .map_or_else(bestpick_engine::vocabulary::default_budget, |mb| {
+                        mb * 1_000_000
+                    }),
                 ..DecodeOptions::default()
             },
             ..Default::default()
@@ -92,7 +94,7 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot analyze {}", args.dir.display()))?;
     bar.finish();
     if params.analyze.faces
-        && let Err(e) = bestpick_core::faces::available()
+        && let Err(e) = bestpick_engine::vocabulary::faces_available()
     {
         // The models are loaded on the first photo that needs them; a broken model file
         // shows up only then.
@@ -173,21 +175,21 @@ struct PhotoOut<'a> {
     group: usize,
     /// The set the photo's group is (`"bracket"`), when it is one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    set: Option<bestpick_core::SetKind>,
+    set: Option<bestpick_engine::vocabulary::SetKind>,
     best: bool,
     rank: usize,
     score: f32,
     reasons: Vec<String>,
     reject_candidate: bool,
     signals: SignalsOut<'a>,
-    exif: &'a bestpick_core::exif::ExifInfo,
+    exif: &'a bestpick_engine::vocabulary::ExifInfo,
     /// Faces (empty when none were found or faces were not analyzed).
-    faces: &'a [bestpick_core::faces::Face],
+    faces: &'a [bestpick_engine::vocabulary::Face],
     /// The salient faces judged against the same person elsewhere in the group: person number,
     /// eyes open / half closed / closed / looking down / uncertain (per face and per eye), the
     /// openness behind it and the face's sharpness against its sharpest frame.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    judged_faces: &'a [bestpick_core::JudgedFace],
+    judged_faces: &'a [bestpick_engine::vocabulary::JudgedFace],
     decision: Decision,
     companions: Vec<String>,
 }
@@ -208,15 +210,15 @@ struct SignalsOut<'a> {
     clipped_shadows: f32,
     noise: f32,
     jpeg_quality: Option<u8>,
-    misfire: &'a Option<bestpick_core::signals::Misfire>,
-    source: bestpick_core::decode::BlockSource,
+    misfire: &'a Option<bestpick_engine::vocabulary::Misfire>,
+    source: bestpick_engine::vocabulary::BlockSource,
 }
 
 #[derive(Serialize)]
 struct GroupOut {
     id: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
-    set: Option<bestpick_core::SetKind>,
+    set: Option<bestpick_engine::vocabulary::SetKind>,
     photos: Vec<String>,
     best: String,
 }
@@ -234,7 +236,7 @@ fn path_str(p: &Path) -> String {
 fn json_report<'a>(
     s: &'a Session,
     suggestions: &'a [Option<Suggestion>],
-    groups: &[bestpick_core::GroupSummary],
+    groups: &[bestpick_engine::vocabulary::GroupSummary],
     decisions: &std::collections::HashMap<PhotoId, Decision>,
 ) -> Report<'a> {
     let mut photos = Vec::new();
@@ -331,7 +333,7 @@ fn print_summary(
     out: &mut impl Write,
     s: &Session,
     suggestions: &[Option<Suggestion>],
-    groups: &[bestpick_core::GroupSummary],
+    groups: &[bestpick_engine::vocabulary::GroupSummary],
     decisions: &std::collections::HashMap<PhotoId, Decision>,
 ) -> std::io::Result<()> {
     let st = &s.status;
@@ -358,7 +360,7 @@ fn print_summary(
         .count();
     let picked = decisions
         .values()
-        .filter(|d| d.flag == bestpick_catalog::Flag::Pick)
+        .filter(|d| d.flag == bestpick_engine::vocabulary::Flag::Pick)
         .count();
     writeln!(
         out,

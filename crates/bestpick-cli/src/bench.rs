@@ -7,8 +7,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use bestpick_core::decode::DecodeOptions;
-use bestpick_core::{FileKind, PhotoFile};
+use bestpick_engine::vocabulary::{DecodeOptions, FileKind, PhotoFile};
 use rayon::prelude::*;
 
 #[derive(clap::Args)]
@@ -47,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         .dir
         .canonicalize()
         .with_context(|| format!("cannot find {}", args.dir.display()))?;
-    let scan = bestpick_core::scan(&root)?;
+    let scan = bestpick_engine::vocabulary::scan(&root)?;
     let files: Vec<PhotoFile> = scan
         .photos
         .into_iter()
@@ -83,23 +82,26 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let mp: f64 = pool.install(|| {
             files
                 .par_iter()
-                .map(|f| match bestpick_core::analyze::analyze_one(f, &opts) {
-                    Ok(a) => {
-                        f64::from(a.analysis.signals.width) * f64::from(a.analysis.signals.height)
-                            / 1e6
-                    }
-                    Err(e) => {
-                        eprintln!("bestpick: {e}");
-                        0.0
-                    }
-                })
+                .map(
+                    |f| match bestpick_engine::vocabulary::analyze_one(f, &opts) {
+                        Ok(a) => {
+                            f64::from(a.analysis.signals.width)
+                                * f64::from(a.analysis.signals.height)
+                                / 1e6
+                        }
+                        Err(e) => {
+                            eprintln!("bestpick: {e}");
+                            0.0
+                        }
+                    },
+                )
                 .sum()
         });
         best_analysis = best_analysis.min(t.elapsed().as_secs_f64());
         megapixels = mp / files.len() as f64;
         if with_faces {
             // The same with faces, eyes and face focus.
-            let params = bestpick_core::AnalyzeParams {
+            let params = bestpick_engine::vocabulary::AnalyzeParams {
                 decode: opts,
                 faces: true,
                 ..Default::default()
@@ -108,10 +110,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             faces_found = pool.install(|| {
                 files
                     .par_iter()
-                    .map(|f| match bestpick_core::analyze::analyze_with(f, &params) {
-                        Ok(a) => a.analysis.faces.map_or(0, |v| v.len()),
-                        Err(_) => 0,
-                    })
+                    .map(
+                        |f| match bestpick_engine::vocabulary::analyze_with(f, &params) {
+                            Ok(a) => a.analysis.faces.map_or(0, |v| v.len()),
+                            Err(_) => 0,
+                        },
+                    )
                     .sum()
             });
             best_faces = best_faces.min(t.elapsed().as_secs_f64());

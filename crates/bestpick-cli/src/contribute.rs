@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use bestpick_bundle::{AgeDecade, Buckets, Gender, SkinType};
-use bestpick_catalog::Catalog;
+use bestpick_engine::vocabulary::Catalog;
 use bestpick_share::flow::{Age, ConsentRequest};
 use bestpick_share::ledger::{self, ContributionRecord, ContributionState};
 use bestpick_share::upload::{CollectorClient, RetryPolicy, UploadEvent};
@@ -419,6 +419,6 @@ fn date(secs: i64) -> String {
 /// The engine's scores for one photo: its analysis signals as JSON.
 // SINGLE CALL SITE of bestpick-core for contribution scores.
 fn scores_for(path: &Path) -> Result<serde_json::Value, String> {
-    let analysis = bestpick_core::analyze_file(path).map_err(|e| e.to_string())?;
+    let analysis = bestpick_engine::vocabulary::analyze_file(path).map_err(|e| e.to_string())?;
     serde_json::to_value(&analysis.signals).map_err(|e| e.to_string())
 }

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use bestpick_catalog::{Catalog, ColorLabel, DecisionChange, Flag, PhotoId, ShootId};
 use bestpick_engine::profiles;
+use bestpick_engine::vocabulary::{Catalog, ColorLabel, DecisionChange, Flag, PhotoId, ShootId};
 
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("change").required(true).args(["pick", "reject", "unflag", "stars", "label"])))]

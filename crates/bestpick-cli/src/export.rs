@@ -5,10 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use bestpick_catalog::export::PickMode;
-use bestpick_catalog::xmp::{SidecarAction, SidecarNaming};
-use bestpick_catalog::{Catalog, Flag};
 use bestpick_engine::export::{ExportPlan, ExportRequest, execute_export, plan_export};
+use bestpick_engine::vocabulary::{Catalog, Flag, PickMode, SidecarAction, SidecarNaming};
 
 #[derive(clap::Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["xmp", "copy_picks", "move_picks"])))]

@@ -90,7 +90,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let catalog_path = match cli.catalog {
         Some(p) => p,
-        None => bestpick_catalog::Catalog::default_path()
+        None => bestpick_engine::vocabulary::Catalog::default_path()
             .context("cannot find a per-user data folder; pass --catalog PATH")?,
     };
     match cli.command {

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use bestpick_catalog::Catalog;
 use bestpick_engine::profiles;
+use bestpick_engine::vocabulary::Catalog;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -1,6 +1,6 @@
 //! Progress on stderr with indicatif (drawn only when stderr is a terminal), and Ctrl-C.
 
-use bestpick_core::{CancelFlag, Progress, ProgressSink, Stage};
+use bestpick_engine::vocabulary::{CancelFlag, Progress, ProgressSink, Stage};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// An indicatif bar fed by the engine's progress.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use bestpick_catalog::Catalog;
+use bestpick_engine::vocabulary::Catalog;
 use bestpick_engine::{Session, report};
 
 #[derive(clap::Args)]

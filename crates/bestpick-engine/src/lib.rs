@@ -16,6 +16,7 @@ pub mod report;
 mod session;
 mod settings;
 pub mod view;
+pub mod vocabulary;
 
 pub use error::{Error, Result};
 pub use forget::forget_shoot;
