@@ -1,0 +1,137 @@
+//! Sending a staged bundle: upload with retries, keep the receipt before marking it sent, and
+//! the ledger records behind it.
+
+use super::*;
+
+impl Contributor<'_> {
+    pub(super) fn record(&self, anonymous_id: &str) -> Result<Option<ContributionRecord>> {
+        Ok(self
+            .ledger
+            .contributions()?
+            .into_iter()
+            .find(|c| c.anonymous_id == anonymous_id))
+    }
+
+    pub(super) fn update(
+        &mut self,
+        anonymous_id: &str,
+        change: impl FnOnce(&mut ContributionRecord),
+    ) -> Result<()> {
+        if let Some(mut record) = self.record(anonymous_id)? {
+            change(&mut record);
+            self.ledger.upsert_contribution(&record)?;
+        }
+        Ok(())
+    }
+
+    /// Uploads every staged bundle. A failed upload leaves its bundle staged and says so.
+    pub fn send(
+        &mut self,
+        collector: &CollectorClient,
+        progress: &mut dyn FnMut(&str, UploadEvent),
+    ) -> Result<SendReport> {
+        self.require_consent()?;
+        self.recover()?;
+        self.purge_staged()?;
+        let staged = self.vault.list(STAGED_PREFIX)?;
+        let mut report = SendReport::default();
+        if staged.is_empty() {
+            return Ok(report);
+        }
+        let key = match collector.public_key() {
+            Ok(k) => k,
+            Err(e) => {
+                let reason = format!("{e}; the bundle stays staged");
+                for record in &staged {
+                    let anon = record.trim_start_matches(STAGED_PREFIX).to_owned();
+                    self.update(&anon, |r| r.last_error = Some(reason.clone()))?;
+                    report.failed.push((anon, reason.clone()));
+                }
+                return Ok(report);
+            }
+        };
+        for record in staged {
+            let anon_of_record = record.trim_start_matches(STAGED_PREFIX).to_owned();
+            let bytes = match self.vault.get(&record) {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => continue,
+                Err(e) => {
+                    report
+                        .failed
+                        .push((anon_of_record, format!("{e}; not sent")));
+                    continue;
+                }
+            };
+            let (header, sealed) = match decode_staged(&bytes) {
+                Ok(decoded) => decoded,
+                Err(e) => {
+                    report
+                        .failed
+                        .push((anon_of_record, format!("{e}; not sent")));
+                    continue;
+                }
+            };
+            let anon = header.anonymous_id.clone();
+            if header.key_fingerprint != key.fingerprint() {
+                let reason = "sealed for another collector key; discard it (delete) and preview \
+                              again"
+                    .to_owned();
+                report.failed.push((anon, reason));
+                continue;
+            }
+            let receipt_hash = sha256_hex(header.receipt_token.as_bytes());
+            let result =
+                collector.upload(sealed, &header.idempotency_key, &receipt_hash, &mut |e| {
+                    progress(&anon, e)
+                });
+            match result {
+                Ok(receipt) => {
+                    crate::fsutil::crash_point("send: uploaded, receipt not kept");
+                    // In this order, each step durable before the next: the receipt, then the
+                    // ledger, then removing the staged copy. A crash anywhere leaves the staged
+                    // copy (sent again under the same idempotency key, the collector answers
+                    // with the same id) or the receipt, which `recover` completes.
+                    let stored = Receipt {
+                        bundle_id: receipt.bundle_id.clone(),
+                        collector: collector.url().to_owned(),
+                        receipt_token: header.receipt_token.clone(),
+                        image_count: header.image_count,
+                        created_at: header.created_at,
+                    };
+                    let bytes = serde_json::to_vec(&stored).map_err(Error::json("receipt"))?;
+                    self.vault.put(&format!("{RECEIPT_PREFIX}{anon}"), &bytes)?;
+                    crate::fsutil::crash_point("send: receipt kept, ledger not updated");
+                    let now = self.now();
+                    let bundle_id = receipt.bundle_id.clone();
+                    self.update(&anon, |r| {
+                        r.bundle_id = Some(bundle_id);
+                        r.sent_at = Some(now);
+                        r.state = ContributionState::Received;
+                        r.last_error = None;
+                    })?;
+                    crate::fsutil::crash_point("send: ledger updated, staged copy not removed");
+                    // Confirmed and recorded: the staged copy is no longer needed.
+                    self.vault.remove(&record)?;
+                    report
+                        .sent
+                        .push((anon, receipt.bundle_id, header.image_count));
+                }
+                Err(e) => {
+                    let reason = format!("{e}; the bundle stays staged");
+                    self.update(&anon, |r| r.last_error = Some(reason.clone()))?;
+                    report.failed.push((anon, reason));
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    pub(super) fn receipt(&self, anonymous_id: &str) -> Result<Option<Receipt>> {
+        match self.vault.get(&format!("{RECEIPT_PREFIX}{anonymous_id}"))? {
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(Error::json("receipt")),
+            None => Ok(None),
+        }
+    }
+}
