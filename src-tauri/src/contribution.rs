@@ -55,11 +55,7 @@ pub fn with_contributor<T>(
 /// The configured collector; an error that says where to set it when there is none.
 pub fn collector(state: &AppState) -> Result<CollectorClient> {
     let url = lock(&state.settings).collector_url.clone();
-    let url = url.ok_or_else(|| {
-        Error::Share(ShareError::Flow(
-            "no collector is configured: set its address in Settings".into(),
-        ))
-    })?;
+    let url = url.ok_or_else(|| Error::Share(ShareError::NoCollector))?;
     Ok(CollectorClient::new(&url, RetryPolicy::default())?)
 }
 

@@ -72,9 +72,45 @@ pub enum Error {
     /// The consent request is incomplete (age, parental permission, terms).
     #[error("consent not recorded: {0}")]
     ConsentInvalid(String),
-    /// A caller-side mistake in the flow (nothing selected, preview missing, …).
-    #[error("{0}")]
-    Flow(String),
+    /// A preview was asked for with nothing selected.
+    #[error("nothing selected: `contribute add PATH...` first")]
+    NothingSelected,
+    /// Every selected photo was refused.
+    #[error("no photo can be sent: {}", .0.join("; "))]
+    NothingSendable(
+        /// Each refused photo with why.
+        Vec<String>,
+    ),
+    /// The analysis scores did not pass the manifest's checks.
+    #[error("the analysis scores cannot be sent: {0}")]
+    ScoresRefused(String),
+    /// The manifest would have named an original file (defence in depth; nothing is staged).
+    #[error("the manifest would contain the file name of {}; nothing was staged", .0.display())]
+    NameInManifest(
+        /// The photo whose name leaked.
+        PathBuf,
+    ),
+    /// No contribution matches a reference (an anonymous id or a prefix of it).
+    #[error("no contribution matches {0:?}")]
+    NoSuchContribution(String),
+    /// A reference matches several contributions.
+    #[error("{0:?} matches several contributions")]
+    AmbiguousContribution(String),
+    /// A sent bundle has no receipt in the vault, so it cannot be deleted at the collector.
+    #[error("no receipt kept for this bundle")]
+    NoReceipt,
+    /// A contribution record disappeared from the ledger while it was being changed.
+    #[error("contribution {0} vanished from the ledger")]
+    RecordVanished(String),
+    /// A staged bundle file is not in the staged format.
+    #[error("staged bundle record is malformed")]
+    MalformedStaged,
+    /// A vault record id with characters a record id never has.
+    #[error("invalid vault record id {0:?}")]
+    InvalidRecordId(String),
+    /// Contribution needs a collector and none is configured.
+    #[error("no collector is configured: set its address in Settings")]
+    NoCollector,
     /// No OS keyring is reachable or it refused access. No key is ever written to disk.
     #[error(
         "the OS keyring is not available ({0}); the staging key is never stored on disk in \

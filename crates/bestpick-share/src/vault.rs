@@ -322,7 +322,7 @@ impl Vault {
 
     fn path(&self, record: &str) -> Result<PathBuf> {
         if !valid_record_id(record) {
-            return Err(Error::Flow(format!("invalid vault record id {record:?}")));
+            return Err(Error::InvalidRecordId(record.to_string()));
         }
         Ok(self.dir.join(format!("{record}.{EXTENSION}")))
     }

@@ -57,12 +57,8 @@ impl Contributor<'_> {
             .collect();
         match matches.as_slice() {
             [one] => Ok((*one).clone()),
-            [] => Err(Error::Flow(format!(
-                "no contribution matches {reference:?}"
-            ))),
-            _ => Err(Error::Flow(format!(
-                "{reference:?} matches several contributions"
-            ))),
+            [] => Err(Error::NoSuchContribution(reference.to_string())),
+            _ => Err(Error::AmbiguousContribution(reference.to_string())),
         }
     }
 
@@ -80,9 +76,7 @@ impl Contributor<'_> {
                 self.update(&anon, |r| r.state = ContributionState::Discarded)?;
             }
             ContributionState::Received => {
-                let receipt = self
-                    .receipt(&anon)?
-                    .ok_or_else(|| Error::Flow("no receipt kept for this bundle".into()))?;
+                let receipt = self.receipt(&anon)?.ok_or_else(|| Error::NoReceipt)?;
                 let client;
                 let collector = match collector {
                     Some(c) => c,
@@ -101,7 +95,7 @@ impl Contributor<'_> {
             ContributionState::Deleted | ContributionState::Discarded => {}
         }
         self.record(&anon)?
-            .ok_or_else(|| Error::Flow("contribution vanished".into()))
+            .ok_or_else(|| Error::RecordVanished(anon.clone()))
     }
 
     /// Withdraws consent (stopping all future contribution), discards the selection and

@@ -17,9 +17,7 @@ impl Contributor<'_> {
         let consent = self.require_consent()?;
         let selection = self.selection()?;
         if selection.is_empty() {
-            return Err(Error::Flow(
-                "nothing selected: `contribute add PATH...` first".into(),
-            ));
+            return Err(Error::NothingSelected);
         }
         let key = collector.public_key()?;
         let namer = KeyedNamer::new()?;
@@ -66,10 +64,7 @@ impl Contributor<'_> {
                 .iter()
                 .map(|(p, r)| format!("{}: {r}", p.display()))
                 .collect();
-            return Err(Error::Flow(format!(
-                "no photo can be sent: {}",
-                reasons.join("; ")
-            )));
+            return Err(Error::NothingSendable(reasons));
         }
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         let anonymous_id = bestpick_bundle::random_hex(16)?;
@@ -81,13 +76,11 @@ impl Contributor<'_> {
         };
         let bundle = Bundle { manifest, images };
         let archive = bundle.to_archive().map_err(|e| match e {
-            bestpick_bundle::Error::InvalidManifest(m) => {
-                Error::Flow(format!("the analysis scores cannot be sent: {m}"))
-            }
+            bestpick_bundle::Error::InvalidManifest(m) => Error::ScoresRefused(m),
             other => Error::Bundle(other),
         })?;
         let manifest_json = String::from_utf8(bundle.manifest.to_json()?)
-            .map_err(|_| Error::Flow("manifest is not UTF-8".into()))?;
+            .map_err(|_| Error::ScoresRefused("the manifest is not UTF-8".into()))?;
         check_no_names(&manifest_json, &selection)?;
         let sealed = bestpick_bundle::seal(&key, &archive)?;
 
@@ -159,10 +152,7 @@ pub(super) fn check_no_names(manifest_json: &str, sources: &[PathBuf]) -> Result
         {
             let needle = part.to_string_lossy().to_lowercase();
             if needle.len() >= 4 && haystack.contains(&needle) {
-                return Err(Error::Flow(format!(
-                    "the manifest would contain the file name of {}; nothing was staged",
-                    source.display()
-                )));
+                return Err(Error::NameInManifest(source.clone()));
             }
         }
     }

@@ -30,7 +30,7 @@ pub(super) struct Receipt {
 
 pub(super) fn encode_staged(header: &StagedHeader, sealed: &[u8]) -> Result<Vec<u8>> {
     let json = serde_json::to_vec(header).map_err(Error::json("staged bundle header"))?;
-    let len = u32::try_from(json.len()).map_err(|_| Error::Flow("header too large".into()))?;
+    let len = u32::try_from(json.len()).map_err(|_| Error::MalformedStaged)?;
     let mut out = len.to_be_bytes().to_vec();
     out.extend_from_slice(&json);
     out.extend_from_slice(sealed);
@@ -38,7 +38,7 @@ pub(super) fn encode_staged(header: &StagedHeader, sealed: &[u8]) -> Result<Vec<
 }
 
 pub(super) fn decode_staged(bytes: &[u8]) -> Result<(StagedHeader, &[u8])> {
-    let bad = || Error::Flow("staged bundle record is malformed".into());
+    let bad = || Error::MalformedStaged;
     let len_bytes: [u8; 4] = bytes
         .get(..4)
         .ok_or_else(bad)?
