@@ -163,18 +163,18 @@ fn shrink(img: &RgbImage, side: u32) -> RgbImage {
     imageops::thumbnail(img, nw, nh)
 }
 
-/// Turns a stored-orientation image upright (EXIF orientation 1..=8).
+/// Turns a stored-orientation image upright (EXIF orientation 1..=8; anything else is left as
+/// stored), with the `image` crate's own mapping (the one the contribution's anonymizer uses).
 pub fn apply_orientation(img: RgbImage, o: u16) -> RgbImage {
-    match o {
-        2 => imageops::flip_horizontal(&img),
-        3 => imageops::rotate180(&img),
-        4 => imageops::flip_vertical(&img),
-        5 => imageops::flip_horizontal(&imageops::rotate90(&img)),
-        6 => imageops::rotate90(&img),
-        7 => imageops::flip_horizontal(&imageops::rotate270(&img)),
-        8 => imageops::rotate270(&img),
-        _ => img,
-    }
+    let Some(orientation) = u8::try_from(o)
+        .ok()
+        .and_then(image::metadata::Orientation::from_exif)
+    else {
+        return img;
+    };
+    let mut turned = image::DynamicImage::ImageRgb8(img);
+    turned.apply_orientation(orientation);
+    turned.into_rgb8()
 }
 
 #[cfg(test)]
