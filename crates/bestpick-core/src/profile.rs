@@ -87,7 +87,7 @@ impl Profile {
     }
 
     /// Checks the name and the numbers; the error says which is wrong and why.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), ProfileProblem> {
         check_name(&self.name)?;
         let w = &self.weights;
         for (what, v) in [
@@ -99,16 +99,11 @@ impl Profile {
             ("faces", w.faces),
         ] {
             if !(0.0..=MAX_WEIGHT).contains(&v) {
-                return Err(format!(
-                    "weights.{what} = {v}: a weight is between 0 and {MAX_WEIGHT}"
-                ));
+                return Err(ProfileProblem::Weight { what, value: v });
             }
         }
         if self.grouping.strictness > 100 {
-            return Err(format!(
-                "grouping.strictness = {}: between 0 (loose) and 100 (strict)",
-                self.grouping.strictness
-            ));
+            return Err(ProfileProblem::Strictness(self.grouping.strictness));
         }
         Ok(())
     }
@@ -120,7 +115,7 @@ impl Profile {
 }
 
 /// A profile name: 1 to 40 letters, digits, `-` or `_` (it names a file when exported).
-pub fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), ProfileProblem> {
     let ok = !name.is_empty()
         && name.len() <= 40
         && name
@@ -129,10 +124,27 @@ pub fn check_name(name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "profile name {name:?}: use 1 to 40 letters, digits, '-' or '_'"
-        ))
+        Err(ProfileProblem::Name(name.to_string()))
     }
+}
+
+/// What is wrong with a profile.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProfileProblem {
+    /// The name is not 1 to 40 letters, digits, `-` or `_`.
+    #[error("profile name {0:?}: use 1 to 40 letters, digits, '-' or '_'")]
+    Name(String),
+    /// A weight is outside 0 ..= [`MAX_WEIGHT`].
+    #[error("weights.{what} = {value}: a weight is between 0 and {MAX_WEIGHT}")]
+    Weight {
+        /// Which weight.
+        what: &'static str,
+        /// Its value.
+        value: f32,
+    },
+    /// The grouping strictness is over 100.
+    #[error("grouping.strictness = {0}: between 0 (loose) and 100 (strict)")]
+    Strictness(u8),
 }
 
 #[cfg(test)]
@@ -147,7 +159,7 @@ mod tests {
         let mut p = Profile::balanced("p");
         p.weights.eyes = 9.0;
         let e = p.validate().expect_err("too heavy");
-        assert!(e.contains("weights.eyes"), "{e}");
+        assert!(e.to_string().contains("weights.eyes"), "{e}");
         p.weights.eyes = -0.5;
         assert!(p.validate().is_err());
     }

@@ -22,9 +22,52 @@ pub enum Error {
         /// The path.
         path: PathBuf,
     },
-    /// A profile does not exist, is refused, or its file is not a profile.
-    #[error("{0}")]
-    Profile(String),
+    /// No profile of that name.
+    #[error("no profile {name:?}; the profiles are: {}", known.join(", "))]
+    UnknownProfile {
+        /// The name asked for.
+        name: String,
+        /// The profiles there are.
+        known: Vec<String>,
+    },
+    /// A new profile would take a name in use.
+    #[error("a profile {0:?} exists already; choose another name")]
+    ProfileExists(String),
+    /// An imported profile file carries a name in use.
+    #[error("{}: a profile {name:?} exists already; import with --replace to overwrite it and what it learned", file.display())]
+    ImportClash {
+        /// The file.
+        file: PathBuf,
+        /// The name it carries.
+        name: String,
+    },
+    /// A text is not a profile file.
+    #[error("{origin} is not a bestpick profile: {reason}")]
+    NotAProfile {
+        /// The file, the stored profile or the preset.
+        origin: String,
+        /// What the TOML reader said.
+        reason: String,
+    },
+    /// A profile's name or numbers are out of range.
+    #[error("{origin}: {problem}")]
+    InvalidProfile {
+        /// Where it came from.
+        origin: String,
+        /// What is wrong.
+        problem: bestpick_core::profile::ProfileProblem,
+    },
+    /// A profile's name is refused.
+    #[error(transparent)]
+    ProfileName(bestpick_core::profile::ProfileProblem),
+    /// Writing a profile or what it learned failed (a bug: the types always serialize).
+    #[error("cannot write {what}: {reason}")]
+    Encode {
+        /// What.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
     /// A path could not be resolved.
     #[error("cannot find {}: {source}", path.display())]
     Path {

@@ -80,16 +80,24 @@ impl ProfileFile {
 
 /// Reads a profile's TOML text; `source` names it in errors.
 fn parse(text: &str, source: &str) -> Result<ProfileFile> {
-    let file: ProfileFile = toml::from_str(text)
-        .map_err(|e| Error::Profile(format!("{source} is not a bestpick profile: {e}")))?;
+    let file: ProfileFile = toml::from_str(text).map_err(|e| Error::NotAProfile {
+        origin: source.to_string(),
+        reason: e.to_string(),
+    })?;
     file.profile()
         .validate()
-        .map_err(|e| Error::Profile(format!("{source}: {e}")))?;
+        .map_err(|problem| Error::InvalidProfile {
+            origin: source.to_string(),
+            problem,
+        })?;
     Ok(file)
 }
 
 fn to_toml(file: &ProfileFile) -> Result<String> {
-    toml::to_string(file).map_err(|e| Error::Profile(format!("cannot write the profile: {e}")))
+    toml::to_string(file).map_err(|e| Error::Encode {
+        what: "the profile",
+        reason: e.to_string(),
+    })
 }
 
 /// One profile as a list shows it.
@@ -137,10 +145,10 @@ pub fn load_profile(catalog: &Catalog, name: &str) -> Result<Profile> {
     }
     match PRESETS.iter().find(|(p, _)| *p == name) {
         Some((_, text)) => Ok(parse(text, &format!("the preset {name:?}"))?.profile()),
-        None => Err(Error::Profile(format!(
-            "no profile {name:?}; the profiles are: {}",
-            list_names(catalog)?.join(", ")
-        ))),
+        None => Err(Error::UnknownProfile {
+            name: name.to_string(),
+            known: list_names(catalog)?,
+        }),
     }
 }
 
@@ -160,11 +168,9 @@ fn exists(catalog: &Catalog, name: &str) -> Result<bool> {
 
 /// Creates profile `name` as a copy of `from` (its weights and grouping, not its learning).
 pub fn new_profile(catalog: &mut Catalog, name: &str, from: &str) -> Result<Profile> {
-    check_name(name).map_err(Error::Profile)?;
+    check_name(name).map_err(Error::ProfileName)?;
     if exists(catalog, name)? {
-        return Err(Error::Profile(format!(
-            "a profile {name:?} exists already; choose another name"
-        )));
+        return Err(Error::ProfileExists(name.to_string()));
     }
     let mut profile = load_profile(catalog, from)?;
     profile.name = name.to_string();
@@ -277,11 +283,10 @@ pub fn import_profile(catalog: &mut Catalog, file: &Path, replace: bool) -> Resu
     let parsed = parse(&text, &file.display().to_string())?;
     let name = parsed.name.clone();
     if exists(catalog, &name)? && !replace {
-        return Err(Error::Profile(format!(
-            "{}: a profile {name:?} exists already; import with --replace to overwrite it and \
-             what it learned",
-            file.display()
-        )));
+        return Err(Error::ImportClash {
+            file: file.to_path_buf(),
+            name,
+        });
     }
     let profile = parsed.profile();
     catalog.forget_preferences(&name)?;
@@ -291,8 +296,10 @@ pub fn import_profile(catalog: &mut Catalog, file: &Path, replace: bool) -> Resu
             preference: p.clone(),
             suggested_photo: None,
         };
-        let json = serde_json::to_string(&recorded)
-            .map_err(|e| Error::Profile(format!("cannot store learning: {e}")))?;
+        let json = serde_json::to_string(&recorded).map_err(|e| Error::Encode {
+            what: "what the profile learned",
+            reason: e.to_string(),
+        })?;
         catalog.record_preference(&name, IMPORTED_SHOOT, &format!("imported-{k}"), &json)?;
     }
     Ok(profile)
@@ -310,7 +317,10 @@ pub fn delete_profile(catalog: &mut Catalog, name: &str) -> Result<()> {
     let preset = PRESETS.iter().any(|(p, _)| *p == name);
     let stored = catalog.delete_profile(name)?;
     if !stored && !preset {
-        return Err(Error::Profile(format!("no profile {name:?} to delete")));
+        return Err(Error::UnknownProfile {
+            name: name.to_string(),
+            known: list_names(catalog)?,
+        });
     }
     Ok(())
 }
@@ -437,8 +447,10 @@ pub fn learn_from_decisions(
                     preference,
                     suggested_photo: Some(session.photos[group.best].id),
                 };
-                let json = serde_json::to_string(&recorded)
-                    .map_err(|e| Error::Profile(format!("cannot store learning: {e}")))?;
+                let json = serde_json::to_string(&recorded).map_err(|e| Error::Encode {
+                    what: "what the profile learned",
+                    reason: e.to_string(),
+                })?;
                 catalog.record_preference(&name, session.shoot, &key, &json)?;
                 learned += 1;
             }
