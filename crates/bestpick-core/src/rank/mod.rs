@@ -434,3 +434,81 @@ pub(crate) mod test_support {
         }
     }
 }
+
+#[cfg(test)]
+mod taste_tests {
+    use super::test_support::signals;
+    use super::*;
+
+    fn ranked(sigs: &[Signals], taste: Option<&Taste>) -> Vec<Ranked> {
+        let inputs: Vec<RankInput<'_>> = sigs
+            .iter()
+            .map(|s| RankInput {
+                signals: s,
+                faces: None,
+                exposure_bias: None,
+            })
+            .collect();
+        let group = Group {
+            id: 1,
+            members: (0..sigs.len()).collect(),
+        };
+        let judging = Judging {
+            weights: Weights::default(),
+            taste,
+        };
+        rank_with_sets(&inputs, &[group], judging).0
+    }
+
+    /// A taste that wants the last frame of every burst, very much.
+    fn last_frame_taste() -> Taste {
+        let mut prefer = [0.0; TRAITS];
+        prefer[6] = 50.0;
+        Taste {
+            prefer,
+            groups: 20,
+            ..Taste::default()
+        }
+    }
+
+    #[test]
+    fn taste_picks_among_sound_frames_and_says_why() {
+        let sigs = vec![signals(0.30), signals(0.31), signals(0.30)];
+        let engine = ranked(&sigs, None);
+        assert!(engine[1].best, "the engine alone: the sharpest");
+        let taste = last_frame_taste();
+        let tasted = ranked(&sigs, Some(&taste));
+        assert!(tasted[2].best, "the photographer's kind of frame");
+        assert_eq!(
+            tasted[2].reasons.first(),
+            Some(&Reason::AsYouPrefer {
+                what: Trait::Time,
+                more: true
+            })
+        );
+        let untrained = Taste::default();
+        assert_eq!(
+            ranked(&sigs, Some(&untrained)),
+            engine,
+            "nothing learned: no change"
+        );
+    }
+
+    #[test]
+    fn taste_never_picks_a_blurred_frame() {
+        // The last frame lost two stops of detail: out of focus, whatever the taste.
+        let sigs = vec![signals(0.30), signals(0.31), signals(0.075)];
+        let taste = last_frame_taste();
+        let tasted = ranked(&sigs, Some(&taste));
+        assert!(!tasted[2].best, "{:?}", tasted[2]);
+        assert!(!tasted[2].taste.acceptable);
+        assert!(
+            tasted[2]
+                .reasons
+                .iter()
+                .any(|r| matches!(r, Reason::OutOfFocus { .. } | Reason::MotionBlur { .. })),
+            "{:?}",
+            tasted[2].reasons
+        );
+    }
+}
