@@ -19,7 +19,7 @@ use crate::queries::{
 };
 use crate::types::{
     ActionId, Consent, Contribution, Decision, DecisionChange, FileKey, MergedRecords, PhotoId,
-    PhotoRow, ShootId, ShootInfo, StoredAnalysis,
+    ShootId, ShootInfo, StoredAnalysis, StoredPhoto,
 };
 
 /// The schema, one entry per file in `migrations/`. Append only: never edit a shipped entry.
@@ -181,7 +181,7 @@ impl Catalog {
     }
 
     /// Every photo of a shoot, ordered by path.
-    pub fn photos(&self, shoot: ShootId) -> Result<Vec<PhotoRow>> {
+    pub fn photos(&self, shoot: ShootId) -> Result<Vec<StoredPhoto>> {
         photos::list(&self.conn, shoot)
     }
 

@@ -50,9 +50,9 @@ pub struct FileKey {
     pub mtime_ns: i64,
 }
 
-/// A photo row as stored.
+/// A photo as the catalog stores it (the grid's row is `bestpick_engine::view::PhotoRow`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PhotoRow {
+pub struct StoredPhoto {
     /// Row id.
     pub id: PhotoId,
     /// Path relative to the shoot root.

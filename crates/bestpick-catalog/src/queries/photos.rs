@@ -4,7 +4,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{from_sql_int, to_sql_int};
 use crate::error::{Result, SqlContext};
-use crate::types::{FileKey, PhotoId, PhotoRow, ShootId};
+use crate::types::{FileKey, PhotoId, ShootId, StoredPhoto};
 
 /// Insert the file or update its size and mtime; returns its id.
 pub(crate) fn upsert(conn: &Connection, shoot: ShootId, file: &FileKey) -> Result<PhotoId> {
@@ -26,7 +26,7 @@ pub(crate) fn upsert(conn: &Connection, shoot: ShootId, file: &FileKey) -> Resul
 }
 
 /// Every photo of a shoot, ordered by path.
-pub(crate) fn list(conn: &Connection, shoot: ShootId) -> Result<Vec<PhotoRow>> {
+pub(crate) fn list(conn: &Connection, shoot: ShootId) -> Result<Vec<StoredPhoto>> {
     let mut stmt = conn
         .prepare_cached(
             "SELECT id, rel_path, size, mtime_ns FROM photos WHERE shoot_id = ?1
@@ -46,7 +46,7 @@ pub(crate) fn list(conn: &Connection, shoot: ShootId) -> Result<Vec<PhotoRow>> {
     let mut photos = Vec::new();
     for row in rows {
         let (id, rel_path, size, mtime_ns) = row.ctx("listing photos")?;
-        photos.push(PhotoRow {
+        photos.push(StoredPhoto {
             id: PhotoId(id),
             rel_path,
             size: from_sql_int("photos.size", size)?,
