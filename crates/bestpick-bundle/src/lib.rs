@@ -27,3 +27,12 @@ pub use seal::{
     generate_keypair, open, open_in_place, random_bytes, random_hex, seal, sha256_hex,
 };
 pub use verify::{ImageFormat, Rejection, verify_image};
+
+/// Seconds since the Unix epoch: the clock of the contribution ledger (client) and of
+/// retention (collector), which must agree on what a second is.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}

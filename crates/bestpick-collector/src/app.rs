@@ -99,13 +99,7 @@ impl AppState {
     }
 }
 
-/// Seconds since the Unix epoch.
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub use bestpick_bundle::unix_now;
 
 /// Builds the router.
 pub fn app(state: AppState) -> Router {

@@ -40,13 +40,7 @@ pub use reports::{
 };
 use staging::{Receipt, StagedHeader, decode_staged, encode_staged, read_head};
 
-/// Seconds since the Unix epoch.
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
+pub use bestpick_bundle::unix_now;
 
 /// The contribution flow over a vault and a ledger.
 pub struct Contributor<'a> {
