@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { actionFor, type Action, type KeyLike } from "./keymap";
+import { actionFor, KEY_HELP, type Action, type KeyLike } from "./keymap";
 
 describe("keyboard map (as the issue lists it)", () => {
   const cases: [string, KeyLike, Action | null][] = [
@@ -33,8 +33,38 @@ describe("keyboard map (as the issue lists it)", () => {
     ["Ctrl+P is not pick", { key: "p", ctrlKey: true }, null],
     ["Alt+P is not pick", { key: "p", altKey: true }, null],
     ["unmapped key", { key: "q" }, null],
+    // Caps Lock changes the letter's case, not the intent: only Shift does.
+    ["A with caps lock accepts the group", { key: "A" }, { type: "acceptGroup" }],
+    ["Shift+A accepts the whole shoot", { key: "A", shiftKey: true }, { type: "acceptAll" }],
+    ["Shift+A under caps lock", { key: "a", shiftKey: true }, { type: "acceptAll" }],
+    ["G with caps lock is the next group", { key: "G" }, { type: "nextGroup" }],
+    ["Ctrl+Z with caps lock is undo", { key: "Z", ctrlKey: true }, { type: "undo" }],
   ];
   for (const [name, key, want] of cases) {
     it(name, () => expect(actionFor(key), name).toEqual(want));
   }
+});
+
+describe("the help overlay", () => {
+  it("lists every row once, from the key map itself", () => {
+    const keys = KEY_HELP.map(([k]) => k);
+    expect(keys).toEqual([
+      "← → ↑ ↓  or  J / K",
+      "Space",
+      "C",
+      "P",
+      "X",
+      "U",
+      "0 – 5",
+      "6 7 8 9",
+      "Ctrl+Z",
+      "G",
+      "?",
+      "Z",
+      "F",
+      "R",
+      "A",
+      "Esc",
+    ]);
+  });
 });
