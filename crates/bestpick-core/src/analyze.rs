@@ -353,15 +353,19 @@ where
             });
         });
     };
-    match params.threads {
-        Some(t) => match rayon::ThreadPoolBuilder::new()
+    in_pool(params.threads, work);
+    done.load(Ordering::SeqCst)
+}
+
+/// Runs `work` (which uses rayon) on a pool of `threads` workers, or on rayon's global pool
+/// (one per core) when `None` or when a pool cannot be made.
+pub fn in_pool<R: Send>(threads: Option<usize>, work: impl FnOnce() -> R + Send) -> R {
+    match threads.map(|t| {
+        rayon::ThreadPoolBuilder::new()
             .num_threads(t.max(1))
             .build()
-        {
-            Ok(pool) => pool.install(work),
-            Err(_) => work(),
-        },
-        None => work(),
+    }) {
+        Some(Ok(pool)) => pool.install(work),
+        _ => work(),
     }
-    done.load(Ordering::SeqCst)
 }

@@ -472,16 +472,9 @@ impl Job {
             }
             let _ = tx.send(Message::Thumbnail(*i));
         };
-        match self.analyze.threads {
-            Some(n) => match rayon::ThreadPoolBuilder::new()
-                .num_threads(n.max(1))
-                .build()
-            {
-                Ok(pool) => pool.install(|| self.missing.par_iter().for_each(render)),
-                Err(_) => self.missing.iter().for_each(render),
-            },
-            None => self.missing.par_iter().for_each(render),
-        }
+        bestpick_core::analyze::in_pool(self.analyze.threads, || {
+            self.missing.par_iter().for_each(render);
+        });
     }
 }
 
