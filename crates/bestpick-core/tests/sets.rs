@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 
 use bestpick_core::{Reason, SetKind};
-use common::exposure::{exif_app1, expose, with_noise};
+use bestpick_testkit::exposure::{exif_app1, expose, with_noise};
 use common::{analyze_and_cull, at_most, corpus, fixtures};
 use image::RgbImage;
 

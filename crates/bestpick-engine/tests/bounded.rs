@@ -12,9 +12,7 @@ use bestpick_core::{AnalyzeParams, CancelFlag, PhotoErrorKind, Progress, Progres
 use bestpick_engine::{OpenParams, ThumbnailParams, open_shoot};
 
 fn fixtures() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/photos/singles");
-    assert!(p.is_dir(), "fixtures missing at {}", p.display());
-    p
+    bestpick_testkit::photos().join("singles")
 }
 
 /// Copies real photos into `dir` under the given names.

@@ -31,22 +31,7 @@ fn fixture(name: &str) -> RgbImage {
 
 /// `../shared/photos/<rel>` next to the repository, or `None` (with a printed line) when absent.
 fn shared(rel: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/photos")
-        .join(rel);
-    if path.exists() {
-        Some(path)
-    } else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI=true: the shared photos must be present"
-        );
-        println!(
-            "skipped: {} not found (shared test photos absent)",
-            path.display()
-        );
-        None
-    }
+    bestpick_testkit::shared(rel)
 }
 
 fn analyze(img: RgbImage) -> Vec<Face> {

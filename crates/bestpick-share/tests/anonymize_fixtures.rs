@@ -1,51 +1,10 @@
 //! The anonymizer on real metadata-rich files (fixtures with their licences in
 //! tests/fixtures/README.md), checked by the bundle verifier and, when installed, exiftool.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use bestpick_share::RefuseReason;
 use bestpick_share::anonymize::{Limits, anonymize_file};
 
-fn fixtures() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    assert!(
-        dir.join("README.md").exists(),
-        "fixtures present at {}",
-        dir.display()
-    );
-    dir
-}
-
-/// Metadata groups exiftool reports for a file beyond its own structure.
-pub fn exiftool_foreign_groups(path: &Path) -> Option<Vec<String>> {
-    let out = match Command::new("exiftool")
-        .args(["-j", "-a", "-G0"])
-        .arg(path)
-        .output()
-    {
-        Ok(out) => out,
-        // Skipped on a developer machine without it; under CI it must be there.
-        Err(_) if std::env::var_os("CI").is_none() => return None,
-        Err(e) => panic!("exiftool is required under CI (libimage-exiftool-perl): {e}"),
-    };
-    assert!(
-        out.status.success(),
-        "exiftool failed on {}",
-        path.display()
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("exiftool JSON");
-    let allowed = ["SourceFile", "ExifTool", "File", "JFIF", "Composite"];
-    let mut foreign: Vec<String> = json[0]
-        .as_object()
-        .expect("one object")
-        .keys()
-        .filter(|k| !allowed.contains(&k.split(':').next().unwrap_or("")))
-        .cloned()
-        .collect();
-    foreign.sort();
-    Some(foreign)
-}
+use bestpick_testkit::{exiftool_foreign_groups, share_fixtures as fixtures};
 
 #[test]
 fn fixtures_are_anonymized_or_refused() {

@@ -8,8 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::util::{Shoot, code, fixtures, stderr};
 
-#[path = "../../../bestpick-core/tests/common/exposure.rs"]
-mod exposure;
+use bestpick_testkit::exposure;
 
 /// Twenty different real scenes: fixture photos, each cropped three ways, at most 480 px.
 fn scenes() -> Vec<image::RgbImage> {

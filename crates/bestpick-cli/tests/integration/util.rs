@@ -1,6 +1,6 @@
 //! Test harness: a temporary shoot folder, a catalog, and the binary.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 pub struct Shoot {
@@ -10,11 +10,7 @@ pub struct Shoot {
     pub faces: bool,
 }
 
-pub fn fixtures() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/photos");
-    assert!(p.is_dir(), "fixtures missing at {}", p.display());
-    p
-}
+pub use bestpick_testkit::photos as fixtures;
 
 impl Shoot {
     /// An empty shoot folder with its own catalog (outside the folder).

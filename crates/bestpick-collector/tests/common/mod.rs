@@ -96,21 +96,12 @@ impl Drop for Collector {
     }
 }
 
-/// The share crate's fixtures (licensed, in the repo).
-pub fn fixtures() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../bestpick-share/tests/fixtures");
-    assert!(
-        dir.join("README.md").exists(),
-        "fixtures at {}",
-        dir.display()
-    );
-    dir
-}
+#[allow(unused_imports, reason = "each test binary uses a different subset")]
+pub use bestpick_testkit::{exiftool_foreign_groups, share_fixtures as fixtures};
 
-/// `shared/photos/images` beside the repository, when present.
+/// `shared/photos/images` beside the repository, when present (under CI it must be).
 pub fn shared_photos() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/photos/images");
-    dir.is_dir().then_some(dir)
+    bestpick_testkit::shared("images")
 }
 
 /// A retry policy fast enough for tests.
@@ -121,36 +112,6 @@ pub fn quick_retry(attempts: u32) -> bestpick_share::upload::RetryPolicy {
         max_delay: Duration::from_millis(100),
         timeout: Duration::from_secs(30),
     }
-}
-
-/// Metadata groups exiftool reports beyond the image's own structure; `None` when exiftool
-/// is not installed (fails instead under CI, where it must be).
-pub fn exiftool_foreign_groups(path: &Path) -> Option<Vec<String>> {
-    let out = match Command::new("exiftool")
-        .args(["-j", "-a", "-G0"])
-        .arg(path)
-        .output()
-    {
-        Ok(out) => out,
-        Err(_) if std::env::var_os("CI").is_none() => return None,
-        Err(e) => panic!("exiftool is required under CI (libimage-exiftool-perl): {e}"),
-    };
-    assert!(
-        out.status.success(),
-        "exiftool failed on {}",
-        path.display()
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("exiftool JSON");
-    let allowed = ["SourceFile", "ExifTool", "File", "JFIF", "Composite"];
-    let mut foreign: Vec<String> = json[0]
-        .as_object()
-        .expect("one object")
-        .keys()
-        .filter(|k| !allowed.contains(&k.split(':').next().unwrap_or("")))
-        .cloned()
-        .collect();
-    foreign.sort();
-    Some(foreign)
 }
 
 /// Every regular file under `dir`, sorted.

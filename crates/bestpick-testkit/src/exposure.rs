@@ -1,12 +1,10 @@
-//! Exposure steps in linear light and the EXIF a camera writes with them (capture time with
-//! milliseconds, exposure compensation): shared by the tests that generate brackets and
-//! exposure tastes from real photos (core's sets tests; the CLI's profile tests include this
-//! file by path).
-#![allow(dead_code, reason = "each test binary uses a different subset")]
+//! Exposure steps in linear light, faint sensor noise, and the EXIF a camera writes with them
+//! (capture time with milliseconds, exposure compensation): for tests that generate brackets,
+//! bursts and exposure tastes from real photos.
 
 use image::RgbImage;
 
-fn srgb_to_linear(v: f32) -> f32 {
+pub fn srgb_to_linear(v: f32) -> f32 {
     if v <= 0.04045 {
         v / 12.92
     } else {
@@ -14,7 +12,7 @@ fn srgb_to_linear(v: f32) -> f32 {
     }
 }
 
-fn linear_to_srgb(v: f32) -> f32 {
+pub fn linear_to_srgb(v: f32) -> f32 {
     if v <= 0.003_130_8 {
         v * 12.92
     } else {

@@ -1,0 +1,81 @@
+//! Test support shared by the crates' tests (a dev-dependency only, never shipped): where the
+//! test photos are, photos with generated exposures and noise, and an exiftool check for
+//! leftover metadata.
+//!
+//! Data that cannot be present on a developer machine (the shared corpus beside the
+//! repository, exiftool) is skipped there with a printed line; under CI (`CI=true`) its
+//! absence fails the test.
+
+pub mod exposure;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root.
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The repository's licensed test photos (`tests/fixtures/photos`, see its `LICENSE.md`).
+pub fn photos() -> PathBuf {
+    let p = repo().join("tests/fixtures/photos");
+    assert!(p.is_dir(), "fixtures missing at {}", p.display());
+    p
+}
+
+/// The contribution client's metadata-rich fixtures (`crates/bestpick-share/tests/fixtures`,
+/// licences in its `README.md`).
+pub fn share_fixtures() -> PathBuf {
+    let p = repo().join("crates/bestpick-share/tests/fixtures");
+    assert!(p.join("README.md").exists(), "fixtures at {}", p.display());
+    p
+}
+
+/// `../shared/photos/<rel>` beside the repository: `None` (with a printed line) on a machine
+/// without it; under CI, where it is present, its absence fails.
+pub fn shared(rel: &str) -> Option<PathBuf> {
+    let p = repo().join("../shared/photos").join(rel);
+    if p.exists() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI=true: the shared photos must be present ({} is missing)",
+        p.display()
+    );
+    println!(
+        "skipped: {} not found (shared test photos absent)",
+        p.display()
+    );
+    None
+}
+
+/// Metadata groups exiftool reports for a file beyond its own structure (none should survive
+/// anonymization); `None` when exiftool is not installed, which fails under CI.
+pub fn exiftool_foreign_groups(path: &Path) -> Option<Vec<String>> {
+    let out = match Command::new("exiftool")
+        .args(["-j", "-a", "-G0"])
+        .arg(path)
+        .output()
+    {
+        Ok(out) => out,
+        Err(_) if std::env::var_os("CI").is_none() => return None,
+        Err(e) => panic!("exiftool is required under CI (libimage-exiftool-perl): {e}"),
+    };
+    assert!(
+        out.status.success(),
+        "exiftool failed on {}",
+        path.display()
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("exiftool JSON");
+    let allowed = ["SourceFile", "ExifTool", "File", "JFIF", "Composite"];
+    let mut foreign: Vec<String> = json[0]
+        .as_object()
+        .expect("one object")
+        .keys()
+        .filter(|k| !allowed.contains(&k.split(':').next().unwrap_or("")))
+        .cloned()
+        .collect();
+    foreign.sort();
+    Some(foreign)
+}
