@@ -6,6 +6,7 @@ use super::bands::{WEIGHTS, accumulate};
 use super::bits::BitReader;
 use super::huffman::Huffman;
 use super::markers::Frame;
+use super::restart::Restarts;
 use super::rows::Checkpoint;
 use super::sink::Sink;
 use super::{Decoder, JpegError, Role, ScanComp, ScanEnd};
@@ -38,15 +39,15 @@ impl Decoder<'_> {
         let roles: Vec<Role> = scomps.iter().map(|sc| self.role(sc.ci)).collect();
         let qf: Vec<[f32; 64]> = scomps.iter().map(|sc| self.qf[sc.ci]).collect();
         let q2: Vec<[f32; 64]> = qf.iter().map(|q| q.map(|x| x * x)).collect();
-        let mut restarts_left = self.restart_interval;
-        let mut next_restart = 0u8;
-        if let Some(w) = &window {
-            for (sc, &pred) in scomps.iter_mut().zip(&w.start.preds) {
-                sc.pred = pred;
+        let mut restarts = match &window {
+            Some(w) => {
+                for (sc, &pred) in scomps.iter_mut().zip(&w.start.preds) {
+                    sc.pred = pred;
+                }
+                Restarts::resume(self.restart_interval, w.start.restarts)
             }
-            restarts_left = w.start.restarts_left;
-            next_restart = w.start.next_restart;
-        }
+            None => Restarts::new(self.restart_interval),
+        };
         let single = scomps.len() == 1;
         let (units_x, units_y) = if single {
             let c = &frame.comps[scomps[0].ci];
@@ -89,27 +90,14 @@ impl Decoder<'_> {
                 sink.out.rows.points.push(Checkpoint {
                     bits: r.state(),
                     preds,
-                    restarts_left,
-                    next_restart,
+                    restarts: restarts.count(),
                 });
             }
             for ux in 0..units_x {
-                if self.restart_interval > 0 {
-                    if restarts_left == 0 {
-                        match r.restart() {
-                            Some(m) if m == 0xD0 + next_restart => {}
-                            Some(m) if (0xD0..=0xD7).contains(&m) => {
-                                return Err(JpegError::Corrupt("restart markers out of order"));
-                            }
-                            _ => return Err(JpegError::Truncated),
-                        }
-                        next_restart = (next_restart + 1) & 7;
-                        restarts_left = self.restart_interval;
-                        for sc in scomps.iter_mut() {
-                            sc.pred = 0;
-                        }
+                if restarts.before_mcu(r)? {
+                    for sc in scomps.iter_mut() {
+                        sc.pred = 0;
                     }
-                    restarts_left -= 1;
                 }
                 for (si, sc) in scomps.iter_mut().enumerate() {
                     let comp = &frame.comps[sc.ci];

@@ -26,6 +26,7 @@ mod blocks;
 mod huffman;
 mod markers;
 mod progressive;
+mod restart;
 mod rows;
 mod sink;
 #[doc(hidden)]

@@ -5,6 +5,7 @@ use super::bands::add_energy;
 use super::bits::BitReader;
 use super::huffman::Huffman;
 use super::markers::Frame;
+use super::restart::Restarts;
 use super::sink::{Sink, natural};
 use super::{Decoder, JpegError, Role, ScanComp, ScanEnd};
 
@@ -36,8 +37,7 @@ impl Decoder<'_> {
         } else {
             (frame.mcux, frame.mcuy)
         };
-        let mut restarts_left = self.restart_interval;
-        let mut next_restart = 0u8;
+        let mut restarts = Restarts::new(self.restart_interval);
         let mut eobrun = 0u32;
         for uy in 0..units_y {
             if r.overrun() {
@@ -47,23 +47,11 @@ impl Decoder<'_> {
                 return Err(JpegError::Cancelled);
             }
             for ux in 0..units_x {
-                if self.restart_interval > 0 {
-                    if restarts_left == 0 {
-                        match r.restart() {
-                            Some(m) if m == 0xD0 + next_restart => {}
-                            Some(m) if (0xD0..=0xD7).contains(&m) => {
-                                return Err(JpegError::Corrupt("restart markers out of order"));
-                            }
-                            _ => return Err(JpegError::Truncated),
-                        }
-                        next_restart = (next_restart + 1) & 7;
-                        restarts_left = self.restart_interval;
-                        eobrun = 0;
-                        for sc in scomps.iter_mut() {
-                            sc.pred = 0;
-                        }
+                if restarts.before_mcu(r)? {
+                    eobrun = 0;
+                    for sc in scomps.iter_mut() {
+                        sc.pred = 0;
                     }
-                    restarts_left -= 1;
                 }
                 for (si, sc) in scomps.iter_mut().enumerate() {
                     let comp = &frame.comps[sc.ci];

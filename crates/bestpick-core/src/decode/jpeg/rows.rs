@@ -4,6 +4,7 @@
 //! regions without decoding the rows above them.
 
 use super::bits::BitState;
+use super::restart::RestartCount;
 use super::{Decoder, JpegBlocks, JpegError, JpegOptions, LowPlane};
 
 /// The entropy decoder's state at the start of each row of MCUs of a single-scan baseline
@@ -26,8 +27,7 @@ impl RowIndex {
 pub(super) struct Checkpoint {
     pub(super) bits: BitState,
     pub(super) preds: [i32; 4],
-    pub(super) restarts_left: usize,
-    pub(super) next_restart: u8,
+    pub(super) restarts: RestartCount,
 }
 
 /// Reads the 4×4 lowest-frequency luma coefficients of block rows `rows` (clipped to the image)
