@@ -40,9 +40,9 @@ const fn slots() -> [[u8; 2]; 64] {
     let mut out = [[0u8; 2]; 64];
     let mut k = 0;
     while k < 64 {
-        let n = ZIGZAG[k];
-        let u = n % 8;
-        let v = n / 8;
+        let natural = ZIGZAG[k];
+        let u = natural % 8;
+        let v = natural / 8;
         let r = u + v;
         let band = if r == 0 {
             7

@@ -107,25 +107,25 @@ impl Decoder<'_> {
             width,
             height,
             comps,
-            mcux,
-            mcuy,
+            mcus_x,
+            mcus_y,
         } = frame;
-        let n = comps.len();
-        let hmax = comps[0].h;
-        let vmax = comps[0].v;
+        let ncomps = comps.len();
+        let hmax = comps[0].h_factor;
+        let vmax = comps[0].v_factor;
         let luma = &comps[0];
         // Block rows held: all of them, or those of the window's MCU rows.
         let (row0, rows) = match &self.window {
             Some(w) => {
-                let row0 = w.row0.min(luma.bh);
-                let end = (w.units.end * luma.v.max(1)).min(luma.bh);
+                let row0 = w.row0.min(luma.blocks_y);
+                let end = (w.mcu_rows.end * luma.v_factor.max(1)).min(luma.blocks_y);
                 (row0, end - row0)
             }
-            None => (0, luma.bh),
+            None => (0, luma.blocks_y),
         };
-        let blocks = luma.bw * rows;
+        let blocks = luma.blocks_x * rows;
         self.out.budget = None;
-        let need = self.memory_needed(&comps, blocks, progressive, mcuy);
+        let need = self.memory_needed(&comps, blocks, progressive, mcus_y);
         let reservation =
             crate::guard::reserve(need, self.opts.max_alloc).map_err(|e| match e {
                 crate::guard::BudgetError::Cancelled => JpegError::Cancelled,
@@ -136,28 +136,28 @@ impl Decoder<'_> {
         self.out.height = height;
         self.out.progressive = progressive;
         // Buffers are reused from the recycled result when there is one.
-        let l = &mut self.out.luma;
-        l.width = luma.bw;
-        l.height = rows;
-        refill(&mut l.dc, blocks, 0.0);
-        refill(&mut l.feat, blocks, [0.0; NFEAT]);
+        let luma_out = &mut self.out.luma;
+        luma_out.width = luma.blocks_x;
+        luma_out.height = rows;
+        refill(&mut luma_out.dc, blocks, 0.0);
+        refill(&mut luma_out.feat, blocks, [0.0; NFEAT]);
         let old_chroma = self.out.chroma.take();
-        if self.opts.color && n == 3 {
+        if self.opts.color && ncomps == 3 {
             let c = &comps[1];
             let mut ch = old_chroma.unwrap_or_default();
-            ch.width = c.bw;
-            ch.height = c.bh;
-            ch.x_ratio = hmax / c.h;
-            ch.y_ratio = vmax / c.v;
-            refill(&mut ch.cb, c.bw * c.bh, 128.0);
-            refill(&mut ch.cr, c.bw * c.bh, 128.0);
+            ch.width = c.blocks_x;
+            ch.height = c.blocks_y;
+            ch.x_ratio = hmax / c.h_factor;
+            ch.y_ratio = vmax / c.v_factor;
+            refill(&mut ch.cb, c.blocks_x * c.blocks_y, 128.0);
+            refill(&mut ch.cr, c.blocks_x * c.blocks_y, 128.0);
             self.out.chroma = Some(ch);
         }
         let old_low = std::mem::take(&mut self.out.low);
         if self.opts.low {
             // Luma only: renders of face crops take their colour from the chroma block means.
             let mut plane = old_low.into_iter().next().unwrap_or_default();
-            plane.width = luma.bw;
+            plane.width = luma.blocks_x;
             plane.height = rows;
             plane.row0 = row0;
             plane.quant = [0; 16];
@@ -171,16 +171,16 @@ impl Decoder<'_> {
             }
             self.coefs = comps
                 .iter()
-                .map(|c| vec![[0i16; 64]; c.pbw * c.pbh])
+                .map(|c| vec![[0i16; 64]; c.padded_x * c.padded_y])
                 .collect();
         }
         if let Some(capture) = self.capture.as_mut() {
             *capture = comps
                 .iter()
                 .map(|c| CoefPlane {
-                    width: c.bw,
-                    height: c.bh,
-                    blocks: vec![[0i16; 64]; c.bw * c.bh],
+                    width: c.blocks_x,
+                    height: c.blocks_y,
+                    blocks: vec![[0i16; 64]; c.blocks_x * c.blocks_y],
                 })
                 .collect();
         }
@@ -189,8 +189,8 @@ impl Decoder<'_> {
             width,
             height,
             comps,
-            mcux,
-            mcuy,
+            mcus_x,
+            mcus_y,
         });
         Ok(())
     }
@@ -211,7 +211,7 @@ impl Decoder<'_> {
         let mut need = luma_blocks * (4 + 4 * NFEAT as u64 + MEASURES_PER_BLOCK);
         if self.opts.color && comps.len() == 3 {
             let c = &comps[1];
-            need += (c.bw * c.bh) as u64 * 8 + luma_blocks * 8;
+            need += (c.blocks_x * c.blocks_y) as u64 * 8 + luma_blocks * 8;
         }
         if self.opts.low {
             need += luma_blocks * std::mem::size_of::<[i16; 16]>() as u64;
@@ -219,13 +219,13 @@ impl Decoder<'_> {
         if progressive {
             need += comps
                 .iter()
-                .map(|c| (c.pbw * c.pbh) as u64 * 128)
+                .map(|c| (c.padded_x * c.padded_y) as u64 * 128)
                 .sum::<u64>();
         }
         if self.capture.is_some() {
             need += comps
                 .iter()
-                .map(|c| (c.bw * c.bh) as u64 * 128)
+                .map(|c| (c.blocks_x * c.blocks_y) as u64 * 128)
                 .sum::<u64>();
         }
         need + mcu_rows as u64 * std::mem::size_of::<Checkpoint>() as u64

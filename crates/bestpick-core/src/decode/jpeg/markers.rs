@@ -19,27 +19,33 @@ pub struct JpegHeader {
 }
 
 #[derive(Debug, Clone)]
+/// A component of the frame, with the block grids it covers.
 pub(super) struct Component {
     pub(super) id: u8,
-    pub(super) h: usize,
-    pub(super) v: usize,
-    pub(super) tq: usize,
-    /// Blocks covering the component's own samples.
-    pub(super) bw: usize,
-    pub(super) bh: usize,
-    /// Blocks covering the MCU grid (interleaved scans decode these).
-    pub(super) pbw: usize,
-    pub(super) pbh: usize,
+    /// Horizontal sampling factor (1..=4).
+    pub(super) h_factor: usize,
+    /// Vertical sampling factor (1..=4).
+    pub(super) v_factor: usize,
+    /// Quantization table id.
+    pub(super) quant_table: usize,
+    /// Blocks covering the component's own samples, across and down.
+    pub(super) blocks_x: usize,
+    pub(super) blocks_y: usize,
+    /// Blocks covering the MCU grid (interleaved scans decode these), across and down.
+    pub(super) padded_x: usize,
+    pub(super) padded_y: usize,
 }
 
 #[derive(Debug, Clone)]
+/// What the frame header says, with the MCU grid worked out.
 pub(super) struct Frame {
     pub(super) progressive: bool,
     pub(super) width: u32,
     pub(super) height: u32,
     pub(super) comps: Vec<Component>,
-    pub(super) mcux: usize,
-    pub(super) mcuy: usize,
+    /// MCUs across and down.
+    pub(super) mcus_x: usize,
+    pub(super) mcus_y: usize,
 }
 
 /// Reads only the header (dimensions, components).
@@ -156,7 +162,7 @@ pub(super) fn parse_frame(
     }
     let height = u32::from(u16::from_be_bytes([seg[1], seg[2]]));
     let width = u32::from(u16::from_be_bytes([seg[3], seg[4]]));
-    let n = usize::from(seg[5]);
+    let ncomps = usize::from(seg[5]);
     if width == 0 || height == 0 {
         return Err(JpegError::Unsupported(
             "height given later (DNL) or zero size",
@@ -169,14 +175,14 @@ pub(super) fn parse_frame(
             limit_mp: max_pixels / 1_000_000,
         });
     }
-    if n != 1 && n != 3 {
+    if ncomps != 1 && ncomps != 3 {
         return Err(JpegError::Unsupported("component count other than 1 or 3"));
     }
-    if seg.len() < 6 + 3 * n {
+    if seg.len() < 6 + 3 * ncomps {
         return Err(JpegError::Corrupt("short frame header"));
     }
-    let mut comps = Vec::with_capacity(n);
-    for i in 0..n {
+    let mut comps = Vec::with_capacity(ncomps);
+    for i in 0..ncomps {
         let c = &seg[6 + 3 * i..9 + 3 * i];
         let h = usize::from(c[1] >> 4);
         let v = usize::from(c[1] & 15);
@@ -185,51 +191,51 @@ pub(super) fn parse_frame(
         }
         comps.push(Component {
             id: c[0],
-            h,
-            v,
-            tq: usize::from(c[2]),
-            bw: 0,
-            bh: 0,
-            pbw: 0,
-            pbh: 0,
+            h_factor: h,
+            v_factor: v,
+            quant_table: usize::from(c[2]),
+            blocks_x: 0,
+            blocks_y: 0,
+            padded_x: 0,
+            padded_y: 0,
         });
     }
-    let hmax = comps.iter().map(|c| c.h).max().unwrap_or(1);
-    let vmax = comps.iter().map(|c| c.v).max().unwrap_or(1);
-    if comps[0].h != hmax || comps[0].v != vmax {
+    let hmax = comps.iter().map(|c| c.h_factor).max().unwrap_or(1);
+    let vmax = comps.iter().map(|c| c.v_factor).max().unwrap_or(1);
+    if comps[0].h_factor != hmax || comps[0].v_factor != vmax {
         return Err(JpegError::Unsupported(
             "luma is not the most finely sampled component",
         ));
     }
-    if n == 3 {
+    if ncomps == 3 {
         let rgb_ids = comps[0].id == b'R' && comps[1].id == b'G' && comps[2].id == b'B';
         // Adobe transform 0 with 3 components means RGB; no JFIF + RGB ids, too.
         if adobe_transform == Some(0) || (!jfif && rgb_ids) {
             return Err(JpegError::Unsupported("RGB-coded JPEG"));
         }
-        if comps[1].h != comps[2].h || comps[1].v != comps[2].v {
+        if comps[1].h_factor != comps[2].h_factor || comps[1].v_factor != comps[2].v_factor {
             return Err(JpegError::Unsupported("unequal chroma sampling"));
         }
     }
     let w = width as usize;
     let h = height as usize;
-    let mcux = w.div_ceil(8 * hmax);
-    let mcuy = h.div_ceil(8 * vmax);
+    let mcus_x = w.div_ceil(8 * hmax);
+    let mcus_y = h.div_ceil(8 * vmax);
     for c in &mut comps {
-        let cw = (w * c.h).div_ceil(hmax);
-        let ch = (h * c.v).div_ceil(vmax);
-        c.bw = cw.div_ceil(8);
-        c.bh = ch.div_ceil(8);
-        c.pbw = mcux * c.h;
-        c.pbh = mcuy * c.v;
+        let cw = (w * c.h_factor).div_ceil(hmax);
+        let ch = (h * c.v_factor).div_ceil(vmax);
+        c.blocks_x = cw.div_ceil(8);
+        c.blocks_y = ch.div_ceil(8);
+        c.padded_x = mcus_x * c.h_factor;
+        c.padded_y = mcus_y * c.v_factor;
     }
     Ok(Frame {
         progressive,
         width,
         height,
         comps,
-        mcux,
-        mcuy,
+        mcus_x,
+        mcus_y,
     })
 }
 
@@ -253,7 +259,7 @@ impl Decoder<'_> {
                     u16::from_be_bytes([seg[1 + 2 * k], seg[2 + 2 * k]])
                 };
             }
-            self.quant[tq] = Some(table);
+            self.quant_tables[tq] = Some(table);
             seg = &seg[1 + need..];
         }
         Ok(())

@@ -39,7 +39,7 @@ pub use blocks::{ChromaBlocks, CoefPlane, JpegBlocks, LowPlane, LumaBlocks};
 use huffman::Huffman;
 use markers::{Frame, Parser};
 pub use markers::{JpegHeader, exif_payload, read_header};
-use rows::Window;
+use rows::RowWindow;
 pub use rows::{RowIndex, read_low_rows};
 
 /// Why a JPEG could not be read.
@@ -119,9 +119,9 @@ pub fn read_blocks_reusing(
     opts: &JpegOptions,
     recycled: JpegBlocks,
 ) -> Result<JpegBlocks, JpegError> {
-    let mut d = Decoder::new(data, *opts, recycled)?;
-    d.run()?;
-    d.finish()
+    let mut decoder = Decoder::new(data, *opts, recycled)?;
+    decoder.run()?;
+    decoder.into_blocks()
 }
 
 /// Reads every quantized coefficient of every component (see [`CoefPlane`]), through the same
@@ -133,11 +133,11 @@ pub fn read_coefficients(data: &[u8], opts: &JpegOptions) -> Result<Vec<CoefPlan
         low: true,
         ..*opts
     };
-    let mut d = Decoder::new(data, opts, JpegBlocks::default())?;
-    d.capture = Some(Vec::new());
-    d.run()?;
-    d.complete()?;
-    Ok(d.capture.take().unwrap_or_default())
+    let mut decoder = Decoder::new(data, opts, JpegBlocks::default())?;
+    decoder.capture = Some(Vec::new());
+    decoder.run()?;
+    decoder.check_and_measure()?;
+    Ok(decoder.capture.take().unwrap_or_default())
 }
 
 /// What a component's blocks are used for.
@@ -149,9 +149,9 @@ enum Role {
 }
 
 struct Decoder<'a> {
-    p: Parser<'a>,
+    parser: Parser<'a>,
     opts: JpegOptions,
-    quant: [Option<[u16; 64]>; 4],
+    quant_tables: [Option<[u16; 64]>; 4],
     dc_tables: [Option<Huffman>; 4],
     ac_tables: [Option<Huffman>; 4],
     restart_interval: usize,
@@ -160,7 +160,7 @@ struct Decoder<'a> {
     jfif: bool,
     out: JpegBlocks,
     /// Per component: quantization table (zigzag order) as f32, latched at the first scan.
-    qf: Vec<[f32; 64]>,
+    quant_f32: Vec<[f32; 64]>,
     /// Progressive files: all coefficients, per component over the padded block grid.
     coefs: Vec<Vec<[i16; 64]>>,
     scans: usize,
@@ -170,7 +170,7 @@ struct Decoder<'a> {
     scanned: u8,
     eoi: bool,
     /// Set when reading only some rows again ([`read_low_rows`]).
-    window: Option<Window>,
+    window: Option<RowWindow>,
     /// Test hook ([`read_coefficients`]): every coefficient of every component.
     capture: Option<Vec<CoefPlane>>,
 }
@@ -178,9 +178,9 @@ struct Decoder<'a> {
 impl<'a> Decoder<'a> {
     fn new(data: &'a [u8], opts: JpegOptions, recycled: JpegBlocks) -> Result<Self, JpegError> {
         Ok(Decoder {
-            p: Parser::new(data)?,
+            parser: Parser::new(data)?,
             opts,
-            quant: [None; 4],
+            quant_tables: [None; 4],
             dc_tables: [None, None, None, None],
             ac_tables: [None, None, None, None],
             restart_interval: 0,
@@ -188,7 +188,7 @@ impl<'a> Decoder<'a> {
             adobe_transform: None,
             jfif: false,
             out: recycled,
-            qf: Vec::new(),
+            quant_f32: Vec::new(),
             coefs: Vec::new(),
             scans: 0,
             scanned: 0,
@@ -200,7 +200,7 @@ impl<'a> Decoder<'a> {
 
     fn run(&mut self) -> Result<(), JpegError> {
         loop {
-            let marker = match self.p.next_marker() {
+            let marker = match self.parser.next_marker() {
                 Ok(m) => m,
                 Err(JpegError::Truncated) if self.scans > 0 => {
                     // All scans read but no EOI: accept what the scans gave when they were whole.
@@ -218,7 +218,7 @@ impl<'a> Decoder<'a> {
                     if self.frame.is_some() {
                         return Err(JpegError::Corrupt("two frame headers"));
                     }
-                    let seg = self.p.segment()?;
+                    let seg = self.parser.segment()?;
                     let frame = markers::parse_frame(
                         seg,
                         marker == 0xC2,
@@ -236,15 +236,15 @@ impl<'a> Decoder<'a> {
                 }
                 0xCC => return Err(JpegError::Unsupported("arithmetic coding")),
                 0xC4 => {
-                    let seg = self.p.segment()?;
+                    let seg = self.parser.segment()?;
                     self.read_dht(seg)?;
                 }
                 0xDB => {
-                    let seg = self.p.segment()?;
+                    let seg = self.parser.segment()?;
                     self.read_dqt(seg)?;
                 }
                 0xDD => {
-                    let seg = self.p.segment()?;
+                    let seg = self.parser.segment()?;
                     if seg.len() < 2 {
                         return Err(JpegError::Corrupt("short restart interval"));
                     }
@@ -254,7 +254,7 @@ impl<'a> Decoder<'a> {
                     if self.scans >= MAX_SCANS {
                         return Err(JpegError::Corrupt("more scans than any encoder writes"));
                     }
-                    let seg = self.p.segment()?;
+                    let seg = self.parser.segment()?;
                     self.read_scan(seg)?;
                     self.scans += 1;
                     if self.window.is_some() {
@@ -262,19 +262,19 @@ impl<'a> Decoder<'a> {
                     }
                 }
                 0xE0 => {
-                    let seg = self.p.segment()?;
+                    let seg = self.parser.segment()?;
                     if seg.starts_with(b"JFIF\0") {
                         self.jfif = true;
                     }
                 }
                 0xEE => {
-                    let seg = self.p.segment()?;
+                    let seg = self.parser.segment()?;
                     if seg.len() >= 12 && seg.starts_with(b"Adobe") {
                         self.adobe_transform = Some(seg[11]);
                     }
                 }
                 _ => {
-                    self.p.segment()?;
+                    self.parser.segment()?;
                 }
             }
         }
@@ -289,7 +289,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn latch_quant(&mut self) -> Result<(), JpegError> {
-        if !self.qf.is_empty() {
+        if !self.quant_f32.is_empty() {
             return Ok(());
         }
         let frame = self
@@ -297,15 +297,18 @@ impl<'a> Decoder<'a> {
             .as_ref()
             .ok_or(JpegError::Corrupt("scan before frame header"))?;
         for c in &frame.comps {
-            let q = self.quant[c.tq].ok_or(JpegError::Corrupt("missing quantization table"))?;
+            let q = self.quant_tables[c.quant_table]
+                .ok_or(JpegError::Corrupt("missing quantization table"))?;
             let mut qf = [0f32; 64];
             for (dst, &src) in qf.iter_mut().zip(q.iter()) {
                 *dst = f32::from(src);
             }
-            self.qf.push(qf);
+            self.quant_f32.push(qf);
         }
-        let luma_tq = frame.comps[0].tq;
-        self.out.luma_quant = self.quant[luma_tq].map(|q| q.to_vec()).unwrap_or_default();
+        let luma_tq = frame.comps[0].quant_table;
+        self.out.luma_quant = self.quant_tables[luma_tq]
+            .map(|q| q.to_vec())
+            .unwrap_or_default();
         Ok(())
     }
 
@@ -319,11 +322,11 @@ impl<'a> Decoder<'a> {
         if ns == 0 || ns > 4 || seg.len() < 1 + 2 * ns + 3 {
             return Err(JpegError::Corrupt("bad scan header"));
         }
-        let mut scomps = Vec::with_capacity(ns);
+        let mut scan_comps = Vec::with_capacity(ns);
         let mut in_scan = 0u8;
         for i in 0..ns {
             let id = seg[1 + 2 * i];
-            let t = seg[2 + 2 * i];
+            let selectors = seg[2 + 2 * i];
             let ci = frame
                 .comps
                 .iter()
@@ -339,14 +342,14 @@ impl<'a> Decoder<'a> {
                     "a component in two scans of a sequential JPEG",
                 ));
             }
-            let (td, ta) = (usize::from(t >> 4), usize::from(t & 15));
+            let (td, ta) = (usize::from(selectors >> 4), usize::from(selectors & 15));
             if td > 3 || ta > 3 {
                 return Err(JpegError::Corrupt("bad table selector"));
             }
-            scomps.push(ScanComp {
-                ci,
-                td,
-                ta,
+            scan_comps.push(ScanComp {
+                comp: ci,
+                dc_table: td,
+                ac_table: ta,
                 pred: 0,
             });
         }
@@ -354,15 +357,15 @@ impl<'a> Decoder<'a> {
         let se = usize::from(seg[2 + 2 * ns]);
         let ah = u32::from(seg[3 + 2 * ns] >> 4);
         let al = u32::from(seg[3 + 2 * ns] & 15);
-        let start = self.p.pos;
+        let start = self.parser.pos;
         let end = if frame.progressive {
             if ss > se || se > 63 || (ss == 0 && se != 0) || (ss > 0 && ns != 1) || al > 13 {
                 return Err(JpegError::Corrupt("bad progressive scan parameters"));
             }
-            self.progressive_scan(&frame, &mut scomps, start, ss, se, ah, al)?
+            self.progressive_scan(&frame, &mut scan_comps, start, ss, se, ah, al)?
         } else {
             self.scanned |= in_scan;
-            self.baseline_scan(&frame, &mut scomps, start)?
+            self.baseline_scan(&frame, &mut scan_comps, start)?
         };
         if end.overrun {
             return Err(JpegError::Truncated);
@@ -370,19 +373,19 @@ impl<'a> Decoder<'a> {
         // Continue parsing after the entropy-coded data: find its ending marker.
         let mut pos = end.position;
         if !end.at_marker {
-            while pos + 1 < self.p.data.len()
-                && !(self.p.data[pos] == 0xFF
-                    && self.p.data[pos + 1] != 0
-                    && !(0xD0..=0xD7).contains(&self.p.data[pos + 1]))
+            while pos + 1 < self.parser.data.len()
+                && !(self.parser.data[pos] == 0xFF
+                    && self.parser.data[pos + 1] != 0
+                    && !(0xD0..=0xD7).contains(&self.parser.data[pos + 1]))
             {
                 pos += 1;
             }
         }
-        self.p.pos = pos;
+        self.parser.pos = pos;
         Ok(())
     }
 
-    fn tables(
+    fn huffman_tables(
         &self,
         sc: &ScanComp,
         need_dc: bool,
@@ -390,7 +393,7 @@ impl<'a> Decoder<'a> {
     ) -> Result<(Option<&Huffman>, Option<&Huffman>), JpegError> {
         let dc = if need_dc {
             Some(
-                self.dc_tables[sc.td]
+                self.dc_tables[sc.dc_table]
                     .as_ref()
                     .ok_or(JpegError::Corrupt("missing DC Huffman table"))?,
             )
@@ -399,7 +402,7 @@ impl<'a> Decoder<'a> {
         };
         let ac = if need_ac {
             Some(
-                self.ac_tables[sc.ta]
+                self.ac_tables[sc.ac_table]
                     .as_ref()
                     .ok_or(JpegError::Corrupt("missing AC Huffman table"))?,
             )
@@ -409,14 +412,14 @@ impl<'a> Decoder<'a> {
         Ok((dc, ac))
     }
 
-    fn finish(mut self) -> Result<JpegBlocks, JpegError> {
-        self.complete()?;
+    fn into_blocks(mut self) -> Result<JpegBlocks, JpegError> {
+        self.check_and_measure()?;
         Ok(self.out)
     }
 
     /// Checks that a frame and a scan were read, and turns a progressive file's coefficients
     /// into the block data.
-    fn complete(&mut self) -> Result<(), JpegError> {
+    fn check_and_measure(&mut self) -> Result<(), JpegError> {
         let frame = self
             .frame
             .take()
@@ -439,19 +442,23 @@ struct ScanEnd {
 }
 
 impl ScanEnd {
-    fn of(r: &BitReader<'_>) -> Self {
+    fn of(reader: &BitReader<'_>) -> Self {
         ScanEnd {
-            position: r.position(),
-            at_marker: r.marker().is_some(),
-            overrun: r.overrun(),
+            position: reader.position(),
+            at_marker: reader.marker().is_some(),
+            overrun: reader.overrun(),
         }
     }
 }
 
 struct ScanComp {
-    ci: usize,
-    td: usize,
-    ta: usize,
+    /// Index of the component in the frame.
+    comp: usize,
+    /// DC Huffman table id.
+    dc_table: usize,
+    /// AC Huffman table id.
+    ac_table: usize,
+    /// DC prediction (the previous block's DC).
     pred: i32,
 }
 

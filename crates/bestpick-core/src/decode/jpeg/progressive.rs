@@ -6,7 +6,7 @@ use super::bits::BitReader;
 use super::huffman::Huffman;
 use super::markers::Frame;
 use super::restart::Restarts;
-use super::sink::{Sink, natural};
+use super::sink::{BlockSink, natural};
 use super::{Decoder, JpegError, Role, ScanComp, ScanEnd};
 
 impl Decoder<'_> {
@@ -14,84 +14,89 @@ impl Decoder<'_> {
     pub(super) fn progressive_scan(
         &mut self,
         frame: &Frame,
-        scomps: &mut [ScanComp],
+        scan_comps: &mut [ScanComp],
         start: usize,
         ss: usize,
         se: usize,
         ah: u32,
         al: u32,
     ) -> Result<ScanEnd, JpegError> {
-        let mut reader = BitReader::new(self.p.data, start);
-        let r = &mut reader;
+        let mut bits = BitReader::new(self.parser.data, start);
+        let reader = &mut bits;
         let dc_scan = ss == 0;
-        let mut tabs = Vec::with_capacity(scomps.len());
-        for sc in scomps.iter() {
+        let mut tables = Vec::with_capacity(scan_comps.len());
+        for sc in scan_comps.iter() {
             let need_dc = dc_scan && ah == 0;
-            let (dc, ac) = self.tables(sc, need_dc, !dc_scan)?;
-            tabs.push((dc.cloned(), ac.cloned()));
+            let (dc, ac) = self.huffman_tables(sc, need_dc, !dc_scan)?;
+            tables.push((dc.cloned(), ac.cloned()));
         }
-        let single = scomps.len() == 1;
+        let single = scan_comps.len() == 1;
         let (units_x, units_y) = if single {
-            let c = &frame.comps[scomps[0].ci];
-            (c.bw, c.bh)
+            let c = &frame.comps[scan_comps[0].comp];
+            (c.blocks_x, c.blocks_y)
         } else {
-            (frame.mcux, frame.mcuy)
+            (frame.mcus_x, frame.mcus_y)
         };
         let mut restarts = Restarts::new(self.restart_interval);
         let mut eobrun = 0u32;
         for uy in 0..units_y {
-            if r.overrun() {
+            if reader.overrun() {
                 return Err(JpegError::Truncated);
             }
             if crate::guard::cancelled() {
                 return Err(JpegError::Cancelled);
             }
             for ux in 0..units_x {
-                if restarts.before_mcu(r)? {
+                if restarts.before_mcu(reader)? {
                     eobrun = 0;
-                    for sc in scomps.iter_mut() {
+                    for sc in scan_comps.iter_mut() {
                         sc.pred = 0;
                     }
                 }
-                for (si, sc) in scomps.iter_mut().enumerate() {
-                    let comp = &frame.comps[sc.ci];
-                    let (bh, bv) = if single { (1, 1) } else { (comp.h, comp.v) };
+                for (si, sc) in scan_comps.iter_mut().enumerate() {
+                    let comp = &frame.comps[sc.comp];
+                    let (bh, bv) = if single {
+                        (1, 1)
+                    } else {
+                        (comp.h_factor, comp.v_factor)
+                    };
                     for by in 0..bv {
                         for bx in 0..bh {
                             let (x, y) = if single {
                                 (ux, uy)
                             } else {
-                                (ux * comp.h + bx, uy * comp.v + by)
+                                (ux * comp.h_factor + bx, uy * comp.v_factor + by)
                             };
-                            let coefs = &mut self.coefs[sc.ci][y * comp.pbw + x];
+                            let coefs = &mut self.coefs[sc.comp][y * comp.padded_x + x];
                             if dc_scan {
                                 if ah == 0 {
-                                    let t = tabs[si]
+                                    let table = tables[si]
                                         .0
                                         .as_ref()
                                         .ok_or(JpegError::Corrupt("missing DC table"))?;
-                                    let s = u32::from(
-                                        t.decode(r)
+                                    let dc_size = u32::from(
+                                        table
+                                            .decode(reader)
                                             .ok_or(JpegError::Corrupt("bad Huffman code"))?,
                                     );
-                                    if s > 11 {
+                                    if dc_size > 11 {
                                         return Err(JpegError::Corrupt("DC difference too large"));
                                     }
-                                    let diff = r.receive_extend(s);
+                                    let diff = reader.receive_extend(dc_size);
                                     sc.pred = sc.pred.wrapping_add(diff);
                                     coefs[0] = (sc.pred.wrapping_mul(1 << al)) as i16;
-                                } else if r.bit() != 0 {
+                                } else if reader.bit() != 0 {
                                     coefs[0] |= (1 << al) as i16;
                                 }
                             } else {
-                                let t = tabs[si]
+                                let table = tables[si]
                                     .1
                                     .as_ref()
                                     .ok_or(JpegError::Corrupt("missing AC table"))?;
                                 if ah == 0 {
-                                    ac_first(r, t, coefs, ss, se, al, &mut eobrun)?;
+                                    ac_first(reader, table, coefs, ss, se, al, &mut eobrun)?;
                                 } else {
-                                    ac_refine(r, t, coefs, ss, se, al, &mut eobrun)?;
+                                    ac_refine(reader, table, coefs, ss, se, al, &mut eobrun)?;
                                 }
                             }
                         }
@@ -99,22 +104,22 @@ impl Decoder<'_> {
                 }
             }
         }
-        Ok(ScanEnd::of(r))
+        Ok(ScanEnd::of(reader))
     }
 
-    /// Measures the coefficients a progressive file's scans left into the block data.
+    /// Measures the coefficients a progressive file'dc_size scans left into the block data.
     pub(super) fn measure_coefficients(&mut self, frame: &Frame) {
         let coefs = std::mem::take(&mut self.coefs);
         if let Some(capture) = self.capture.as_mut() {
             for ((plane, comp), all) in capture.iter_mut().zip(&frame.comps).zip(&coefs) {
-                for y in 0..comp.bh {
-                    for x in 0..comp.bw {
-                        plane.blocks[y * comp.bw + x] = natural(&all[y * comp.pbw + x]);
+                for y in 0..comp.blocks_y {
+                    for x in 0..comp.blocks_x {
+                        plane.blocks[y * comp.blocks_x + x] = natural(&all[y * comp.padded_x + x]);
                     }
                 }
             }
         }
-        let mut sink = Sink {
+        let mut sink = BlockSink {
             out: &mut self.out,
             row0: 0,
             capture: None,
@@ -129,10 +134,10 @@ impl Decoder<'_> {
             if role == Role::Skip && !want_low {
                 continue;
             }
-            let q = &self.qf[ci];
-            for y in 0..comp.bh {
-                for x in 0..comp.bw {
-                    let block = &coefs[ci][y * comp.pbw + x];
+            let q = &self.quant_f32[ci];
+            for y in 0..comp.blocks_y {
+                for x in 0..comp.blocks_x {
+                    let block = &coefs[ci][y * comp.padded_x + x];
                     match role {
                         Role::Luma => {
                             let mut acc = [0f32; 8];
@@ -168,8 +173,8 @@ impl Decoder<'_> {
 
 /// First AC scan of a progressive file for one block (T.81 G.1.2.2).
 fn ac_first(
-    r: &mut BitReader<'_>,
-    t: &Huffman,
+    reader: &mut BitReader<'_>,
+    table: &Huffman,
     coefs: &mut [i16; 64],
     ss: usize,
     se: usize,
@@ -182,14 +187,16 @@ fn ac_first(
     }
     let mut k = ss;
     while k <= se {
-        let rs = t.decode(r).ok_or(JpegError::Corrupt("bad Huffman code"))?;
+        let rs = table
+            .decode(reader)
+            .ok_or(JpegError::Corrupt("bad Huffman code"))?;
         let run = u32::from(rs >> 4);
         let size = u32::from(rs & 15);
         if size == 0 {
             if run < 15 {
                 *eobrun = (1 << run) - 1;
                 if run > 0 {
-                    *eobrun += r.bits(run);
+                    *eobrun += reader.bits(run);
                 }
                 break;
             }
@@ -197,9 +204,9 @@ fn ac_first(
             continue;
         }
         k += run as usize;
-        let v = (r.receive_extend(size).wrapping_mul(1 << al)) as i16;
+        let v = (reader.receive_extend(size).wrapping_mul(1 << al)) as i16;
         if k > 63 {
-            // A run past the end (damaged data): libjpeg still reads the value's bits and
+            // A run past the end (damaged data): libjpeg still reads the value'dc_size bits and
             // puts it at the last position.
             coefs[63] = v;
             break;
@@ -212,20 +219,22 @@ fn ac_first(
 
 /// AC refinement scan of a progressive file for one block (T.81 G.1.2.3), as libjpeg does it.
 fn ac_refine(
-    r: &mut BitReader<'_>,
-    t: &Huffman,
+    reader: &mut BitReader<'_>,
+    table: &Huffman,
     coefs: &mut [i16; 64],
     ss: usize,
     se: usize,
     al: u32,
     eobrun: &mut u32,
 ) -> Result<(), JpegError> {
-    let p1 = (1i32 << al) as i16;
-    let m1 = (-1i32 << al) as i16;
+    let plus = (1i32 << al) as i16;
+    let minus = (-1i32 << al) as i16;
     let mut k = ss;
     if *eobrun == 0 {
         while k <= se {
-            let rs = t.decode(r).ok_or(JpegError::Corrupt("bad Huffman code"))?;
+            let rs = table
+                .decode(reader)
+                .ok_or(JpegError::Corrupt("bad Huffman code"))?;
             let mut run = i32::from(rs >> 4);
             let size = rs & 15;
             let mut value = 0i16;
@@ -233,11 +242,11 @@ fn ac_refine(
                 if size != 1 {
                     return Err(JpegError::Corrupt("bad refinement coefficient"));
                 }
-                value = if r.bit() != 0 { p1 } else { m1 };
+                value = if reader.bit() != 0 { plus } else { minus };
             } else if run != 15 {
                 *eobrun = 1 << run;
                 if run > 0 {
-                    *eobrun += r.bits(run as u32);
+                    *eobrun += reader.bits(run as u32);
                 }
                 break;
             }
@@ -245,11 +254,11 @@ fn ac_refine(
             while k <= se {
                 let z = &mut coefs[k];
                 if *z != 0 {
-                    if r.bit() != 0 && (*z & p1) == 0 {
+                    if reader.bit() != 0 && (*z & plus) == 0 {
                         *z = if *z >= 0 {
-                            z.wrapping_add(p1)
+                            z.wrapping_add(plus)
                         } else {
-                            z.wrapping_add(m1)
+                            z.wrapping_add(minus)
                         };
                     }
                 } else {
@@ -270,11 +279,11 @@ fn ac_refine(
     if *eobrun > 0 {
         while k <= se {
             let z = &mut coefs[k];
-            if *z != 0 && r.bit() != 0 && (*z & p1) == 0 {
+            if *z != 0 && reader.bit() != 0 && (*z & plus) == 0 {
                 *z = if *z >= 0 {
-                    z.wrapping_add(p1)
+                    z.wrapping_add(plus)
                 } else {
-                    z.wrapping_add(m1)
+                    z.wrapping_add(minus)
                 };
             }
             k += 1;

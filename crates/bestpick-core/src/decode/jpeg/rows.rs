@@ -50,14 +50,15 @@ pub fn read_low_rows(
         max_pixels: u64::MAX,
         ..JpegOptions::default()
     };
-    let mut d = Decoder::new(data, opts, JpegBlocks::default())?;
-    d.window = Some(Window {
+    let mut decoder = Decoder::new(data, opts, JpegBlocks::default())?;
+    decoder.window = Some(RowWindow {
         start: index.points[first],
-        units: first..end,
+        mcu_rows: first..end,
         row0: first * per,
     });
-    d.run()?;
-    d.out
+    decoder.run()?;
+    decoder
+        .out
         .low
         .pop()
         .ok_or(JpegError::Corrupt("no scan with the rows"))
@@ -65,9 +66,9 @@ pub fn read_low_rows(
 
 /// Rows of MCUs read by [`read_low_rows`].
 #[derive(Debug, Clone)]
-pub(super) struct Window {
+pub(super) struct RowWindow {
     pub(super) start: Checkpoint,
-    pub(super) units: std::ops::Range<usize>,
+    pub(super) mcu_rows: std::ops::Range<usize>,
     /// First luma block row.
     pub(super) row0: usize,
 }

@@ -5,7 +5,7 @@ use super::bands::{ZIGZAG, feat};
 use super::{CoefPlane, JpegBlocks, LowPlane};
 
 /// Writes decoded block results into the output planes.
-pub(super) struct Sink<'o> {
+pub(super) struct BlockSink<'o> {
     pub(super) out: &'o mut JpegBlocks,
     /// First luma block row the planes hold.
     pub(super) row0: usize,
@@ -13,7 +13,7 @@ pub(super) struct Sink<'o> {
     pub(super) capture: Option<&'o mut [CoefPlane]>,
 }
 
-impl Sink<'_> {
+impl BlockSink<'_> {
     #[inline(always)]
     pub(super) fn luma(
         &mut self,
@@ -104,9 +104,9 @@ const fn low_slots() -> [u8; 64] {
     let mut out = [255u8; 64];
     let mut k = 0;
     while k < 64 {
-        let n = ZIGZAG[k];
-        let u = n % 8;
-        let v = n / 8;
+        let natural = ZIGZAG[k];
+        let u = natural % 8;
+        let v = natural / 8;
         if u < 4 && v < 4 {
             out[k] = (v * 4 + u) as u8;
         }
