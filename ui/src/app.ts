@@ -112,6 +112,7 @@ export class App {
   private progressText: HTMLElement;
   private msg: HTMLElement;
   private counts: HTMLElement;
+  private reportButton: HTMLButtonElement;
   private current: HTMLElement;
   private toastTimer = 0;
 
@@ -158,7 +159,12 @@ export class App {
     this.counts = h("span", { "data-testid": "counts" });
     this.current = h("span", { "data-testid": "current" });
     this.msg = h("span", { class: "msg", "data-testid": "message" });
-    this.status = h("footer", { class: "statusbar" }, this.counts, this.current, this.progress, this.msg);
+    this.reportButton = h(
+      "button",
+      { class: "link", "data-testid": "report-open", disabled: true, title: "Trust report: how often your pick was the suggestion, and where it was not", onclick: () => this.openReport() },
+      "Report…",
+    );
+    this.status = h("footer", { class: "statusbar" }, this.counts, this.reportButton, this.current, this.progress, this.msg);
     rootEl.append(this.toolbar, this.stage, this.status);
     this.store.onChange((ids) => this.onDecisions(ids));
     document.addEventListener("keydown", (e) => this.onKey(e));
@@ -715,8 +721,6 @@ export class App {
       this.profilePicker(),
       h("span", { class: "spacer" }),
       h("button", { onclick: () => void this.acceptAll(), title: "Pick the suggested frame of every group (Shift+A)", disabled: !this.analyzed }, "Accept all"),
-      h("button", { onclick: () => this.openProfile(), disabled: this.synthetic !== null, title: "The profile's weights and what it learned from your picks", "data-testid": "profile-open" }, "Profile"),
-      h("button", { onclick: () => this.openReport(), disabled: !this.analyzed, title: "How often your pick was the suggestion, and where it was not", "data-testid": "report-open" }, "Report"),
       h("button", { onclick: () => this.openExport(), disabled: !this.analyzed, "data-testid": "export-open" }, "Export…"),
       h("button", { onclick: () => void this.openSettings(), "data-testid": "settings-open" }, "Settings"),
       h("button", { onclick: () => this.openContribute(), title: "Opt-in: share photos to improve bestpick" }, "Contribute"),
@@ -739,7 +743,9 @@ export class App {
       s.blur();
       void this.useProfile(s.value);
     });
-    return h("label", { title: "Culling profile: how the suggestions are ranked (remembered for this shoot)" }, h("span", { class: "lbl" }, "Profile"), s);
+    s.title = "Culling profile: how the suggestions are ranked (remembered for this shoot)";
+    const page = h("button", { onclick: () => this.openProfile(), disabled: this.synthetic !== null, title: "Profile page: its weights, its grouping and what it learned from your picks", "data-testid": "profile-open" }, "Profile…");
+    return h("span", { class: "joined" }, page, s);
   }
 
   private async loadProfiles(): Promise<void> {
@@ -800,6 +806,7 @@ export class App {
       else if (d.flag === "reject") rejects++;
     }
     const shown = this.grid.layout.order.length;
+    this.reportButton.disabled = !this.analyzed || this.synthetic !== null || this.shoot === null;
     this.counts.textContent = `${this.photos.length} photos${shown !== this.photos.length ? ` (${shown} shown)` : ""} · ${groups} groups · ${picks} picks · ${rejects} rejects`;
     const i = this.cursorIndex();
     this.current.textContent = i === null ? "" : this.photos[i].relPath;

@@ -5,10 +5,10 @@ describe("profiles in words", () => {
   const weights: [number, string, string][] = [
     [1, "as usual", "the engine's own balance"],
     [0, "ignored", "a judgement switched off"],
-    [2, "counts ×2 (more)", "twice"],
-    [1.5, "counts ×1.5 (more)", "one and a half"],
-    [0.5, "counts ×0.5 (less)", "half"],
-    [0.25, "counts ×0.25 (less)", "a quarter"],
+    [2, "counts more", "twice"],
+    [1.5, "counts more", "one and a half"],
+    [0.5, "counts less", "half"],
+    [0.25, "counts less", "a quarter"],
     [1.02, "as usual", "rounding noise is as usual"],
   ];
   for (const [w, want, name] of weights) it(`weight: ${name}`, () => expect(weightWords(w)).toBe(want));

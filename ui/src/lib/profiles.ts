@@ -21,8 +21,7 @@ export function judgementWords(judgement: string): string {
 export function weightWords(weight: number): string {
   if (weight === 0) return "ignored";
   if (Math.abs(weight - 1) < 0.05) return "as usual";
-  const times = Number.isInteger(weight) ? String(weight) : weight.toFixed(weight < 1 ? 2 : 1).replace(/0$/, "");
-  return weight > 1 ? `counts ×${times} (more)` : `counts ×${times} (less)`;
+  return weight > 1 ? "counts more" : "counts less";
 }
 
 /** A grouping strictness (0 loose ..= 100 strict) in words. */

@@ -32,7 +32,7 @@ export function reportDrawer(host: ReportHost): HTMLElement {
       "figure",
       { class: "rphoto", "data-photo": p.id, title: `${p.relPath}${p.reasons.length ? `\n${p.reasons.join("\n")}` : ""}\n(click to show it)`, onclick: () => host.focus(p.id) },
       src ? h("img", { src, alt: name, loading: "lazy" }) : h("div", { class: "noimg" }),
-      h("figcaption", {}, h("b", {}, tag), " ", name, p.reasons.length ? h("span", { class: "hint" }, p.reasons[0]) : null),
+      h("figcaption", {}, h("b", {}, tag), h("span", { class: "name" }, name), p.reasons.length ? h("span", { class: "hint" }, p.reasons[0]) : null),
     );
   };
 
