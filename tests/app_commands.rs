@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use bestpick_app::dto::{
-    DecisionDto, ExportPlanDto, ExportReportDto, PhotoDetailDto, ProgressEvent, SettingsDto,
-    ShootViewDto, StartupDto,
+    DecisionDto, ExportPlanDto, ExportReportDto, PhotoDetailDto, ProfileInfoDto, ProfileShownDto,
+    ProgressEvent, SettingsDto, ShootViewDto, StartupDto, TrustReportDto,
 };
 use bestpick_app::{AppPaths, AppState};
 use serde::de::DeserializeOwned;
@@ -449,4 +449,150 @@ fn contribution_is_off_until_consent() {
             .is_some_and(|m| m.contains("Settings")),
         "says where to set the collector: {err}"
     );
+}
+
+#[test]
+fn profiles_rerank_learn_from_decisions_and_report() {
+    let home = tempfile::tempdir().expect("home");
+    let root = shoot(home.path());
+    let out = home.path().join("out");
+    std::fs::create_dir_all(&out).expect("out dir");
+    let h = Harness::new(home, None);
+    let listed: Vec<ProfileInfoDto> = h.ok("list_profiles", json!({}));
+    let names: Vec<&str> = listed.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["event", "portrait", "sports", "wildlife", "landscape"],
+        "the presets, in order"
+    );
+
+    let view = done_view(&h.open(&root));
+    assert_eq!(
+        (view.profile.as_str(), view.strictness),
+        ("event", 50),
+        "a new shoot: the default profile and its grouping"
+    );
+    let chosen: ShootViewDto = h.ok("choose_profile", json!({"name": "portrait"}));
+    assert_eq!(chosen.profile, "portrait", "the view says the profile");
+    assert_eq!(
+        chosen.photos.len(),
+        view.photos.len(),
+        "same photos re-ranked"
+    );
+    let unknown = h
+        .call("choose_profile", json!({"name": "nope"}))
+        .expect_err("unknown profile");
+    assert!(
+        unknown["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("portrait")),
+        "an unknown profile lists the profiles: {unknown}"
+    );
+    let regrouped: ShootViewDto = h.ok("regroup", json!({"strictness": 80}));
+    assert_eq!(
+        (regrouped.profile.as_str(), regrouped.strictness),
+        ("portrait", 80)
+    );
+    let reopened = done_view(&h.open(&root));
+    assert_eq!(
+        (reopened.profile.as_str(), reopened.strictness),
+        ("portrait", 80),
+        "profile and grouping remembered for the shoot"
+    );
+    let view: ShootViewDto = h.ok("choose_profile", json!({"name": "portrait"}));
+    assert_eq!(view.strictness, 50, "choosing a profile takes its grouping");
+
+    // Pick a frame other than the suggestion in the biggest group: the profile learns.
+    let group = view
+        .groups
+        .iter()
+        .max_by_key(|g| g.members.len())
+        .expect("a group");
+    assert!(group.members.len() >= 3, "the chelsea burst: {group:?}");
+    let best = group.best.expect("a suggestion");
+    let other = *group.members.iter().find(|&&m| m != best).expect("other");
+    let other_id = view.photos[other as usize].id;
+    let _: Vec<DecisionDto> = h.ok(
+        "decide",
+        json!({"photos": [other_id], "change": {"kind": "flag", "value": "pick"}}),
+    );
+    let learned =
+        |h: &Harness| h.ok::<ProfileShownDto>("show_profile", json!({"name": "portrait"}));
+    assert_eq!(learned(&h).learned_groups, 1, "a pick teaches the profile");
+    let report: TrustReportDto = h.ok("trust_report", json!({}));
+    assert_eq!(
+        (report.decided, report.agreed, report.overruled.len()),
+        (1, 0, 1),
+        "one group decided, otherwise than suggested: {:?}",
+        report.summary
+    );
+    assert_eq!(report.overruled[0].chosen[0].id, other_id, "your pick");
+    assert!(!report.summary.is_empty(), "in words");
+    let now: ShootViewDto = h.ok("current_view", json!({}));
+    assert_eq!(
+        now.photos.len(),
+        view.photos.len(),
+        "the view as culled now"
+    );
+
+    let _: Vec<DecisionDto> = h.ok("undo", json!({}));
+    assert_eq!(learned(&h).learned_groups, 0, "undo takes the lesson back");
+    let _: Vec<DecisionDto> = h.ok("redo", json!({}));
+    assert_eq!(learned(&h).learned_groups, 1, "redo teaches it again");
+    let _: Vec<DecisionDto> = h.ok(
+        "decide",
+        json!({"photos": [other_id], "change": {"kind": "stars", "value": 3}}),
+    );
+    assert_eq!(learned(&h).learned_groups, 1, "stars teach nothing more");
+
+    let html = out.join("report.html");
+    let written: String = h.ok("save_report_html", json!({"file": html}));
+    assert_eq!(PathBuf::from(&written), html, "the file written");
+    let page = std::fs::read_to_string(&html).expect("report page");
+    assert!(
+        page.starts_with("<!doctype html>") && page.contains("data:image/jpeg;base64,"),
+        "a self-contained page with thumbnails"
+    );
+
+    // Own profiles: new, export, delete, import (refused over an existing one), reset.
+    let mine: ProfileShownDto = h.ok("new_profile", json!({"name": "mine", "from": "portrait"}));
+    assert_eq!(
+        (mine.name.as_str(), mine.preset, mine.learned_groups),
+        ("mine", false, 0),
+        "a new profile starts from the weights, not the learning"
+    );
+    assert_eq!(mine.weights.len(), 6, "a weight per judgement");
+    let file = out.join("mine.toml");
+    let _: Value = h.ok("export_profile", json!({"name": "mine", "file": file}));
+    let again = h
+        .call("import_profile", json!({"file": file, "replace": false}))
+        .expect_err("exists");
+    assert!(
+        again["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("exists already")),
+        "{again}"
+    );
+    let _: ShootViewDto = h.ok("choose_profile", json!({"name": "mine"}));
+    let _: Value = h.ok("delete_profile", json!({"name": "mine"}));
+    let fallback: ShootViewDto = h.ok("current_view", json!({}));
+    assert_eq!(
+        fallback.profile, "event",
+        "a deleted profile: back to the default"
+    );
+    let imported: ProfileShownDto = h.ok("import_profile", json!({"file": file, "replace": false}));
+    assert_eq!(imported.name, "mine", "imported under its name");
+    let bad = out.join("bad.toml");
+    std::fs::write(&bad, "not a profile [").expect("bad file");
+    let e = h
+        .call("import_profile", json!({"file": bad, "replace": true}))
+        .expect_err("not a profile");
+    assert!(
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("is not a bestpick profile")),
+        "{e}"
+    );
+    assert_eq!(h.ok::<u32>("reset_profile", json!({"name": "portrait"})), 1);
+    assert_eq!(learned(&h).learned_groups, 0, "reset forgets");
 }

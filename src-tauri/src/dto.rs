@@ -10,10 +10,14 @@ use bestpick_catalog::xmp::{SidecarAction, SidecarNaming};
 use bestpick_catalog::{ColorLabel, Decision, DecisionChange, ExportReport, Flag, ShootInfo};
 use bestpick_core::JudgedFace;
 use bestpick_engine::export::{ExportPlan, ExportRequest};
+use bestpick_engine::profiles::Culling;
 use bestpick_engine::view::{FaceView, GroupRow, PhotoDetail, PhotoRow, ShootView};
 use bestpick_engine::{AppSettings, ListedPhoto, Listing};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+
+mod culling;
+pub use culling::*;
 
 /// Pick / reject flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -255,6 +259,10 @@ pub struct ShootViewDto {
     pub skipped: u32,
     /// Problems in words.
     pub problems: Vec<String>,
+    /// The culling profile the suggestions were ranked with.
+    pub profile: String,
+    /// The grouping, 0 (loose) ..= 100 (strict).
+    pub strictness: u8,
 }
 
 /// A face in the loupe, in displayed pixels.
@@ -647,6 +655,11 @@ fn n(v: usize) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
 
+/// A count for the wire (saturating at `u32::MAX`).
+pub fn count(v: usize) -> u32 {
+    n(v)
+}
+
 fn path_string(p: &std::path::Path) -> String {
     p.to_string_lossy().into_owned()
 }
@@ -738,8 +751,9 @@ impl From<&GroupRow> for GroupDto {
     }
 }
 
-impl From<&ShootView> for ShootViewDto {
-    fn from(v: &ShootView) -> Self {
+impl ShootViewDto {
+    /// The view `v`, culled as `culling` says (its profile and grouping).
+    pub fn culled(v: &ShootView, culling: &Culling) -> Self {
         let s = &v.status;
         ShootViewDto {
             shoot: v.shoot.0,
@@ -756,6 +770,8 @@ impl From<&ShootView> for ShootViewDto {
             },
             skipped: n(v.skipped),
             problems: v.problems.clone(),
+            profile: culling.name.clone(),
+            strictness: culling.strictness.0,
         }
     }
 }
@@ -1055,6 +1071,9 @@ mod tests {
         PreviewReportDto::export_all(&cfg).expect("PreviewReportDto");
         SendReportDto::export_all(&cfg).expect("SendReportDto");
         ErrorDto::export_all(&cfg).expect("ErrorDto");
+        ProfileInfoDto::export_all(&cfg).expect("ProfileInfoDto");
+        ProfileShownDto::export_all(&cfg).expect("ProfileShownDto");
+        TrustReportDto::export_all(&cfg).expect("TrustReportDto");
         assert!(
             dir.join("ProgressEvent.ts").is_file(),
             "bindings written to {}",

@@ -7,12 +7,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use bestpick_catalog::Catalog;
-use bestpick_core::{AnalyzeParams, CancelFlag, Progress, ProgressSink, Stage, Strictness};
-use bestpick_engine::view::{eyes_closed_photos, shoot_view};
+use bestpick_core::{AnalyzeParams, CancelFlag, Progress, ProgressSink, Stage};
+use bestpick_engine::profiles::{Culling, remember_for_shoot};
+use bestpick_engine::view::eyes_closed_photos;
 use bestpick_engine::{OpenParams, ThumbnailParams};
 use tauri::ipc::Channel;
 
-use crate::dto::{ErrorDto, ProgressEvent, ShootViewDto};
+use crate::commands::shoot::culled_view;
+use crate::dto::{ErrorDto, ProgressEvent};
 use crate::error::Result;
 use crate::state::{AppState, OpenShoot, lock};
 
@@ -99,10 +101,17 @@ fn open(
         ..Default::default()
     };
     let session = bestpick_engine::open_shoot(&mut catalog, &listing.root, &params, cancel, &sink)?;
-    let decisions = catalog.decisions(session.shoot)?;
     let eyes_closed = eyes_closed_photos(&session);
-    let strictness = Strictness(lock(&state.settings).strictness);
-    let view = ShootViewDto::from(&shoot_view(&session, strictness, &decisions, &eyes_closed));
+    // The shoot's profile and grouping as last chosen (here or by `bestpick analyze`),
+    // remembered so that learning from decisions sees the groups shown.
+    let culling = Culling::of_shoot(&catalog, session.shoot)?;
+    remember_for_shoot(
+        &mut catalog,
+        session.shoot,
+        &culling.name,
+        culling.strictness,
+    )?;
+    let view = culled_view(&catalog, &session, &eyes_closed)?;
     // A newer opening replaced this one: its result must not overwrite the newer shoot.
     if state.jobs.is_current_opening(job) {
         state.set_shoot(Some(OpenShoot {

@@ -4,7 +4,9 @@
 // Opens a copy of the sample shoot, waits for the analysis, culls with P / X / arrows / stars
 // / labels, undoes with Ctrl+Z, checks the loupe and compare views (with the person-by-frame
 // strip), restarts the app and checks the decisions survived, exports XMP through the export
-// panel and reads the sidecars back with exiftool. Then a shoot made here from sample frames
+// panel and reads the sidecars back with exiftool. Culling profiles on another copy: the
+// picker (remembered for the shoot), picks other than the suggestion teaching the profile
+// (its page, the Report panel), reset. Then a shoot made here from sample frames
 // (ImageMagick, exiftool): an exposure bracket, named as a set, and a two-person group shot
 // with a blink, a soft face and a person hidden in one frame, read in the strip. Screenshots go
 // to tests/e2e/artifacts/. Also measures time to first thumbnail and scrolling at 10 000 photos
@@ -236,6 +238,8 @@ async function main() {
     const orient = await s.exec("const c=[...document.querySelectorAll('.cell')].find(c=>c.textContent.includes('orientation6')); if(!c) return null; const i=c.querySelector('img'); return i ? [i.naturalWidth,i.naturalHeight] : null");
     check("EXIF-rotated photo's thumbnail is upright (landscape cat)", Array.isArray(orient) && orient[0] > orient[1], JSON.stringify(orient));
     await s.shot("grid.png");
+    const bar = await s.exec("const t=document.querySelector('.toolbar'); return [t.scrollWidth, t.clientWidth, !!t.querySelector('[data-testid=profile]'), !!document.querySelector('[data-testid=report-open]')]");
+    check("the toolbar fits the window with the profile picker (nothing cut off)", bar[0] <= bar[1] && bar[2] && bar[3], JSON.stringify(bar));
 
     // ---- cull with the keyboard ----
     const first = snap.cursor;
@@ -408,6 +412,75 @@ async function main() {
     const give = await s.exec("return [...document.querySelectorAll('[data-testid=contribute-panel] button')].find(b => b.textContent === 'Give consent').disabled");
     check("consent cannot be given before ticking 'I agree'", give === true);
     await s.shot("contribute.png");
+    await s.keys(KEY.esc);
+    await s.quit();
+
+    // ---- culling profiles: the picker re-ranks live and is remembered for the shoot; picks
+    // other than the suggestion teach the profile (its page says what, the Report panel
+    // counts them); reset forgets ----
+    const profDir = join(mkdtempSync(join(tmpdir(), "bestpick-e2e-profiles-")), "profiles");
+    cpSync(join(repo, "assets/sample"), profDir, { recursive: true });
+    s = await Session.start([profDir]);
+    await s.until("the profiles shoot", "return document.body.dataset.state === 'ready' && window.__bp.snapshot().photos === 36");
+    await s.until("the profile list", "return document.querySelectorAll('[data-testid=profile] option').length >= 5", 10_000);
+    const picker = () => s.exec("const p=document.querySelector('[data-testid=profile]'); return { value: p.value, options: [...p.options].map(o => o.value), disabled: p.disabled }");
+    let pk = await picker();
+    check("the profile picker lists the presets; a new shoot uses event", pk.value === "event" && ["event", "portrait", "sports", "wildlife", "landscape"].every((n) => pk.options.includes(n)) && !pk.disabled, JSON.stringify(pk));
+    await s.exec("const p=document.querySelector('[data-testid=profile]'); p.value='portrait'; p.dispatchEvent(new Event('change'));");
+    await s.until("the portrait ranking", "return window.__bp.snapshot().profile === 'portrait' && /portrait profile/.test(document.querySelector('[data-testid=message]').textContent)", 10_000).catch(() => null);
+    snap = await s.snapshot();
+    check("choosing a profile re-ranks the shoot live", snap.profile === "portrait" && snap.photos === 36 && (await picker()).value === "portrait", `${snap.profile}; ${await s.exec("return document.querySelector('[data-testid=message]').textContent")}`);
+    // Pick a frame other than the suggestion in three groups (read again after each pick: the
+    // suggestions move as the profile learns).
+    const overruled = [];
+    for (let k = 0; k < 3; k++) {
+      const list = (await s.snapshot()).groupList.filter((g) => g.members.length >= 2 && g.best && !overruled.some((o) => o.members[0] === g.members[0]));
+      const g = list[0];
+      if (!g) break;
+      const other = [...g.members].reverse().find((m) => m !== g.best);
+      await s.exec(`window.__bp.setCursor(window.__bp.photos.findIndex(p => p.relPath === ${JSON.stringify(other)}));`);
+      await s.keys("p");
+      await sleep(600);
+      overruled.push({ members: g.members, picked: other, suggested: g.best });
+    }
+    snap = await s.snapshot();
+    check("picks other than the suggestion in three groups", overruled.length === 3 && overruled.every((o) => decisionOf(snap, o.picked)?.flag === "pick"), JSON.stringify(overruled.map((o) => [o.suggested, o.picked])));
+    await s.click("[data-testid=profile-open]");
+    await s.until("the profile page", "return !!document.querySelector('[data-testid=profile-learned] li')", 10_000).catch(() => null);
+    const page = await s.exec("const q=(t)=>document.querySelector(`[data-testid=${t}]`); return { name: q('profile-name')?.textContent, weights: document.querySelectorAll('[data-testid=profile-weights] tr').length, grouping: q('profile-grouping')?.textContent, learned: [...document.querySelectorAll('[data-testid=profile-learned] li')].map(l => l.textContent), hint: q('profile-learned')?.querySelector('.hint')?.textContent }");
+    check("the profile page shows the weights and grouping", /^portrait/.test(page.name ?? "") && page.weights === 6 && /\(\d+\)/.test(page.grouping ?? ""), JSON.stringify(page));
+    check("the profile page says what it learned from the three picks", /3 decided groups/.test(page.hint ?? "") && page.learned.some((l) => /kept the suggestion in 0 of 3 groups/.test(l)), JSON.stringify(page.learned));
+    await s.shot("profile.png");
+    await s.keys(KEY.esc);
+    await s.click("[data-testid=report-open]");
+    await s.until("the report", "return !!document.querySelector('[data-testid=report-decided]')", 20_000).catch(() => null);
+    const rep = await s.exec("const n=(t)=>Number(document.querySelector(`[data-testid=${t}]`)?.textContent); return { decided: n('report-decided'), agreed: n('report-agreed'), overruled: n('report-overruled'), groups: [...document.querySelectorAll('[data-testid=report-group]')].map(g => ({ cause: g.querySelector('.cause').textContent, photos: [...g.querySelectorAll('figure')].map(f => Number(f.dataset.photo)), imgs: g.querySelectorAll('img').length })), summary: [...document.querySelectorAll('[data-testid=report-summary] li')].map(l => l.textContent) }");
+    check("the Report panel counts the decided and overruled groups", rep.decided === 3 && rep.agreed === 0 && rep.overruled === 3 && rep.groups.length === 3, JSON.stringify({ ...rep, groups: rep.groups.length }));
+    check("each overruled group shows the suggestion and your pick with thumbnails and the cause", rep.groups.every((g) => g.photos.length === 2 && g.imgs === 2 && g.cause.length > 0) && rep.summary.length >= 2 && /3 of \d+ groups decided/.test(rep.summary[0]), JSON.stringify(rep.groups) + JSON.stringify(rep.summary));
+    await sleep(500);
+    await s.shot("report.png");
+    const shown = rep.groups[0]?.photos[0];
+    await s.click(`[data-testid=report-group] figure[data-photo="${shown}"]`);
+    await sleep(300);
+    snap = await s.snapshot();
+    const targetName = await s.exec(`return window.__bp.photos.find(p => p.id === ${shown})?.relPath ?? null`);
+    check("clicking a photo in the report shows it in the grid", snap.cursor === targetName && snap.mode === "grid" && !(await s.exec("return !!document.querySelector('[data-testid=report-panel]')")), `${snap.cursor} vs ${targetName}`);
+    await s.quit();
+
+    s = await Session.start([profDir]);
+    await s.until("the profiles shoot reopened", "return document.body.dataset.state === 'ready'");
+    await s.until("the profile list", "return document.querySelectorAll('[data-testid=profile] option').length >= 5", 10_000).catch(() => null);
+    snap = await s.snapshot();
+    pk = await picker();
+    check("the shoot's profile is remembered after reopening", snap.profile === "portrait" && pk.value === "portrait" && overruled.every((o) => decisionOf(snap, o.picked)?.flag === "pick"), JSON.stringify({ profile: snap.profile, picker: pk.value }));
+    await s.click("[data-testid=profile-open]");
+    await s.until("the profile page", "return !!document.querySelector('[data-testid=profile-learned] li')", 10_000).catch(() => null);
+    await s.exec("window.confirm = () => true;");
+    await s.click("[data-testid=profile-reset]");
+    await s.until("the reset", "return !!document.querySelector('[data-testid=profile-learned-none]')", 10_000).catch(() => null);
+    const resetState = await s.exec("return { none: !!document.querySelector('[data-testid=profile-learned-none]'), toast: document.querySelector('[data-testid=toast]')?.textContent ?? null, disabled: document.querySelector('[data-testid=profile-reset]')?.disabled }");
+    check("Reset learning forgets what the profile learned", resetState.none && /forgot 3 decided groups/.test(resetState.toast ?? "") && resetState.disabled === true, JSON.stringify(resetState));
+    await s.shot("profile-reset.png");
     await s.keys(KEY.esc);
     await s.quit();
 

@@ -4,12 +4,14 @@
 import { pickFolder, recentShoots, startup } from "./api/app";
 import { AppError, inTauri, toAppError } from "./api/core";
 import { decide as remoteDecide, redo as remoteRedo, undo as remoteUndo } from "./api/decide";
-import { cancelJob, openShoot, photoDetail, previewUrl, regroup, thumbUrl } from "./api/shoot";
+import { chooseProfile, listProfiles } from "./api/profiles";
+import { cancelJob, currentView, openShoot, photoDetail, previewUrl, regroup, thumbUrl } from "./api/shoot";
 import { getSettings } from "./api/settings";
 import type { ChangeDto } from "./bindings/ChangeDto";
 import type { DecisionDto } from "./bindings/DecisionDto";
 import type { PhotoDetailDto } from "./bindings/PhotoDetailDto";
 import type { PhotoDto } from "./bindings/PhotoDto";
+import type { ProfileInfoDto } from "./bindings/ProfileInfoDto";
 import type { ProgressEvent } from "./bindings/ProgressEvent";
 import type { SettingsDto } from "./bindings/SettingsDto";
 import type { ShootInfoDto } from "./bindings/ShootInfoDto";
@@ -20,6 +22,8 @@ import { NO_FILTER, isFiltered, visibleGroups, type Filter, type FlagFilter, typ
 import { actionFor, type Action } from "./lib/keymap";
 import { jumpGroup, move } from "./lib/layout";
 import { buildStrip } from "./lib/people";
+import { pickerGroups } from "./lib/profiles";
+import { mergeSuggestions } from "./lib/suggestions";
 import { framesText, setLabel, setMeaning } from "./lib/sets";
 import { SyntheticCatalog, syntheticCount, syntheticShoot } from "./synthetic";
 import { CompareView } from "./views/compare";
@@ -27,6 +31,8 @@ import { contributeDrawer } from "./views/contribute";
 import { GridView } from "./views/grid";
 import { LoupeView } from "./views/loupe";
 import { exportDrawer, helpOverlay, settingsDrawer } from "./views/panels";
+import { profileDrawer } from "./views/profile";
+import { reportDrawer } from "./views/report";
 
 type Mode = "empty" | "grid" | "loupe" | "compare";
 
@@ -74,6 +80,12 @@ export class App {
   private filter: Filter = { ...NO_FILTER };
   private sort: SortKey = "time";
   private strictness = 50;
+  /** The culling profile of the open shoot, and every profile for the picker. */
+  private profile = "event";
+  private profiles: ProfileInfoDto[] = [];
+  /** Live re-ranking after decisions: one request at a time, one more if asked meanwhile. */
+  private reranking = false;
+  private rerankAgain = false;
   private cursorId: number | null = null;
   private userMoved = false;
   private mode: Mode = "empty";
@@ -100,6 +112,7 @@ export class App {
   private progressText: HTMLElement;
   private msg: HTMLElement;
   private counts: HTMLElement;
+  private reportButton: HTMLButtonElement;
   private current: HTMLElement;
   private toastTimer = 0;
 
@@ -146,7 +159,12 @@ export class App {
     this.counts = h("span", { "data-testid": "counts" });
     this.current = h("span", { "data-testid": "current" });
     this.msg = h("span", { class: "msg", "data-testid": "message" });
-    this.status = h("footer", { class: "statusbar" }, this.counts, this.current, this.progress, this.msg);
+    this.reportButton = h(
+      "button",
+      { class: "link", "data-testid": "report-open", disabled: true, title: "Trust report: how often your pick was the suggestion, and where it was not", onclick: () => this.openReport() },
+      "Report…",
+    );
+    this.status = h("footer", { class: "statusbar" }, this.counts, this.reportButton, this.current, this.progress, this.msg);
     rootEl.append(this.toolbar, this.stage, this.status);
     this.store.onChange((ids) => this.onDecisions(ids));
     document.addEventListener("keydown", (e) => this.onKey(e));
@@ -173,6 +191,7 @@ export class App {
       this.sample = s.sample;
       if (s.open) void this.open(s.open);
       else this.setMode("empty");
+      void this.loadProfiles();
     } catch (e) {
       this.error = toAppError(e).message;
       this.setMode("empty");
@@ -288,6 +307,8 @@ export class App {
   private applyView(view: ShootViewDto): void {
     this.shoot = view.shoot;
     this.root = view.root;
+    this.profile = view.profile;
+    this.strictness = view.strictness;
     this.photos = view.photos;
     this.indexOf = new Map(this.photos.map((p, i) => [p.id, i]));
     this.setGroups(view.groups.map((g) => ({ id: g.id, members: g.members, best: g.best, set: g.set })));
@@ -591,8 +612,43 @@ export class App {
     if (ids.length === 0) return;
     try {
       await this.store.decide(ids, change, (p, c) => this.remote(p, c));
+      // A pick or a reject teaches the profile: the suggestions may move.
+      if (change.kind === "flag") void this.rerank();
     } catch (e) {
       this.say(`Not saved: ${toAppError(e).message}`, true);
+    }
+  }
+
+  /** Ranks the open shoot again with what its profile learned, moving only the suggestions. */
+  private async rerank(): Promise<void> {
+    if (this.synthetic || !this.analyzed || this.shoot === null) return;
+    if (this.reranking) {
+      this.rerankAgain = true;
+      return;
+    }
+    this.reranking = true;
+    try {
+      do {
+        this.rerankAgain = false;
+        const shoot: number | null = this.shoot;
+        const view = await currentView();
+        if (view.shoot !== shoot || this.shoot !== shoot) return;
+        const merged = mergeSuggestions(this.photos, this.groups, view);
+        if (merged === null) {
+          this.applyView(view);
+          continue;
+        }
+        this.setGroups(this.groups);
+        if (merged.changed.length === 0) continue;
+        this.refreshGrid();
+        if (this.mode === "loupe") this.renderLoupe();
+        if (this.mode === "compare") this.renderCompare();
+        if (merged.moved.length) this.say(`Learned from your picks: the suggestion moved in group${merged.moved.length === 1 ? "" : "s"} ${merged.moved.join(", ")}`);
+      } while (this.rerankAgain);
+    } catch (e) {
+      this.say(`Suggestions not updated: ${toAppError(e).message}`, true);
+    } finally {
+      this.reranking = false;
     }
   }
 
@@ -606,6 +662,7 @@ export class App {
       const changed = await this.store.history(remote);
       if (changed.length === 0) this.say(kind === "undo" ? "Nothing to undo" : "Nothing to redo");
       else {
+        void this.rerank();
         this.say(`${kind === "undo" ? "Undone" : "Redone"}: ${changed.length} photo(s)`);
         const first = this.indexOf.get(changed[0]);
         if (first !== undefined && this.mode === "grid") this.setCursor(first);
@@ -661,6 +718,7 @@ export class App {
       h("button", { class: this.filter.eyesClosed ? "on" : "", title: "Only photos where someone's eyes are closed (needs face analysis)", onclick: () => this.setFilter({ eyesClosed: !this.filter.eyesClosed }) }, "Eyes closed"),
       this.select("Sort", ["time", "score"], this.sort, (v) => ((this.sort = v as SortKey), this.refreshGrid(), this.renderToolbar()), (v) => (v === "time" ? "time" : "score")),
       h("label", { title: "Grouping: loose ↔ strict" }, h("span", { class: "lbl" }, "Groups"), strict),
+      this.profilePicker(),
       h("span", { class: "spacer" }),
       h("button", { onclick: () => void this.acceptAll(), title: "Pick the suggested frame of every group (Shift+A)", disabled: !this.analyzed }, "Accept all"),
       h("button", { onclick: () => this.openExport(), disabled: !this.analyzed, "data-testid": "export-open" }, "Export…"),
@@ -668,6 +726,48 @@ export class App {
       h("button", { onclick: () => this.openContribute(), title: "Opt-in: share photos to improve bestpick" }, "Contribute"),
       h("button", { onclick: () => void this.act({ type: "help" }), title: "Keyboard map (?)" }, "?"),
     );
+  }
+
+  /** The culling-profile picker: choosing one re-ranks the shoot and is remembered for it. */
+  private profilePicker(): HTMLElement {
+    const known = this.profiles.some((p) => p.name === this.profile);
+    const list = known ? this.profiles : [...this.profiles, { name: this.profile, description: "", preset: false, learnedGroups: 0 }];
+    const s = h(
+      "select",
+      { "data-testid": "profile", disabled: !this.analyzed || this.synthetic !== null },
+      pickerGroups(list).map((g) =>
+        h("optgroup", { label: g.label }, g.profiles.map((p) => h("option", { value: p.name, selected: p.name === this.profile, title: p.description }, p.name))),
+      ),
+    );
+    s.addEventListener("change", () => {
+      s.blur();
+      void this.useProfile(s.value);
+    });
+    s.title = "Culling profile: how the suggestions are ranked (remembered for this shoot)";
+    const page = h("button", { onclick: () => this.openProfile(), disabled: this.synthetic !== null, title: "Profile page: its weights, its grouping and what it learned from your picks", "data-testid": "profile-open" }, "Profile…");
+    return h("span", { class: "joined" }, page, s);
+  }
+
+  private async loadProfiles(): Promise<void> {
+    if (this.synthetic) return;
+    try {
+      this.profiles = await listProfiles();
+      this.renderToolbar();
+    } catch (e) {
+      this.say(toAppError(e).message, true);
+    }
+  }
+
+  /** Culls the open shoot with profile `name` (from stored signals; no file is read). */
+  async useProfile(name: string): Promise<void> {
+    if (this.synthetic || !this.analyzed) return;
+    try {
+      this.applyView(await chooseProfile(name));
+      this.say(`Ranked with the ${name} profile · grouping ${this.strictness} · ${this.groups.filter((g) => g.id > 0).length} groups`);
+    } catch (e) {
+      this.say(toAppError(e).message, true);
+      this.renderToolbar();
+    }
   }
 
   private select(label: string, values: string[], current: string, onChange: (v: string) => void, show: (v: string) => string): HTMLElement {
@@ -706,6 +806,7 @@ export class App {
       else if (d.flag === "reject") rejects++;
     }
     const shown = this.grid.layout.order.length;
+    this.reportButton.disabled = !this.analyzed || this.synthetic !== null || this.shoot === null;
     this.counts.textContent = `${this.photos.length} photos${shown !== this.photos.length ? ` (${shown} shown)` : ""} · ${groups} groups · ${picks} picks · ${rejects} rejects`;
     const i = this.cursorIndex();
     this.current.textContent = i === null ? "" : this.photos[i].relPath;
@@ -784,6 +885,45 @@ export class App {
     this.overlay = null;
   }
 
+  private openProfile(): void {
+    this.showOverlay(
+      profileDrawer({
+        current: () => this.profile,
+        changed: async (choose) => {
+          await this.loadProfiles();
+          if (choose) await this.useProfile(choose);
+          else if (this.analyzed && !this.synthetic) this.applyView(await currentView());
+        },
+        toast: (m, e) => this.toast(m, e),
+        close: () => this.closeOverlay(),
+      }),
+    );
+  }
+
+  private openReport(): void {
+    this.showOverlay(
+      reportDrawer({
+        thumb: (id) => {
+          const i = this.indexOf.get(id);
+          return i === undefined || !this.thumbs.has(id) ? null : this.thumbSrc(i);
+        },
+        focus: (id) => this.focusPhoto(id),
+        toast: (m, e) => this.toast(m, e),
+        close: () => this.closeOverlay(),
+      }),
+    );
+  }
+
+  /** Shows photo `id` in the grid (clearing filters that hide it), or in the loupe when open. */
+  focusPhoto(id: number): void {
+    const i = this.indexOf.get(id);
+    if (i === undefined) return;
+    this.closeOverlay();
+    if (isFiltered(this.filter) && !this.grid.layout.order.includes(i)) this.setFilter({ ...NO_FILTER });
+    if (this.mode !== "loupe") this.setMode("grid");
+    this.setCursor(i);
+  }
+
   private openExport(): void {
     this.showOverlay(exportDrawer(this.settings?.darktableNames ?? false, () => this.closeOverlay(), (m, e) => this.toast(m, e)));
   }
@@ -858,6 +998,9 @@ export class App {
       decisions: this.photos.map((p) => ({ relPath: p.relPath, ...this.store.get(p.id) })),
       metrics: this.metrics,
       analyzed: this.analyzed,
+      profile: this.profile,
+      strictness: this.strictness,
+      groupList: this.groups.filter((g) => g.id > 0).map((g) => ({ id: g.id, members: g.members.map((m) => this.photos[m].relPath), best: g.best === null ? null : this.photos[g.best].relPath })),
     };
   }
 }

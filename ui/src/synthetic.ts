@@ -58,6 +58,8 @@ export function syntheticShoot(n: number): ShootViewDto {
     status: { analyzedNow: 0, fromCache: n, failed: 0, pending: 0, cancelled: false, seconds: 0 },
     skipped: 0,
     problems: [],
+    profile: "event",
+    strictness: 50,
   };
 }
 

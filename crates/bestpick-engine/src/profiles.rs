@@ -356,6 +356,49 @@ pub fn shoot_strictness(catalog: &Catalog, shoot: ShootId) -> Result<Option<Stri
         .map(|v| Strictness(v.min(100))))
 }
 
+/// How a shoot is culled now: the profile chosen for it, what that profile learned, and the
+/// grouping. What a front end ranks a shoot with, so that it agrees with `analyze`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Culling {
+    /// The profile's name.
+    pub name: String,
+    /// The profile.
+    pub profile: Profile,
+    /// What it learned.
+    pub taste: Taste,
+    /// The grouping.
+    pub strictness: Strictness,
+}
+
+impl Culling {
+    /// Shoot `shoot` as last culled: its profile (else [`DEFAULT_PROFILE`]) with what it
+    /// learned, and its grouping (else the profile's). A remembered profile that was deleted
+    /// since falls back to the default.
+    pub fn of_shoot(catalog: &Catalog, shoot: ShootId) -> Result<Culling> {
+        let remembered = shoot_profile(catalog, shoot)?;
+        let (name, profile) = match load_profile(catalog, &remembered) {
+            Ok(p) => (remembered, p),
+            Err(Error::Profile(_)) => (
+                DEFAULT_PROFILE.to_string(),
+                load_profile(catalog, DEFAULT_PROFILE)?,
+            ),
+            Err(e) => return Err(e),
+        };
+        let strictness = shoot_strictness(catalog, shoot)?.unwrap_or_else(|| profile.strictness());
+        Ok(Culling {
+            taste: taste(catalog, &name)?,
+            name,
+            profile,
+            strictness,
+        })
+    }
+
+    /// The weights and taste to rank with.
+    pub fn judging(&self) -> Judging<'_> {
+        judging(&self.profile, &self.taste)
+    }
+}
+
 /// What ranking needs from a profile: its weights and `taste`.
 pub fn judging<'a>(profile: &Profile, taste: &'a Taste) -> Judging<'a> {
     Judging {
@@ -475,6 +518,34 @@ mod tests {
         let default = load_profile(&catalog, DEFAULT_PROFILE).expect("default");
         assert_eq!(default.weights, Weights::default());
         assert_eq!(default.strictness(), Strictness::NORMAL);
+    }
+
+    #[test]
+    fn a_shoots_culling_is_its_remembered_profile_and_grouping() {
+        let mut catalog = Catalog::open_in_memory().expect("catalog");
+        let shoot = ShootId(7);
+        let fresh = Culling::of_shoot(&catalog, shoot).expect("culling");
+        assert_eq!(
+            (fresh.name.as_str(), fresh.strictness),
+            (DEFAULT_PROFILE, Strictness::NORMAL),
+            "nothing chosen: the default profile and its grouping"
+        );
+        new_profile(&mut catalog, "mine", "sports").expect("new");
+        remember_for_shoot(&mut catalog, shoot, "mine", Strictness(80)).expect("remember");
+        let chosen = Culling::of_shoot(&catalog, shoot).expect("culling");
+        assert_eq!(
+            (chosen.name.as_str(), chosen.strictness),
+            ("mine", Strictness(80)),
+            "the remembered profile and grouping"
+        );
+        assert_eq!(chosen.judging().weights, chosen.profile.weights);
+        delete_profile(&mut catalog, "mine").expect("delete");
+        let gone = Culling::of_shoot(&catalog, shoot).expect("a deleted profile is no error");
+        assert_eq!(
+            (gone.name.as_str(), gone.strictness),
+            (DEFAULT_PROFILE, Strictness(80)),
+            "a deleted profile falls back to the default, the grouping stays"
+        );
     }
 
     #[test]

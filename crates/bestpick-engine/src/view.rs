@@ -8,7 +8,7 @@ use bestpick_catalog::{Decision, PhotoId, ShootId};
 use bestpick_core::rank::Reason;
 use bestpick_core::signals::Misfire;
 use bestpick_core::{
-    Analysis, FileKind, GroupSummary, JudgedFace, SetKind, Strictness, Suggestion,
+    Analysis, FileKind, GroupSummary, JudgedFace, Judging, SetKind, Strictness, Suggestion,
 };
 use serde::Deserialize;
 
@@ -111,15 +111,33 @@ pub fn eyes_closed_photos(session: &Session) -> HashSet<PhotoId> {
         .collect()
 }
 
-/// Groups and ranks the session at `strictness` and joins the decisions. `eyes_closed` comes
-/// from [`eyes_closed_photos`].
+/// Groups and ranks the session at `strictness` (the engine's own balance, no profile) and
+/// joins the decisions. `eyes_closed` comes from [`eyes_closed_photos`].
 pub fn shoot_view(
     session: &Session,
     strictness: Strictness,
     decisions: &HashMap<PhotoId, Decision>,
     eyes_closed: &HashSet<PhotoId>,
 ) -> ShootView {
-    let (suggestions, groups) = session.cull(strictness);
+    shoot_view_with(
+        session,
+        strictness,
+        Judging::default(),
+        decisions,
+        eyes_closed,
+    )
+}
+
+/// [`shoot_view`] ranked under a profile's weights and learned taste (see
+/// [`crate::profiles::Culling`]).
+pub fn shoot_view_with(
+    session: &Session,
+    strictness: Strictness,
+    judging: Judging<'_>,
+    decisions: &HashMap<PhotoId, Decision>,
+    eyes_closed: &HashSet<PhotoId>,
+) -> ShootView {
+    let (suggestions, groups) = session.cull_with(strictness, judging);
     let photos: Vec<PhotoRow> = session
         .photos
         .iter()

@@ -1,4 +1,4 @@
-//! Starting up: what to open first, the recent shoots, the folder dialog.
+//! Starting up: what to open first, the recent shoots; the folder and file dialogs.
 
 use tauri::State;
 use tauri_plugin_dialog::DialogExt;
@@ -47,6 +47,44 @@ pub async fn pick_folder<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Result<
         .file()
         .set_title("Open a shoot folder")
         .blocking_pick_folder();
+    Ok(picked
+        .and_then(|p| p.into_path().ok())
+        .map(|p| p.to_string_lossy().into_owned()))
+}
+
+/// The native open-file dialog for files ending in `extension`; `None` when cancelled.
+#[tauri::command]
+pub async fn pick_open_file<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    title: String,
+    extension: String,
+) -> Result<Option<String>> {
+    let picked = app
+        .dialog()
+        .file()
+        .set_title(title)
+        .add_filter(extension.to_uppercase(), &[extension.as_str()])
+        .blocking_pick_file();
+    Ok(picked
+        .and_then(|p| p.into_path().ok())
+        .map(|p| p.to_string_lossy().into_owned()))
+}
+
+/// The native save-file dialog, proposing `file_name`; `None` when cancelled.
+#[tauri::command]
+pub async fn pick_save_file<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    title: String,
+    file_name: String,
+    extension: String,
+) -> Result<Option<String>> {
+    let picked = app
+        .dialog()
+        .file()
+        .set_title(title)
+        .set_file_name(file_name)
+        .add_filter(extension.to_uppercase(), &[extension.as_str()])
+        .blocking_save_file();
     Ok(picked
         .and_then(|p| p.into_path().ok())
         .map(|p| p.to_string_lossy().into_owned()))

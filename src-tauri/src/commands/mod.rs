@@ -4,5 +4,7 @@ pub mod app;
 pub mod contribute;
 pub mod decide;
 pub mod export;
+pub mod profiles;
+pub mod report;
 pub mod settings;
 pub mod shoot;

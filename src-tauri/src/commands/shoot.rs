@@ -1,11 +1,15 @@
-//! Opening a shoot (a background job streaming progress), regrouping, the loupe's detail and
-//! preview bytes.
+//! Opening a shoot (a background job streaming progress), regrouping, the view as culled now
+//! (profile and grouping), the loupe's detail and preview bytes.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 
+use bestpick_catalog::{Catalog, PhotoId};
 use bestpick_core::Strictness;
 use bestpick_core::decode::DecodeOptions;
-use bestpick_engine::view::{photo_detail as detail_of, shoot_view};
+use bestpick_engine::Session;
+use bestpick_engine::profiles::{Culling, remember_for_shoot};
+use bestpick_engine::view::{photo_detail as detail_of, shoot_view_with};
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
 
@@ -40,19 +44,45 @@ pub fn cancel_job(state: State<'_, AppState>, job: u32) -> bool {
     state.jobs.cancel(job)
 }
 
-/// Regroups the open shoot at `strictness` (0 loose ..= 100 strict) and remembers it.
+/// The shoot in `session` as culled now (its profile with what it learned, its grouping),
+/// with the decisions. Ranks from stored signals: no file is read.
+pub fn culled_view(
+    catalog: &Catalog,
+    session: &Session,
+    eyes_closed: &HashSet<PhotoId>,
+) -> Result<ShootViewDto> {
+    let culling = Culling::of_shoot(catalog, session.shoot)?;
+    let decisions = catalog.decisions(session.shoot)?;
+    let view = shoot_view_with(
+        session,
+        culling.strictness,
+        culling.judging(),
+        &decisions,
+        eyes_closed,
+    );
+    Ok(ShootViewDto::culled(&view, &culling))
+}
+
+/// Regroups the open shoot at `strictness` (0 loose ..= 100 strict) and remembers it, for the
+/// shoot (as `bestpick analyze --grouping` does) and as the app's last grouping.
 #[tauri::command]
 pub async fn regroup(state: State<'_, AppState>, strictness: u8) -> Result<ShootViewDto> {
     let shoot = state.shoot()?;
-    lock(&state.settings).strictness = strictness.min(100);
-    let decisions = state.with_catalog(|c| Ok(c.decisions(shoot.session.shoot)?))?;
-    let view = shoot_view(
-        &shoot.session,
-        Strictness(strictness.min(100)),
-        &decisions,
-        &shoot.eyes_closed,
-    );
-    Ok(ShootViewDto::from(&view))
+    let strictness = Strictness(strictness.min(100));
+    lock(&state.settings).strictness = strictness.0;
+    state.with_catalog(|c| {
+        let name = Culling::of_shoot(c, shoot.session.shoot)?.name;
+        remember_for_shoot(c, shoot.session.shoot, &name, strictness)?;
+        culled_view(c, &shoot.session, &shoot.eyes_closed)
+    })
+}
+
+/// The open shoot as culled now: after a decision taught its profile something, the
+/// suggestions may have moved.
+#[tauri::command]
+pub async fn current_view(state: State<'_, AppState>) -> Result<ShootViewDto> {
+    let shoot = state.shoot()?;
+    state.with_catalog(|c| culled_view(c, &shoot.session, &shoot.eyes_closed))
 }
 
 /// Everything the loupe shows about one photo.

@@ -8,6 +8,8 @@ export const openShoot = (path: string, onEvent: (e: ProgressEvent) => void) =>
   call<number>("open_shoot", { path, onEvent: channel(onEvent) });
 export const cancelJob = (job: number) => call<boolean>("cancel_job", { job });
 export const regroup = (strictness: number) => call<ShootViewDto>("regroup", { strictness });
+/** The open shoot as culled now (after a decision the suggestions may have moved). */
+export const currentView = () => call<ShootViewDto>("current_view");
 export const photoDetail = (photo: number) => call<PhotoDetailDto>("photo_detail", { photo });
 
 export const thumbUrl = (shoot: number, photo: number, version = 0) =>

@@ -34,4 +34,12 @@ skipped: number,
 /**
  * Problems in words.
  */
-problems: Array<string>, };
+problems: Array<string>, 
+/**
+ * The culling profile the suggestions were ranked with.
+ */
+profile: string, 
+/**
+ * The grouping, 0 (loose) ..= 100 (strict).
+ */
+strictness: number, };

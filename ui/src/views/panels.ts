@@ -25,7 +25,7 @@ export function helpOverlay(close: () => void): HTMLElement {
   );
 }
 
-function drawer(title: string, testid: string, close: () => void, body: HTMLElement, foot: HTMLElement | null): HTMLElement {
+export function drawer(title: string, testid: string, close: () => void, body: HTMLElement, foot: HTMLElement | null): HTMLElement {
   return h(
     "div",
     { class: "drawer", "data-testid": testid },
