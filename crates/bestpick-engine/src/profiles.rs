@@ -378,7 +378,7 @@ impl Culling {
         let remembered = shoot_profile(catalog, shoot)?;
         let (name, profile) = match load_profile(catalog, &remembered) {
             Ok(p) => (remembered, p),
-            Err(Error::Profile(_)) => (
+            Err(Error::UnknownProfile { .. }) => (
                 DEFAULT_PROFILE.to_string(),
                 load_profile(catalog, DEFAULT_PROFILE)?,
             ),
