@@ -5,13 +5,13 @@
 
 use std::path::PathBuf;
 
-use bestpick_catalog::export::PickMode;
-use bestpick_catalog::xmp::{SidecarAction, SidecarNaming};
-use bestpick_catalog::{ColorLabel, Decision, DecisionChange, ExportReport, Flag, ShootInfo};
-use bestpick_core::JudgedFace;
 use bestpick_engine::export::{ExportPlan, ExportRequest};
 use bestpick_engine::profiles::Culling;
-use bestpick_engine::view::{FaceView, GroupRow, PhotoDetail, PhotoRow, ShootView};
+use bestpick_engine::view::{GroupRow, PhotoDetail, PhotoRow, ShootView};
+use bestpick_engine::vocabulary::{
+    ColorLabel, Decision, DecisionChange, ExportReport, Face, Flag, JudgedFace, PickMode,
+    ShootInfo, SidecarAction, SidecarNaming, Stage, Strictness,
+};
 use bestpick_engine::{AppSettings, ListedPhoto, Listing};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -693,13 +693,13 @@ impl From<&ListedPhoto> for ListedPhotoDto {
     }
 }
 
-impl From<bestpick_core::Stage> for StageDto {
-    fn from(s: bestpick_core::Stage) -> Self {
+impl From<Stage> for StageDto {
+    fn from(s: Stage) -> Self {
         match s {
-            bestpick_core::Stage::Scanning => StageDto::Scanning,
-            bestpick_core::Stage::Analyzing => StageDto::Analyzing,
-            bestpick_core::Stage::Ranking => StageDto::Ranking,
-            bestpick_core::Stage::Done => StageDto::Done,
+            Stage::Scanning => StageDto::Scanning,
+            Stage::Analyzing => StageDto::Analyzing,
+            Stage::Ranking => StageDto::Ranking,
+            Stage::Done => StageDto::Done,
         }
     }
 }
@@ -771,17 +771,17 @@ impl ShootViewDto {
             skipped: n(v.skipped),
             problems: v.problems.clone(),
             profile: culling.name.clone(),
-            strictness: culling.strictness.0,
+            strictness: culling.strictness.get(),
         }
     }
 }
 
-impl From<&FaceView> for FaceDto {
-    fn from(f: &FaceView) -> Self {
+impl From<&Face> for FaceDto {
+    fn from(f: &Face) -> Self {
         FaceDto {
             bbox: f.bbox,
             score: f.score,
-            eyes: f.eyes.clone(),
+            eyes: f.eyes.word().to_owned(),
             openness: f.openness,
             sharpness: f.sharpness,
         }
@@ -859,7 +859,7 @@ impl SettingsDto {
                 ..s.clone()
             }
             .analysis_threads()),
-            strictness: s.strictness,
+            strictness: s.strictness.get(),
             darktable_names: s.darktable_names,
             collector_url: s.collector_url.clone(),
             thumbnail_dir: path_string(thumbnails),
@@ -875,7 +875,7 @@ impl SettingsUpdate {
             .filter(|p| !p.trim().is_empty())
             .map(PathBuf::from);
         s.threads = self.threads.filter(|&t| t > 0).map(|t| t as usize);
-        s.strictness = self.strictness.min(100);
+        s.strictness = Strictness::new(self.strictness);
         s.darktable_names = self.darktable_names;
         s.collector_url = self.collector_url.filter(|u| !u.trim().is_empty());
     }
@@ -1083,7 +1083,7 @@ mod tests {
 
     #[test]
     fn judged_faces_and_sets_reach_the_wire() {
-        use bestpick_core::{FaceVerdict, FileKind, SetKind};
+        use bestpick_engine::vocabulary::{FaceVerdict, FileKind, SetKind};
         let face = JudgedFace {
             person: 1,
             bbox: [10.0, 20.0, 90.0, 110.0],
@@ -1093,7 +1093,7 @@ mod tests {
             sharpness: 0.75,
         };
         let row = PhotoRow {
-            id: bestpick_catalog::PhotoId(9),
+            id: bestpick_engine::vocabulary::PhotoId(9),
             rel_path: "a.jpg".into(),
             kind: FileKind::Jpeg,
             time_ms: None,

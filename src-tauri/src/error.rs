@@ -16,7 +16,7 @@ pub enum Error {
     Engine(#[from] bestpick_engine::Error),
     /// Catalog.
     #[error(transparent)]
-    Catalog(#[from] bestpick_catalog::Error),
+    Catalog(#[from] bestpick_engine::vocabulary::CatalogError),
     /// Contribution.
     #[error(transparent)]
     Share(#[from] bestpick_share::Error),

@@ -106,7 +106,7 @@ fn default_paths<R: tauri::Runtime>(
     Ok(AppPaths {
         config_dir: resolver.app_config_dir()?,
         thumbnail_dir: resolver.app_cache_dir()?.join("thumbnails"),
-        default_catalog: bestpick_catalog::Catalog::default_path()?,
+        default_catalog: bestpick_engine::vocabulary::Catalog::default_path()?,
         sample,
     })
 }
@@ -133,7 +133,7 @@ pub fn run() {
     let launch = std::env::args_os().nth(1).map(PathBuf::from);
     // Load the face models while the window comes up, so that the first shoot opened does
     // not wait for them before its first thumbnail.
-    std::thread::spawn(|| bestpick_core::faces::models().is_ok());
+    std::thread::spawn(|| bestpick_engine::vocabulary::face_models().is_ok());
     let builder = tauri::Builder::default().plugin(tauri_plugin_dialog::init());
     run_app(builder, None, launch).run(|_, _| {});
 }

@@ -6,10 +6,10 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use bestpick_catalog::Catalog;
-use bestpick_core::{AnalyzeParams, CancelFlag, Progress, ProgressSink, Stage};
 use bestpick_engine::profiles::{Culling, remember_for_shoot};
-use bestpick_engine::view::eyes_closed_photos;
+use bestpick_engine::vocabulary::{
+    AnalyzeParams, CancelFlag, Catalog, Progress, ProgressSink, Stage, faces_available,
+};
 use bestpick_engine::{OpenParams, ThumbnailParams};
 use tauri::ipc::Channel;
 
@@ -91,7 +91,7 @@ fn open(
         analyze: AnalyzeParams {
             threads: Some(state.threads()),
             // Faces, eyes and face focus whenever the models are there (they ship in assets/).
-            faces: bestpick_core::faces::available().is_ok(),
+            faces: faces_available().is_ok(),
             ..Default::default()
         },
         thumbnails: Some(ThumbnailParams {
@@ -100,8 +100,8 @@ fn open(
         }),
         ..Default::default()
     };
-    let session = bestpick_engine::open_shoot(&mut catalog, &listing.root, &params, cancel, &sink)?;
-    let eyes_closed = eyes_closed_photos(&session);
+    // Opened from the listing: the folder is scanned once.
+    let session = bestpick_engine::open_listed(&mut catalog, listing, &params, cancel, &sink)?;
     // The shoot's profile and grouping as last chosen (here or by `bestpick analyze`),
     // remembered so that learning from decisions sees the groups shown.
     let culling = Culling::of_shoot(&catalog, session.shoot)?;
@@ -111,13 +111,10 @@ fn open(
         &culling.name,
         culling.strictness,
     )?;
-    let view = culled_view(&catalog, &session, &eyes_closed)?;
+    let view = culled_view(&catalog, &session)?;
     // A newer opening replaced this one: its result must not overwrite the newer shoot.
     if state.jobs.is_current_opening(job) {
-        state.set_shoot(Some(OpenShoot {
-            session,
-            eyes_closed,
-        }));
+        state.set_shoot(Some(OpenShoot { session }));
         let _ = channel.send(ProgressEvent::Done { view });
     }
     Ok(())

@@ -7,7 +7,7 @@
 //!
 //! (On Windows the web view spells these `http://bp.localhost/…`; the UI builds the URLs.)
 
-use bestpick_catalog::{PhotoId, ShootId};
+use bestpick_engine::vocabulary::{PhotoId, ShootId};
 use tauri::http::{Response, StatusCode, header};
 
 use crate::state::AppState;

@@ -1,13 +1,12 @@
 //! The one piece of shared state (`.manage()`d): where things live, the settings, the catalog
 //! handle, the open shoot and the running jobs with their cancel flags.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use bestpick_catalog::{Catalog, PhotoId};
-use bestpick_core::CancelFlag;
+use bestpick_engine::vocabulary::{CancelFlag, Catalog};
 use bestpick_engine::{AppSettings, Session};
 
 use crate::error::{Error, Result};
@@ -47,8 +46,6 @@ impl AppPaths {
 pub struct OpenShoot {
     /// The session (analyses in memory; regrouping is a function of it).
     pub session: Session,
-    /// Photos with closed eyes (computed once per opening).
-    pub eyes_closed: HashSet<PhotoId>,
 }
 
 impl OpenShoot {

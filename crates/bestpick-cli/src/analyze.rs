@@ -63,8 +63,8 @@ pub fn parse_strictness(s: &str) -> Result<Strictness, String> {
         n => n
             .parse::<u8>()
             .ok()
-            .filter(|&v| v <= 100)
-            .map(Strictness)
+            .filter(|&v| v <= Strictness::MAX)
+            .map(Strictness::new)
             .ok_or_else(|| format!("expected strict, normal, loose or 0-100, got {s:?}")),
     }
 }

@@ -12,11 +12,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use bestpick_bundle::{AgeDecade, Buckets, Gender, SkinType};
-use bestpick_engine::vocabulary::Catalog;
 use bestpick_share::flow::{Age, ConsentRequest};
 use bestpick_share::ledger::{self, ContributionRecord, ContributionState};
-use bestpick_share::upload::{CollectorClient, RetryPolicy, UploadEvent};
-use bestpick_share::vault::{OsKeyring, Vault};
+use bestpick_share::place::{self, Place};
+use bestpick_share::upload::{CollectorClient, UploadEvent};
 use bestpick_share::{Contributor, terms};
 
 /// `bestpick contribute`: share photos and their scores to improve the models (opt-in).
@@ -98,26 +97,6 @@ pub struct ConsentArgs {
     pub skin_type: Option<SkinType>,
 }
 
-/// Where the contribution state lives, next to the catalog.
-struct Paths {
-    vault: PathBuf,
-    /// The JSON ledger of earlier builds, moved into the catalog on first use.
-    old_ledger: PathBuf,
-    preview: PathBuf,
-}
-
-fn paths(catalog_path: &Path) -> Paths {
-    let base = catalog_path
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join("contributions");
-    Paths {
-        vault: base.join("vault"),
-        old_ledger: base.join("ledger.json"),
-        preview: base.join("preview"),
-    }
-}
-
 /// Runs one `contribute` command against the catalog at `catalog_path`.
 pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode> {
     if let ContributeCommand::Consent(c) = &args.command
@@ -126,34 +105,31 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
         println!("{}", terms::current());
         return Ok(ExitCode::SUCCESS);
     }
-    let paths = paths(catalog_path);
-    let mut catalog = Catalog::open(catalog_path)
+    let place = Place::beside(catalog_path);
+    let opened = place
+        .open_ledger()
         .with_context(|| format!("cannot open the catalog {}", catalog_path.display()))?;
-    if let Some(merged) = ledger::import_json_ledger(&mut catalog, &paths.old_ledger)? {
+    let mut catalog = opened.catalog;
+    if let Some(merged) = opened.merged {
         eprintln!(
             "moved {} consent(s) and {} contribution(s) from {} into the catalog (the file is now {})",
             merged.consents,
             merged.contributions,
-            paths.old_ledger.display(),
-            ledger::imported_path(&paths.old_ledger).display()
+            place.old_ledger().display(),
+            ledger::imported_path(&place.old_ledger()).display()
         );
     }
-    let keyring = OsKeyring::default();
-    let vault = Vault::open(&paths.vault, &keyring)?;
+    let vault = place.open_vault()?;
     let mut contributor = Contributor::new(vault, &mut catalog)?;
     let collector = || -> anyhow::Result<CollectorClient> {
         let url = args
             .collector
             .as_deref()
             .context("no collector configured: pass --collector URL")?;
-        Ok(CollectorClient::new(url, RetryPolicy::default())?)
+        Ok(place::collector(Some(url))?)
     };
     let optional_collector = || -> anyhow::Result<Option<CollectorClient>> {
-        args.collector
-            .as_deref()
-            .map(|url| CollectorClient::new(url, RetryPolicy::default()))
-            .transpose()
-            .map_err(Into::into)
+        Ok(place::optional_collector(args.collector.as_deref())?)
     };
 
     match &args.command {
@@ -177,7 +153,7 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
             })
         }
         ContributeCommand::Preview { out } => {
-            let out = out.clone().unwrap_or(paths.preview);
+            let out = out.clone().unwrap_or_else(|| place.preview_dir());
             let client = collector()?;
             let report = contributor.preview(&client, &mut scores_for, &out)?;
             println!(
@@ -417,8 +393,6 @@ fn date(secs: i64) -> String {
 }
 
 /// The engine's scores for one photo: its analysis signals as JSON.
-// SINGLE CALL SITE of bestpick-core for contribution scores.
 fn scores_for(path: &Path) -> Result<serde_json::Value, String> {
-    let analysis = bestpick_engine::vocabulary::analyze_file(path).map_err(|e| e.to_string())?;
-    serde_json::to_value(&analysis.signals).map_err(|e| e.to_string())
+    bestpick_engine::contribution_scores(path, None)
 }

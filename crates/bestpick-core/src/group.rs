@@ -8,26 +8,56 @@ use crate::overlap::{SAME_VIEW_SIMILARITY, is_panorama, panorama_step};
 use crate::signals::similarity;
 
 /// How eager grouping is: 0 = loose (group more), 100 = strict (group only near-identical
-/// frames shot in quick succession). 50 is the default.
+/// frames shot in quick succession). 50 is the default. Made only by [`Strictness::new`]
+/// (also when read from a file), the one place a level is held to 0..=100.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Strictness(pub u8);
+#[serde(from = "u8", into = "u8")]
+pub struct Strictness(u8);
 
 impl Default for Strictness {
     fn default() -> Self {
-        Strictness(50)
+        Strictness::NORMAL
+    }
+}
+
+impl From<u8> for Strictness {
+    fn from(level: u8) -> Self {
+        Strictness::new(level)
+    }
+}
+
+impl From<Strictness> for u8 {
+    fn from(s: Strictness) -> u8 {
+        s.0
     }
 }
 
 impl Strictness {
+    /// The strictest level.
+    pub const MAX: u8 = 100;
     /// The named presets.
-    pub const STRICT: Strictness = Strictness(80);
+    pub const STRICT: Strictness = Strictness::new(80);
     /// The default.
-    pub const NORMAL: Strictness = Strictness(50);
+    pub const NORMAL: Strictness = Strictness::new(50);
     /// Groups more.
-    pub const LOOSE: Strictness = Strictness(20);
+    pub const LOOSE: Strictness = Strictness::new(20);
+
+    /// Level `level`, held to 0..=[`Strictness::MAX`].
+    pub const fn new(level: u8) -> Strictness {
+        Strictness(if level > Strictness::MAX {
+            Strictness::MAX
+        } else {
+            level
+        })
+    }
+
+    /// The level, 0..=100.
+    pub const fn get(self) -> u8 {
+        self.0
+    }
 
     fn level(self) -> f32 {
-        f32::from(self.0.min(100)) / 100.0
+        f32::from(self.0) / 100.0
     }
 
     /// Minimum similarity of consecutive frames of one burst.

@@ -70,7 +70,7 @@ pub struct Grouping {
 impl Default for Grouping {
     fn default() -> Self {
         Grouping {
-            strictness: Strictness::NORMAL.0,
+            strictness: Strictness::NORMAL.get(),
         }
     }
 }
@@ -110,7 +110,7 @@ impl Profile {
 
     /// The grouping strictness.
     pub fn strictness(&self) -> Strictness {
-        Strictness(self.grouping.strictness.min(100))
+        Strictness::new(self.grouping.strictness)
     }
 }
 

@@ -10,6 +10,7 @@ use bestpick_catalog::xmp::{PlannedSidecar, SidecarNaming, plan_xmp, write_xmp};
 use bestpick_catalog::{Catalog, Decision, ExportReport, Flag, PhotoId, ShootId};
 use bestpick_core::{FileKind, PhotoFile};
 
+use crate::Session;
 use crate::error::Result;
 
 /// What to export.
@@ -58,17 +59,19 @@ impl ExportPlan {
     }
 }
 
-/// The photos of the shoot in `root` that still exist, with their decisions, by path.
-fn decided(catalog: &Catalog, shoot: ShootId, root: &Path) -> Result<Vec<(PhotoFile, Decision)>> {
+/// The photos among `files` (of shoot `shoot`) with their decisions, by path.
+fn decided(
+    catalog: &Catalog,
+    shoot: ShootId,
+    files: impl IntoIterator<Item = PhotoFile>,
+) -> Result<Vec<(PhotoFile, Decision)>> {
     let decisions: HashMap<PhotoId, Decision> = catalog.decisions(shoot)?;
-    let scan = bestpick_core::scan(root)?;
     let by_path: HashMap<String, PhotoId> = catalog
         .photos(shoot)?
         .into_iter()
         .map(|r| (r.rel_path, r.id))
         .collect();
-    let mut out: Vec<(PhotoFile, Decision)> = scan
-        .photos
+    let mut out: Vec<(PhotoFile, Decision)> = files
         .into_iter()
         .filter_map(|f| {
             let d = by_path
@@ -82,15 +85,36 @@ fn decided(catalog: &Catalog, shoot: ShootId, root: &Path) -> Result<Vec<(PhotoF
     Ok(out)
 }
 
-/// Plans `request` for the shoot `shoot` rooted at `root`. Writes nothing.
+/// Plans `request` for the shoot `shoot` rooted at `root`, as the folder is now (it is
+/// scanned). Writes nothing.
 pub fn plan_export(
     catalog: &Catalog,
     shoot: ShootId,
     root: &Path,
     request: &ExportRequest,
 ) -> Result<ExportPlan> {
-    let decided = decided(catalog, shoot, root)?;
-    Ok(match request {
+    let scan = bestpick_core::scan(root)?;
+    Ok(plan_for(&decided(catalog, shoot, scan.photos)?, request))
+}
+
+/// Plans `request` for an open shoot, without scanning its folder again: its photos that
+/// still exist. Writes nothing.
+pub fn plan_session_export(
+    catalog: &Catalog,
+    session: &Session,
+    request: &ExportRequest,
+) -> Result<ExportPlan> {
+    let files = session
+        .photos
+        .iter()
+        .filter(|p| p.file.path.exists())
+        .map(|p| p.file.clone());
+    Ok(plan_for(&decided(catalog, session.shoot, files)?, request))
+}
+
+/// The plan of `request` for the `decided` photos.
+fn plan_for(decided: &[(PhotoFile, Decision)], request: &ExportRequest) -> ExportPlan {
+    match request {
         ExportRequest::Xmp { naming } => {
             let mut items = Vec::new();
             for (file, decision) in decided.iter().filter(|(_, d)| !is_blank(d)) {
@@ -120,7 +144,7 @@ pub fn plan_export(
                 transfers: plan_picks(&picks, dest, *mode),
             }
         }
-    })
+    }
 }
 
 /// A decision that says nothing (never decided, or everything reset).
@@ -218,5 +242,38 @@ mod tests {
         assert!(report.is_complete(), "copied: {:?}", report.failed);
         assert!(out.join("a.jpg").is_file(), "pick copied");
         assert!(!out.join("b.jpg").exists(), "unpicked photo not copied");
+    }
+
+    #[test]
+    fn an_open_shoot_plans_as_its_folder_does_without_a_scan() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().canonicalize().expect("canonical");
+        for name in ["a.jpg", "b.jpg", "c.jpg"] {
+            std::fs::write(root.join(name), b"jpeg bytes").expect("write");
+        }
+        let mut catalog = Catalog::open_in_memory().expect("catalog");
+        let listing = crate::list_shoot(&mut catalog, &root, None).expect("list");
+        let session = crate::open_listed(
+            &mut catalog,
+            listing,
+            &crate::OpenParams::default(),
+            &bestpick_core::CancelFlag::default(),
+            &bestpick_core::NoProgress,
+        )
+        .expect("open");
+        let ids: Vec<PhotoId> = session.photos.iter().map(|p| p.id).collect();
+        for id in &ids[..2] {
+            catalog
+                .decide(session.shoot, &[*id], DecisionChange::Flag(Flag::Pick))
+                .expect("pick");
+        }
+        std::fs::remove_file(root.join("b.jpg")).expect("remove b");
+        let request = ExportRequest::Xmp {
+            naming: SidecarNaming::Adobe,
+        };
+        let scanned = plan_export(&catalog, session.shoot, &root, &request).expect("scanned");
+        let open = plan_session_export(&catalog, &session, &request).expect("open");
+        assert_eq!(open, scanned, "the same plan, a vanished photo left out");
+        assert_eq!(open.len(), 1, "only a.jpg is still there");
     }
 }

@@ -6,10 +6,12 @@
 //! Depends on core and catalog; no UI, no network.
 #![warn(missing_docs)]
 
+mod contribution;
 mod error;
 pub mod export;
 mod forget;
 mod listing;
+mod opening;
 pub mod preview;
 pub mod profiles;
 pub mod report;
@@ -18,11 +20,13 @@ mod settings;
 pub mod view;
 pub mod vocabulary;
 
+pub use contribution::contribution_scores;
 pub use error::{Error, Result};
 pub use forget::forget_shoot;
 pub use listing::{ListedPhoto, Listing, list_shoot};
+pub use opening::{open_listed, open_shoot};
 pub use session::{
-    OpenParams, PhotoEntry, Session, ShootStatus, ThumbnailParams, find_photo, open_shoot,
-    thumbnail_dir, thumbnail_path,
+    OpenParams, PhotoEntry, Session, ShootStatus, ThumbnailParams, find_photo, thumbnail_dir,
+    thumbnail_path,
 };
 pub use settings::AppSettings;

@@ -3,6 +3,7 @@
 //! fill in thumbnails as they become ready.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use bestpick_catalog::{Catalog, FileKey, PhotoId, ShootId};
 use bestpick_core::scan::ScanReport;
@@ -22,8 +23,9 @@ pub struct ListedPhoto {
 }
 
 /// A shoot's photos, sorted by relative path (the index order of [`crate::Session::photos`]
-/// and of `ProgressSink::item_done`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// and of `ProgressSink::item_done`). Hand it to [`crate::open_listed`] to open the shoot
+/// without scanning the folder again.
+#[derive(Debug, Clone)]
 pub struct Listing {
     /// Catalog id of the shoot.
     pub shoot: ShootId,
@@ -31,6 +33,10 @@ pub struct Listing {
     pub root: PathBuf,
     /// The photos.
     pub photos: Vec<ListedPhoto>,
+    /// The scan the photos came from (their files, the files skipped, listing errors).
+    pub(crate) scan: ScanReport,
+    /// When listing began (an opening's time counts from it).
+    pub(crate) started: Instant,
 }
 
 /// Scans `root` and records its photos in the catalog (no analysis). `thumbnails` is the
@@ -40,28 +46,30 @@ pub fn list_shoot(
     root: &Path,
     thumbnails: Option<&Path>,
 ) -> Result<Listing> {
+    let started = Instant::now();
     let (root, shoot, scan, ids) = scan_and_sync(catalog, root)?;
     let photos = scan
         .photos
-        .into_iter()
+        .iter()
         .zip(ids)
         .map(|(file, id)| ListedPhoto {
             id,
             thumbnail: thumbnails.is_some_and(|dir| thumbnail_path(dir, shoot, id).is_file()),
-            rel_path: file.rel_path,
+            rel_path: file.rel_path.clone(),
         })
         .collect();
     Ok(Listing {
         shoot,
         root,
         photos,
+        scan,
+        started,
     })
 }
 
 /// Scans `root` (canonicalized) and records its photos in the catalog: the shoot, the scan
-/// and the catalog id of each scanned photo, in scan order. Shared by [`list_shoot`] and
-/// [`crate::open_shoot`].
-pub(crate) fn scan_and_sync(
+/// and the catalog id of each scanned photo, in scan order.
+fn scan_and_sync(
     catalog: &mut Catalog,
     root: &Path,
 ) -> Result<(PathBuf, ShootId, ScanReport, Vec<PhotoId>)> {
@@ -103,10 +111,45 @@ mod tests {
             "photos sorted, text file left out"
         );
         let again = list_shoot(&mut catalog, dir.path(), None).expect("list again");
-        assert_eq!(first, again, "listing twice gives the same ids");
+        assert_eq!(
+            (first.shoot, &first.root, &first.photos),
+            (again.shoot, &again.root, &again.photos),
+            "listing twice gives the same ids"
+        );
         assert!(
             first.photos.iter().all(|p| !p.thumbnail),
             "no thumbnail cache given"
+        );
+    }
+
+    #[test]
+    fn a_listed_shoot_opens_without_a_second_scan() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in ["b.jpg", "a.jpg"] {
+            std::fs::write(dir.path().join(name), b"not really a jpeg").expect("write");
+        }
+        let mut catalog = Catalog::open_in_memory().expect("catalog");
+        let listing = list_shoot(&mut catalog, dir.path(), None).expect("list");
+        let ids: Vec<PhotoId> = listing.photos.iter().map(|p| p.id).collect();
+        // A file that arrives after the listing is not part of this opening.
+        std::fs::write(dir.path().join("c.jpg"), b"late").expect("write");
+        let session = crate::open_listed(
+            &mut catalog,
+            listing,
+            &crate::OpenParams::default(),
+            &bestpick_core::CancelFlag::default(),
+            &bestpick_core::NoProgress,
+        )
+        .expect("open");
+        let opened: Vec<(PhotoId, &str)> = session
+            .photos
+            .iter()
+            .map(|p| (p.id, p.file.rel_path.as_str()))
+            .collect();
+        assert_eq!(opened, vec![(ids[0], "a.jpg"), (ids[1], "b.jpg")]);
+        assert!(
+            session.photos.iter().all(|p| p.error.is_some()),
+            "each broken file has its reason"
         );
     }
 }

@@ -14,6 +14,7 @@ use bestpick_core::decode::DecodeOptions;
 use bestpick_core::thumbnail::apply_orientation;
 use bestpick_core::{FileKind, PhotoError, PhotoErrorKind};
 
+use crate::PhotoEntry;
 use crate::error::{Error, Result};
 
 /// Where preview bytes came from.
@@ -38,6 +39,18 @@ pub struct Preview {
 
 /// JPEG quality of re-encoded previews.
 const QUALITY: u8 = 92;
+
+/// The preview of an opened photo, turned as its analysis found it, read and decoded within
+/// core's limits.
+pub fn photo_preview(entry: &PhotoEntry) -> Result<Preview> {
+    let orientation = entry.analysis.as_ref().map_or(1, |a| a.exif.orientation);
+    preview(
+        &entry.file.path,
+        entry.file.kind,
+        orientation,
+        &DecodeOptions::default(),
+    )
+}
 
 /// The preview of the photo at `path` of kind `kind`, whose EXIF orientation (as analyzed) is
 /// `orientation`.

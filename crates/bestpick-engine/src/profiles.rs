@@ -344,7 +344,7 @@ pub fn remember_for_shoot(
     strictness: Strictness,
 ) -> Result<()> {
     catalog.set_setting(&shoot_key(shoot, "profile"), profile)?;
-    catalog.set_setting(&shoot_key(shoot, "grouping"), &strictness.0.to_string())?;
+    catalog.set_setting(&shoot_key(shoot, "grouping"), &strictness.get().to_string())?;
     Ok(())
 }
 
@@ -353,7 +353,7 @@ pub fn shoot_strictness(catalog: &Catalog, shoot: ShootId) -> Result<Option<Stri
     Ok(catalog
         .setting(&shoot_key(shoot, "grouping"))?
         .and_then(|v| v.parse::<u8>().ok())
-        .map(|v| Strictness(v.min(100))))
+        .map(Strictness::new))
 }
 
 /// How a shoot is culled now: the profile chosen for it, what that profile learned, and the
@@ -531,11 +531,11 @@ mod tests {
             "nothing chosen: the default profile and its grouping"
         );
         new_profile(&mut catalog, "mine", "sports").expect("new");
-        remember_for_shoot(&mut catalog, shoot, "mine", Strictness(80)).expect("remember");
+        remember_for_shoot(&mut catalog, shoot, "mine", Strictness::new(80)).expect("remember");
         let chosen = Culling::of_shoot(&catalog, shoot).expect("culling");
         assert_eq!(
             (chosen.name.as_str(), chosen.strictness),
-            ("mine", Strictness(80)),
+            ("mine", Strictness::new(80)),
             "the remembered profile and grouping"
         );
         assert_eq!(chosen.judging().weights, chosen.profile.weights);
@@ -543,7 +543,7 @@ mod tests {
         let gone = Culling::of_shoot(&catalog, shoot).expect("a deleted profile is no error");
         assert_eq!(
             (gone.name.as_str(), gone.strictness),
-            (DEFAULT_PROFILE, Strictness(80)),
+            (DEFAULT_PROFILE, Strictness::new(80)),
             "a deleted profile falls back to the default, the grouping stays"
         );
     }

@@ -1,24 +1,21 @@
-//! Opening a shoot: scan, reuse cached analyses, analyze what is new or changed, store results
-//! in batches as they finish.
+//! An opened shoot and what opening one takes: the parameters, the photos with their analyses
+//! (or the reason they have none), how it went, thumbnails' places, what the catalog keeps per
+//! file. Opening itself is in `opening.rs`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
-use bestpick_catalog::{Catalog, PhotoId, ShootId, StoredAnalysis};
+use bestpick_catalog::{Catalog, PhotoId, ShootId};
 use bestpick_core::scan::Skipped;
 use bestpick_core::{
-    ANALYSIS_VERSION, Analysis, AnalyzeParams, Analyzed, CancelFlag, FileKind, GroupSummary,
-    Judging, PhotoError, PhotoErrorKind, PhotoFile, Progress, ProgressSink, Stage, Strictness,
-    Suggestion,
+    ANALYSIS_VERSION, Analysis, AnalyzeParams, FileKind, GroupSummary, Judging, PhotoError,
+    PhotoErrorKind, PhotoFile, Strictness, Suggestion,
 };
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// Options for [`open_shoot`].
+/// Options for [`crate::open_shoot`].
 #[derive(Debug, Clone)]
 pub struct OpenParams {
     /// Analysis options (threads, decoder limits).
@@ -57,21 +54,6 @@ pub fn thumbnail_path(dir: &Path, shoot: ShootId, photo: PhotoId) -> PathBuf {
 /// The folder holding a shoot's thumbnails (removed when the shoot is forgotten).
 pub fn thumbnail_dir(dir: &Path, shoot: ShootId) -> PathBuf {
     dir.join(shoot.0.to_string())
-}
-
-fn save_thumbnail(img: &image::RgbImage, path: &Path) -> std::io::Result<()> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    // Written under a temporary name and renamed, so a reader never sees half a file.
-    let tmp = path.with_extension("jpg.tmp");
-    let file = std::fs::File::create(&tmp)?;
-    let mut out = std::io::BufWriter::new(file);
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85)
-        .encode_image(img)
-        .map_err(std::io::Error::other)?;
-    drop(out);
-    std::fs::rename(&tmp, path)
 }
 
 /// One photo of an opened shoot.
@@ -127,7 +109,7 @@ pub struct Session {
 /// is never analyzed twice, not even to fail again).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-enum Cached {
+pub(crate) enum Cached {
     Analyzed {
         analysis: Box<Analysis>,
         warning: Option<PhotoErrorKind>,
@@ -218,299 +200,6 @@ impl Session {
     pub fn has_failures(&self) -> bool {
         !self.scan_errors.is_empty() || self.photos.iter().any(|p| p.error.is_some())
     }
-}
-
-/// Opens the shoot in `root`: scans it, reuses cached analyses, analyzes the rest (results are
-/// committed to the catalog in batches while the job runs), and returns every photo.
-pub fn open_shoot(
-    catalog: &mut Catalog,
-    root: &Path,
-    params: &OpenParams,
-    cancel: &CancelFlag,
-    progress: &dyn ProgressSink,
-) -> Result<Session> {
-    let started = Instant::now();
-    progress.progress(Progress {
-        stage: Stage::Scanning,
-        done: 0,
-        total: 0,
-    });
-    let (root, shoot, scan, ids) = crate::listing::scan_and_sync(catalog, root)?;
-    let cached = catalog.cached_analyses(shoot, ANALYSIS_VERSION)?;
-    let mut photos: Vec<PhotoEntry> = scan
-        .photos
-        .into_iter()
-        .zip(ids)
-        .map(|(file, id)| PhotoEntry {
-            id,
-            file,
-            analysis: None,
-            error: None,
-            warning: None,
-        })
-        .collect();
-    let mut status = ShootStatus::default();
-    let mut todo = Vec::new();
-    for (i, entry) in photos.iter_mut().enumerate() {
-        match cached
-            .get(&entry.id)
-            .and_then(|blob| serde_json::from_slice::<Cached>(blob).ok())
-        {
-            // Analyzed without faces, now wanted with them: analyze again.
-            Some(Cached::Analyzed { analysis, .. })
-                if params.analyze.faces && analysis.faces.is_none() =>
-            {
-                todo.push(i)
-            }
-            Some(Cached::Analyzed { analysis, warning }) => {
-                entry.analysis = Some(*analysis);
-                entry.warning = warning.map(|k| PhotoError::warning(&entry.file.path, k));
-                status.from_cache += 1;
-            }
-            Some(Cached::Failed { error }) => {
-                entry.error = Some(PhotoError::new(&entry.file.path, error));
-                status.from_cache += 1;
-            }
-            None => todo.push(i),
-        }
-    }
-
-    let thumbs = params.thumbnails.clone();
-    let mut analyze = params.analyze.clone();
-    analyze.thumbnail_side = thumbs.as_ref().map(|t| t.side);
-    // Photos from the catalog whose thumbnail is missing (analyzed earlier, perhaps by the CLI).
-    let missing: Vec<(usize, PhotoFile, PathBuf)> = match &thumbs {
-        Some(t) => photos
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.analysis.is_some())
-            .map(|(i, p)| (i, p.file.clone(), thumbnail_path(&t.dir, shoot, p.id)))
-            .filter(|(_, _, path)| !path.exists())
-            .collect(),
-        None => Vec::new(),
-    };
-    if (!todo.is_empty() || !missing.is_empty()) && !cancel.is_cancelled() {
-        let job = Job {
-            files: todo.iter().map(|&i| photos[i].file.clone()).collect(),
-            thumbnails: thumbs.as_ref().map(|t| {
-                todo.iter()
-                    .map(|&i| thumbnail_path(&t.dir, shoot, photos[i].id))
-                    .collect()
-            }),
-            missing,
-            analyze,
-            cancel: cancel.clone(),
-        };
-        let (tx, rx) = mpsc::channel::<Message>();
-        let worker = std::thread::Builder::new()
-            .name("bestpick-analysis".into())
-            .spawn(move || job.run(&tx))
-            .map_err(|source| Error::Path {
-                path: root.clone(),
-                source,
-            })?;
-        let mut batch: Vec<StoredAnalysis> = Vec::with_capacity(params.batch);
-        let mut last_flush = Instant::now();
-        let mut outcome = Ok(());
-        let mut finished = false;
-        loop {
-            let message = match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(m) => Some(m),
-                Err(mpsc::RecvTimeoutError::Timeout) => None,
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    finished = true;
-                    break;
-                }
-            };
-            match message {
-                Some(Message::Progress(p)) => progress.progress(p),
-                Some(Message::Thumbnail(i)) => progress.item_done(i),
-                Some(Message::Analyzed(i, result)) => {
-                    let entry = &mut photos[todo[i]];
-                    if let Some(stored) = record(entry, *result, &mut status) {
-                        batch.push(stored);
-                    }
-                    progress.item_done(todo[i]);
-                }
-                None => {}
-            }
-            if outcome.is_ok()
-                && !batch.is_empty()
-                && (batch.len() >= params.batch
-                    || last_flush.elapsed() > Duration::from_millis(500))
-            {
-                outcome = catalog.store_analyses(&batch).map_err(Error::from);
-                batch.clear();
-                last_flush = Instant::now();
-            }
-            if cancel.is_cancelled() {
-                // Photos in progress stop at their next check; one stuck in a decoder that
-                // cannot be interrupted (libheif) is not waited for: its result would be
-                // dropped anyway, and the photo is analyzed on the next run.
-                for message in rx.try_iter() {
-                    if let Message::Analyzed(i, result) = message
-                        && let Some(stored) = record(&mut photos[todo[i]], *result, &mut status)
-                    {
-                        batch.push(stored);
-                    }
-                }
-                break;
-            }
-        }
-        if outcome.is_ok() && !batch.is_empty() {
-            outcome = catalog.store_analyses(&batch).map_err(Error::from);
-        }
-        outcome?;
-        if finished {
-            // The worker is done (its channel closed): joining does not wait. A panic that got
-            // past every per-photo guard leaves its photos listed with the reason, never
-            // silently pending.
-            if let Err(panic) = worker.join()
-                && !cancel.is_cancelled()
-            {
-                let why = bestpick_core::guard::panic_message(panic.as_ref());
-                for &i in &todo {
-                    let entry = &mut photos[i];
-                    if entry.analysis.is_none() && entry.error.is_none() {
-                        entry.error = Some(PhotoError::new(
-                            &entry.file.path,
-                            PhotoErrorKind::StageFailed {
-                                stage: "analysis".into(),
-                                detail: format!("the analysis stopped before this photo: {why}"),
-                            },
-                        ));
-                    }
-                }
-            }
-        }
-    }
-    status.failed = photos.iter().filter(|p| p.error.is_some()).count();
-    status.pending = photos
-        .iter()
-        .filter(|p| p.analysis.is_none() && p.error.is_none())
-        .count();
-    status.cancelled = cancel.is_cancelled() && status.pending > 0;
-    status.seconds = started.elapsed().as_secs_f64();
-    progress.progress(Progress {
-        stage: Stage::Done,
-        done: photos.len(),
-        total: photos.len(),
-    });
-    Ok(Session {
-        shoot,
-        root,
-        photos,
-        skipped: scan.skipped,
-        scan_errors: scan.errors,
-        status,
-    })
-}
-
-/// What the analysis worker tells the thread that stores results.
-enum Message {
-    /// Stage progress.
-    Progress(Progress),
-    /// Photo `todo[i]` is finished.
-    Analyzed(usize, Box<std::result::Result<Analyzed, PhotoError>>),
-    /// The thumbnail of photo `i` (of the whole shoot) was rendered.
-    Thumbnail(usize),
-}
-
-/// Progress of the worker, sent to the storing thread.
-struct ToStore(mpsc::Sender<Message>);
-
-impl ProgressSink for ToStore {
-    fn progress(&self, p: Progress) {
-        // The receiver is gone only when the job was given up; nothing is left to tell.
-        let _ = self.0.send(Message::Progress(p));
-    }
-}
-
-/// The work of one opening that runs apart from the catalog: analyzing the new photos and
-/// rendering missing thumbnails. It owns everything it needs, so the opening can return as
-/// soon as it is cancelled without waiting for a photo stuck in a decoder.
-struct Job {
-    files: Vec<PhotoFile>,
-    /// Where each file's thumbnail goes, when thumbnails are kept.
-    thumbnails: Option<Vec<PathBuf>>,
-    /// Analyzed photos without a thumbnail: (index in the shoot, file, thumbnail path).
-    missing: Vec<(usize, PhotoFile, PathBuf)>,
-    analyze: AnalyzeParams,
-    cancel: CancelFlag,
-}
-
-impl Job {
-    fn run(self, tx: &mpsc::Sender<Message>) {
-        let sink = ToStore(tx.clone());
-        if !self.files.is_empty() {
-            bestpick_core::analyze_files(&self.files, &self.analyze, &self.cancel, &sink, {
-                let tx = tx.clone();
-                let thumbnails = self.thumbnails.as_deref();
-                move |i, mut r| {
-                    if let (Ok(a), Some(paths)) = (&mut r, thumbnails)
-                        && let Some(img) = a.thumbnail.take()
-                    {
-                        // A thumbnail that cannot be written is only a missing thumbnail.
-                        let _ = save_thumbnail(&img, &paths[i]);
-                    }
-                    let _ = tx.send(Message::Analyzed(i, Box::new(r)));
-                }
-            });
-        }
-        let (Some(side), false) = (self.analyze.thumbnail_side, self.missing.is_empty()) else {
-            return;
-        };
-        let render = |(i, file, path): &(usize, PhotoFile, PathBuf)| {
-            if self.cancel.is_cancelled() {
-                return;
-            }
-            let rendered = bestpick_core::guard::with_cancel(&self.cancel, || {
-                bestpick_core::analyze::thumbnail_file(file, &self.analyze.decode, side)
-            });
-            if let Ok(img) = rendered {
-                let _ = save_thumbnail(&img, path);
-            }
-            let _ = tx.send(Message::Thumbnail(*i));
-        };
-        bestpick_core::analyze::in_pool(self.analyze.threads, || {
-            self.missing.par_iter().for_each(render);
-        });
-    }
-}
-
-/// Takes one photo's result into its entry and the status; returns what the catalog keeps.
-fn record(
-    entry: &mut PhotoEntry,
-    result: std::result::Result<Analyzed, PhotoError>,
-    status: &mut ShootStatus,
-) -> Option<StoredAnalysis> {
-    let cached = match result {
-        Ok(a) => {
-            entry.warning = a.warning.clone();
-            let c = Cached::Analyzed {
-                analysis: Box::new(a.analysis.clone()),
-                warning: a.warning.map(|w| w.kind),
-            };
-            entry.analysis = Some(a.analysis);
-            status.analyzed_now += 1;
-            c
-        }
-        Err(e) => {
-            let c = Cached::Failed {
-                error: e.kind.clone(),
-            };
-            entry.error = Some(e);
-            c
-        }
-    };
-    let data = serde_json::to_vec(&cached).ok()?;
-    Some(StoredAnalysis {
-        photo: entry.id,
-        version: ANALYSIS_VERSION,
-        size: entry.file.size,
-        mtime_ns: entry.file.mtime_ns,
-        data,
-    })
 }
 
 /// Finds the catalog photo of `path` (a photo, or the RAW of a RAW+JPEG pair): its shoot, id and

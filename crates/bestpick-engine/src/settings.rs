@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use bestpick_core::Strictness;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -15,8 +16,9 @@ pub struct AppSettings {
     pub catalog_path: Option<PathBuf>,
     /// Analysis threads; `None` = one per core, less one for the interface.
     pub threads: Option<usize>,
-    /// Grouping strictness 0 (loose) ..= 100 (strict).
-    pub strictness: u8,
+    /// Grouping strictness 0 (loose) ..= 100 (strict): the last one chosen (a shoot remembers
+    /// its own in the catalog).
+    pub strictness: Strictness,
     /// Name sidecars the darktable way (`IMG_1.JPG.xmp`) rather than Adobe's (`IMG_1.xmp`).
     pub darktable_names: bool,
     /// Collector for dataset contribution; `None` = contribution has nowhere to go.
@@ -28,7 +30,7 @@ impl Default for AppSettings {
         AppSettings {
             catalog_path: None,
             threads: None,
-            strictness: 50,
+            strictness: Strictness::NORMAL,
             darktable_names: false,
             collector_url: None,
         }
@@ -90,7 +92,7 @@ mod tests {
         );
         let s = AppSettings {
             threads: Some(3),
-            strictness: 80,
+            strictness: Strictness::STRICT,
             darktable_names: true,
             ..Default::default()
         };
@@ -100,7 +102,7 @@ mod tests {
         let partial = AppSettings::load(&path).expect("partial");
         assert_eq!(
             (partial.threads, partial.strictness),
-            (Some(2), 50),
+            (Some(2), Strictness::NORMAL),
             "missing fields take defaults"
         );
         std::fs::write(&path, b"{not json").expect("write junk");

@@ -2,15 +2,15 @@
 //! words, decision) and the groups, regrouped whenever the strictness changes; and the detail
 //! of one photo for a loupe (signals, histogram, focus map, EXIF, faces).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use bestpick_catalog::{Decision, PhotoId, ShootId};
-use bestpick_core::rank::Reason;
+use bestpick_core::faces::Face;
+use bestpick_core::rank::someone_blinked;
 use bestpick_core::signals::Misfire;
 use bestpick_core::{
     Analysis, FileKind, GroupSummary, JudgedFace, Judging, SetKind, Strictness, Suggestion,
 };
-use serde::Deserialize;
 
 use crate::session::{PhotoEntry, Session, ShootStatus};
 
@@ -41,7 +41,8 @@ pub struct PhotoRow {
     pub reject_candidate: bool,
     /// Reasons in words, most important first.
     pub reasons: Vec<String>,
-    /// Someone in the frame has their eyes closed or half closed (only once faces are
+    /// Someone in the frame blinked: a judged face's eyes closed or half closed
+    /// ([`bestpick_core::FaceVerdict::is_blink`], the ranking's own test; only once faces are
     /// analyzed).
     pub eyes_closed: bool,
     /// Each salient face judged against the same person elsewhere in the group (person number,
@@ -96,36 +97,14 @@ pub struct ShootView {
     pub problems: Vec<String>,
 }
 
-/// Photos in which someone has their eyes closed, from the faces of their analyses. Costs a
-/// serialization per photo: compute it once per opened session, not per regrouping.
-pub fn eyes_closed_photos(session: &Session) -> HashSet<PhotoId> {
-    session
-        .photos
-        .iter()
-        .filter(|p| {
-            p.analysis
-                .as_ref()
-                .is_some_and(|a| faces_of(a).iter().any(FaceView::eyes_closed))
-        })
-        .map(|p| p.id)
-        .collect()
-}
-
 /// Groups and ranks the session at `strictness` (the engine's own balance, no profile) and
-/// joins the decisions. `eyes_closed` comes from [`eyes_closed_photos`].
+/// joins the decisions.
 pub fn shoot_view(
     session: &Session,
     strictness: Strictness,
     decisions: &HashMap<PhotoId, Decision>,
-    eyes_closed: &HashSet<PhotoId>,
 ) -> ShootView {
-    shoot_view_with(
-        session,
-        strictness,
-        Judging::default(),
-        decisions,
-        eyes_closed,
-    )
+    shoot_view_with(session, strictness, Judging::default(), decisions)
 }
 
 /// [`shoot_view`] ranked under a profile's weights and learned taste (see
@@ -135,14 +114,13 @@ pub fn shoot_view_with(
     strictness: Strictness,
     judging: Judging<'_>,
     decisions: &HashMap<PhotoId, Decision>,
-    eyes_closed: &HashSet<PhotoId>,
 ) -> ShootView {
     let (suggestions, groups) = session.cull_with(strictness, judging);
     let photos: Vec<PhotoRow> = session
         .photos
         .iter()
         .zip(&suggestions)
-        .map(|(entry, suggestion)| photo_row(entry, suggestion.as_ref(), decisions, eyes_closed))
+        .map(|(entry, suggestion)| photo_row(entry, suggestion.as_ref(), decisions))
         .collect();
     let mut rows: Vec<GroupRow> = groups.iter().map(GroupRow::from).collect();
     let unanalyzed: Vec<usize> = (0..photos.len())
@@ -171,7 +149,6 @@ fn photo_row(
     entry: &PhotoEntry,
     suggestion: Option<&Suggestion>,
     decisions: &HashMap<PhotoId, Decision>,
-    eyes_closed: &HashSet<PhotoId>,
 ) -> PhotoRow {
     let analysis = entry.analysis.as_ref();
     PhotoRow {
@@ -189,65 +166,12 @@ fn photo_row(
         score: suggestion.map_or(0.0, |s| s.ranked.score),
         reject_candidate: suggestion.is_some_and(|s| s.ranked.reject_candidate),
         reasons: suggestion.map(Suggestion::reason_words).unwrap_or_default(),
-        eyes_closed: suggestion.is_some_and(|s| {
-            s.ranked
-                .reasons
-                .iter()
-                .any(|r| matches!(r, Reason::EyesClosed { .. } | Reason::EyesHalfClosed { .. }))
-        }) || eyes_closed.contains(&entry.id),
+        eyes_closed: suggestion.is_some_and(|s| someone_blinked(&s.ranked.judged_faces)),
         judged_faces: suggestion
             .map(|s| s.ranked.judged_faces.clone())
             .unwrap_or_default(),
         error: entry.error.as_ref().map(|e| e.reason()),
         decision: decisions.get(&entry.id).copied().unwrap_or_default(),
-    }
-}
-
-/// One face for the loupe, in displayed (oriented) pixels.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct FaceView {
-    /// x, y, width, height.
-    #[serde(rename = "box")]
-    pub bbox: [f32; 4],
-    /// Detection confidence 0..1.
-    #[serde(default)]
-    pub score: f32,
-    /// `open`, `closed`, `one-closed` or `uncertain`.
-    #[serde(default = "uncertain")]
-    pub eyes: String,
-    /// Eye openness `[left, right]` when measured.
-    #[serde(default)]
-    pub openness: [Option<f32>; 2],
-    /// Sharpness of the face region (comparable within a burst).
-    #[serde(default)]
-    pub sharpness: f32,
-}
-
-fn uncertain() -> String {
-    "uncertain".into()
-}
-
-impl FaceView {
-    /// Both eyes or one eye closed.
-    pub fn eyes_closed(&self) -> bool {
-        self.eyes == "closed" || self.eyes == "one-closed"
-    }
-}
-
-/// The faces of an analysis: empty until the analysis carries a `faces` list (issue 4), and
-/// when it carries none. Read through the serialized form so this keeps working whichever
-/// Rust type the list ends up with, as long as each face serializes with `box`, `score`,
-/// `eyes`, `openness` and `sharpness`.
-pub fn faces_of(analysis: &Analysis) -> Vec<FaceView> {
-    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(analysis) else {
-        return Vec::new();
-    };
-    match map.get("faces") {
-        Some(serde_json::Value::Array(items)) => items
-            .iter()
-            .filter_map(|f| serde_json::from_value(f.clone()).ok())
-            .collect(),
-        _ => Vec::new(),
     }
 }
 
@@ -262,8 +186,8 @@ pub struct PhotoDetail {
     pub companions: Vec<std::path::PathBuf>,
     /// The analysis, when there is one.
     pub analysis: Option<Analysis>,
-    /// Faces (empty when not analyzed for faces).
-    pub faces: Vec<FaceView>,
+    /// Faces, in displayed (oriented) pixels (empty when not analyzed for faces).
+    pub faces: Vec<Face>,
     /// Misfire kind in words.
     pub misfire: Option<&'static str>,
     /// Camera in words ("Canon EOS 5D Mark III").
@@ -282,7 +206,10 @@ pub fn photo_detail(session: &Session, id: PhotoId) -> Option<PhotoDetail> {
         id,
         path: entry.file.path.clone(),
         companions: entry.file.companions.clone(),
-        faces: analysis.as_ref().map(faces_of).unwrap_or_default(),
+        faces: analysis
+            .as_ref()
+            .and_then(|a| a.faces.clone())
+            .unwrap_or_default(),
         misfire: analysis
             .as_ref()
             .and_then(|a| a.signals.misfire)
@@ -301,7 +228,7 @@ pub fn photo_detail(session: &Session, id: PhotoId) -> Option<PhotoDetail> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bestpick_core::rank::Ranked;
+    use bestpick_core::rank::{Ranked, Reason};
     use bestpick_core::{FaceVerdict, PhotoFile};
 
     fn entry(id: i64, name: &str) -> PhotoEntry {
@@ -352,16 +279,10 @@ mod tests {
             },
         };
         let no_decisions = HashMap::new();
-        let none_closed = HashSet::new();
-        let row = photo_row(
-            &entry(1, "a.jpg"),
-            Some(&suggestion),
-            &no_decisions,
-            &none_closed,
-        );
+        let row = photo_row(&entry(1, "a.jpg"), Some(&suggestion), &no_decisions);
         assert_eq!(row.judged_faces, faces, "judged faces as ranked, in order");
         assert!(row.eyes_closed, "a half blink counts for the eyes filter");
-        let failed = photo_row(&entry(2, "b.jpg"), None, &no_decisions, &none_closed);
+        let failed = photo_row(&entry(2, "b.jpg"), None, &no_decisions);
         assert!(failed.judged_faces.is_empty(), "no suggestion, no faces");
 
         let cases = [
@@ -383,17 +304,34 @@ mod tests {
     }
 
     #[test]
-    fn faces_are_read_from_the_serialized_analysis() {
-        let face = serde_json::json!({
-            "box": [10.0, 20.0, 30.0, 40.0], "score": 0.9, "eyes": "one-closed",
-            "openness": [0.3, 0.1], "sharpness": 0.5, "pose": [0.0, 0.0]
-        });
-        let parsed: FaceView = serde_json::from_value(face).expect("face");
-        assert_eq!(parsed.bbox, [10.0, 20.0, 30.0, 40.0], "box");
-        assert!(parsed.eyes_closed(), "one closed eye counts as eyes closed");
-        let open: FaceView =
-            serde_json::from_value(serde_json::json!({"box": [0, 0, 1, 1]})).expect("minimal face");
-        assert_eq!(open.eyes, "uncertain", "missing eye state is uncertain");
-        assert!(!open.eyes_closed(), "uncertain is not closed");
+    fn the_eyes_filter_shows_the_blinks_the_ranking_sees() {
+        let cases = [
+            (FaceVerdict::Closed, true),
+            (FaceVerdict::HalfClosed, true),
+            (FaceVerdict::Laughing, false),
+            (FaceVerdict::LookingDown, false),
+            (FaceVerdict::Uncertain, false),
+            (FaceVerdict::Open, false),
+        ];
+        for (eyes, shown) in cases {
+            let suggestion = Suggestion {
+                group: 1,
+                set: None,
+                ranked: Ranked {
+                    score: 50.0,
+                    rank: 1,
+                    best: true,
+                    reject_candidate: false,
+                    reasons: Vec::new(),
+                    judged_faces: vec![
+                        face(0, 10.0, FaceVerdict::Open, 1.0),
+                        face(1, 400.0, eyes, 1.0),
+                    ],
+                    taste: Default::default(),
+                },
+            };
+            let row = photo_row(&entry(1, "a.jpg"), Some(&suggestion), &HashMap::new());
+            assert_eq!(row.eyes_closed, shown, "{eyes:?}");
+        }
     }
 }

@@ -36,6 +36,17 @@ pub enum EyeState {
 }
 
 impl EyeState {
+    /// The state as one word, as it is serialized: `open`, `closed`, `one-closed`,
+    /// `uncertain`.
+    pub fn word(self) -> &'static str {
+        match self {
+            EyeState::Open => "open",
+            EyeState::Closed => "closed",
+            EyeState::OneClosed => "one-closed",
+            EyeState::Uncertain => "uncertain",
+        }
+    }
+
     /// State of one eye from its eye aspect ratio.
     pub fn from_openness(openness: Option<f32>) -> EyeState {
         match openness {
@@ -141,6 +152,19 @@ pub struct Face {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_state_in_words_is_its_serialized_form() {
+        for state in [
+            EyeState::Open,
+            EyeState::Closed,
+            EyeState::OneClosed,
+            EyeState::Uncertain,
+        ] {
+            let json = serde_json::to_value(state).expect("serialize");
+            assert_eq!(json.as_str(), Some(state.word()), "{state:?}");
+        }
+    }
     use EyeState::{Closed, OneClosed, Open, Uncertain};
 
     #[test]

@@ -6,7 +6,7 @@
 //! with keyed names and a single-use anonymous id → seal it with HPKE to the collector's key →
 //! stage it in the [`vault`] (AES-256-GCM, key in the OS keyring) → preview → [`upload`] with
 //! retries and an idempotency key → keep the receipt token (encrypted) → status / delete /
-//! withdraw / export the ledger.
+//! withdraw / export the ledger. A front end opens all of it through [`place::Place`].
 //!
 //! This crate must not depend on Tauri, the CLI or the collector. Scores come from the
 //! caller (the engine's signals as JSON); the consent/contribution ledger is a trait
@@ -22,6 +22,7 @@ pub mod flow;
 mod fsutil;
 pub mod ledger;
 pub mod names;
+pub mod place;
 pub mod terms;
 pub mod upload;
 pub mod vault;

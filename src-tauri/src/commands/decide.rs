@@ -2,8 +2,8 @@
 //! Every change of a flag teaches the shoot's profile what the photographer prefers (on this
 //! machine only); the window then asks for the view again, as the suggestions may move.
 
-use bestpick_catalog::{Catalog, PhotoId, ShootId};
 use bestpick_engine::profiles::learn_from_decisions;
+use bestpick_engine::vocabulary::{Catalog, PhotoId, ShootId};
 use tauri::State;
 
 use crate::dto::{ChangeDto, DecisionDto};

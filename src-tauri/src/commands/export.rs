@@ -1,6 +1,6 @@
 //! The export panel: plan (shown before anything is written), then run.
 
-use bestpick_engine::export::{ExportRequest, execute_export, plan_export as plan};
+use bestpick_engine::export::{ExportRequest, execute_export, plan_session_export as plan};
 use tauri::State;
 
 use crate::dto::{ExportPlanDto, ExportReportDto, ExportRequestDto};
@@ -14,12 +14,10 @@ pub async fn plan_export(
     request: ExportRequestDto,
 ) -> Result<ExportPlanDto> {
     let shoot = state.shoot()?;
-    let (id, root) = (shoot.session.shoot, &shoot.session.root);
     state.with_catalog(|c| {
         Ok(ExportPlanDto::from(&plan(
             c,
-            id,
-            root,
+            &shoot.session,
             &ExportRequest::from(&request),
         )?))
     })
@@ -32,7 +30,7 @@ pub async fn run_export(
     request: ExportRequestDto,
 ) -> Result<ExportReportDto> {
     let shoot = state.shoot()?;
-    let (id, root) = (shoot.session.shoot, &shoot.session.root);
-    let planned = state.with_catalog(|c| Ok(plan(c, id, root, &ExportRequest::from(&request))?))?;
+    let planned =
+        state.with_catalog(|c| Ok(plan(c, &shoot.session, &ExportRequest::from(&request))?))?;
     Ok(ExportReportDto::from(&execute_export(&planned)))
 }

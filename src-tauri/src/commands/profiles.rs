@@ -31,7 +31,7 @@ pub async fn choose_profile(state: State<'_, AppState>, name: String) -> Result<
     state.with_catalog(|c| {
         let profile = profiles::load_profile(c, &name)?;
         remember_for_shoot(c, shoot.session.shoot, &name, profile.strictness())?;
-        culled_view(c, &shoot.session, &shoot.eyes_closed)
+        culled_view(c, &shoot.session)
     })
 }
 

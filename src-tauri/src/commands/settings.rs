@@ -40,7 +40,7 @@ pub fn forget_shoot(state: State<'_, AppState>, shoot: i64) -> Result<bool> {
     state.with_catalog(|c| {
         Ok(bestpick_engine::forget_shoot(
             c,
-            bestpick_catalog::ShootId(shoot),
+            bestpick_engine::vocabulary::ShootId(shoot),
             Some(&thumbs),
         )?)
     })

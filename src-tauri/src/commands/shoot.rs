@@ -1,15 +1,12 @@
 //! Opening a shoot (a background job streaming progress), regrouping, the view as culled now
 //! (profile and grouping), the loupe's detail and preview bytes.
 
-use std::collections::HashSet;
 use std::path::PathBuf;
 
-use bestpick_catalog::{Catalog, PhotoId};
-use bestpick_core::Strictness;
-use bestpick_core::decode::DecodeOptions;
 use bestpick_engine::Session;
 use bestpick_engine::profiles::{Culling, remember_for_shoot};
 use bestpick_engine::view::{photo_detail as detail_of, shoot_view_with};
+use bestpick_engine::vocabulary::{Catalog, PhotoId, Strictness};
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
 
@@ -46,34 +43,29 @@ pub fn cancel_job(state: State<'_, AppState>, job: u32) -> bool {
 
 /// The shoot in `session` as culled now (its profile with what it learned, its grouping),
 /// with the decisions. Ranks from stored signals: no file is read.
-pub fn culled_view(
-    catalog: &Catalog,
-    session: &Session,
-    eyes_closed: &HashSet<PhotoId>,
-) -> Result<ShootViewDto> {
+pub fn culled_view(catalog: &Catalog, session: &Session) -> Result<ShootViewDto> {
     let culling = Culling::of_shoot(catalog, session.shoot)?;
     let decisions = catalog.decisions(session.shoot)?;
-    let view = shoot_view_with(
-        session,
-        culling.strictness,
-        culling.judging(),
-        &decisions,
-        eyes_closed,
-    );
+    let view = shoot_view_with(session, culling.strictness, culling.judging(), &decisions);
     Ok(ShootViewDto::culled(&view, &culling))
 }
 
 /// Regroups the open shoot at `strictness` (0 loose ..= 100 strict) and remembers it, for the
-/// shoot (as `bestpick analyze --grouping` does) and as the app's last grouping.
+/// shoot (as `bestpick analyze --grouping` does) and in the settings as the app's last
+/// grouping.
 #[tauri::command]
 pub async fn regroup(state: State<'_, AppState>, strictness: u8) -> Result<ShootViewDto> {
     let shoot = state.shoot()?;
-    let strictness = Strictness(strictness.min(100));
-    lock(&state.settings).strictness = strictness.0;
+    let strictness = Strictness::new(strictness);
+    {
+        let mut settings = lock(&state.settings);
+        settings.strictness = strictness;
+        settings.save(&state.paths.settings_file())?;
+    }
     state.with_catalog(|c| {
         let name = Culling::of_shoot(c, shoot.session.shoot)?.name;
         remember_for_shoot(c, shoot.session.shoot, &name, strictness)?;
-        culled_view(c, &shoot.session, &shoot.eyes_closed)
+        culled_view(c, &shoot.session)
     })
 }
 
@@ -82,15 +74,14 @@ pub async fn regroup(state: State<'_, AppState>, strictness: u8) -> Result<Shoot
 #[tauri::command]
 pub async fn current_view(state: State<'_, AppState>) -> Result<ShootViewDto> {
     let shoot = state.shoot()?;
-    state.with_catalog(|c| culled_view(c, &shoot.session, &shoot.eyes_closed))
+    state.with_catalog(|c| culled_view(c, &shoot.session))
 }
 
 /// Everything the loupe shows about one photo.
 #[tauri::command]
 pub async fn photo_detail(state: State<'_, AppState>, photo: i64) -> Result<PhotoDetailDto> {
     let shoot = state.shoot()?;
-    let detail = detail_of(&shoot.session, bestpick_catalog::PhotoId(photo))
-        .ok_or(Error::UnknownPhoto(photo))?;
+    let detail = detail_of(&shoot.session, PhotoId(photo)).ok_or(Error::UnknownPhoto(photo))?;
     Ok(PhotoDetailDto::from(&detail))
 }
 
@@ -98,12 +89,5 @@ pub async fn photo_detail(state: State<'_, AppState>, photo: i64) -> Result<Phot
 pub fn preview_bytes(state: &AppState, photo: i64) -> Result<Vec<u8>> {
     let shoot = state.shoot()?;
     let entry = shoot.photo(photo)?;
-    let orientation = entry.analysis.as_ref().map_or(1, |a| a.exif.orientation);
-    let preview = bestpick_engine::preview::preview(
-        &entry.file.path,
-        entry.file.kind,
-        orientation,
-        &DecodeOptions::default(),
-    )?;
-    Ok(preview.bytes)
+    Ok(bestpick_engine::preview::photo_preview(entry)?.bytes)
 }

@@ -85,6 +85,20 @@ pub enum FaceVerdict {
     Uncertain,
 }
 
+impl FaceVerdict {
+    /// A blink: eyes closed, or caught half closed. The one test of "eyes closed" — what the
+    /// ranking calls out as a fault and the "eyes closed" filter shows; eyes lowered by
+    /// looking down or shut by a laugh are not a blink.
+    pub fn is_blink(self) -> bool {
+        matches!(self, FaceVerdict::Closed | FaceVerdict::HalfClosed)
+    }
+}
+
+/// Someone among `faces` (a frame's judged faces) blinked (see [`FaceVerdict::is_blink`]).
+pub fn someone_blinked(faces: &[JudgedFace]) -> bool {
+    faces.iter().any(|f| f.eyes.is_blink())
+}
+
 /// One salient face of a frame as judged against the rest of its group.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JudgedFace {
@@ -130,7 +144,7 @@ impl FrameFaces {
     }
 
     fn eyes_open(&self) -> bool {
-        self.eyes_closed == 0 && self.eyes_half_closed == 0 && self.laughing == 0
+        !someone_blinked(&self.faces) && self.laughing == 0
     }
 
     /// Faces, all with open eyes and as sharp as anywhere in the group.

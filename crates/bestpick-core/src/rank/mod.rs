@@ -30,7 +30,7 @@ mod reason;
 mod sets;
 mod taste;
 
-pub use faces::{FaceVerdict, JudgedFace};
+pub use faces::{FaceVerdict, JudgedFace, someone_blinked};
 pub use reason::Reason;
 pub use sets::{SetKind, set_of};
 pub use taste::{Choice, Preference, TRAITS, Taste, TasteFrame, Trait, describe};
