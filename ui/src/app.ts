@@ -2,13 +2,11 @@
 // shoot, thumbnails, decisions, filter, cursor) and turns keyboard actions into changes.
 
 import { pickFolder, recentShoots, startup } from "./api/app";
-import { AppError, inTauri, toAppError } from "./api/core";
-import { decide as remoteDecide, redo as remoteRedo, undo as remoteUndo } from "./api/decide";
-import { chooseProfile, listProfiles } from "./api/profiles";
-import { cancelJob, currentView, openShoot, photoDetail, previewUrl, regroup, thumbUrl } from "./api/shoot";
+import type { Backend } from "./api/backend";
+import { AppError, toAppError } from "./api/core";
+import { cancelJob, openShoot } from "./api/shoot";
 import { getSettings } from "./api/settings";
 import type { ChangeDto } from "./bindings/ChangeDto";
-import type { DecisionDto } from "./bindings/DecisionDto";
 import type { PhotoDetailDto } from "./bindings/PhotoDetailDto";
 import type { PhotoDto } from "./bindings/PhotoDto";
 import type { ProfileInfoDto } from "./bindings/ProfileInfoDto";
@@ -16,7 +14,7 @@ import type { ProgressEvent } from "./bindings/ProgressEvent";
 import type { SettingsDto } from "./bindings/SettingsDto";
 import type { ShootInfoDto } from "./bindings/ShootInfoDto";
 import type { ShootViewDto } from "./bindings/ShootViewDto";
-import { DecisionStore, applyChange, labelChange } from "./lib/decisions";
+import { DecisionStore, labelChange } from "./lib/decisions";
 import { h } from "./lib/dom";
 import { NO_FILTER, isFiltered, visibleGroups, type Filter, type FlagFilter, type GroupInput, type SortKey } from "./lib/filters";
 import { actionFor, type Action } from "./lib/keymap";
@@ -25,7 +23,6 @@ import { buildStrip } from "./lib/people";
 import { pickerGroups } from "./lib/profiles";
 import { mergeSuggestions } from "./lib/suggestions";
 import { framesText, setLabel, setMeaning } from "./lib/sets";
-import { SyntheticCatalog, syntheticCount, syntheticShoot } from "./synthetic";
 import { CompareView } from "./views/compare";
 import { contributeDrawer } from "./views/contribute";
 import { GridView } from "./views/grid";
@@ -93,7 +90,6 @@ export class App {
   private recent: ShootInfoDto[] = [];
   private sample: string | null = null;
   private error: string | null = null;
-  private synthetic: SyntheticCatalog | null = null;
   // compare
   private refIndex: number | null = null;
   private compareCount = 2;
@@ -116,7 +112,10 @@ export class App {
   private current: HTMLElement;
   private toastTimer = 0;
 
-  constructor(rootEl: HTMLElement) {
+  constructor(
+    rootEl: HTMLElement,
+    private api: Backend,
+  ) {
     this.grid = new GridView({
       photo: (i) => this.photos[i],
       decision: (i) => this.store.get(this.photos[i].id),
@@ -180,8 +179,8 @@ export class App {
   }
 
   async start(): Promise<void> {
-    const n = syntheticCount(location.hash);
-    if (n !== null || !inTauri()) return this.startSynthetic(n ?? 2000);
+    const preloaded = this.api.preloaded();
+    if (preloaded) return this.showPreloaded(preloaded);
     this.listenForDrops();
     try {
       const s = await startup();
@@ -199,9 +198,8 @@ export class App {
     this.renderToolbar();
   }
 
-  private startSynthetic(n: number): void {
-    const view = syntheticShoot(n);
-    this.synthetic = new SyntheticCatalog(new Map());
+  /** A shoot the back end has from the start (the synthetic one): shown at once, all thumbnails "ready". */
+  private showPreloaded(view: ShootViewDto): void {
     this.metrics.openStartedAt = performance.now();
     this.analyzed = true;
     document.body.dataset.state = "ready";
@@ -350,9 +348,9 @@ export class App {
   }
 
   private thumbSrc(i: number): string | null {
-    if (this.synthetic || this.shoot === null) return null;
+    if (this.shoot === null) return null;
     const p = this.photos[i];
-    return thumbUrl(this.shoot, p.id, this.thumbs.get(p.id) ?? 0);
+    return this.api.thumbUrl(this.shoot, p.id, this.thumbs.get(p.id) ?? 0);
   }
 
   private thumbState(i: number): "ready" | "wait" | "none" {
@@ -363,7 +361,7 @@ export class App {
   }
 
   private previewSrc(i: number): string {
-    return this.synthetic ? "" : previewUrl(this.photos[i].id);
+    return this.api.previewUrl(this.photos[i].id);
   }
 
   private groupTitle(id: number, members: number[], best: number | null) {
@@ -389,10 +387,10 @@ export class App {
     const id = this.photos[i].id;
     const cached = this.details.get(id);
     if (cached) return cached;
-    if (this.synthetic || !this.analyzed) return null;
+    if (!this.analyzed) return null;
     try {
-      const d = await photoDetail(id);
-      this.details.set(id, d);
+      const d = await this.api.photoDetail(id);
+      if (d) this.details.set(id, d);
       return d;
     } catch {
       return null;
@@ -598,20 +596,12 @@ export class App {
 
   // ---- decisions ----
 
-  private remote(photos: number[], change: ChangeDto): Promise<DecisionDto[]> {
-    if (this.synthetic) {
-      const s = this.synthetic;
-      return Promise.resolve(s.decide(photos.map((p) => applyChange(this.store.get(p), change))));
-    }
-    return remoteDecide(photos, change);
-  }
-
   private async change(change: ChangeDto, photos?: number[]): Promise<void> {
     const cur = this.cursorIndex();
     const ids = photos ?? (cur === null ? [] : [this.photos[cur].id]);
     if (ids.length === 0) return;
     try {
-      await this.store.decide(ids, change, (p, c) => this.remote(p, c));
+      await this.store.decide(ids, change, (p, c) => this.api.decide(p, c));
       // A pick or a reject teaches the profile: the suggestions may move.
       if (change.kind === "flag") void this.rerank();
     } catch (e) {
@@ -621,7 +611,7 @@ export class App {
 
   /** Ranks the open shoot again with what its profile learned, moving only the suggestions. */
   private async rerank(): Promise<void> {
-    if (this.synthetic || !this.analyzed || this.shoot === null) return;
+    if (!this.api.engine || !this.analyzed || this.shoot === null) return;
     if (this.reranking) {
       this.rerankAgain = true;
       return;
@@ -631,7 +621,7 @@ export class App {
       do {
         this.rerankAgain = false;
         const shoot: number | null = this.shoot;
-        const view = await currentView();
+        const view = await this.api.currentView();
         if (view.shoot !== shoot || this.shoot !== shoot) return;
         const merged = mergeSuggestions(this.photos, this.groups, view);
         if (merged === null) {
@@ -654,12 +644,7 @@ export class App {
 
   private async history(kind: "undo" | "redo"): Promise<void> {
     try {
-      const remote = this.synthetic
-        ? () => Promise.resolve(kind === "undo" ? (this.synthetic as SyntheticCatalog).undo() : (this.synthetic as SyntheticCatalog).redo())
-        : kind === "undo"
-          ? remoteUndo
-          : remoteRedo;
-      const changed = await this.store.history(remote);
+      const changed = await this.store.history(() => (kind === "undo" ? this.api.undo() : this.api.redo()));
       if (changed.length === 0) this.say(kind === "undo" ? "Nothing to undo" : "Nothing to redo");
       else {
         void this.rerank();
@@ -734,7 +719,7 @@ export class App {
     const list = known ? this.profiles : [...this.profiles, { name: this.profile, description: "", preset: false, learnedGroups: 0 }];
     const s = h(
       "select",
-      { "data-testid": "profile", disabled: !this.analyzed || this.synthetic !== null },
+      { "data-testid": "profile", disabled: !this.analyzed || !this.api.engine },
       pickerGroups(list).map((g) =>
         h("optgroup", { label: g.label }, g.profiles.map((p) => h("option", { value: p.name, selected: p.name === this.profile, title: p.description }, p.name))),
       ),
@@ -744,14 +729,14 @@ export class App {
       void this.useProfile(s.value);
     });
     s.title = "Culling profile: how the suggestions are ranked (remembered for this shoot)";
-    const page = h("button", { onclick: () => this.openProfile(), disabled: this.synthetic !== null, title: "Profile page: its weights, its grouping and what it learned from your picks", "data-testid": "profile-open" }, "Profile…");
+    const page = h("button", { onclick: () => this.openProfile(), disabled: !this.api.engine, title: "Profile page: its weights, its grouping and what it learned from your picks", "data-testid": "profile-open" }, "Profile…");
     return h("span", { class: "joined" }, page, s);
   }
 
   private async loadProfiles(): Promise<void> {
-    if (this.synthetic) return;
+    if (!this.api.engine) return;
     try {
-      this.profiles = await listProfiles();
+      this.profiles = await this.api.listProfiles();
       this.renderToolbar();
     } catch (e) {
       this.say(toAppError(e).message, true);
@@ -760,9 +745,9 @@ export class App {
 
   /** Culls the open shoot with profile `name` (from stored signals; no file is read). */
   async useProfile(name: string): Promise<void> {
-    if (this.synthetic || !this.analyzed) return;
+    if (!this.api.engine || !this.analyzed) return;
     try {
-      this.applyView(await chooseProfile(name));
+      this.applyView(await this.api.chooseProfile(name));
       this.say(`Ranked with the ${name} profile · grouping ${this.strictness} · ${this.groups.filter((g) => g.id > 0).length} groups`);
     } catch (e) {
       this.say(toAppError(e).message, true);
@@ -787,9 +772,9 @@ export class App {
   }
 
   private async regroupNow(): Promise<void> {
-    if (this.synthetic || !this.analyzed) return;
+    if (!this.api.engine || !this.analyzed) return;
     try {
-      this.applyView(await regroup(this.strictness));
+      this.applyView(await this.api.regroup(this.strictness));
       this.say(`Regrouped: ${this.groups.filter((g) => g.id > 0).length} groups`);
     } catch (e) {
       this.say(toAppError(e).message, true);
@@ -806,7 +791,7 @@ export class App {
       else if (d.flag === "reject") rejects++;
     }
     const shown = this.grid.layout.order.length;
-    this.reportButton.disabled = !this.analyzed || this.synthetic !== null || this.shoot === null;
+    this.reportButton.disabled = !this.analyzed || !this.api.engine || this.shoot === null;
     this.counts.textContent = `${this.photos.length} photos${shown !== this.photos.length ? ` (${shown} shown)` : ""} · ${groups} groups · ${picks} picks · ${rejects} rejects`;
     const i = this.cursorIndex();
     this.current.textContent = i === null ? "" : this.photos[i].relPath;
@@ -892,7 +877,7 @@ export class App {
         changed: async (choose) => {
           await this.loadProfiles();
           if (choose) await this.useProfile(choose);
-          else if (this.analyzed && !this.synthetic) this.applyView(await currentView());
+          else if (this.analyzed && this.api.engine) this.applyView(await this.api.currentView());
         },
         toast: (m, e) => this.toast(m, e),
         close: () => this.closeOverlay(),
