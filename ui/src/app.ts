@@ -8,21 +8,19 @@ import { cancelJob, openShoot } from "./api/shoot";
 import { getSettings } from "./api/settings";
 import type { ChangeDto } from "./bindings/ChangeDto";
 import type { PhotoDetailDto } from "./bindings/PhotoDetailDto";
-import type { PhotoDto } from "./bindings/PhotoDto";
-import type { ProfileInfoDto } from "./bindings/ProfileInfoDto";
 import type { ProgressEvent } from "./bindings/ProgressEvent";
 import type { SettingsDto } from "./bindings/SettingsDto";
 import type { ShootInfoDto } from "./bindings/ShootInfoDto";
 import type { ShootViewDto } from "./bindings/ShootViewDto";
-import { DecisionStore, labelChange } from "./lib/decisions";
+import { labelChange } from "./lib/decisions";
 import { h } from "./lib/dom";
-import { NO_FILTER, isFiltered, visibleGroups, type Filter, type FlagFilter, type GroupInput, type SortKey } from "./lib/filters";
+import { NO_FILTER, isFiltered, type Filter, type FlagFilter, type SortKey } from "./lib/filters";
 import { actionFor, type Action } from "./lib/keymap";
 import { jumpGroup, move } from "./lib/layout";
 import { buildStrip } from "./lib/people";
 import { pickerGroups } from "./lib/profiles";
-import { mergeSuggestions } from "./lib/suggestions";
 import { framesText, setLabel, setMeaning } from "./lib/sets";
+import { ShootModel } from "./model/shoot";
 import { CompareView } from "./views/compare";
 import { contributeDrawer } from "./views/contribute";
 import { GridView } from "./views/grid";
@@ -40,59 +38,18 @@ interface Metrics {
   doneAt: number;
 }
 
-const blankPhoto = (id: number, relPath: string): PhotoDto => ({
-  id,
-  relPath,
-  kind: "",
-  timeMs: null,
-  width: 0,
-  height: 0,
-  group: 0,
-  best: false,
-  rank: 0,
-  score: 0,
-  rejectCandidate: false,
-  reasons: [],
-  eyesClosed: false,
-  judgedFaces: [],
-  error: null,
-  decision: { photo: id, flag: "none", stars: 0, label: null },
-});
-
 export class App {
-  // model
-  private shoot: number | null = null;
-  private root = "";
-  private photos: PhotoDto[] = [];
-  private groups: GroupInput[] = [];
-  /** photo index → its group. */
-  private groupOfPhoto = new Map<number, GroupInput>();
-  private indexOf = new Map<number, number>();
-  private thumbs = new Map<number, number>();
-  private analyzed = false;
+  private model = new ShootModel();
   private job: number | null = null;
   private openGeneration = 0;
-  private store = new DecisionStore();
-  private details = new Map<number, PhotoDetailDto>();
-  private filter: Filter = { ...NO_FILTER };
-  private sort: SortKey = "time";
-  private strictness = 50;
-  /** The culling profile of the open shoot, and every profile for the picker. */
-  private profile = "event";
-  private profiles: ProfileInfoDto[] = [];
   /** Live re-ranking after decisions: one request at a time, one more if asked meanwhile. */
   private reranking = false;
   private rerankAgain = false;
-  private cursorId: number | null = null;
-  private userMoved = false;
   private mode: Mode = "empty";
   private settings: SettingsDto | null = null;
   private recent: ShootInfoDto[] = [];
   private sample: string | null = null;
   private error: string | null = null;
-  // compare
-  private refIndex: number | null = null;
-  private compareCount = 2;
   metrics: Metrics = { openStartedAt: 0, listedAt: 0, firstThumbAt: 0, doneAt: 0 };
 
   // views
@@ -117,12 +74,12 @@ export class App {
     private api: Backend,
   ) {
     this.grid = new GridView({
-      photo: (i) => this.photos[i],
-      decision: (i) => this.store.get(this.photos[i].id),
+      photo: (i) => this.model.photos[i],
+      decision: (i) => this.model.decisionAt(i),
       thumbSrc: (i) => this.thumbSrc(i),
-      thumbState: (i) => this.thumbState(i),
-      groupTitle: (id, members, best) => this.groupTitle(id, members, best),
-      groupSize: (i) => this.groupOf(i).length,
+      thumbState: (i) => this.model.thumbState(i),
+      groupTitle: (id, members, best) => this.model.groupTitle(id, members, best),
+      groupSize: (i) => this.model.groupOf(i).length,
       cursor: () => this.cursorIndex(),
       onCellClick: (i) => this.setCursor(i),
       onCellDblClick: (i) => {
@@ -132,16 +89,16 @@ export class App {
       onAcceptGroup: (g) => void this.acceptGroup(g),
     });
     this.compare = new CompareView({
-      photo: (i) => this.photos[i],
-      decision: (i) => this.store.get(this.photos[i].id),
+      photo: (i) => this.model.photos[i],
+      decision: (i) => this.model.decisionAt(i),
       previewSrc: (i) => this.previewSrc(i),
       detail: (i) => this.detailOf(i),
       onSetCount: (n) => {
-        this.compareCount = n;
+        this.model.compareCount = n;
         this.renderCompare();
       },
-      thumbSrc: (i) => (this.thumbs.has(this.photos[i].id) ? this.thumbSrc(i) : null),
-      size: (i) => [this.photos[i].width, this.photos[i].height],
+      thumbSrc: (i) => (this.model.thumbs.has(this.model.photos[i].id) ? this.thumbSrc(i) : null),
+      size: (i) => [this.model.photos[i].width, this.model.photos[i].height],
       onFocusFrame: (i) => this.focusFrame(i),
     });
     this.progressBar = h("div");
@@ -165,7 +122,7 @@ export class App {
     );
     this.status = h("footer", { class: "statusbar" }, this.counts, this.reportButton, this.current, this.progress, this.msg);
     rootEl.append(this.toolbar, this.stage, this.status);
-    this.store.onChange((ids) => this.onDecisions(ids));
+    this.model.store.onChange((ids) => this.onDecisions(ids));
     document.addEventListener("keydown", (e) => this.onKey(e));
     // Time to first thumbnail: the first grid image that finishes loading.
     this.grid.el.addEventListener(
@@ -185,7 +142,7 @@ export class App {
     try {
       const s = await startup();
       this.settings = s.settings;
-      this.strictness = s.settings.strictness;
+      this.model.strictness = s.settings.strictness;
       this.recent = s.recent;
       this.sample = s.sample;
       if (s.open) void this.open(s.open);
@@ -201,12 +158,12 @@ export class App {
   /** A shoot the back end has from the start (the synthetic one): shown at once, all thumbnails "ready". */
   private showPreloaded(view: ShootViewDto): void {
     this.metrics.openStartedAt = performance.now();
-    this.analyzed = true;
+    this.model.analyzed = true;
     document.body.dataset.state = "ready";
     this.applyView(view);
-    for (const p of this.photos) this.thumbs.set(p.id, 1);
+    for (const p of this.model.photos) this.model.thumbs.set(p.id, 1);
     this.metrics.doneAt = performance.now();
-    this.grid.refresh(this.photos.map((_, i) => i));
+    this.grid.refresh(this.model.photos.map((_, i) => i));
     this.renderToolbar();
   }
 
@@ -217,9 +174,7 @@ export class App {
     this.closeOverlay();
     this.metrics = { openStartedAt: performance.now(), listedAt: 0, firstThumbAt: 0, doneAt: 0 };
     document.body.dataset.state = "opening";
-    this.analyzed = false;
-    this.details.clear();
-    this.thumbs.clear();
+    this.model.opening();
     this.showProgress("Scanning…", 0);
     try {
       // Events of an opening that a newer one replaced are dropped.
@@ -236,19 +191,11 @@ export class App {
     switch (e.event) {
       case "listed": {
         this.metrics.listedAt = performance.now();
-        this.shoot = e.data.shoot;
-        this.root = e.data.root;
-        this.photos = e.data.photos.map((p) => blankPhoto(p.id, p.relPath));
-        this.indexOf = new Map(this.photos.map((p, i) => [p.id, i]));
-        for (const p of e.data.photos) if (p.thumbnail) this.thumbs.set(p.id, 1);
-        this.setGroups([{ id: -1, members: this.photos.map((_, i) => i), best: null }]);
-        this.store.reset();
-        this.cursorId = this.photos[0]?.id ?? null;
-        this.userMoved = false;
+        this.model.listed(e.data.shoot, e.data.root, e.data.photos);
         document.body.dataset.state = "analyzing";
         this.renderToolbar();
-        if (this.photos.length === 0) {
-          this.error = `No photos in ${this.root}. bestpick reads JPEG, PNG, TIFF, WebP and camera RAW files (through their embedded previews); choose another folder.`;
+        if (this.model.photos.length === 0) {
+          this.error = `No photos in ${this.model.root}. bestpick reads JPEG, PNG, TIFF, WebP and camera RAW files (through their embedded previews); choose another folder.`;
           this.setMode("empty");
         } else this.setMode(this.mode === "empty" ? "grid" : this.mode);
         this.refreshGrid();
@@ -261,8 +208,7 @@ export class App {
         break;
       }
       case "thumbReady": {
-        this.thumbs.set(e.data.photo, (this.thumbs.get(e.data.photo) ?? 0) + 1);
-        const i = this.indexOf.get(e.data.photo);
+        const i = this.model.thumbArrived(e.data.photo);
         if (i !== undefined) this.grid.refresh([i]);
         break;
       }
@@ -270,14 +216,14 @@ export class App {
         this.job = null;
         this.hideProgress();
         this.metrics.doneAt = performance.now();
-        this.analyzed = true;
+        this.model.analyzed = true;
         this.applyView(e.data.view);
         document.body.dataset.state = "ready";
         const s = e.data.view.status;
         this.say(
           s.cancelled
             ? `Stopped: ${s.pending} photo(s) not analyzed yet (open the folder again to finish)`
-            : `${this.photos.length} photos · ${s.fromCache} from the catalog, ${s.analyzedNow} analyzed in ${s.seconds.toFixed(1)} s${s.failed ? ` · ${s.failed} could not be read` : ""}`,
+            : `${this.model.photos.length} photos · ${s.fromCache} from the catalog, ${s.analyzedNow} analyzed in ${s.seconds.toFixed(1)} s${s.failed ? ` · ${s.failed} could not be read` : ""}`,
         );
         void recentShoots().then((r) => (this.recent = r)).catch(() => undefined);
         break;
@@ -298,24 +244,16 @@ export class App {
       catalog: "The catalog could not be used: check its location in Settings.",
     };
     this.error = next[e.kind] ? `${e.message}. ${next[e.kind]}` : e.message;
-    if (this.photos.length === 0 || this.mode === "empty") this.setMode("empty");
+    if (this.model.photos.length === 0 || this.mode === "empty") this.setMode("empty");
     this.say(e.message, true);
   }
 
   private applyView(view: ShootViewDto): void {
-    this.shoot = view.shoot;
-    this.root = view.root;
-    this.profile = view.profile;
-    this.strictness = view.strictness;
-    this.photos = view.photos;
-    this.indexOf = new Map(this.photos.map((p, i) => [p.id, i]));
-    this.setGroups(view.groups.map((g) => ({ id: g.id, members: g.members, best: g.best, set: g.set })));
-    this.store.reset(view.photos.map((p) => p.decision));
-    if (this.mode === "empty" && this.photos.length) this.setMode("grid");
+    this.model.applyView(view);
+    if (this.mode === "empty" && this.model.photos.length) this.setMode("grid");
     this.refreshGrid();
-    if (this.cursorId === null || !this.indexOf.has(this.cursorId) || !this.userMoved) {
-      const first = this.grid.layout.order[0];
-      this.cursorId = first === undefined ? null : this.photos[first].id;
+    const first = this.grid.layout.order[0];
+    if (this.model.placeCursor(first)) {
       this.grid.refresh(this.grid.layout.order.slice(0, 1));
       if (first !== undefined) this.grid.reveal(first);
     }
@@ -344,53 +282,32 @@ export class App {
   // ---- derived ----
 
   private cursorIndex(): number | null {
-    return this.cursorId === null ? null : this.indexOf.get(this.cursorId) ?? null;
+    return this.model.cursorIndex();
   }
 
   private thumbSrc(i: number): string | null {
-    if (this.shoot === null) return null;
-    const p = this.photos[i];
-    return this.api.thumbUrl(this.shoot, p.id, this.thumbs.get(p.id) ?? 0);
-  }
-
-  private thumbState(i: number): "ready" | "wait" | "none" {
-    const p = this.photos[i];
-    if (this.thumbs.has(p.id)) return "ready";
-    if (this.analyzed && p.error) return "none";
-    return this.analyzed ? "none" : "wait";
+    if (this.model.shoot === null) return null;
+    const p = this.model.photos[i];
+    return this.api.thumbUrl(this.model.shoot, p.id, this.model.thumbs.get(p.id) ?? 0);
   }
 
   private previewSrc(i: number): string {
-    return this.api.previewUrl(this.photos[i].id);
-  }
-
-  private groupTitle(id: number, members: number[], best: number | null) {
-    const group = this.groups.find((g) => g.id === id);
-    const total = group?.members.length ?? members.length;
-    const none = { set: null, setMeaning: "" };
-    if (id === -1) return { title: "Analyzing…", sub: `${total} photos; groups appear when the analysis is done`, bestName: null, ...none };
-    if (id === 0) return { title: "Could not be analyzed", sub: `${total} photo(s); hover for why`, bestName: null, ...none };
-    const bestName = best !== null && total > 1 ? this.photos[best].relPath.split("/").pop() ?? null : null;
-    return { title: `Group ${id}`, sub: framesText(total, members.length), bestName, set: setLabel(group?.set), setMeaning: setMeaning(group?.set) };
-  }
-
-  private visible() {
-    return visibleGroups(this.groups, this.photos, (i) => this.store.get(this.photos[i].id), this.filter, this.sort);
+    return this.api.previewUrl(this.model.photos[i].id);
   }
 
   private refreshGrid(): void {
-    this.grid.setGroups(this.visible());
+    this.grid.setGroups(this.model.visible());
     this.renderStatus();
   }
 
   private async detailOf(i: number): Promise<PhotoDetailDto | null> {
-    const id = this.photos[i].id;
-    const cached = this.details.get(id);
+    const id = this.model.photos[i].id;
+    const cached = this.model.details.get(id);
     if (cached) return cached;
-    if (!this.analyzed) return null;
+    if (!this.model.analyzed) return null;
     try {
       const d = await this.api.photoDetail(id);
-      if (d) this.details.set(id, d);
+      if (d) this.model.details.set(id, d);
       return d;
     } catch {
       return null;
@@ -401,9 +318,7 @@ export class App {
 
   private setCursor(i: number | null): void {
     if (i === null) return;
-    this.userMoved = true;
-    const before = this.cursorIndex();
-    this.cursorId = this.photos[i]?.id ?? null;
+    const before = this.model.moveCursor(i);
     this.grid.refresh([before ?? i, i].filter((x): x is number => x !== null));
     this.grid.reveal(i);
     if (this.mode === "loupe") this.renderLoupe();
@@ -434,64 +349,41 @@ export class App {
     this.renderStatus();
   }
 
-  private groupOf(i: number): number[] {
-    return this.groupOfPhoto.get(i)?.members ?? [i];
-  }
-
-  private setGroups(groups: GroupInput[]): void {
-    this.groups = groups;
-    this.groupOfPhoto = new Map();
-    for (const g of groups) for (const m of g.members) this.groupOfPhoto.set(m, g);
-  }
-
-  private groupInfo(i: number): string {
-    const p = this.photos[i];
-    if (p.group <= 0) return this.analyzed ? "not analyzed" : "analyzing…";
-    const members = this.groupOf(i);
-    const set = setLabel(this.groupOfPhoto.get(i)?.set);
-    return `frame ${members.indexOf(i) + 1} of ${members.length} in group ${p.group}${set ? ` (${set})` : ""} · rank ${p.rank} · score ${p.score.toFixed(0)}`;
-  }
-
   private renderLoupe(): void {
     const i = this.cursorIndex();
     if (i === null) return;
-    const p = this.photos[i];
-    const d = this.store.get(p.id);
-    const size = this.groupOf(i).length;
-    this.loupe.show(p, this.previewSrc(i), d, this.details.get(p.id) ?? null, this.groupInfo(i), size);
+    const p = this.model.photos[i];
+    const d = this.model.store.get(p.id);
+    const size = this.model.groupOf(i).length;
+    this.loupe.show(p, this.previewSrc(i), d, this.model.details.get(p.id) ?? null, this.model.groupInfo(i), size);
     void this.detailOf(i).then((det) => {
-      if (det && this.cursorId === p.id && this.mode === "loupe") this.loupe.show(p, this.previewSrc(i), this.store.get(p.id), det, this.groupInfo(i), size);
+      if (det && this.model.cursorId === p.id && this.mode === "loupe") this.loupe.show(p, this.previewSrc(i), this.model.store.get(p.id), det, this.model.groupInfo(i), size);
     });
   }
 
   private renderCompare(): void {
-    const i = this.cursorIndex();
-    if (i === null) return;
-    if (this.refIndex === null || !this.groupOf(i).includes(this.refIndex)) this.refIndex = i;
-    const members = this.groupOf(this.refIndex).filter((m) => m !== this.refIndex);
-    if (members.length === 0) {
+    const frames = this.model.compareFrames();
+    if (frames === null) return;
+    const { reference, others, active } = frames;
+    if (others.length === 0) {
       this.say("This group has one frame: nothing to compare. Press Esc.", true);
-      this.compare.show({ reference: this.refIndex, others: [], active: this.refIndex, count: 1, title: "Nothing to compare", groupLabel: this.groupInfo(this.refIndex), strip: null, pick: null });
+      this.compare.show({ reference, others: [], active: reference, count: 1, title: "Nothing to compare", groupLabel: this.model.groupInfo(reference), strip: null, pick: null });
       return;
     }
-    const active = members.includes(i) ? i : members[0];
-    if (active !== i) this.cursorId = this.photos[active].id;
-    const start = members.indexOf(active);
-    const others = [...members.slice(start), ...members.slice(0, start)];
-    const group = this.groupOfPhoto.get(this.refIndex);
-    const all = this.groupOf(this.refIndex);
+    const group = this.model.groupAt(reference);
+    const all = this.model.groupOf(reference);
     const pick = group?.best ?? null;
-    const name = this.photos[this.refIndex].relPath.split("/").pop();
+    const name = this.model.photos[reference].relPath.split("/").pop();
     const set = setLabel(group?.set);
     this.compare.show({
-      reference: this.refIndex,
+      reference,
       others,
       active,
-      count: this.compareCount,
-      title: `Group ${this.photos[active].group}`,
+      count: this.model.compareCount,
+      title: `Group ${this.model.photos[active].group}`,
       groupLabel: `${framesText(all.length)} · reference ${name} vs ${others.length} other frame${others.length === 1 ? "" : "s"}`,
       set: set ? { label: set, meaning: setMeaning(group?.set) } : null,
-      strip: buildStrip(all, (k) => this.photos[k], pick),
+      strip: buildStrip(all, (k) => this.model.photos[k], pick),
       pick,
     });
     this.renderStatus();
@@ -499,13 +391,12 @@ export class App {
 
   /** Compare: a click on the strip brings frame `i` of the group into the comparison. */
   private focusFrame(i: number): void {
-    if (this.mode !== "compare" || this.refIndex === null) return;
-    if (i === this.refIndex) {
+    if (this.mode !== "compare" || this.model.refIndex === null) return;
+    if (i === this.model.refIndex) {
       this.say("That frame is the reference. To compare from another frame, bring it in and press R.");
       return;
     }
-    this.userMoved = true;
-    this.cursorId = this.photos[i].id;
+    this.model.moveCursor(i);
     this.renderCompare();
   }
 
@@ -527,7 +418,7 @@ export class App {
       return;
     }
     if (a.type === "help") return this.overlay?.dataset.testid === "help" ? this.closeOverlay() : this.showOverlay(helpOverlay(() => this.closeOverlay()));
-    if (this.mode === "empty" || this.photos.length === 0) return;
+    if (this.mode === "empty" || this.model.photos.length === 0) return;
     const layout = this.grid.layout;
     const cur = this.cursorIndex();
     switch (a.type) {
@@ -541,7 +432,7 @@ export class App {
       }
       case "nextGroup":
       case "prevGroup":
-        this.refIndex = null;
+        this.model.refIndex = null;
         this.setCursor(jumpGroup(layout, cur, a.type === "nextGroup" ? 1 : -1));
         if (this.mode === "compare") this.renderCompare();
         return;
@@ -549,11 +440,11 @@ export class App {
         return this.setMode(this.mode === "loupe" ? "grid" : "loupe");
       case "compare":
         if (this.mode === "compare") return this.setMode("grid");
-        this.refIndex = cur;
+        this.model.refIndex = cur;
         return this.setMode("compare");
       case "reference":
         if (this.mode === "compare" && cur !== null) {
-          this.refIndex = cur;
+          this.model.refIndex = cur;
           this.renderCompare();
         }
         return;
@@ -570,13 +461,13 @@ export class App {
         return this.change({ kind: "stars", value: a.stars });
       case "label": {
         if (cur === null) return;
-        return this.change(labelChange(this.store.get(this.photos[cur].id).label, a.label));
+        return this.change(labelChange(this.model.decisionAt(cur).label, a.label));
       }
       case "undo":
       case "redo":
         return this.history(a.type);
       case "acceptGroup":
-        if (cur !== null) return this.acceptGroup(this.photos[cur].group);
+        if (cur !== null) return this.acceptGroup(this.model.photos[cur].group);
         return;
       case "acceptAll":
         return this.acceptAll();
@@ -584,24 +475,17 @@ export class App {
   }
 
   private stepCompare(step: 1 | -1): void {
-    const cur = this.cursorIndex();
-    if (cur === null || this.refIndex === null) return;
-    const others = this.groupOf(this.refIndex).filter((m) => m !== this.refIndex);
-    if (others.length === 0) return;
-    const k = others.indexOf(cur);
-    const next = others[(k + step + others.length) % others.length];
-    this.cursorId = this.photos[next].id;
-    this.renderCompare();
+    if (this.model.stepCompare(step)) this.renderCompare();
   }
 
   // ---- decisions ----
 
   private async change(change: ChangeDto, photos?: number[]): Promise<void> {
     const cur = this.cursorIndex();
-    const ids = photos ?? (cur === null ? [] : [this.photos[cur].id]);
+    const ids = photos ?? (cur === null ? [] : [this.model.photos[cur].id]);
     if (ids.length === 0) return;
     try {
-      await this.store.decide(ids, change, (p, c) => this.api.decide(p, c));
+      await this.model.store.decide(ids, change, (p, c) => this.api.decide(p, c));
       // A pick or a reject teaches the profile: the suggestions may move.
       if (change.kind === "flag") void this.rerank();
     } catch (e) {
@@ -611,7 +495,7 @@ export class App {
 
   /** Ranks the open shoot again with what its profile learned, moving only the suggestions. */
   private async rerank(): Promise<void> {
-    if (!this.api.engine || !this.analyzed || this.shoot === null) return;
+    if (!this.api.engine || !this.model.analyzed || this.model.shoot === null) return;
     if (this.reranking) {
       this.rerankAgain = true;
       return;
@@ -620,15 +504,14 @@ export class App {
     try {
       do {
         this.rerankAgain = false;
-        const shoot: number | null = this.shoot;
+        const shoot: number | null = this.model.shoot;
         const view = await this.api.currentView();
-        if (view.shoot !== shoot || this.shoot !== shoot) return;
-        const merged = mergeSuggestions(this.photos, this.groups, view);
+        if (view.shoot !== shoot || this.model.shoot !== shoot) return;
+        const merged = this.model.mergeSuggestions(view);
         if (merged === null) {
           this.applyView(view);
           continue;
         }
-        this.setGroups(this.groups);
         if (merged.changed.length === 0) continue;
         this.refreshGrid();
         if (this.mode === "loupe") this.renderLoupe();
@@ -644,12 +527,12 @@ export class App {
 
   private async history(kind: "undo" | "redo"): Promise<void> {
     try {
-      const changed = await this.store.history(() => (kind === "undo" ? this.api.undo() : this.api.redo()));
+      const changed = await this.model.store.history(() => (kind === "undo" ? this.api.undo() : this.api.redo()));
       if (changed.length === 0) this.say(kind === "undo" ? "Nothing to undo" : "Nothing to redo");
       else {
         void this.rerank();
         this.say(`${kind === "undo" ? "Undone" : "Redone"}: ${changed.length} photo(s)`);
-        const first = this.indexOf.get(changed[0]);
+        const first = this.model.index(changed[0]);
         if (first !== undefined && this.mode === "grid") this.setCursor(first);
       }
     } catch (e) {
@@ -658,24 +541,24 @@ export class App {
   }
 
   private async acceptGroup(groupId: number): Promise<void> {
-    const g = this.groups.find((x) => x.id === groupId);
+    const g = this.model.group(groupId);
     if (!g || g.best === null || g.members.length < 2) return;
-    await this.change({ kind: "flag", value: "pick" }, [this.photos[g.best].id]);
+    await this.change({ kind: "flag", value: "pick" }, [this.model.photos[g.best].id]);
     this.say(`Picked the suggested frame of group ${groupId}`);
   }
 
   private async acceptAll(): Promise<void> {
-    const ids = this.groups.filter((g) => g.id > 0 && g.best !== null).map((g) => this.photos[g.best as number].id);
+    const ids = this.model.suggestedPicks();
     if (ids.length === 0) return;
     await this.change({ kind: "flag", value: "pick" }, ids);
     this.say(`Picked the suggested frame of ${ids.length} group(s) (Ctrl+Z undoes)`);
   }
 
   private onDecisions(ids: number[]): void {
-    const indices = ids.map((id) => this.indexOf.get(id)).filter((i): i is number => i !== undefined);
-    if (isFiltered(this.filter)) this.refreshGrid();
+    const indices = ids.map((id) => this.model.index(id)).filter((i): i is number => i !== undefined);
+    if (isFiltered(this.model.filter)) this.refreshGrid();
     else this.grid.refresh(indices);
-    if (this.mode === "loupe") for (const id of ids) this.loupe.refreshDecision(this.store.get(id));
+    if (this.mode === "loupe") for (const id of ids) this.loupe.refreshDecision(this.model.store.get(id));
     if (this.mode === "compare") this.renderCompare();
     this.renderStatus();
   }
@@ -684,29 +567,29 @@ export class App {
 
   private renderToolbar(): void {
     const seg = (value: FlagFilter, label: string) =>
-      h("button", { class: this.filter.flag === value ? "on" : "", "data-testid": `filter-${value}`, onclick: () => this.setFilter({ flag: value }) }, label);
-    const shootName = this.root ? this.root.split("/").filter(Boolean).pop() ?? this.root : "No shoot";
-    const strict = h("input", { type: "range", min: 0, max: 100, value: this.strictness, title: "Grouping: loose ↔ strict (regroups live)", "data-testid": "strictness" });
+      h("button", { class: this.model.filter.flag === value ? "on" : "", "data-testid": `filter-${value}`, onclick: () => this.setFilter({ flag: value }) }, label);
+    const shootName = this.model.root ? this.model.root.split("/").filter(Boolean).pop() ?? this.model.root : "No shoot";
+    const strict = h("input", { type: "range", min: 0, max: 100, value: this.model.strictness, title: "Grouping: loose ↔ strict (regroups live)", "data-testid": "strictness" });
     let timer = 0;
     strict.addEventListener("input", () => {
-      this.strictness = Number(strict.value);
+      this.model.strictness = Number(strict.value);
       clearTimeout(timer);
       timer = window.setTimeout(() => void this.regroupNow(), 60);
     });
     this.toolbar.replaceChildren(
       h("button", { onclick: () => void this.chooseFolder(), title: "Open a folder (or drop one on the window)", "data-testid": "open" }, "Open…"),
-      h("span", { class: "shoot-name", title: this.root }, shootName),
+      h("span", { class: "shoot-name", title: this.model.root }, shootName),
       h("span", { class: "sep" }),
       h("span", { class: "segmented" }, seg("all", "All"), seg("picks", "Picks"), seg("rejects", "Rejects"), seg("unrated", "Unrated")),
-      this.select("★ ≥", ["0", "1", "2", "3", "4", "5"], String(this.filter.minStars), (v) => this.setFilter({ minStars: Number(v) }), (v) => (v === "0" ? "any" : "★".repeat(Number(v)))),
-      this.select("Label", ["", "red", "yellow", "green", "blue", "purple"], this.filter.label ?? "", (v) => this.setFilter({ label: (v || null) as Filter["label"] }), (v) => v || "any"),
-      h("button", { class: this.filter.eyesClosed ? "on" : "", title: "Only photos where someone's eyes are closed (needs face analysis)", onclick: () => this.setFilter({ eyesClosed: !this.filter.eyesClosed }) }, "Eyes closed"),
-      this.select("Sort", ["time", "score"], this.sort, (v) => ((this.sort = v as SortKey), this.refreshGrid(), this.renderToolbar()), (v) => (v === "time" ? "time" : "score")),
+      this.select("★ ≥", ["0", "1", "2", "3", "4", "5"], String(this.model.filter.minStars), (v) => this.setFilter({ minStars: Number(v) }), (v) => (v === "0" ? "any" : "★".repeat(Number(v)))),
+      this.select("Label", ["", "red", "yellow", "green", "blue", "purple"], this.model.filter.label ?? "", (v) => this.setFilter({ label: (v || null) as Filter["label"] }), (v) => v || "any"),
+      h("button", { class: this.model.filter.eyesClosed ? "on" : "", title: "Only photos where someone's eyes are closed (needs face analysis)", onclick: () => this.setFilter({ eyesClosed: !this.model.filter.eyesClosed }) }, "Eyes closed"),
+      this.select("Sort", ["time", "score"], this.model.sort, (v) => ((this.model.sort = v as SortKey), this.refreshGrid(), this.renderToolbar()), (v) => (v === "time" ? "time" : "score")),
       h("label", { title: "Grouping: loose ↔ strict" }, h("span", { class: "lbl" }, "Groups"), strict),
       this.profilePicker(),
       h("span", { class: "spacer" }),
-      h("button", { onclick: () => void this.acceptAll(), title: "Pick the suggested frame of every group (Shift+A)", disabled: !this.analyzed }, "Accept all"),
-      h("button", { onclick: () => this.openExport(), disabled: !this.analyzed, "data-testid": "export-open" }, "Export…"),
+      h("button", { onclick: () => void this.acceptAll(), title: "Pick the suggested frame of every group (Shift+A)", disabled: !this.model.analyzed }, "Accept all"),
+      h("button", { onclick: () => this.openExport(), disabled: !this.model.analyzed, "data-testid": "export-open" }, "Export…"),
       h("button", { onclick: () => void this.openSettings(), "data-testid": "settings-open" }, "Settings"),
       h("button", { onclick: () => this.openContribute(), title: "Opt-in: share photos to improve bestpick" }, "Contribute"),
       h("button", { onclick: () => void this.act({ type: "help" }), title: "Keyboard map (?)" }, "?"),
@@ -715,13 +598,13 @@ export class App {
 
   /** The culling-profile picker: choosing one re-ranks the shoot and is remembered for it. */
   private profilePicker(): HTMLElement {
-    const known = this.profiles.some((p) => p.name === this.profile);
-    const list = known ? this.profiles : [...this.profiles, { name: this.profile, description: "", preset: false, learnedGroups: 0 }];
+    const known = this.model.profiles.some((p) => p.name === this.model.profile);
+    const list = known ? this.model.profiles : [...this.model.profiles, { name: this.model.profile, description: "", preset: false, learnedGroups: 0 }];
     const s = h(
       "select",
-      { "data-testid": "profile", disabled: !this.analyzed || !this.api.engine },
+      { "data-testid": "profile", disabled: !this.model.analyzed || !this.api.engine },
       pickerGroups(list).map((g) =>
-        h("optgroup", { label: g.label }, g.profiles.map((p) => h("option", { value: p.name, selected: p.name === this.profile, title: p.description }, p.name))),
+        h("optgroup", { label: g.label }, g.profiles.map((p) => h("option", { value: p.name, selected: p.name === this.model.profile, title: p.description }, p.name))),
       ),
     );
     s.addEventListener("change", () => {
@@ -736,7 +619,7 @@ export class App {
   private async loadProfiles(): Promise<void> {
     if (!this.api.engine) return;
     try {
-      this.profiles = await this.api.listProfiles();
+      this.model.profiles = await this.api.listProfiles();
       this.renderToolbar();
     } catch (e) {
       this.say(toAppError(e).message, true);
@@ -745,10 +628,10 @@ export class App {
 
   /** Culls the open shoot with profile `name` (from stored signals; no file is read). */
   async useProfile(name: string): Promise<void> {
-    if (!this.api.engine || !this.analyzed) return;
+    if (!this.api.engine || !this.model.analyzed) return;
     try {
       this.applyView(await this.api.chooseProfile(name));
-      this.say(`Ranked with the ${name} profile · grouping ${this.strictness} · ${this.groups.filter((g) => g.id > 0).length} groups`);
+      this.say(`Ranked with the ${name} profile · grouping ${this.model.strictness} · ${this.model.realGroups().length} groups`);
     } catch (e) {
       this.say(toAppError(e).message, true);
       this.renderToolbar();
@@ -765,36 +648,29 @@ export class App {
   }
 
   private setFilter(f: Partial<Filter>): void {
-    this.filter = { ...this.filter, ...f };
+    this.model.filter = { ...this.model.filter, ...f };
     this.refreshGrid();
     this.renderToolbar();
-    if (isFiltered(this.filter) && this.grid.layout.order.length === 0) this.say("No photo matches these filters: change or clear them (All).");
+    if (isFiltered(this.model.filter) && this.grid.layout.order.length === 0) this.say("No photo matches these filters: change or clear them (All).");
   }
 
   private async regroupNow(): Promise<void> {
-    if (!this.api.engine || !this.analyzed) return;
+    if (!this.api.engine || !this.model.analyzed) return;
     try {
-      this.applyView(await this.api.regroup(this.strictness));
-      this.say(`Regrouped: ${this.groups.filter((g) => g.id > 0).length} groups`);
+      this.applyView(await this.api.regroup(this.model.strictness));
+      this.say(`Regrouped: ${this.model.realGroups().length} groups`);
     } catch (e) {
       this.say(toAppError(e).message, true);
     }
   }
 
   private renderStatus(): void {
-    const groups = this.groups.filter((g) => g.id > 0).length;
-    let picks = 0;
-    let rejects = 0;
-    for (const p of this.photos) {
-      const d = this.store.get(p.id);
-      if (d.flag === "pick") picks++;
-      else if (d.flag === "reject") rejects++;
-    }
+    const { groups, picks, rejects } = this.model.counts();
     const shown = this.grid.layout.order.length;
-    this.reportButton.disabled = !this.analyzed || !this.api.engine || this.shoot === null;
-    this.counts.textContent = `${this.photos.length} photos${shown !== this.photos.length ? ` (${shown} shown)` : ""} · ${groups} groups · ${picks} picks · ${rejects} rejects`;
+    this.reportButton.disabled = !this.model.analyzed || !this.api.engine || this.model.shoot === null;
+    this.counts.textContent = `${this.model.photos.length} photos${shown !== this.model.photos.length ? ` (${shown} shown)` : ""} · ${groups} groups · ${picks} picks · ${rejects} rejects`;
     const i = this.cursorIndex();
-    this.current.textContent = i === null ? "" : this.photos[i].relPath;
+    this.current.textContent = i === null ? "" : this.model.photos[i].relPath;
   }
 
   private emptyState(): HTMLElement {
@@ -873,11 +749,11 @@ export class App {
   private openProfile(): void {
     this.showOverlay(
       profileDrawer({
-        current: () => this.profile,
+        current: () => this.model.profile,
         changed: async (choose) => {
           await this.loadProfiles();
           if (choose) await this.useProfile(choose);
-          else if (this.analyzed && this.api.engine) this.applyView(await this.api.currentView());
+          else if (this.model.analyzed && this.api.engine) this.applyView(await this.api.currentView());
         },
         toast: (m, e) => this.toast(m, e),
         close: () => this.closeOverlay(),
@@ -889,8 +765,8 @@ export class App {
     this.showOverlay(
       reportDrawer({
         thumb: (id) => {
-          const i = this.indexOf.get(id);
-          return i === undefined || !this.thumbs.has(id) ? null : this.thumbSrc(i);
+          const i = this.model.index(id);
+          return i === undefined || !this.model.thumbs.has(id) ? null : this.thumbSrc(i);
         },
         focus: (id) => this.focusPhoto(id),
         toast: (m, e) => this.toast(m, e),
@@ -901,10 +777,10 @@ export class App {
 
   /** Shows photo `id` in the grid (clearing filters that hide it), or in the loupe when open. */
   focusPhoto(id: number): void {
-    const i = this.indexOf.get(id);
+    const i = this.model.index(id);
     if (i === undefined) return;
     this.closeOverlay();
-    if (isFiltered(this.filter) && !this.grid.layout.order.includes(i)) this.setFilter({ ...NO_FILTER });
+    if (isFiltered(this.model.filter) && !this.grid.layout.order.includes(i)) this.setFilter({ ...NO_FILTER });
     if (this.mode !== "loupe") this.setMode("grid");
     this.setCursor(i);
   }
@@ -922,28 +798,22 @@ export class App {
         settingsDrawer(
           s,
           recent,
-          this.shoot,
+          this.model.shoot,
           () => this.closeOverlay(),
           (m, e) => this.toast(m, e),
           (next, catalogChanged) => {
             this.settings = next;
             this.closeOverlay();
             if (catalogChanged) {
-              this.photos = [];
-              this.setGroups([]);
-              this.shoot = null;
-              this.root = "";
+              this.model.clear();
               this.setMode("empty");
               this.renderToolbar();
             }
           },
           (forgot) => {
             this.recent = this.recent.filter((r) => r.id !== forgot);
-            if (forgot === this.shoot) {
-              this.photos = [];
-              this.setGroups([]);
-              this.shoot = null;
-              this.root = "";
+            if (forgot === this.model.shoot) {
+              this.model.clear();
               this.closeOverlay();
               this.setMode("empty");
               this.renderToolbar();
@@ -962,9 +832,9 @@ export class App {
         {
           currentPhotoPath: async () => {
             const i = this.cursorIndex();
-            return i === null ? null : `${this.root}/${this.photos[i].relPath}`;
+            return i === null ? null : `${this.model.root}/${this.model.photos[i].relPath}`;
           },
-          pickedPhotoPaths: () => this.photos.filter((p) => this.store.get(p.id).flag === "pick").map((p) => `${this.root}/${p.relPath}`),
+          pickedPhotoPaths: () => this.model.picked().map((p) => `${this.model.root}/${p.relPath}`),
           toast: (m, e) => this.toast(m, e),
         },
         () => this.closeOverlay(),
@@ -976,16 +846,16 @@ export class App {
   snapshot() {
     return {
       mode: this.mode,
-      shoot: this.shoot,
-      photos: this.photos.length,
-      groups: this.groups.filter((g) => g.id > 0).length,
-      cursor: this.cursorIndex() === null ? null : this.photos[this.cursorIndex() as number].relPath,
-      decisions: this.photos.map((p) => ({ relPath: p.relPath, ...this.store.get(p.id) })),
+      shoot: this.model.shoot,
+      photos: this.model.photos.length,
+      groups: this.model.realGroups().length,
+      cursor: this.cursorIndex() === null ? null : this.model.photos[this.cursorIndex() as number].relPath,
+      decisions: this.model.photos.map((p) => ({ relPath: p.relPath, ...this.model.store.get(p.id) })),
       metrics: this.metrics,
-      analyzed: this.analyzed,
-      profile: this.profile,
-      strictness: this.strictness,
-      groupList: this.groups.filter((g) => g.id > 0).map((g) => ({ id: g.id, members: g.members.map((m) => this.photos[m].relPath), best: g.best === null ? null : this.photos[g.best].relPath })),
+      analyzed: this.model.analyzed,
+      profile: this.model.profile,
+      strictness: this.model.strictness,
+      groupList: this.model.realGroups().map((g) => ({ id: g.id, members: g.members.map((m) => this.model.photos[m].relPath), best: g.best === null ? null : this.model.photos[g.best].relPath })),
     };
   }
 }
