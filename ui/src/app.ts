@@ -3,7 +3,7 @@
 // back end (api/backend.ts, the core or the synthetic shoot). Starts the window, opens shoots
 // and follows their jobs' progress, and gives the end-to-end suite its hooks (`window.__bp`).
 
-import { recentShoots, pickFolder, startup } from "./api/app";
+import { pickFolder, recentShoots, startup } from "./api/app";
 import type { Backend } from "./api/backend";
 import { AppError, toAppError } from "./api/core";
 import { cancelJob, openShoot } from "./api/shoot";

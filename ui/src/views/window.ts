@@ -1,7 +1,8 @@
 // The window's DOM: the toolbar, the stage (grid, loupe or compare; the empty state; drawers and
 // toasts over it) and the status bar (counts, Report…, the current photo, progress, messages).
-// It draws the shoot model, keeps the view's own state (mode, filter and sort, the cursor,
-// compare's panes) and hands whatever needs the back end to its host, the controller.
+// It draws the shoot model and keeps the mode; what is only a matter of showing (the filter and
+// sort, the cursor, compare's panes) it changes in the model itself; whatever needs the back
+// end it hands to its host, the controller.
 
 import type { PhotoDetailDto } from "../bindings/PhotoDetailDto";
 import type { ShootInfoDto } from "../bindings/ShootInfoDto";
