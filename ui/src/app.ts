@@ -1,41 +1,24 @@
-// The window: toolbar, grid / loupe / compare, status bar, drawers. Owns the model (the open
-// shoot, thumbnails, decisions, filter, cursor) and turns keyboard actions into changes.
+// The window's controller: wires the shoot model (model/shoot.ts), the window's DOM
+// (views/window.ts, views/drawers.ts), the keyboard and toolbar actions (actions.ts) and the
+// back end (api/backend.ts, the core or the synthetic shoot). Starts the window, opens shoots
+// and follows their jobs' progress, and gives the end-to-end suite its hooks (`window.__bp`).
 
 import { pickFolder, recentShoots, startup } from "./api/app";
-import { AppError, inTauri, toAppError } from "./api/core";
-import { decide as remoteDecide, redo as remoteRedo, undo as remoteUndo } from "./api/decide";
-import { chooseProfile, listProfiles } from "./api/profiles";
-import { cancelJob, currentView, openShoot, photoDetail, previewUrl, regroup, thumbUrl } from "./api/shoot";
-import { getSettings } from "./api/settings";
-import type { ChangeDto } from "./bindings/ChangeDto";
-import type { DecisionDto } from "./bindings/DecisionDto";
+import type { Backend } from "./api/backend";
+import { AppError, toAppError } from "./api/core";
+import { cancelJob, openShoot } from "./api/shoot";
 import type { PhotoDetailDto } from "./bindings/PhotoDetailDto";
 import type { PhotoDto } from "./bindings/PhotoDto";
-import type { ProfileInfoDto } from "./bindings/ProfileInfoDto";
 import type { ProgressEvent } from "./bindings/ProgressEvent";
-import type { SettingsDto } from "./bindings/SettingsDto";
-import type { ShootInfoDto } from "./bindings/ShootInfoDto";
 import type { ShootViewDto } from "./bindings/ShootViewDto";
-import { DecisionStore, applyChange, labelChange } from "./lib/decisions";
-import { h } from "./lib/dom";
-import { NO_FILTER, isFiltered, visibleGroups, type Filter, type FlagFilter, type GroupInput, type SortKey } from "./lib/filters";
-import { actionFor, type Action } from "./lib/keymap";
-import { jumpGroup, move } from "./lib/layout";
-import { buildStrip } from "./lib/people";
-import { pickerGroups } from "./lib/profiles";
-import { mergeSuggestions } from "./lib/suggestions";
-import { framesText, setLabel, setMeaning } from "./lib/sets";
-import { SyntheticCatalog, syntheticCount, syntheticShoot } from "./synthetic";
-import { CompareView } from "./views/compare";
-import { contributeDrawer } from "./views/contribute";
-import { GridView } from "./views/grid";
-import { LoupeView } from "./views/loupe";
-import { exportDrawer, helpOverlay, settingsDrawer } from "./views/panels";
-import { profileDrawer } from "./views/profile";
-import { reportDrawer } from "./views/report";
+import type { Action } from "./lib/keymap";
+import { Actions } from "./actions";
+import { ShootModel } from "./model/shoot";
+import { Drawers } from "./views/drawers";
+import type { GridView } from "./views/grid";
+import { WindowView, type WindowHost } from "./views/window";
 
-type Mode = "empty" | "grid" | "loupe" | "compare";
-
+/** Timings of the last opening (ms since the page loaded), for the e2e suite's measurements. */
 interface Metrics {
   openStartedAt: number;
   listedAt: number;
@@ -43,186 +26,102 @@ interface Metrics {
   doneAt: number;
 }
 
-const blankPhoto = (id: number, relPath: string): PhotoDto => ({
-  id,
-  relPath,
-  kind: "",
-  timeMs: null,
-  width: 0,
-  height: 0,
-  group: 0,
-  best: false,
-  rank: 0,
-  score: 0,
-  rejectCandidate: false,
-  reasons: [],
-  eyesClosed: false,
-  judgedFaces: [],
-  error: null,
-  decision: { photo: id, flag: "none", stars: 0, label: null },
-});
-
 export class App {
-  // model
-  private shoot: number | null = null;
-  private root = "";
-  private photos: PhotoDto[] = [];
-  private groups: GroupInput[] = [];
-  /** photo index → its group. */
-  private groupOfPhoto = new Map<number, GroupInput>();
-  private indexOf = new Map<number, number>();
-  private thumbs = new Map<number, number>();
-  private analyzed = false;
+  private model = new ShootModel();
+  private view: WindowView;
+  private actions: Actions;
+  private drawers: Drawers;
   private job: number | null = null;
   private openGeneration = 0;
-  private store = new DecisionStore();
-  private details = new Map<number, PhotoDetailDto>();
-  private filter: Filter = { ...NO_FILTER };
-  private sort: SortKey = "time";
-  private strictness = 50;
-  /** The culling profile of the open shoot, and every profile for the picker. */
-  private profile = "event";
-  private profiles: ProfileInfoDto[] = [];
-  /** Live re-ranking after decisions: one request at a time, one more if asked meanwhile. */
-  private reranking = false;
-  private rerankAgain = false;
-  private cursorId: number | null = null;
-  private userMoved = false;
-  private mode: Mode = "empty";
-  private settings: SettingsDto | null = null;
-  private recent: ShootInfoDto[] = [];
-  private sample: string | null = null;
-  private error: string | null = null;
-  private synthetic: SyntheticCatalog | null = null;
-  // compare
-  private refIndex: number | null = null;
-  private compareCount = 2;
   metrics: Metrics = { openStartedAt: 0, listedAt: 0, firstThumbAt: 0, doneAt: 0 };
 
-  // views
-  private toolbar: HTMLElement;
-  private stage: HTMLElement;
-  private status: HTMLElement;
-  private grid: GridView;
-  private loupe = new LoupeView();
-  private compare: CompareView;
-  private overlay: HTMLElement | null = null;
-  private progress: HTMLElement;
-  private progressBar: HTMLElement;
-  private progressText: HTMLElement;
-  private msg: HTMLElement;
-  private counts: HTMLElement;
-  private reportButton: HTMLButtonElement;
-  private current: HTMLElement;
-  private toastTimer = 0;
-
-  constructor(rootEl: HTMLElement) {
-    this.grid = new GridView({
-      photo: (i) => this.photos[i],
-      decision: (i) => this.store.get(this.photos[i].id),
+  constructor(
+    rootEl: HTMLElement,
+    private api: Backend,
+  ) {
+    const host: WindowHost = {
+      engine: api.engine,
       thumbSrc: (i) => this.thumbSrc(i),
-      thumbState: (i) => this.thumbState(i),
-      groupTitle: (id, members, best) => this.groupTitle(id, members, best),
-      groupSize: (i) => this.groupOf(i).length,
-      cursor: () => this.cursorIndex(),
-      onCellClick: (i) => this.setCursor(i),
-      onCellDblClick: (i) => {
-        this.setCursor(i);
-        this.setMode("loupe");
-      },
-      onAcceptGroup: (g) => void this.acceptGroup(g),
-    });
-    this.compare = new CompareView({
-      photo: (i) => this.photos[i],
-      decision: (i) => this.store.get(this.photos[i].id),
-      previewSrc: (i) => this.previewSrc(i),
+      previewSrc: (i) => this.api.previewUrl(this.model.photos[i].id),
       detail: (i) => this.detailOf(i),
-      onSetCount: (n) => {
-        this.compareCount = n;
-        this.renderCompare();
-      },
-      thumbSrc: (i) => (this.thumbs.has(this.photos[i].id) ? this.thumbSrc(i) : null),
-      size: (i) => [this.photos[i].width, this.photos[i].height],
-      onFocusFrame: (i) => this.focusFrame(i),
+      open: (path) => void this.open(path),
+      chooseFolder: () => void this.chooseFolder(),
+      cancel: () => void this.cancel(),
+      regroup: () => void this.actions.regroup(),
+      useProfile: (name) => void this.actions.useProfile(name),
+      acceptGroup: (g) => void this.actions.acceptGroup(g),
+      acceptAll: () => void this.actions.acceptAll(),
+      openProfile: () => this.drawers.openProfile(),
+      openReport: () => this.drawers.openReport(),
+      openExport: () => this.drawers.openExport(),
+      openSettings: () => void this.drawers.openSettings(),
+      openContribute: () => this.drawers.openContribute(),
+    };
+    this.view = new WindowView(rootEl, this.model, host);
+    this.actions = new Actions(this.model, this.view, api, (v) => this.applyView(v));
+    this.drawers = new Drawers(this.model, this.view, {
+      thumbSrc: (i) => this.thumbSrc(i),
+      profilesChanged: (choose) => this.profilesChanged(choose),
     });
-    this.progressBar = h("div");
-    this.progressText = h("span", { "data-testid": "progress-text" });
-    this.progress = h(
-      "div",
-      { class: "progress", hidden: true },
-      h("div", { class: "bar" }, this.progressBar),
-      this.progressText,
-      h("button", { onclick: () => void this.cancel(), title: "Stop the analysis (finished photos are kept)" }, "Cancel"),
-    );
-    this.toolbar = h("header", { class: "toolbar" });
-    this.stage = h("main", { class: "stage" }, h("div", { class: "dropzone-hint" }, "Drop a folder to open it"));
-    this.counts = h("span", { "data-testid": "counts" });
-    this.current = h("span", { "data-testid": "current" });
-    this.msg = h("span", { class: "msg", "data-testid": "message" });
-    this.reportButton = h(
-      "button",
-      { class: "link", "data-testid": "report-open", disabled: true, title: "Trust report: how often your pick was the suggestion, and where it was not", onclick: () => this.openReport() },
-      "Report…",
-    );
-    this.status = h("footer", { class: "statusbar" }, this.counts, this.reportButton, this.current, this.progress, this.msg);
-    rootEl.append(this.toolbar, this.stage, this.status);
-    this.store.onChange((ids) => this.onDecisions(ids));
-    document.addEventListener("keydown", (e) => this.onKey(e));
+    this.model.store.onChange((ids) => this.view.decisionsChanged(ids));
+    document.addEventListener("keydown", (e) => this.actions.onKey(e));
     // Time to first thumbnail: the first grid image that finishes loading.
-    this.grid.el.addEventListener(
+    this.view.grid.el.addEventListener(
       "load",
       () => {
         if (!this.metrics.firstThumbAt && this.metrics.openStartedAt) this.metrics.firstThumbAt = performance.now();
       },
       true,
     );
-    this.renderToolbar();
   }
 
   async start(): Promise<void> {
-    const n = syntheticCount(location.hash);
-    if (n !== null || !inTauri()) return this.startSynthetic(n ?? 2000);
+    const preloaded = this.api.preloaded();
+    if (preloaded) return this.showPreloaded(preloaded);
     this.listenForDrops();
     try {
       const s = await startup();
-      this.settings = s.settings;
-      this.strictness = s.settings.strictness;
-      this.recent = s.recent;
-      this.sample = s.sample;
+      this.drawers.settings = s.settings;
+      this.model.strictness = s.settings.strictness;
+      this.view.home.recent = s.recent;
+      this.view.home.sample = s.sample;
       if (s.open) void this.open(s.open);
-      else this.setMode("empty");
-      void this.loadProfiles();
+      else this.view.setMode("empty");
+      void this.actions.loadProfiles();
     } catch (e) {
-      this.error = toAppError(e).message;
-      this.setMode("empty");
+      this.view.home.error = toAppError(e).message;
+      this.view.setMode("empty");
     }
-    this.renderToolbar();
+    this.view.renderToolbar();
   }
 
-  private startSynthetic(n: number): void {
-    const view = syntheticShoot(n);
-    this.synthetic = new SyntheticCatalog(new Map());
+  /** A shoot the back end has from the start (the synthetic one): shown at once, all thumbnails "ready". */
+  private showPreloaded(view: ShootViewDto): void {
     this.metrics.openStartedAt = performance.now();
-    this.analyzed = true;
-    document.body.dataset.state = "ready";
+    this.model.analyzed = true;
+    this.view.setState("ready");
     this.applyView(view);
-    for (const p of this.photos) this.thumbs.set(p.id, 1);
+    for (const p of this.model.photos) this.model.thumbs.set(p.id, 1);
     this.metrics.doneAt = performance.now();
-    this.grid.refresh(this.photos.map((_, i) => i));
-    this.renderToolbar();
+    this.view.grid.refresh(this.model.photos.map((_, i) => i));
+    this.view.renderToolbar();
+  }
+
+  /** A whole new view of the shoot: into the model, then the window follows. */
+  private applyView(view: ShootViewDto): void {
+    this.model.applyView(view);
+    this.view.shootChanged();
   }
 
   // ---- opening ----
 
   async open(path: string): Promise<void> {
-    this.error = null;
-    this.closeOverlay();
+    this.view.home.error = null;
+    this.view.closeOverlay();
     this.metrics = { openStartedAt: performance.now(), listedAt: 0, firstThumbAt: 0, doneAt: 0 };
-    document.body.dataset.state = "opening";
-    this.analyzed = false;
-    this.details.clear();
-    this.thumbs.clear();
-    this.showProgress("Scanning…", 0);
+    this.view.setState("opening");
+    this.model.opening();
+    this.view.showProgress("Scanning…", 0);
     try {
       // Events of an opening that a newer one replaced are dropped.
       const generation = ++this.openGeneration;
@@ -235,53 +134,45 @@ export class App {
   }
 
   private onEvent(e: ProgressEvent): void {
+    const view = this.view;
     switch (e.event) {
       case "listed": {
         this.metrics.listedAt = performance.now();
-        this.shoot = e.data.shoot;
-        this.root = e.data.root;
-        this.photos = e.data.photos.map((p) => blankPhoto(p.id, p.relPath));
-        this.indexOf = new Map(this.photos.map((p, i) => [p.id, i]));
-        for (const p of e.data.photos) if (p.thumbnail) this.thumbs.set(p.id, 1);
-        this.setGroups([{ id: -1, members: this.photos.map((_, i) => i), best: null }]);
-        this.store.reset();
-        this.cursorId = this.photos[0]?.id ?? null;
-        this.userMoved = false;
-        document.body.dataset.state = "analyzing";
-        this.renderToolbar();
-        if (this.photos.length === 0) {
-          this.error = `No photos in ${this.root}. bestpick reads JPEG, PNG, TIFF, WebP and camera RAW files (through their embedded previews); choose another folder.`;
-          this.setMode("empty");
-        } else this.setMode(this.mode === "empty" ? "grid" : this.mode);
-        this.refreshGrid();
+        this.model.listed(e.data.shoot, e.data.root, e.data.photos);
+        view.setState("analyzing");
+        view.renderToolbar();
+        if (this.model.photos.length === 0) {
+          view.home.error = `No photos in ${this.model.root}. bestpick reads JPEG, PNG, TIFF, WebP and camera RAW files (through their embedded previews); choose another folder.`;
+          view.setMode("empty");
+        } else view.setMode(view.mode === "empty" ? "grid" : view.mode);
+        view.refreshGrid();
         break;
       }
       case "progress": {
         const { stage, done, total } = e.data;
         const text = stage === "analyzing" ? `Analyzing ${done} / ${total}` : stage === "scanning" ? "Scanning…" : stage === "ranking" ? "Grouping…" : "Finishing…";
-        this.showProgress(text, total ? done / total : 0);
+        view.showProgress(text, total ? done / total : 0);
         break;
       }
       case "thumbReady": {
-        this.thumbs.set(e.data.photo, (this.thumbs.get(e.data.photo) ?? 0) + 1);
-        const i = this.indexOf.get(e.data.photo);
-        if (i !== undefined) this.grid.refresh([i]);
+        const i = this.model.thumbArrived(e.data.photo);
+        if (i !== undefined) view.grid.refresh([i]);
         break;
       }
       case "done": {
         this.job = null;
-        this.hideProgress();
+        view.hideProgress();
         this.metrics.doneAt = performance.now();
-        this.analyzed = true;
+        this.model.analyzed = true;
         this.applyView(e.data.view);
-        document.body.dataset.state = "ready";
+        view.setState("ready");
         const s = e.data.view.status;
-        this.say(
+        view.say(
           s.cancelled
             ? `Stopped: ${s.pending} photo(s) not analyzed yet (open the folder again to finish)`
-            : `${this.photos.length} photos · ${s.fromCache} from the catalog, ${s.analyzedNow} analyzed in ${s.seconds.toFixed(1)} s${s.failed ? ` · ${s.failed} could not be read` : ""}`,
+            : `${this.model.photos.length} photos · ${s.fromCache} from the catalog, ${s.analyzedNow} analyzed in ${s.seconds.toFixed(1)} s${s.failed ? ` · ${s.failed} could not be read` : ""}`,
         );
-        void recentShoots().then((r) => (this.recent = r)).catch(() => undefined);
+        void recentShoots().then((r) => (view.home.recent = r)).catch(() => undefined);
         break;
       }
       case "failed": {
@@ -293,42 +184,28 @@ export class App {
   }
 
   private fail(e: AppError): void {
-    this.hideProgress();
-    document.body.dataset.state = "error";
+    this.view.hideProgress();
+    this.view.setState("error");
     const next: Record<string, string> = {
       io: "Check that the folder exists and can be read, or open another one.",
       catalog: "The catalog could not be used: check its location in Settings.",
     };
-    this.error = next[e.kind] ? `${e.message}. ${next[e.kind]}` : e.message;
-    if (this.photos.length === 0 || this.mode === "empty") this.setMode("empty");
-    this.say(e.message, true);
-  }
-
-  private applyView(view: ShootViewDto): void {
-    this.shoot = view.shoot;
-    this.root = view.root;
-    this.profile = view.profile;
-    this.strictness = view.strictness;
-    this.photos = view.photos;
-    this.indexOf = new Map(this.photos.map((p, i) => [p.id, i]));
-    this.setGroups(view.groups.map((g) => ({ id: g.id, members: g.members, best: g.best, set: g.set })));
-    this.store.reset(view.photos.map((p) => p.decision));
-    if (this.mode === "empty" && this.photos.length) this.setMode("grid");
-    this.refreshGrid();
-    if (this.cursorId === null || !this.indexOf.has(this.cursorId) || !this.userMoved) {
-      const first = this.grid.layout.order[0];
-      this.cursorId = first === undefined ? null : this.photos[first].id;
-      this.grid.refresh(this.grid.layout.order.slice(0, 1));
-      if (first !== undefined) this.grid.reveal(first);
-    }
-    this.renderStatus();
-    this.renderToolbar();
-    if (this.mode === "loupe") this.renderLoupe();
-    if (this.mode === "compare") this.renderCompare();
+    this.view.home.error = next[e.kind] ? `${e.message}. ${next[e.kind]}` : e.message;
+    if (this.model.photos.length === 0 || this.view.mode === "empty") this.view.setMode("empty");
+    this.view.say(e.message, true);
   }
 
   private async cancel(): Promise<void> {
     if (this.job !== null) await cancelJob(this.job).catch(() => false);
+  }
+
+  private async chooseFolder(): Promise<void> {
+    try {
+      const f = await pickFolder();
+      if (f) await this.open(f);
+    } catch (e) {
+      this.view.say(toAppError(e).message, true);
+    }
   }
 
   private listenForDrops(): void {
@@ -343,664 +220,83 @@ export class App {
       .catch(() => undefined);
   }
 
-  // ---- derived ----
-
-  private cursorIndex(): number | null {
-    return this.cursorId === null ? null : this.indexOf.get(this.cursorId) ?? null;
-  }
+  // ---- what the views ask of the back end ----
 
   private thumbSrc(i: number): string | null {
-    if (this.synthetic || this.shoot === null) return null;
-    const p = this.photos[i];
-    return thumbUrl(this.shoot, p.id, this.thumbs.get(p.id) ?? 0);
-  }
-
-  private thumbState(i: number): "ready" | "wait" | "none" {
-    const p = this.photos[i];
-    if (this.thumbs.has(p.id)) return "ready";
-    if (this.analyzed && p.error) return "none";
-    return this.analyzed ? "none" : "wait";
-  }
-
-  private previewSrc(i: number): string {
-    return this.synthetic ? "" : previewUrl(this.photos[i].id);
-  }
-
-  private groupTitle(id: number, members: number[], best: number | null) {
-    const group = this.groups.find((g) => g.id === id);
-    const total = group?.members.length ?? members.length;
-    const none = { set: null, setMeaning: "" };
-    if (id === -1) return { title: "Analyzing…", sub: `${total} photos; groups appear when the analysis is done`, bestName: null, ...none };
-    if (id === 0) return { title: "Could not be analyzed", sub: `${total} photo(s); hover for why`, bestName: null, ...none };
-    const bestName = best !== null && total > 1 ? this.photos[best].relPath.split("/").pop() ?? null : null;
-    return { title: `Group ${id}`, sub: framesText(total, members.length), bestName, set: setLabel(group?.set), setMeaning: setMeaning(group?.set) };
-  }
-
-  private visible() {
-    return visibleGroups(this.groups, this.photos, (i) => this.store.get(this.photos[i].id), this.filter, this.sort);
-  }
-
-  private refreshGrid(): void {
-    this.grid.setGroups(this.visible());
-    this.renderStatus();
+    if (this.model.shoot === null) return null;
+    const p = this.model.photos[i];
+    return this.api.thumbUrl(this.model.shoot, p.id, this.model.thumbs.get(p.id) ?? 0);
   }
 
   private async detailOf(i: number): Promise<PhotoDetailDto | null> {
-    const id = this.photos[i].id;
-    const cached = this.details.get(id);
+    const id = this.model.photos[i].id;
+    const cached = this.model.details.get(id);
     if (cached) return cached;
-    if (this.synthetic || !this.analyzed) return null;
+    if (!this.model.analyzed) return null;
     try {
-      const d = await photoDetail(id);
-      this.details.set(id, d);
+      const d = await this.api.photoDetail(id);
+      if (d) this.model.details.set(id, d);
       return d;
     } catch {
       return null;
     }
   }
 
-  // ---- cursor and modes ----
-
-  private setCursor(i: number | null): void {
-    if (i === null) return;
-    this.userMoved = true;
-    const before = this.cursorIndex();
-    this.cursorId = this.photos[i]?.id ?? null;
-    this.grid.refresh([before ?? i, i].filter((x): x is number => x !== null));
-    this.grid.reveal(i);
-    if (this.mode === "loupe") this.renderLoupe();
-    this.renderStatus();
+  private async profilesChanged(choose: string | null): Promise<void> {
+    await this.actions.loadProfiles();
+    if (choose) await this.actions.useProfile(choose);
+    else if (this.model.analyzed && this.api.engine) this.applyView(await this.api.currentView());
   }
 
-  private setMode(m: Mode): void {
-    this.mode = m;
-    this.grid.hideTip();
-    const keep = this.stage.querySelector(".dropzone-hint");
-    this.stage.replaceChildren(...(keep ? [keep] : []));
-    if (m === "empty") this.stage.append(this.emptyState());
-    if (m === "grid") {
-      this.stage.append(this.grid.el);
-      this.grid.render();
-      const c = this.cursorIndex();
-      if (c !== null) this.grid.reveal(c);
-    }
-    if (m === "loupe") {
-      this.stage.append(this.loupe.el);
-      this.renderLoupe();
-    }
-    if (m === "compare") {
-      this.stage.append(this.compare.el);
-      this.renderCompare();
-    }
-    document.body.dataset.mode = m;
-    this.renderStatus();
+  // ---- hooks (the e2e suite drives and reads the window through `window.__bp`) ----
+
+  /** The open shoot's photos, in session order. */
+  get photos(): PhotoDto[] {
+    return this.model.photos;
   }
 
-  private groupOf(i: number): number[] {
-    return this.groupOfPhoto.get(i)?.members ?? [i];
+  /** The grid (its `layout.order`: photo indices in display order). */
+  get grid(): GridView {
+    return this.view.grid;
   }
 
-  private setGroups(groups: GroupInput[]): void {
-    this.groups = groups;
-    this.groupOfPhoto = new Map();
-    for (const g of groups) for (const m of g.members) this.groupOfPhoto.set(m, g);
+  setCursor(i: number | null): void {
+    this.view.setCursor(i);
   }
 
-  private groupInfo(i: number): string {
-    const p = this.photos[i];
-    if (p.group <= 0) return this.analyzed ? "not analyzed" : "analyzing…";
-    const members = this.groupOf(i);
-    const set = setLabel(this.groupOfPhoto.get(i)?.set);
-    return `frame ${members.indexOf(i) + 1} of ${members.length} in group ${p.group}${set ? ` (${set})` : ""} · rank ${p.rank} · score ${p.score.toFixed(0)}`;
+  act(a: Action): Promise<void> {
+    return this.actions.act(a);
   }
 
-  private renderLoupe(): void {
-    const i = this.cursorIndex();
-    if (i === null) return;
-    const p = this.photos[i];
-    const d = this.store.get(p.id);
-    const size = this.groupOf(i).length;
-    this.loupe.show(p, this.previewSrc(i), d, this.details.get(p.id) ?? null, this.groupInfo(i), size);
-    void this.detailOf(i).then((det) => {
-      if (det && this.cursorId === p.id && this.mode === "loupe") this.loupe.show(p, this.previewSrc(i), this.store.get(p.id), det, this.groupInfo(i), size);
-    });
-  }
-
-  private renderCompare(): void {
-    const i = this.cursorIndex();
-    if (i === null) return;
-    if (this.refIndex === null || !this.groupOf(i).includes(this.refIndex)) this.refIndex = i;
-    const members = this.groupOf(this.refIndex).filter((m) => m !== this.refIndex);
-    if (members.length === 0) {
-      this.say("This group has one frame: nothing to compare. Press Esc.", true);
-      this.compare.show({ reference: this.refIndex, others: [], active: this.refIndex, count: 1, title: "Nothing to compare", groupLabel: this.groupInfo(this.refIndex), strip: null, pick: null });
-      return;
-    }
-    const active = members.includes(i) ? i : members[0];
-    if (active !== i) this.cursorId = this.photos[active].id;
-    const start = members.indexOf(active);
-    const others = [...members.slice(start), ...members.slice(0, start)];
-    const group = this.groupOfPhoto.get(this.refIndex);
-    const all = this.groupOf(this.refIndex);
-    const pick = group?.best ?? null;
-    const name = this.photos[this.refIndex].relPath.split("/").pop();
-    const set = setLabel(group?.set);
-    this.compare.show({
-      reference: this.refIndex,
-      others,
-      active,
-      count: this.compareCount,
-      title: `Group ${this.photos[active].group}`,
-      groupLabel: `${framesText(all.length)} · reference ${name} vs ${others.length} other frame${others.length === 1 ? "" : "s"}`,
-      set: set ? { label: set, meaning: setMeaning(group?.set) } : null,
-      strip: buildStrip(all, (k) => this.photos[k], pick),
-      pick,
-    });
-    this.renderStatus();
-  }
-
-  /** Compare: a click on the strip brings frame `i` of the group into the comparison. */
-  private focusFrame(i: number): void {
-    if (this.mode !== "compare" || this.refIndex === null) return;
-    if (i === this.refIndex) {
-      this.say("That frame is the reference. To compare from another frame, bring it in and press R.");
-      return;
-    }
-    this.userMoved = true;
-    this.cursorId = this.photos[i].id;
-    this.renderCompare();
-  }
-
-  // ---- keyboard ----
-
-  private onKey(e: KeyboardEvent): void {
-    const t = e.target as HTMLElement | null;
-    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT") && e.key !== "Escape") return;
-    const a = actionFor(e);
-    if (!a) return;
-    e.preventDefault();
-    void this.act(a);
-  }
-
-  async act(a: Action): Promise<void> {
-    if (a.type === "escape") {
-      if (this.overlay) return this.closeOverlay();
-      if (this.mode === "loupe" || this.mode === "compare") return this.setMode("grid");
-      return;
-    }
-    if (a.type === "help") return this.overlay?.dataset.testid === "help" ? this.closeOverlay() : this.showOverlay(helpOverlay(() => this.closeOverlay()));
-    if (this.mode === "empty" || this.photos.length === 0) return;
-    const layout = this.grid.layout;
-    const cur = this.cursorIndex();
-    switch (a.type) {
-      case "move":
-      case "next":
-      case "prev": {
-        if (this.mode === "compare") return this.stepCompare(a.type === "move" ? (a.dir === "left" || a.dir === "up" ? -1 : 1) : a.type === "next" ? 1 : -1);
-        const dir = a.type === "move" ? a.dir : a.type;
-        const next = this.mode === "loupe" && (dir === "up" || dir === "down") ? move(layout, cur, dir === "up" ? "prev" : "next") : move(layout, cur, dir);
-        return this.setCursor(next);
-      }
-      case "nextGroup":
-      case "prevGroup":
-        this.refIndex = null;
-        this.setCursor(jumpGroup(layout, cur, a.type === "nextGroup" ? 1 : -1));
-        if (this.mode === "compare") this.renderCompare();
-        return;
-      case "loupe":
-        return this.setMode(this.mode === "loupe" ? "grid" : "loupe");
-      case "compare":
-        if (this.mode === "compare") return this.setMode("grid");
-        this.refIndex = cur;
-        return this.setMode("compare");
-      case "reference":
-        if (this.mode === "compare" && cur !== null) {
-          this.refIndex = cur;
-          this.renderCompare();
-        }
-        return;
-      case "zoom":
-        if (this.mode === "loupe") this.loupe.toggleZoom();
-        if (this.mode === "compare") this.compare.toggleZoom();
-        return;
-      case "focusOverlay":
-        if (this.mode === "loupe") this.loupe.toggleOverlay();
-        return;
-      case "flag":
-        return this.change({ kind: "flag", value: a.flag });
-      case "stars":
-        return this.change({ kind: "stars", value: a.stars });
-      case "label": {
-        if (cur === null) return;
-        return this.change(labelChange(this.store.get(this.photos[cur].id).label, a.label));
-      }
-      case "undo":
-      case "redo":
-        return this.history(a.type);
-      case "acceptGroup":
-        if (cur !== null) return this.acceptGroup(this.photos[cur].group);
-        return;
-      case "acceptAll":
-        return this.acceptAll();
-    }
-  }
-
-  private stepCompare(step: 1 | -1): void {
-    const cur = this.cursorIndex();
-    if (cur === null || this.refIndex === null) return;
-    const others = this.groupOf(this.refIndex).filter((m) => m !== this.refIndex);
-    if (others.length === 0) return;
-    const k = others.indexOf(cur);
-    const next = others[(k + step + others.length) % others.length];
-    this.cursorId = this.photos[next].id;
-    this.renderCompare();
-  }
-
-  // ---- decisions ----
-
-  private remote(photos: number[], change: ChangeDto): Promise<DecisionDto[]> {
-    if (this.synthetic) {
-      const s = this.synthetic;
-      return Promise.resolve(s.decide(photos.map((p) => applyChange(this.store.get(p), change))));
-    }
-    return remoteDecide(photos, change);
-  }
-
-  private async change(change: ChangeDto, photos?: number[]): Promise<void> {
-    const cur = this.cursorIndex();
-    const ids = photos ?? (cur === null ? [] : [this.photos[cur].id]);
-    if (ids.length === 0) return;
-    try {
-      await this.store.decide(ids, change, (p, c) => this.remote(p, c));
-      // A pick or a reject teaches the profile: the suggestions may move.
-      if (change.kind === "flag") void this.rerank();
-    } catch (e) {
-      this.say(`Not saved: ${toAppError(e).message}`, true);
-    }
-  }
-
-  /** Ranks the open shoot again with what its profile learned, moving only the suggestions. */
-  private async rerank(): Promise<void> {
-    if (this.synthetic || !this.analyzed || this.shoot === null) return;
-    if (this.reranking) {
-      this.rerankAgain = true;
-      return;
-    }
-    this.reranking = true;
-    try {
-      do {
-        this.rerankAgain = false;
-        const shoot: number | null = this.shoot;
-        const view = await currentView();
-        if (view.shoot !== shoot || this.shoot !== shoot) return;
-        const merged = mergeSuggestions(this.photos, this.groups, view);
-        if (merged === null) {
-          this.applyView(view);
-          continue;
-        }
-        this.setGroups(this.groups);
-        if (merged.changed.length === 0) continue;
-        this.refreshGrid();
-        if (this.mode === "loupe") this.renderLoupe();
-        if (this.mode === "compare") this.renderCompare();
-        if (merged.moved.length) this.say(`Learned from your picks: the suggestion moved in group${merged.moved.length === 1 ? "" : "s"} ${merged.moved.join(", ")}`);
-      } while (this.rerankAgain);
-    } catch (e) {
-      this.say(`Suggestions not updated: ${toAppError(e).message}`, true);
-    } finally {
-      this.reranking = false;
-    }
-  }
-
-  private async history(kind: "undo" | "redo"): Promise<void> {
-    try {
-      const remote = this.synthetic
-        ? () => Promise.resolve(kind === "undo" ? (this.synthetic as SyntheticCatalog).undo() : (this.synthetic as SyntheticCatalog).redo())
-        : kind === "undo"
-          ? remoteUndo
-          : remoteRedo;
-      const changed = await this.store.history(remote);
-      if (changed.length === 0) this.say(kind === "undo" ? "Nothing to undo" : "Nothing to redo");
-      else {
-        void this.rerank();
-        this.say(`${kind === "undo" ? "Undone" : "Redone"}: ${changed.length} photo(s)`);
-        const first = this.indexOf.get(changed[0]);
-        if (first !== undefined && this.mode === "grid") this.setCursor(first);
-      }
-    } catch (e) {
-      this.say(toAppError(e).message, true);
-    }
-  }
-
-  private async acceptGroup(groupId: number): Promise<void> {
-    const g = this.groups.find((x) => x.id === groupId);
-    if (!g || g.best === null || g.members.length < 2) return;
-    await this.change({ kind: "flag", value: "pick" }, [this.photos[g.best].id]);
-    this.say(`Picked the suggested frame of group ${groupId}`);
-  }
-
-  private async acceptAll(): Promise<void> {
-    const ids = this.groups.filter((g) => g.id > 0 && g.best !== null).map((g) => this.photos[g.best as number].id);
-    if (ids.length === 0) return;
-    await this.change({ kind: "flag", value: "pick" }, ids);
-    this.say(`Picked the suggested frame of ${ids.length} group(s) (Ctrl+Z undoes)`);
-  }
-
-  private onDecisions(ids: number[]): void {
-    const indices = ids.map((id) => this.indexOf.get(id)).filter((i): i is number => i !== undefined);
-    if (isFiltered(this.filter)) this.refreshGrid();
-    else this.grid.refresh(indices);
-    if (this.mode === "loupe") for (const id of ids) this.loupe.refreshDecision(this.store.get(id));
-    if (this.mode === "compare") this.renderCompare();
-    this.renderStatus();
-  }
-
-  // ---- chrome ----
-
-  private renderToolbar(): void {
-    const seg = (value: FlagFilter, label: string) =>
-      h("button", { class: this.filter.flag === value ? "on" : "", "data-testid": `filter-${value}`, onclick: () => this.setFilter({ flag: value }) }, label);
-    const shootName = this.root ? this.root.split("/").filter(Boolean).pop() ?? this.root : "No shoot";
-    const strict = h("input", { type: "range", min: 0, max: 100, value: this.strictness, title: "Grouping: loose ↔ strict (regroups live)", "data-testid": "strictness" });
-    let timer = 0;
-    strict.addEventListener("input", () => {
-      this.strictness = Number(strict.value);
-      clearTimeout(timer);
-      timer = window.setTimeout(() => void this.regroupNow(), 60);
-    });
-    this.toolbar.replaceChildren(
-      h("button", { onclick: () => void this.chooseFolder(), title: "Open a folder (or drop one on the window)", "data-testid": "open" }, "Open…"),
-      h("span", { class: "shoot-name", title: this.root }, shootName),
-      h("span", { class: "sep" }),
-      h("span", { class: "segmented" }, seg("all", "All"), seg("picks", "Picks"), seg("rejects", "Rejects"), seg("unrated", "Unrated")),
-      this.select("★ ≥", ["0", "1", "2", "3", "4", "5"], String(this.filter.minStars), (v) => this.setFilter({ minStars: Number(v) }), (v) => (v === "0" ? "any" : "★".repeat(Number(v)))),
-      this.select("Label", ["", "red", "yellow", "green", "blue", "purple"], this.filter.label ?? "", (v) => this.setFilter({ label: (v || null) as Filter["label"] }), (v) => v || "any"),
-      h("button", { class: this.filter.eyesClosed ? "on" : "", title: "Only photos where someone's eyes are closed (needs face analysis)", onclick: () => this.setFilter({ eyesClosed: !this.filter.eyesClosed }) }, "Eyes closed"),
-      this.select("Sort", ["time", "score"], this.sort, (v) => ((this.sort = v as SortKey), this.refreshGrid(), this.renderToolbar()), (v) => (v === "time" ? "time" : "score")),
-      h("label", { title: "Grouping: loose ↔ strict" }, h("span", { class: "lbl" }, "Groups"), strict),
-      this.profilePicker(),
-      h("span", { class: "spacer" }),
-      h("button", { onclick: () => void this.acceptAll(), title: "Pick the suggested frame of every group (Shift+A)", disabled: !this.analyzed }, "Accept all"),
-      h("button", { onclick: () => this.openExport(), disabled: !this.analyzed, "data-testid": "export-open" }, "Export…"),
-      h("button", { onclick: () => void this.openSettings(), "data-testid": "settings-open" }, "Settings"),
-      h("button", { onclick: () => this.openContribute(), title: "Opt-in: share photos to improve bestpick" }, "Contribute"),
-      h("button", { onclick: () => void this.act({ type: "help" }), title: "Keyboard map (?)" }, "?"),
-    );
-  }
-
-  /** The culling-profile picker: choosing one re-ranks the shoot and is remembered for it. */
-  private profilePicker(): HTMLElement {
-    const known = this.profiles.some((p) => p.name === this.profile);
-    const list = known ? this.profiles : [...this.profiles, { name: this.profile, description: "", preset: false, learnedGroups: 0 }];
-    const s = h(
-      "select",
-      { "data-testid": "profile", disabled: !this.analyzed || this.synthetic !== null },
-      pickerGroups(list).map((g) =>
-        h("optgroup", { label: g.label }, g.profiles.map((p) => h("option", { value: p.name, selected: p.name === this.profile, title: p.description }, p.name))),
-      ),
-    );
-    s.addEventListener("change", () => {
-      s.blur();
-      void this.useProfile(s.value);
-    });
-    s.title = "Culling profile: how the suggestions are ranked (remembered for this shoot)";
-    const page = h("button", { onclick: () => this.openProfile(), disabled: this.synthetic !== null, title: "Profile page: its weights, its grouping and what it learned from your picks", "data-testid": "profile-open" }, "Profile…");
-    return h("span", { class: "joined" }, page, s);
-  }
-
-  private async loadProfiles(): Promise<void> {
-    if (this.synthetic) return;
-    try {
-      this.profiles = await listProfiles();
-      this.renderToolbar();
-    } catch (e) {
-      this.say(toAppError(e).message, true);
-    }
-  }
-
-  /** Culls the open shoot with profile `name` (from stored signals; no file is read). */
-  async useProfile(name: string): Promise<void> {
-    if (this.synthetic || !this.analyzed) return;
-    try {
-      this.applyView(await chooseProfile(name));
-      this.say(`Ranked with the ${name} profile · grouping ${this.strictness} · ${this.groups.filter((g) => g.id > 0).length} groups`);
-    } catch (e) {
-      this.say(toAppError(e).message, true);
-      this.renderToolbar();
-    }
-  }
-
-  private select(label: string, values: string[], current: string, onChange: (v: string) => void, show: (v: string) => string): HTMLElement {
-    const s = h("select", {}, values.map((v) => h("option", { value: v, selected: v === current }, show(v))));
-    s.addEventListener("change", () => {
-      onChange(s.value);
-      s.blur();
-    });
-    return h("label", {}, h("span", { class: "lbl" }, label), s);
-  }
-
-  private setFilter(f: Partial<Filter>): void {
-    this.filter = { ...this.filter, ...f };
-    this.refreshGrid();
-    this.renderToolbar();
-    if (isFiltered(this.filter) && this.grid.layout.order.length === 0) this.say("No photo matches these filters: change or clear them (All).");
-  }
-
-  private async regroupNow(): Promise<void> {
-    if (this.synthetic || !this.analyzed) return;
-    try {
-      this.applyView(await regroup(this.strictness));
-      this.say(`Regrouped: ${this.groups.filter((g) => g.id > 0).length} groups`);
-    } catch (e) {
-      this.say(toAppError(e).message, true);
-    }
-  }
-
-  private renderStatus(): void {
-    const groups = this.groups.filter((g) => g.id > 0).length;
-    let picks = 0;
-    let rejects = 0;
-    for (const p of this.photos) {
-      const d = this.store.get(p.id);
-      if (d.flag === "pick") picks++;
-      else if (d.flag === "reject") rejects++;
-    }
-    const shown = this.grid.layout.order.length;
-    this.reportButton.disabled = !this.analyzed || this.synthetic !== null || this.shoot === null;
-    this.counts.textContent = `${this.photos.length} photos${shown !== this.photos.length ? ` (${shown} shown)` : ""} · ${groups} groups · ${picks} picks · ${rejects} rejects`;
-    const i = this.cursorIndex();
-    this.current.textContent = i === null ? "" : this.photos[i].relPath;
-  }
-
-  private emptyState(): HTMLElement {
-    const recent = this.recent.filter((r) => r.exists).slice(0, 6);
-    return h(
-      "div",
-      { class: "empty", "data-testid": "empty" },
-      h(
-        "div",
-        { class: "card" },
-        h("h1", {}, "Open a shoot"),
-        h("p", {}, "Choose a folder of photos, or drop one on this window. bestpick groups the bursts, suggests the best frame of each, and you decide with the keyboard."),
-        this.error ? h("div", { class: "error-box" }, this.error) : null,
-        h(
-          "div",
-          { class: "actions" },
-          h("button", { class: "primary", onclick: () => void this.chooseFolder() }, "Open a folder…"),
-          this.sample ? h("button", { onclick: () => void this.open(this.sample as string) }, "Open the sample shoot") : null,
-        ),
-        recent.length
-          ? h(
-              "div",
-              { class: "recent" },
-              h("h2", {}, "Recent shoots"),
-              recent.map((r) => h("a", { onclick: () => void this.open(r.root) }, h("span", {}, r.root), h("span", {}, `${r.photos} photos · ${r.picks} picks`))),
-            )
-          : null,
-      ),
-    );
-  }
-
-  private async chooseFolder(): Promise<void> {
-    try {
-      const f = await pickFolder();
-      if (f) await this.open(f);
-    } catch (e) {
-      this.say(toAppError(e).message, true);
-    }
-  }
-
-  private showProgress(text: string, fraction: number): void {
-    this.progress.hidden = false;
-    this.progressText.textContent = text;
-    this.progressBar.style.width = `${Math.round(fraction * 100)}%`;
-  }
-
-  private hideProgress(): void {
-    this.progress.hidden = true;
-  }
-
-  private say(m: string, error = false): void {
-    this.msg.textContent = m;
-    this.msg.classList.toggle("error", error);
+  useProfile(name: string): Promise<void> {
+    return this.actions.useProfile(name);
   }
 
   toast(m: string, error = false): void {
-    this.stage.querySelector(".toast")?.remove();
-    const t = h("div", { class: `toast ${error ? "error" : ""}`, "data-testid": "toast" }, m);
-    this.stage.append(t);
-    clearTimeout(this.toastTimer);
-    this.toastTimer = window.setTimeout(() => t.remove(), error ? 7000 : 3500);
-    this.say(m, error);
-  }
-
-  private showOverlay(el: HTMLElement): void {
-    this.closeOverlay();
-    this.overlay = el;
-    this.stage.append(el);
-  }
-
-  private closeOverlay(): void {
-    this.overlay?.remove();
-    this.overlay = null;
-  }
-
-  private openProfile(): void {
-    this.showOverlay(
-      profileDrawer({
-        current: () => this.profile,
-        changed: async (choose) => {
-          await this.loadProfiles();
-          if (choose) await this.useProfile(choose);
-          else if (this.analyzed && !this.synthetic) this.applyView(await currentView());
-        },
-        toast: (m, e) => this.toast(m, e),
-        close: () => this.closeOverlay(),
-      }),
-    );
-  }
-
-  private openReport(): void {
-    this.showOverlay(
-      reportDrawer({
-        thumb: (id) => {
-          const i = this.indexOf.get(id);
-          return i === undefined || !this.thumbs.has(id) ? null : this.thumbSrc(i);
-        },
-        focus: (id) => this.focusPhoto(id),
-        toast: (m, e) => this.toast(m, e),
-        close: () => this.closeOverlay(),
-      }),
-    );
+    this.view.toast(m, error);
   }
 
   /** Shows photo `id` in the grid (clearing filters that hide it), or in the loupe when open. */
   focusPhoto(id: number): void {
-    const i = this.indexOf.get(id);
-    if (i === undefined) return;
-    this.closeOverlay();
-    if (isFiltered(this.filter) && !this.grid.layout.order.includes(i)) this.setFilter({ ...NO_FILTER });
-    if (this.mode !== "loupe") this.setMode("grid");
-    this.setCursor(i);
-  }
-
-  private openExport(): void {
-    this.showOverlay(exportDrawer(this.settings?.darktableNames ?? false, () => this.closeOverlay(), (m, e) => this.toast(m, e)));
-  }
-
-  private async openSettings(): Promise<void> {
-    try {
-      const [s, recent] = await Promise.all([getSettings(), recentShoots()]);
-      this.settings = s;
-      this.recent = recent;
-      this.showOverlay(
-        settingsDrawer(
-          s,
-          recent,
-          this.shoot,
-          () => this.closeOverlay(),
-          (m, e) => this.toast(m, e),
-          (next, catalogChanged) => {
-            this.settings = next;
-            this.closeOverlay();
-            if (catalogChanged) {
-              this.photos = [];
-              this.setGroups([]);
-              this.shoot = null;
-              this.root = "";
-              this.setMode("empty");
-              this.renderToolbar();
-            }
-          },
-          (forgot) => {
-            this.recent = this.recent.filter((r) => r.id !== forgot);
-            if (forgot === this.shoot) {
-              this.photos = [];
-              this.setGroups([]);
-              this.shoot = null;
-              this.root = "";
-              this.closeOverlay();
-              this.setMode("empty");
-              this.renderToolbar();
-            } else void this.openSettings();
-          },
-        ),
-      );
-    } catch (e) {
-      this.toast(toAppError(e).message, true);
-    }
-  }
-
-  private openContribute(): void {
-    this.showOverlay(
-      contributeDrawer(
-        {
-          currentPhotoPath: async () => {
-            const i = this.cursorIndex();
-            return i === null ? null : `${this.root}/${this.photos[i].relPath}`;
-          },
-          pickedPhotoPaths: () => this.photos.filter((p) => this.store.get(p.id).flag === "pick").map((p) => `${this.root}/${p.relPath}`),
-          toast: (m, e) => this.toast(m, e),
-        },
-        () => this.closeOverlay(),
-      ),
-    );
+    this.view.focusPhoto(id);
   }
 
   /** For tests and measurements: the state the end-to-end suite checks. */
   snapshot() {
+    const m = this.model;
+    const cursor = m.cursorIndex();
     return {
-      mode: this.mode,
-      shoot: this.shoot,
-      photos: this.photos.length,
-      groups: this.groups.filter((g) => g.id > 0).length,
-      cursor: this.cursorIndex() === null ? null : this.photos[this.cursorIndex() as number].relPath,
-      decisions: this.photos.map((p) => ({ relPath: p.relPath, ...this.store.get(p.id) })),
+      mode: this.view.mode,
+      shoot: m.shoot,
+      photos: m.photos.length,
+      groups: m.realGroups().length,
+      cursor: cursor === null ? null : m.photos[cursor].relPath,
+      decisions: m.photos.map((p) => ({ relPath: p.relPath, ...m.store.get(p.id) })),
       metrics: this.metrics,
-      analyzed: this.analyzed,
-      profile: this.profile,
-      strictness: this.strictness,
-      groupList: this.groups.filter((g) => g.id > 0).map((g) => ({ id: g.id, members: g.members.map((m) => this.photos[m].relPath), best: g.best === null ? null : this.photos[g.best].relPath })),
+      analyzed: m.analyzed,
+      profile: m.profile,
+      strictness: m.strictness,
+      groupList: m.realGroups().map((g) => ({ id: g.id, members: g.members.map((k) => m.photos[k].relPath), best: g.best === null ? null : m.photos[g.best].relPath })),
     };
   }
 }

@@ -1,0 +1,441 @@
+// The window's DOM: the toolbar, the stage (grid, loupe or compare; the empty state; drawers and
+// toasts over it) and the status bar (counts, Report…, the current photo, progress, messages).
+// It draws the shoot model and keeps the mode; what is only a matter of showing (the filter and
+// sort, the cursor, compare's panes) it changes in the model itself; whatever needs the back
+// end it hands to its host, the controller.
+
+import type { PhotoDetailDto } from "../bindings/PhotoDetailDto";
+import type { ShootInfoDto } from "../bindings/ShootInfoDto";
+import { h } from "../lib/dom";
+import { NO_FILTER, isFiltered, type Filter, type FlagFilter, type SortKey } from "../lib/filters";
+import { buildStrip } from "../lib/people";
+import { pickerGroups } from "../lib/profiles";
+import { framesText, setLabel, setMeaning } from "../lib/sets";
+import type { ShootModel } from "../model/shoot";
+import { CompareView } from "./compare";
+import { GridView } from "./grid";
+import { LoupeView } from "./loupe";
+import { helpOverlay } from "./panels";
+
+export type Mode = "empty" | "grid" | "loupe" | "compare";
+
+/** What the window asks of the controller. */
+export interface WindowHost {
+  /** False without the analysis engine: the profile picker, the profile page and Report… are off. */
+  readonly engine: boolean;
+  thumbSrc(index: number): string | null;
+  previewSrc(index: number): string;
+  detail(index: number): Promise<PhotoDetailDto | null>;
+  open(path: string): void;
+  chooseFolder(): void;
+  /** Stop the analysis. */
+  cancel(): void;
+  /** The grouping slider settled on the model's strictness. */
+  regroup(): void;
+  useProfile(name: string): void;
+  acceptGroup(groupId: number): void;
+  acceptAll(): void;
+  openProfile(): void;
+  openReport(): void;
+  openExport(): void;
+  openSettings(): void;
+  openContribute(): void;
+}
+
+/** What the empty state offers: the recent shoots, the sample, and why the last opening failed. */
+export interface Home {
+  recent: ShootInfoDto[];
+  sample: string | null;
+  error: string | null;
+}
+
+export class WindowView {
+  readonly home: Home = { recent: [], sample: null, error: null };
+  readonly grid: GridView;
+  private loupe = new LoupeView();
+  private compare: CompareView;
+  private currentMode: Mode = "empty";
+  private overlayEl: HTMLElement | null = null;
+  private toolbar: HTMLElement;
+  private stage: HTMLElement;
+  private progress: HTMLElement;
+  private progressBar: HTMLElement;
+  private progressText: HTMLElement;
+  private msg: HTMLElement;
+  private counts: HTMLElement;
+  private reportButton: HTMLButtonElement;
+  private current: HTMLElement;
+  private toastTimer = 0;
+
+  constructor(
+    rootEl: HTMLElement,
+    private model: ShootModel,
+    private host: WindowHost,
+  ) {
+    this.grid = new GridView({
+      photo: (i) => model.photos[i],
+      decision: (i) => model.decisionAt(i),
+      thumbSrc: (i) => host.thumbSrc(i),
+      thumbState: (i) => model.thumbState(i),
+      groupTitle: (id, members, best) => model.groupTitle(id, members, best),
+      groupSize: (i) => model.groupOf(i).length,
+      cursor: () => model.cursorIndex(),
+      onCellClick: (i) => this.setCursor(i),
+      onCellDblClick: (i) => {
+        this.setCursor(i);
+        this.setMode("loupe");
+      },
+      onAcceptGroup: (g) => host.acceptGroup(g),
+    });
+    this.compare = new CompareView({
+      photo: (i) => model.photos[i],
+      decision: (i) => model.decisionAt(i),
+      previewSrc: (i) => host.previewSrc(i),
+      detail: (i) => host.detail(i),
+      onSetCount: (n) => {
+        model.compareCount = n;
+        this.renderCompare();
+      },
+      thumbSrc: (i) => (model.thumbs.has(model.photos[i].id) ? host.thumbSrc(i) : null),
+      size: (i) => [model.photos[i].width, model.photos[i].height],
+      onFocusFrame: (i) => this.focusFrame(i),
+    });
+    this.progressBar = h("div");
+    this.progressText = h("span", { "data-testid": "progress-text" });
+    this.progress = h(
+      "div",
+      { class: "progress", hidden: true },
+      h("div", { class: "bar" }, this.progressBar),
+      this.progressText,
+      h("button", { onclick: () => host.cancel(), title: "Stop the analysis (finished photos are kept)" }, "Cancel"),
+    );
+    this.toolbar = h("header", { class: "toolbar" });
+    this.stage = h("main", { class: "stage" }, h("div", { class: "dropzone-hint" }, "Drop a folder to open it"));
+    this.counts = h("span", { "data-testid": "counts" });
+    this.current = h("span", { "data-testid": "current" });
+    this.msg = h("span", { class: "msg", "data-testid": "message" });
+    this.reportButton = h(
+      "button",
+      { class: "link", "data-testid": "report-open", disabled: true, title: "Trust report: how often your pick was the suggestion, and where it was not", onclick: () => host.openReport() },
+      "Report…",
+    );
+    const status = h("footer", { class: "statusbar" }, this.counts, this.reportButton, this.current, this.progress, this.msg);
+    rootEl.append(this.toolbar, this.stage, status);
+    this.renderToolbar();
+  }
+
+  get mode(): Mode {
+    return this.currentMode;
+  }
+
+  /** The drawer or overlay over the stage, if one is open. */
+  get overlay(): HTMLElement | null {
+    return this.overlayEl;
+  }
+
+  /** `opening`, `analyzing`, `ready` or `error`: on the body, for the styles and the e2e suite. */
+  setState(state: string): void {
+    document.body.dataset.state = state;
+  }
+
+  // ---- the shoot ----
+
+  /** The model took a new view of the shoot: the grid, the cursor and the chrome follow. */
+  shootChanged(): void {
+    if (this.currentMode === "empty" && this.model.photos.length) this.setMode("grid");
+    this.refreshGrid();
+    const first = this.grid.layout.order[0];
+    if (this.model.placeCursor(first)) {
+      this.grid.refresh(this.grid.layout.order.slice(0, 1));
+      if (first !== undefined) this.grid.reveal(first);
+    }
+    this.renderStatus();
+    this.renderToolbar();
+    this.renderOpenPhoto();
+  }
+
+  /** The loupe or compare again, for the cursor as it is now. */
+  renderOpenPhoto(): void {
+    if (this.currentMode === "loupe") this.renderLoupe();
+    if (this.currentMode === "compare") this.renderCompare();
+  }
+
+  /** Decisions of the photos `ids` changed. */
+  decisionsChanged(ids: number[]): void {
+    const indices = ids.map((id) => this.model.index(id)).filter((i): i is number => i !== undefined);
+    if (isFiltered(this.model.filter)) this.refreshGrid();
+    else this.grid.refresh(indices);
+    if (this.currentMode === "loupe") for (const id of ids) this.loupe.refreshDecision(this.model.store.get(id));
+    if (this.currentMode === "compare") this.renderCompare();
+    this.renderStatus();
+  }
+
+  refreshGrid(): void {
+    this.grid.setGroups(this.model.visible());
+    this.renderStatus();
+  }
+
+  setFilter(f: Partial<Filter>): void {
+    this.model.filter = { ...this.model.filter, ...f };
+    this.refreshGrid();
+    this.renderToolbar();
+    if (isFiltered(this.model.filter) && this.grid.layout.order.length === 0) this.say("No photo matches these filters: change or clear them (All).");
+  }
+
+  // ---- cursor and modes ----
+
+  /** Shows photo `id` in the grid (clearing filters that hide it), or in the loupe when open. */
+  focusPhoto(id: number): void {
+    const i = this.model.index(id);
+    if (i === undefined) return;
+    this.closeOverlay();
+    if (isFiltered(this.model.filter) && !this.grid.layout.order.includes(i)) this.setFilter({ ...NO_FILTER });
+    if (this.currentMode !== "loupe") this.setMode("grid");
+    this.setCursor(i);
+  }
+
+  setCursor(i: number | null): void {
+    if (i === null) return;
+    const before = this.model.moveCursor(i);
+    this.grid.refresh([before ?? i, i].filter((x): x is number => x !== null));
+    this.grid.reveal(i);
+    if (this.currentMode === "loupe") this.renderLoupe();
+    this.renderStatus();
+  }
+
+  setMode(m: Mode): void {
+    this.currentMode = m;
+    this.grid.hideTip();
+    const keep = this.stage.querySelector(".dropzone-hint");
+    this.stage.replaceChildren(...(keep ? [keep] : []));
+    if (m === "empty") this.stage.append(this.emptyState());
+    if (m === "grid") {
+      this.stage.append(this.grid.el);
+      this.grid.render();
+      const c = this.model.cursorIndex();
+      if (c !== null) this.grid.reveal(c);
+    }
+    if (m === "loupe") {
+      this.stage.append(this.loupe.el);
+      this.renderLoupe();
+    }
+    if (m === "compare") {
+      this.stage.append(this.compare.el);
+      this.renderCompare();
+    }
+    document.body.dataset.mode = m;
+    this.renderStatus();
+  }
+
+  /** Z: 100% at the focus point and back, in the loupe or compare. */
+  toggleZoom(): void {
+    if (this.currentMode === "loupe") this.loupe.toggleZoom();
+    if (this.currentMode === "compare") this.compare.toggleZoom();
+  }
+
+  /** F: the loupe's focus overlay. */
+  toggleFocusOverlay(): void {
+    if (this.currentMode === "loupe") this.loupe.toggleOverlay();
+  }
+
+  renderLoupe(): void {
+    const i = this.model.cursorIndex();
+    if (i === null) return;
+    const p = this.model.photos[i];
+    const d = this.model.store.get(p.id);
+    const size = this.model.groupOf(i).length;
+    this.loupe.show(p, this.host.previewSrc(i), d, this.model.details.get(p.id) ?? null, this.model.groupInfo(i), size);
+    void this.host.detail(i).then((det) => {
+      if (det && this.model.cursorId === p.id && this.currentMode === "loupe") this.loupe.show(p, this.host.previewSrc(i), this.model.store.get(p.id), det, this.model.groupInfo(i), size);
+    });
+  }
+
+  renderCompare(): void {
+    const frames = this.model.compareFrames();
+    if (frames === null) return;
+    const { reference, others, active } = frames;
+    if (others.length === 0) {
+      this.say("This group has one frame: nothing to compare. Press Esc.", true);
+      this.compare.show({ reference, others: [], active: reference, count: 1, title: "Nothing to compare", groupLabel: this.model.groupInfo(reference), strip: null, pick: null });
+      return;
+    }
+    const group = this.model.groupAt(reference);
+    const all = this.model.groupOf(reference);
+    const pick = group?.best ?? null;
+    const name = this.model.photos[reference].relPath.split("/").pop();
+    const set = setLabel(group?.set);
+    this.compare.show({
+      reference,
+      others,
+      active,
+      count: this.model.compareCount,
+      title: `Group ${this.model.photos[active].group}`,
+      groupLabel: `${framesText(all.length)} · reference ${name} vs ${others.length} other frame${others.length === 1 ? "" : "s"}`,
+      set: set ? { label: set, meaning: setMeaning(group?.set) } : null,
+      strip: buildStrip(all, (k) => this.model.photos[k], pick),
+      pick,
+    });
+    this.renderStatus();
+  }
+
+  /** Compare: a click on the strip brings frame `i` of the group into the comparison. */
+  private focusFrame(i: number): void {
+    if (this.currentMode !== "compare" || this.model.refIndex === null) return;
+    if (i === this.model.refIndex) {
+      this.say("That frame is the reference. To compare from another frame, bring it in and press R.");
+      return;
+    }
+    this.model.moveCursor(i);
+    this.renderCompare();
+  }
+
+  // ---- toolbar ----
+
+  renderToolbar(): void {
+    const m = this.model;
+    const seg = (value: FlagFilter, label: string) =>
+      h("button", { class: m.filter.flag === value ? "on" : "", "data-testid": `filter-${value}`, onclick: () => this.setFilter({ flag: value }) }, label);
+    const shootName = m.root ? m.root.split("/").filter(Boolean).pop() ?? m.root : "No shoot";
+    const strict = h("input", { type: "range", min: 0, max: 100, value: m.strictness, title: "Grouping: loose ↔ strict (regroups live)", "data-testid": "strictness" });
+    let timer = 0;
+    strict.addEventListener("input", () => {
+      m.strictness = Number(strict.value);
+      clearTimeout(timer);
+      timer = window.setTimeout(() => this.host.regroup(), 60);
+    });
+    this.toolbar.replaceChildren(
+      h("button", { onclick: () => this.host.chooseFolder(), title: "Open a folder (or drop one on the window)", "data-testid": "open" }, "Open…"),
+      h("span", { class: "shoot-name", title: m.root }, shootName),
+      h("span", { class: "sep" }),
+      h("span", { class: "segmented" }, seg("all", "All"), seg("picks", "Picks"), seg("rejects", "Rejects"), seg("unrated", "Unrated")),
+      this.select("★ ≥", ["0", "1", "2", "3", "4", "5"], String(m.filter.minStars), (v) => this.setFilter({ minStars: Number(v) }), (v) => (v === "0" ? "any" : "★".repeat(Number(v)))),
+      this.select("Label", ["", "red", "yellow", "green", "blue", "purple"], m.filter.label ?? "", (v) => this.setFilter({ label: (v || null) as Filter["label"] }), (v) => v || "any"),
+      h("button", { class: m.filter.eyesClosed ? "on" : "", title: "Only photos where someone's eyes are closed (needs face analysis)", onclick: () => this.setFilter({ eyesClosed: !m.filter.eyesClosed }) }, "Eyes closed"),
+      this.select("Sort", ["time", "score"], m.sort, (v) => ((m.sort = v as SortKey), this.refreshGrid(), this.renderToolbar()), (v) => (v === "time" ? "time" : "score")),
+      h("label", { title: "Grouping: loose ↔ strict" }, h("span", { class: "lbl" }, "Groups"), strict),
+      this.profilePicker(),
+      h("span", { class: "spacer" }),
+      h("button", { onclick: () => this.host.acceptAll(), title: "Pick the suggested frame of every group (Shift+A)", disabled: !m.analyzed }, "Accept all"),
+      h("button", { onclick: () => this.host.openExport(), disabled: !m.analyzed, "data-testid": "export-open" }, "Export…"),
+      h("button", { onclick: () => this.host.openSettings(), "data-testid": "settings-open" }, "Settings"),
+      h("button", { onclick: () => this.host.openContribute(), title: "Opt-in: share photos to improve bestpick" }, "Contribute"),
+      h("button", { onclick: () => this.toggleHelp(), title: "Keyboard map (?)" }, "?"),
+    );
+  }
+
+  /** The culling-profile picker: choosing one re-ranks the shoot and is remembered for it. */
+  private profilePicker(): HTMLElement {
+    const m = this.model;
+    const known = m.profiles.some((p) => p.name === m.profile);
+    const list = known ? m.profiles : [...m.profiles, { name: m.profile, description: "", preset: false, learnedGroups: 0 }];
+    const s = h(
+      "select",
+      { "data-testid": "profile", disabled: !m.analyzed || !this.host.engine },
+      pickerGroups(list).map((g) =>
+        h("optgroup", { label: g.label }, g.profiles.map((p) => h("option", { value: p.name, selected: p.name === m.profile, title: p.description }, p.name))),
+      ),
+    );
+    s.addEventListener("change", () => {
+      s.blur();
+      this.host.useProfile(s.value);
+    });
+    s.title = "Culling profile: how the suggestions are ranked (remembered for this shoot)";
+    const page = h("button", { onclick: () => this.host.openProfile(), disabled: !this.host.engine, title: "Profile page: its weights, its grouping and what it learned from your picks", "data-testid": "profile-open" }, "Profile…");
+    return h("span", { class: "joined" }, page, s);
+  }
+
+  private select(label: string, values: string[], current: string, onChange: (v: string) => void, show: (v: string) => string): HTMLElement {
+    const s = h("select", {}, values.map((v) => h("option", { value: v, selected: v === current }, show(v))));
+    s.addEventListener("change", () => {
+      onChange(s.value);
+      s.blur();
+    });
+    return h("label", {}, h("span", { class: "lbl" }, label), s);
+  }
+
+  // ---- status bar ----
+
+  renderStatus(): void {
+    const m = this.model;
+    const { groups, picks, rejects } = m.counts();
+    const shown = this.grid.layout.order.length;
+    this.reportButton.disabled = !m.analyzed || !this.host.engine || m.shoot === null;
+    this.counts.textContent = `${m.photos.length} photos${shown !== m.photos.length ? ` (${shown} shown)` : ""} · ${groups} groups · ${picks} picks · ${rejects} rejects`;
+    const i = m.cursorIndex();
+    this.current.textContent = i === null ? "" : m.photos[i].relPath;
+  }
+
+  showProgress(text: string, fraction: number): void {
+    this.progress.hidden = false;
+    this.progressText.textContent = text;
+    this.progressBar.style.width = `${Math.round(fraction * 100)}%`;
+  }
+
+  hideProgress(): void {
+    this.progress.hidden = true;
+  }
+
+  /** A message in the status bar. */
+  say(m: string, error = false): void {
+    this.msg.textContent = m;
+    this.msg.classList.toggle("error", error);
+  }
+
+  /** A message over the stage for a few seconds (and in the status bar). */
+  toast(m: string, error = false): void {
+    this.stage.querySelector(".toast")?.remove();
+    const t = h("div", { class: `toast ${error ? "error" : ""}`, "data-testid": "toast" }, m);
+    this.stage.append(t);
+    clearTimeout(this.toastTimer);
+    this.toastTimer = window.setTimeout(() => t.remove(), error ? 7000 : 3500);
+    this.say(m, error);
+  }
+
+  // ---- the stage: empty state and overlays ----
+
+  private emptyState(): HTMLElement {
+    const recent = this.home.recent.filter((r) => r.exists).slice(0, 6);
+    return h(
+      "div",
+      { class: "empty", "data-testid": "empty" },
+      h(
+        "div",
+        { class: "card" },
+        h("h1", {}, "Open a shoot"),
+        h("p", {}, "Choose a folder of photos, or drop one on this window. bestpick groups the bursts, suggests the best frame of each, and you decide with the keyboard."),
+        this.home.error ? h("div", { class: "error-box" }, this.home.error) : null,
+        h(
+          "div",
+          { class: "actions" },
+          h("button", { class: "primary", onclick: () => this.host.chooseFolder() }, "Open a folder…"),
+          this.home.sample ? h("button", { onclick: () => this.host.open(this.home.sample as string) }, "Open the sample shoot") : null,
+        ),
+        recent.length
+          ? h(
+              "div",
+              { class: "recent" },
+              h("h2", {}, "Recent shoots"),
+              recent.map((r) => h("a", { onclick: () => this.host.open(r.root) }, h("span", {}, r.root), h("span", {}, `${r.photos} photos · ${r.picks} picks`))),
+            )
+          : null,
+      ),
+    );
+  }
+
+  showOverlay(el: HTMLElement): void {
+    this.closeOverlay();
+    this.overlayEl = el;
+    this.stage.append(el);
+  }
+
+  closeOverlay(): void {
+    this.overlayEl?.remove();
+    this.overlayEl = null;
+  }
+
+  /** ?: the key map, or away with it. */
+  toggleHelp(): void {
+    if (this.overlayEl?.dataset.testid === "help") this.closeOverlay();
+    else this.showOverlay(helpOverlay(() => this.closeOverlay()));
+  }
+}
