@@ -111,6 +111,10 @@ describe("loading a shoot", () => {
     const m = loaded();
     m.clear();
     expect([m.shoot, m.root, m.photos.length, m.groups.length]).toEqual([null, "", 0, 0]);
+    // Nothing points at a photo that is gone (the status bar read the cursor after Forget).
+    expect(m.cursorIndex(), "no cursor").toBeNull();
+    expect(m.counts()).toEqual({ groups: 0, picks: 0, rejects: 0 });
+    expect(m.thumbArrived(id(6)), "no index for a forgotten photo").toBeUndefined();
   });
 });
 

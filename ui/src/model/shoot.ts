@@ -128,9 +128,17 @@ export class ShootModel {
   /** The shoot is gone (forgotten, or the catalog changed). */
   clear(): void {
     this.photos = [];
+    this.indexOf = new Map();
     this.setGroups([]);
     this.shoot = null;
     this.root = "";
+    this.analyzed = false;
+    this.details.clear();
+    this.thumbs.clear();
+    this.store.reset();
+    this.cursorId = null;
+    this.userMoved = false;
+    this.refIndex = null;
   }
 
   /** A thumbnail arrived (again): its version goes up. Returns the photo's index. */

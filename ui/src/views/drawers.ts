@@ -97,6 +97,8 @@ export class Drawers {
   private closeShoot(): void {
     this.model.clear();
     this.view.setMode("empty");
+    this.view.refreshGrid();
+    this.view.renderStatus();
     this.view.renderToolbar();
   }
 
