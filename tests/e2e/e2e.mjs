@@ -238,6 +238,17 @@ async function main() {
     const orient = await s.exec("const c=[...document.querySelectorAll('.cell')].find(c=>c.textContent.includes('orientation6')); if(!c) return null; const i=c.querySelector('img'); return i ? [i.naturalWidth,i.naturalHeight] : null");
     check("EXIF-rotated photo's thumbnail is upright (landscape cat)", Array.isArray(orient) && orient[0] > orient[1], JSON.stringify(orient));
     await s.shot("grid.png");
+    // The content security policy allows no remote origin: a remote image is refused by the
+    // policy itself (a violation event), not merely unreachable.
+    const blocked = await s.execAsync(`
+      const done = arguments[arguments.length - 1];
+      const seen = [];
+      document.addEventListener("securitypolicyviolation", (e) => seen.push(e.violatedDirective + " " + e.blockedURI));
+      const img = new Image();
+      img.src = "https://example.com/pixel.png";
+      setTimeout(() => done(seen), 500);
+    `);
+    check("the content security policy refuses a remote image", Array.isArray(blocked) && blocked.some((v) => v.includes("img-src") && v.includes("example.com")), JSON.stringify(blocked));
     const bar = await s.exec("const t=document.querySelector('.toolbar'); return [t.scrollWidth, t.clientWidth, !!t.querySelector('[data-testid=profile]'), !!document.querySelector('[data-testid=report-open]')]");
     check("the toolbar fits the window with the profile picker (nothing cut off)", bar[0] <= bar[1] && bar[2] && bar[3], JSON.stringify(bar));
 
