@@ -4,11 +4,11 @@
 use bestpick_engine::profiles::Culling;
 use bestpick_engine::view::{GroupRow, PhotoRow, ShootView};
 use bestpick_engine::vocabulary::{JudgedFace, Stage};
-use bestpick_engine::{ListedPhoto, Listing};
+use bestpick_engine::{ListedPhoto, Listing, ShootStatus};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::wire::{n, path_string, word};
+use super::wire::{n, path_string};
 use super::{DecisionDto, ErrorDto};
 
 /// Events of an open-shoot job, streamed through a channel.
@@ -150,7 +150,7 @@ impl From<&PhotoRow> for PhotoDto {
         PhotoDto {
             id: p.id.0,
             rel_path: p.rel_path.clone(),
-            kind: word(&p.kind),
+            kind: p.kind.as_str().into(),
             time_ms: p.time_ms.map(|t| t as f64),
             width: p.width,
             height: p.height,
@@ -195,8 +195,8 @@ impl From<&JudgedFace> for JudgedFaceDto {
         JudgedFaceDto {
             person: n(f.person),
             bbox: f.bbox,
-            eyes: word(&f.eyes),
-            eye_states: f.eye_states.each_ref().map(word),
+            eyes: f.eyes.as_str().into(),
+            eye_states: f.eye_states.map(|e| e.as_str().into()),
             open_share: f.open_share,
             sharpness: f.sharpness,
         }
@@ -224,7 +224,7 @@ impl From<&GroupRow> for GroupDto {
             id: n(g.id),
             members: g.members.iter().map(|&m| n(m)).collect(),
             best: g.best.map(n),
-            set: g.set.as_ref().map(word),
+            set: g.set.map(|s| s.as_str().into()),
         }
     }
 }
@@ -245,6 +245,19 @@ pub struct StatusDto {
     pub cancelled: bool,
     /// Seconds the opening took.
     pub seconds: f64,
+}
+
+impl From<&ShootStatus> for StatusDto {
+    fn from(s: &ShootStatus) -> Self {
+        StatusDto {
+            analyzed_now: n(s.analyzed_now),
+            from_cache: n(s.from_cache),
+            failed: n(s.failed),
+            pending: n(s.pending),
+            cancelled: s.cancelled,
+            seconds: s.seconds,
+        }
+    }
 }
 
 /// The grouped shoot.
@@ -274,20 +287,12 @@ pub struct ShootViewDto {
 impl ShootViewDto {
     /// The view `v`, culled as `culling` says (its profile and grouping).
     pub fn culled(v: &ShootView, culling: &Culling) -> Self {
-        let s = &v.status;
         ShootViewDto {
             shoot: v.shoot.0,
             root: path_string(&v.root),
             photos: v.photos.iter().map(PhotoDto::from).collect(),
             groups: v.groups.iter().map(GroupDto::from).collect(),
-            status: StatusDto {
-                analyzed_now: n(s.analyzed_now),
-                from_cache: n(s.from_cache),
-                failed: n(s.failed),
-                pending: n(s.pending),
-                cancelled: s.cancelled,
-                seconds: s.seconds,
-            },
+            status: StatusDto::from(&v.status),
             skipped: n(v.skipped),
             problems: v.problems.clone(),
             profile: culling.name.clone(),
@@ -332,6 +337,13 @@ mod tests {
             decision: Decision::default(),
         };
         let dto = PhotoDto::from(&row);
+        for (kind, want) in [(FileKind::Jpeg, "jpeg"), (FileKind::Raw, "raw")] {
+            let row = PhotoRow {
+                kind,
+                ..row.clone()
+            };
+            assert_eq!(PhotoDto::from(&row).kind, want, "{kind:?}: the core's word");
+        }
         assert_eq!(dto.judged_faces.len(), 1, "one judged face");
         let f = &dto.judged_faces[0];
         assert_eq!(
