@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
+use bestpick_share::ledger::{Consent, Contribution, ms_to_secs};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::wire::{n, path_string, word};
+use super::wire::{n, path_string};
 
 /// The contribution page's state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -26,6 +27,29 @@ pub struct ContributionStatusDto {
     pub contributions: Vec<ContributionDto>,
     /// Problems refreshing or opening the vault.
     pub problems: Vec<String>,
+}
+
+impl ContributionStatusDto {
+    /// The page's state: the consent in force, the terms version now, the selection, the
+    /// collector configured, every bundle and the problems met reading them.
+    pub fn new(
+        consent: Option<&Consent>,
+        terms_version: u32,
+        selection: &[PathBuf],
+        collector: Option<String>,
+        contributions: &[Contribution],
+        problems: Vec<String>,
+    ) -> Self {
+        ContributionStatusDto {
+            consent_version: consent.map(|c| c.terms_version),
+            consent_at: consent.map(|c| unix_secs(c.accepted_at_ms)),
+            terms_version,
+            selection: selection.iter().map(|p| path_string(p)).collect(),
+            collector,
+            contributions: contributions.iter().map(ContributionDto::from).collect(),
+            problems,
+        }
+    }
 }
 
 /// One bundle.
@@ -50,15 +74,15 @@ pub struct ContributionDto {
     pub last_error: Option<String>,
 }
 
-impl From<&bestpick_share::ledger::ContributionRecord> for ContributionDto {
-    fn from(r: &bestpick_share::ledger::ContributionRecord) -> Self {
+impl From<&Contribution> for ContributionDto {
+    fn from(r: &Contribution) -> Self {
         ContributionDto {
             anonymous_id: r.anonymous_id.clone(),
             bundle_id: r.bundle_id.clone(),
             images: r.image_count,
-            created_at: r.created_at as f64,
-            sent_at: r.sent_at.map(|t| t as f64),
-            state: word(&r.state),
+            created_at: unix_secs(r.created_at_ms),
+            sent_at: r.sent_at_ms.map(unix_secs),
+            state: r.state.as_str().into(),
             datasets: r.datasets.clone(),
             last_error: r.last_error.clone(),
         }
@@ -190,4 +214,9 @@ fn refused(list: &[(PathBuf, String)]) -> Vec<String> {
     list.iter()
         .map(|(p, why)| format!("{}: {why}", path_string(p)))
         .collect()
+}
+
+/// A ledger time (Unix ms) as the page shows it: whole Unix seconds.
+fn unix_secs(ms: i64) -> f64 {
+    ms_to_secs(ms) as f64
 }

@@ -1,7 +1,5 @@
 //! Small conversions shared by the wire types: counts and paths as the UI reads them.
 
-use serde::Serialize;
-
 /// A count for the wire (saturating at `u32::MAX`).
 pub fn count(v: usize) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
@@ -15,13 +13,4 @@ pub(super) fn n(v: usize) -> u32 {
 /// A path as the UI shows it.
 pub(super) fn path_string(p: &std::path::Path) -> String {
     p.to_string_lossy().into_owned()
-}
-
-/// The word a unit enum variant serializes to (`jpeg`, `bracket`, `half_closed`): the wire
-/// keeps the crates' own words, and a variant a crate adds later needs no change here.
-pub(super) fn word<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
