@@ -220,3 +220,61 @@ fn refused(list: &[(PathBuf, String)]) -> Vec<String> {
 fn unix_secs(ms: i64) -> f64 {
     ms_to_secs(ms) as f64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bestpick_share::ledger::ContributionState;
+
+    #[test]
+    fn records_reach_the_wire_in_seconds_with_their_state_word() {
+        let record = |state| Contribution {
+            anonymous_id: "anon".into(),
+            collector: "http://127.0.0.1:9".into(),
+            bundle_id: Some("bundle".into()),
+            image_count: 2,
+            created_at_ms: 1_700_000_100_000,
+            sent_at_ms: Some(1_700_000_200_000),
+            state,
+            datasets: vec!["d".into()],
+            last_error: None,
+        };
+        let cases = [
+            (ContributionState::Staged, "staged"),
+            (ContributionState::Received, "received"),
+            (ContributionState::Deleted, "deleted"),
+            (ContributionState::Discarded, "discarded"),
+        ];
+        for (state, word) in cases {
+            let dto = ContributionDto::from(&record(state));
+            assert_eq!(dto.state, word, "{state:?}");
+            assert_eq!(
+                (dto.created_at, dto.sent_at),
+                (1_700_000_100.0, Some(1_700_000_200.0)),
+                "{state:?}: Unix seconds"
+            );
+        }
+        let consent = Consent {
+            terms_version: 1,
+            accepted_at_ms: 1_700_000_000_000,
+            minor_with_parental_permission: false,
+            buckets_json: "{}".into(),
+            withdrawn_at_ms: None,
+        };
+        let status = ContributionStatusDto::new(
+            Some(&consent),
+            1,
+            &[PathBuf::from("/a.jpg")],
+            None,
+            &[record(ContributionState::Received)],
+            Vec::new(),
+        );
+        assert_eq!(
+            (status.consent_version, status.consent_at),
+            (Some(1), Some(1_700_000_000.0)),
+            "consent in seconds"
+        );
+        assert_eq!(status.selection, ["/a.jpg"], "selection as paths");
+        assert_eq!(status.contributions.len(), 1, "every bundle");
+    }
+}
