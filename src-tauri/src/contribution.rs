@@ -10,7 +10,7 @@ use bestpick_share::place::{self, Place};
 use bestpick_share::terms;
 use bestpick_share::upload::CollectorClient;
 
-use crate::dto::{ContributionDto, ContributionStatusDto};
+use crate::dto::ContributionStatusDto;
 use crate::error::Result;
 use crate::state::{AppState, lock};
 
@@ -68,16 +68,12 @@ pub fn status(state: &AppState) -> Result<ContributionStatusDto> {
         ),
     };
     let consent = Ledger::current_consent(&catalog)?;
-    Ok(ContributionStatusDto {
-        consent_version: consent.as_ref().map(|c| c.terms_version),
-        consent_at: consent.as_ref().map(|c| c.accepted_at as f64),
-        terms_version: terms::CURRENT_VERSION,
-        selection: selection
-            .iter()
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect(),
-        collector: collector_url,
-        contributions: records.iter().map(ContributionDto::from).collect(),
+    Ok(ContributionStatusDto::new(
+        consent.as_ref(),
+        terms::CURRENT_VERSION,
+        &selection,
+        collector_url,
+        &records,
         problems,
-    })
+    ))
 }

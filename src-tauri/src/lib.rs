@@ -2,8 +2,8 @@
 //! (`bestpick-engine` over core and catalog; `bestpick-share` for contribution). No analysis,
 //! SQL, image or crypto code lives here.
 //!
-//! Layout: `commands/<area>.rs` (the IPC surface), `dto.rs` (wire types, TypeScript bindings
-//! generated into `ui/src/bindings/`), `state.rs` (the one managed [`AppState`]),
+//! Layout: `commands/<area>.rs` (the IPC surface), `dto/` (wire types by area, TypeScript
+//! bindings generated into `ui/src/bindings/`), `state.rs` (the one managed [`AppState`]),
 //! `open_job.rs` (the background job that opens a shoot), `protocol.rs` (the `bp://` scheme
 //! serving thumbnails and previews), `contribution.rs` (glue to the share crate).
 

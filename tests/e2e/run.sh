@@ -37,7 +37,7 @@ step() { printf '\n=== %s\n' "$*"; }
 step "bindings drift check (ts-rs → ui/src/bindings)"
 cargo test --workspace --lib --quiet -- --exact dto::tests::export_bindings
 if ! git diff --exit-code --stat -- ui/src/bindings || [ -n "$(git status --porcelain -- ui/src/bindings)" ]; then
-  echo "ui/src/bindings is out of date with src-tauri/src/dto.rs: commit the regenerated files" >&2
+  echo "ui/src/bindings is out of date with src-tauri/src/dto/: commit the regenerated files" >&2
   git status --short -- ui/src/bindings >&2
   exit 1
 fi

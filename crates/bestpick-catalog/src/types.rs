@@ -259,6 +259,9 @@ pub struct Consent {
 }
 
 /// Where a contribution stands, as far as the contributor knows.
+///
+/// Serialized as one lowercase word, the name the catalog stores; JSON ledgers of earlier
+/// builds wrote the same words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ContributionState {
@@ -268,7 +271,7 @@ pub enum ContributionState {
     Received,
     /// Deleted at the collector on the contributor's request.
     Deleted,
-    /// Never sent and removed locally.
+    /// Never sent and removed locally (withdrawal, or 30 days in staging).
     Discarded,
 }
 

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use bestpick_bundle::{AgeDecade, Buckets, Gender, SkinType};
 use bestpick_share::flow::{Age, ConsentRequest};
-use bestpick_share::ledger::{self, ContributionRecord, ContributionState};
+use bestpick_share::ledger::{self, Contribution, ContributionState};
 use bestpick_share::place::{self, Place};
 use bestpick_share::upload::{CollectorClient, UploadEvent};
 use bestpick_share::{Contributor, terms};
@@ -206,8 +206,12 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
             let consent = contributor.consent()?;
             if *json {
                 let value = serde_json::json!({
-                    "consent": consent,
-                    "contributions": report.contributions,
+                    "consent": consent.as_ref().map(ledger::json::consent).transpose()?,
+                    "contributions": report
+                        .contributions
+                        .iter()
+                        .map(ledger::json::contribution)
+                        .collect::<Result<Vec<_>, _>>()?,
                     "problems": report.problems,
                 });
                 println!("{}", serde_json::to_string_pretty(&value)?);
@@ -217,7 +221,7 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
                         println!(
                             "consent: terms v{} given on {}",
                             c.terms_version,
-                            date(c.accepted_at)
+                            date(c.accepted_at_ms)
                         )
                     }
                     None => println!("consent: none (contribution is off)"),
@@ -353,7 +357,7 @@ fn print_progress(bundle: &str, event: &UploadEvent) {
     }
 }
 
-fn describe(r: &ContributionRecord) -> String {
+fn describe(r: &Contribution) -> String {
     let state = match r.state {
         ContributionState::Staged => "staged (not sent yet)".to_owned(),
         ContributionState::Received if r.datasets.is_empty() => "received".to_owned(),
@@ -363,7 +367,7 @@ fn describe(r: &ContributionRecord) -> String {
         ContributionState::Deleted => "deleted".to_owned(),
         ContributionState::Discarded => "discarded (never sent)".to_owned(),
     };
-    let sent = r.sent_at.map_or_else(|| "-".to_owned(), date);
+    let sent = r.sent_at_ms.map_or_else(|| "-".to_owned(), date);
     let mut line = format!(
         "{}  {}  {} photo(s)  sent {}  {}",
         r.bundle_id.as_deref().unwrap_or("-"),
@@ -378,9 +382,9 @@ fn describe(r: &ContributionRecord) -> String {
     line
 }
 
-/// A Unix time as a UTC date, `YYYY-MM-DD` (civil-from-days, H. Hinnant).
-fn date(secs: i64) -> String {
-    let z = secs.div_euclid(86_400) + 719_468;
+/// A Unix time in milliseconds as a UTC date, `YYYY-MM-DD` (civil-from-days, H. Hinnant).
+fn date(ms: i64) -> String {
+    let z = ms.div_euclid(86_400_000) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;

@@ -305,7 +305,7 @@ fn contribute_export_withdraw_end_to_end() {
     let json = serde_json::to_string(&ledger).unwrap();
     assert!(json.contains(&bundle_id), "ledger export lists the bundle");
     assert!(
-        ledger.consents[0].withdrawn_at.is_some(),
+        ledger.consents[0].withdrawn_at_ms.is_some(),
         "ledger shows the withdrawal"
     );
     collector.stop();

@@ -34,6 +34,33 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// Every kind.
+    pub const ALL: [FileKind; 8] = [
+        FileKind::Jpeg,
+        FileKind::Png,
+        FileKind::Tiff,
+        FileKind::Webp,
+        FileKind::Heic,
+        FileKind::Avif,
+        FileKind::Other,
+        FileKind::Raw,
+    ];
+
+    /// The kind as one lowercase word, as it is serialized: `jpeg`, `png`, `tiff`, `webp`,
+    /// `heic`, `avif`, `other`, `raw`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Jpeg => "jpeg",
+            FileKind::Png => "png",
+            FileKind::Tiff => "tiff",
+            FileKind::Webp => "webp",
+            FileKind::Heic => "heic",
+            FileKind::Avif => "avif",
+            FileKind::Other => "other",
+            FileKind::Raw => "raw",
+        }
+    }
+
     /// The kind of a file from its extension; `None` for files that are not images.
     pub fn from_path(path: &Path) -> Option<FileKind> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
@@ -347,6 +374,17 @@ mod tests {
         }
         std::fs::write(&p, bytes).expect("write");
         p
+    }
+
+    #[test]
+    fn kind_names_match_serde() {
+        for kind in FileKind::ALL {
+            assert_eq!(
+                serde_json::to_string(&kind).ok(),
+                Some(format!("\"{}\"", kind.as_str())),
+                "case {kind:?}"
+            );
+        }
     }
 
     #[test]

@@ -13,7 +13,9 @@ use bestpick_bundle::{Buckets, Bundle, ImageEntry, Manifest, SCHEMA_VERSION, sha
 use serde::{Deserialize, Serialize};
 
 use crate::anonymize::{self, Limits};
-use crate::ledger::{ConsentRecord, ContributionRecord, ContributionState, Ledger, LedgerData};
+use crate::ledger::{
+    self, Consent, Contribution, ContributionState, Ledger, LedgerData, secs_to_ms,
+};
 use crate::names::KeyedNamer;
 use crate::upload::{CollectorClient, UploadEvent, check_bundle_id};
 use crate::vault::Vault;
@@ -94,22 +96,22 @@ impl<'a> Contributor<'a> {
             if check_bundle_id(&receipt.bundle_id).is_err() {
                 continue;
             }
-            let now = self.now();
+            let now = self.now_ms()?;
             match self.record(&anon)? {
                 Some(r) if r.bundle_id.is_none() => self.update(&anon, |r| {
                     r.bundle_id = Some(receipt.bundle_id.clone());
-                    r.sent_at = Some(r.sent_at.unwrap_or(now));
+                    r.sent_at_ms = Some(r.sent_at_ms.unwrap_or(now));
                     r.state = ContributionState::Received;
                     r.last_error = None;
                 })?,
                 Some(_) => {}
-                None => self.ledger.upsert_contribution(&ContributionRecord {
+                None => self.ledger.upsert_contribution(&Contribution {
                     anonymous_id: anon.clone(),
                     collector: receipt.collector.clone(),
                     bundle_id: Some(receipt.bundle_id.clone()),
                     image_count: receipt.image_count,
-                    created_at: receipt.created_at,
-                    sent_at: Some(now),
+                    created_at_ms: secs_to_ms(receipt.created_at)?,
+                    sent_at_ms: Some(now),
                     state: ContributionState::Received,
                     datasets: vec![],
                     last_error: None,
@@ -133,13 +135,13 @@ impl<'a> Contributor<'a> {
             if header.anonymous_id != anon {
                 continue;
             }
-            self.ledger.upsert_contribution(&ContributionRecord {
+            self.ledger.upsert_contribution(&Contribution {
                 anonymous_id: header.anonymous_id.clone(),
                 collector: header.collector.clone(),
                 bundle_id: None,
                 image_count: header.image_count,
-                created_at: header.created_at,
-                sent_at: None,
+                created_at_ms: secs_to_ms(header.created_at)?,
+                sent_at_ms: None,
                 state: ContributionState::Staged,
                 datasets: vec![],
                 last_error: None,
@@ -154,8 +156,14 @@ impl<'a> Contributor<'a> {
         Ok(())
     }
 
+    /// The clock, in Unix seconds: the time of the vault's staged bundles and receipts.
     fn now(&self) -> i64 {
         (self.clock)()
+    }
+
+    /// The clock as the ledger keeps time, in Unix milliseconds.
+    fn now_ms(&self) -> Result<i64> {
+        secs_to_ms(self.now())
     }
 }
 

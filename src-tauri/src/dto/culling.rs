@@ -6,7 +6,7 @@ use bestpick_engine::report::{ReportPhoto, TrustReport};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::n;
+use super::wire::n;
 
 /// One profile as the picker lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]

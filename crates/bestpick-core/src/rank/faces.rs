@@ -86,6 +86,29 @@ pub enum FaceVerdict {
 }
 
 impl FaceVerdict {
+    /// Every verdict.
+    pub const ALL: [FaceVerdict; 6] = [
+        FaceVerdict::Open,
+        FaceVerdict::HalfClosed,
+        FaceVerdict::Closed,
+        FaceVerdict::LookingDown,
+        FaceVerdict::Laughing,
+        FaceVerdict::Uncertain,
+    ];
+
+    /// The verdict as one snake_case word, as it is serialized: `open`, `half_closed`,
+    /// `closed`, `looking_down`, `laughing`, `uncertain`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaceVerdict::Open => "open",
+            FaceVerdict::HalfClosed => "half_closed",
+            FaceVerdict::Closed => "closed",
+            FaceVerdict::LookingDown => "looking_down",
+            FaceVerdict::Laughing => "laughing",
+            FaceVerdict::Uncertain => "uncertain",
+        }
+    }
+
     /// A blink: eyes closed, or caught half closed. The one test of "eyes closed" — what the
     /// ranking calls out as a fault and the "eyes closed" filter shows; eyes lowered by
     /// looking down or shut by a laugh are not a blink.
@@ -557,6 +580,17 @@ mod tests {
     use crate::group::Group;
     use crate::rank::test_support::signals;
     use crate::rank::{Ranked, rank};
+
+    #[test]
+    fn verdict_names_match_serde() {
+        for verdict in FaceVerdict::ALL {
+            assert_eq!(
+                serde_json::to_string(&verdict).ok(),
+                Some(format!("\"{}\"", verdict.as_str())),
+                "case {verdict:?}"
+            );
+        }
+    }
 
     fn face(x: f32, openness: f32, sharpness: f32) -> Face {
         let state = if openness < 0.15 {

@@ -22,6 +22,19 @@ pub enum SetKind {
 }
 
 impl SetKind {
+    /// Every kind of set.
+    pub const ALL: [SetKind; 3] = [SetKind::Bracket, SetKind::Panorama, SetKind::FocusStack];
+
+    /// The kind as one snake_case word, as it is serialized: `bracket`, `panorama`,
+    /// `focus_stack`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SetKind::Bracket => "bracket",
+            SetKind::Panorama => "panorama",
+            SetKind::FocusStack => "focus_stack",
+        }
+    }
+
     /// The set's name in words.
     pub fn words(self) -> &'static str {
         match self {
@@ -157,6 +170,17 @@ pub(super) fn excuse_bracket_detail(parts: &mut [Parts]) {
 mod tests {
     use super::*;
     use crate::rank::test_support::signals;
+
+    #[test]
+    fn set_names_match_serde() {
+        for set in SetKind::ALL {
+            assert_eq!(
+                serde_json::to_string(&set).ok(),
+                Some(format!("\"{}\"", set.as_str())),
+                "case {set:?}"
+            );
+        }
+    }
 
     #[test]
     fn a_bracket_needs_recorded_compensations_spanning_most_of_a_stop() {

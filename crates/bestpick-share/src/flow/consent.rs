@@ -4,7 +4,7 @@ use super::*;
 
 impl Contributor<'_> {
     /// The consent in force, or why there is none.
-    pub fn require_consent(&self) -> Result<ConsentRecord> {
+    pub fn require_consent(&self) -> Result<Consent> {
         let consent = self.ledger.current_consent()?.ok_or(Error::NoConsent)?;
         if consent.terms_version != terms::CURRENT_VERSION {
             return Err(Error::TermsChanged {
@@ -16,12 +16,12 @@ impl Contributor<'_> {
     }
 
     /// The consent in force, if any (for status displays).
-    pub fn consent(&self) -> Result<Option<ConsentRecord>> {
+    pub fn consent(&self) -> Result<Option<Consent>> {
         self.ledger.current_consent()
     }
 
     /// Records consent to the current terms.
-    pub fn give_consent(&mut self, request: &ConsentRequest) -> Result<ConsentRecord> {
+    pub fn give_consent(&mut self, request: &ConsentRequest) -> Result<Consent> {
         if request.terms_version != terms::CURRENT_VERSION {
             return Err(Error::ConsentInvalid(format!(
                 "the current terms are v{}; v{} cannot be accepted",
@@ -59,12 +59,12 @@ impl Contributor<'_> {
                 )));
             }
         }
-        let record = ConsentRecord {
+        let record = Consent {
             terms_version: request.terms_version,
-            accepted_at: self.now(),
+            accepted_at_ms: self.now_ms()?,
             minor_with_parental_permission: minor,
-            buckets: request.buckets.clone(),
-            withdrawn_at: None,
+            buckets_json: ledger::buckets_json(&request.buckets)?,
+            withdrawn_at_ms: None,
         };
         self.ledger.record_consent(&record)?;
         Ok(record)

@@ -43,10 +43,10 @@ impl Contributor<'_> {
 
     /// Finds a contribution by collector bundle id, anonymous id, or a unique prefix of
     /// either (at least 6 characters).
-    pub fn find(&self, reference: &str) -> Result<ContributionRecord> {
+    pub fn find(&self, reference: &str) -> Result<Contribution> {
         let reference = reference.trim().to_ascii_lowercase();
         let all = self.ledger.contributions()?;
-        let matches: Vec<&ContributionRecord> = all
+        let matches: Vec<&Contribution> = all
             .iter()
             .filter(|c| {
                 let ids = [Some(c.anonymous_id.as_str()), c.bundle_id.as_deref()];
@@ -67,7 +67,7 @@ impl Contributor<'_> {
         &mut self,
         collector: Option<&CollectorClient>,
         reference: &str,
-    ) -> Result<ContributionRecord> {
+    ) -> Result<Contribution> {
         let record = self.find(reference)?;
         let anon = record.anonymous_id.clone();
         match record.state {
@@ -101,7 +101,7 @@ impl Contributor<'_> {
     /// Withdraws consent (stopping all future contribution), discards the selection and
     /// every staged bundle, and asks the collector to delete every bundle sent.
     pub fn withdraw(&mut self, collector: Option<&CollectorClient>) -> Result<WithdrawReport> {
-        self.ledger.withdraw_consents(self.now())?;
+        self.ledger.withdraw_consents(self.now_ms()?)?;
         self.clear_selection()?;
         let mut report = WithdrawReport::default();
         for record in self.ledger.contributions()? {

@@ -72,7 +72,7 @@ impl Contributor<'_> {
             schema_version: SCHEMA_VERSION,
             anonymous_id: anonymous_id.clone(),
             images: entries,
-            buckets: consent.buckets.clone(),
+            buckets: ledger::buckets(&consent)?,
         };
         let bundle = Bundle { manifest, images };
         let archive = bundle.to_archive().map_err(|e| match e {
@@ -119,13 +119,13 @@ impl Contributor<'_> {
             &encode_staged(&header, &sealed)?,
         )?;
         crate::fsutil::crash_point("preview: staged, not in the ledger");
-        self.ledger.upsert_contribution(&ContributionRecord {
+        self.ledger.upsert_contribution(&Contribution {
             anonymous_id: anonymous_id.clone(),
             collector: collector.url().to_owned(),
             bundle_id: None,
             image_count,
-            created_at: header.created_at,
-            sent_at: None,
+            created_at_ms: secs_to_ms(header.created_at)?,
+            sent_at_ms: None,
             state: ContributionState::Staged,
             datasets: vec![],
             last_error: None,

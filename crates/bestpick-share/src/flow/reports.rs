@@ -95,7 +95,7 @@ pub struct AddReport {
 #[derive(Debug, Clone, Default)]
 pub struct StatusReport {
     /// Every bundle, oldest first.
-    pub contributions: Vec<ContributionRecord>,
+    pub contributions: Vec<Contribution>,
     /// Problems refreshing (collector unreachable, …); local records are still shown.
     pub problems: Vec<String>,
 }

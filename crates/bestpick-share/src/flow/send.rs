@@ -4,7 +4,7 @@
 use super::*;
 
 impl Contributor<'_> {
-    pub(super) fn record(&self, anonymous_id: &str) -> Result<Option<ContributionRecord>> {
+    pub(super) fn record(&self, anonymous_id: &str) -> Result<Option<Contribution>> {
         Ok(self
             .ledger
             .contributions()?
@@ -15,7 +15,7 @@ impl Contributor<'_> {
     pub(super) fn update(
         &mut self,
         anonymous_id: &str,
-        change: impl FnOnce(&mut ContributionRecord),
+        change: impl FnOnce(&mut Contribution),
     ) -> Result<()> {
         if let Some(mut record) = self.record(anonymous_id)? {
             change(&mut record);
@@ -101,11 +101,11 @@ impl Contributor<'_> {
                     let bytes = serde_json::to_vec(&stored).map_err(Error::json("receipt"))?;
                     self.vault.put(&format!("{RECEIPT_PREFIX}{anon}"), &bytes)?;
                     crate::fsutil::crash_point("send: receipt kept, ledger not updated");
-                    let now = self.now();
+                    let now = self.now_ms()?;
                     let bundle_id = receipt.bundle_id.clone();
                     self.update(&anon, |r| {
                         r.bundle_id = Some(bundle_id);
-                        r.sent_at = Some(now);
+                        r.sent_at_ms = Some(now);
                         r.state = ContributionState::Received;
                         r.last_error = None;
                     })?;

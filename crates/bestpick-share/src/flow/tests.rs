@@ -109,7 +109,10 @@ fn consent_is_kept_in_the_catalog() {
     .unwrap();
     let consent = c.require_consent().unwrap();
     assert_eq!(
-        consent.buckets.age_decade.map(AgeDecade::start),
+        ledger::buckets(&consent)
+            .unwrap()
+            .age_decade
+            .map(AgeDecade::start),
         Some(30),
         "buckets kept"
     );
@@ -157,13 +160,13 @@ fn staged_bundles_expire_after_30_days() {
             )
             .unwrap();
         ledger
-            .upsert_contribution(&ContributionRecord {
+            .upsert_contribution(&Contribution {
                 anonymous_id: anon.clone(),
                 collector: header.collector.clone(),
                 bundle_id: None,
                 image_count: 1,
-                created_at: old_clock(),
-                sent_at: None,
+                created_at_ms: old_clock() * 1000,
+                sent_at_ms: None,
                 state: ContributionState::Staged,
                 datasets: vec![],
                 last_error: None,

@@ -1,55 +1,39 @@
 //! The ledger kept in the catalog database (tables `consents` and `contributions`), and the
 //! one-time import of a JSON ledger file written by earlier builds.
 //!
-//! The catalog counts time in milliseconds, the ledger records in seconds; the conversion is
-//! exact both ways for every time a ledger record can hold.
+//! The records are the catalog's own, so the catalog's methods answer as they are.
 
 use std::path::{Path, PathBuf};
 
 use bestpick_catalog::{Catalog, Consent, Contribution, MergedRecords};
 
-use super::{ConsentRecord, ContributionRecord, ContributionState, JsonLedger, Ledger};
+use super::{JsonLedger, Ledger};
 use crate::{Error, Result};
 
 impl Ledger for Catalog {
-    fn record_consent(&mut self, consent: &ConsentRecord) -> Result<()> {
-        Ok(Catalog::record_consent(
-            self,
-            &to_catalog_consent(consent)?,
-        )?)
+    fn record_consent(&mut self, consent: &Consent) -> Result<()> {
+        Ok(Catalog::record_consent(self, consent)?)
     }
 
-    fn consents(&self) -> Result<Vec<ConsentRecord>> {
-        Catalog::consents(self)?
-            .iter()
-            .map(from_catalog_consent)
-            .collect()
+    fn consents(&self) -> Result<Vec<Consent>> {
+        Ok(Catalog::consents(self)?)
     }
 
-    fn withdraw_consents(&mut self, at: i64) -> Result<()> {
-        Catalog::withdraw_consents(self, to_ms(at)?)?;
+    fn withdraw_consents(&mut self, at_ms: i64) -> Result<()> {
+        Catalog::withdraw_consents(self, at_ms)?;
         Ok(())
     }
 
-    fn upsert_contribution(&mut self, record: &ContributionRecord) -> Result<()> {
-        Ok(Catalog::upsert_contribution(
-            self,
-            &to_catalog_contribution(record)?,
-        )?)
+    fn upsert_contribution(&mut self, record: &Contribution) -> Result<()> {
+        Ok(Catalog::upsert_contribution(self, record)?)
     }
 
-    fn contributions(&self) -> Result<Vec<ContributionRecord>> {
-        Ok(Catalog::contributions(self)?
-            .into_iter()
-            .map(from_catalog_contribution)
-            .collect())
+    fn contributions(&self) -> Result<Vec<Contribution>> {
+        Ok(Catalog::contributions(self)?)
     }
 
-    fn current_consent(&self) -> Result<Option<ConsentRecord>> {
-        Catalog::current_consent(self)?
-            .as_ref()
-            .map(from_catalog_consent)
-            .transpose()
+    fn current_consent(&self) -> Result<Option<Consent>> {
+        Ok(Catalog::current_consent(self)?)
     }
 }
 
@@ -73,17 +57,7 @@ pub fn import_json_ledger(catalog: &mut Catalog, path: &Path) -> Result<Option<M
         }
     }
     let json = JsonLedger::open(path)?;
-    let consents = json
-        .consents()?
-        .iter()
-        .map(to_catalog_consent)
-        .collect::<Result<Vec<_>>>()?;
-    let contributions = json
-        .contributions()?
-        .iter()
-        .map(to_catalog_contribution)
-        .collect::<Result<Vec<_>>>()?;
-    let merged = catalog.merge_contribution_records(&consents, &contributions)?;
+    let merged = catalog.merge_contribution_records(&json.consents()?, &json.contributions()?)?;
     let done = imported_path(path);
     std::fs::rename(path, &done).map_err(Error::io(path))?;
     Ok(Some(merged))
@@ -96,99 +70,31 @@ pub fn imported_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-fn to_ms(secs: i64) -> Result<i64> {
-    secs.checked_mul(1000)
-        .ok_or_else(|| Error::Ledger(format!("time {secs} s is out of range")))
-}
-
-fn to_secs(ms: i64) -> i64 {
-    ms.div_euclid(1000)
-}
-
-fn to_catalog_consent(c: &ConsentRecord) -> Result<Consent> {
-    Ok(Consent {
-        terms_version: c.terms_version,
-        accepted_at_ms: to_ms(c.accepted_at)?,
-        minor_with_parental_permission: c.minor_with_parental_permission,
-        buckets_json: serde_json::to_string(&c.buckets).map_err(Error::json("consent buckets"))?,
-        withdrawn_at_ms: c.withdrawn_at.map(to_ms).transpose()?,
-    })
-}
-
-fn from_catalog_consent(c: &Consent) -> Result<ConsentRecord> {
-    Ok(ConsentRecord {
-        terms_version: c.terms_version,
-        accepted_at: to_secs(c.accepted_at_ms),
-        minor_with_parental_permission: c.minor_with_parental_permission,
-        buckets: serde_json::from_str(&c.buckets_json)
-            .map_err(Error::json("consent buckets in the catalog"))?,
-        withdrawn_at: c.withdrawn_at_ms.map(to_secs),
-    })
-}
-
-fn to_catalog_contribution(r: &ContributionRecord) -> Result<Contribution> {
-    Ok(Contribution {
-        anonymous_id: r.anonymous_id.clone(),
-        collector: r.collector.clone(),
-        bundle_id: r.bundle_id.clone(),
-        image_count: r.image_count,
-        created_at_ms: to_ms(r.created_at)?,
-        sent_at_ms: r.sent_at.map(to_ms).transpose()?,
-        state: match r.state {
-            ContributionState::Staged => bestpick_catalog::ContributionState::Staged,
-            ContributionState::Received => bestpick_catalog::ContributionState::Received,
-            ContributionState::Deleted => bestpick_catalog::ContributionState::Deleted,
-            ContributionState::Discarded => bestpick_catalog::ContributionState::Discarded,
-        },
-        datasets: r.datasets.clone(),
-        last_error: r.last_error.clone(),
-    })
-}
-
-fn from_catalog_contribution(c: Contribution) -> ContributionRecord {
-    ContributionRecord {
-        anonymous_id: c.anonymous_id,
-        collector: c.collector,
-        bundle_id: c.bundle_id,
-        image_count: c.image_count,
-        created_at: to_secs(c.created_at_ms),
-        sent_at: c.sent_at_ms.map(to_secs),
-        state: match c.state {
-            bestpick_catalog::ContributionState::Staged => ContributionState::Staged,
-            bestpick_catalog::ContributionState::Received => ContributionState::Received,
-            bestpick_catalog::ContributionState::Deleted => ContributionState::Deleted,
-            bestpick_catalog::ContributionState::Discarded => ContributionState::Discarded,
-        },
-        datasets: c.datasets,
-        last_error: c.last_error,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use bestpick_bundle::{AgeDecade, Buckets, Gender, SkinType};
 
-    use super::super::{LedgerData, MemoryLedger};
+    use super::super::{ContributionState, LedgerData, MemoryLedger, buckets_json};
     use super::*;
 
-    fn consent(at: i64) -> ConsentRecord {
-        ConsentRecord {
+    fn consent(at_ms: i64) -> Consent {
+        Consent {
             terms_version: 1,
-            accepted_at: at,
+            accepted_at_ms: at_ms,
             minor_with_parental_permission: false,
-            buckets: Buckets::default(),
-            withdrawn_at: None,
+            buckets_json: buckets_json(&Buckets::default()).unwrap(),
+            withdrawn_at_ms: None,
         }
     }
 
-    fn contribution(id: &str, state: ContributionState) -> ContributionRecord {
-        ContributionRecord {
+    fn contribution(id: &str, state: ContributionState) -> Contribution {
+        Contribution {
             anonymous_id: id.into(),
             collector: "http://127.0.0.1:1".into(),
             bundle_id: None,
             image_count: 3,
-            created_at: 10,
-            sent_at: None,
+            created_at_ms: 10_000,
+            sent_at_ms: None,
             state,
             datasets: vec![],
             last_error: None,
@@ -197,7 +103,7 @@ mod tests {
 
     /// The same steps the contribution flow takes, on any ledger; returns what it holds after
     /// each step.
-    fn script(ledger: &mut dyn Ledger) -> Vec<(Option<ConsentRecord>, LedgerData)> {
+    fn script(ledger: &mut dyn Ledger) -> Vec<(Option<Consent>, LedgerData)> {
         let mut snapshots = Vec::new();
         let snap = |l: &dyn Ledger| {
             (
@@ -210,14 +116,15 @@ mod tests {
         };
         snapshots.push(snap(ledger));
         ledger
-            .record_consent(&ConsentRecord {
+            .record_consent(&Consent {
                 minor_with_parental_permission: true,
-                buckets: Buckets {
+                buckets_json: buckets_json(&Buckets {
                     age_decade: AgeDecade::new(10),
                     gender: Some(Gender::NonBinary),
                     skin_type: Some(SkinType::IV),
-                },
-                ..consent(1_700_000_000)
+                })
+                .unwrap(),
+                ..consent(1_700_000_000_000)
             })
             .unwrap();
         snapshots.push(snap(ledger));
@@ -229,23 +136,23 @@ mod tests {
             .unwrap();
         snapshots.push(snap(ledger));
         ledger
-            .upsert_contribution(&ContributionRecord {
+            .upsert_contribution(&Contribution {
                 bundle_id: Some("bundle-a".into()),
-                sent_at: Some(1_700_000_100),
+                sent_at_ms: Some(1_700_000_100_000),
                 datasets: vec!["2025-q1".into()],
                 ..contribution("a", ContributionState::Received)
             })
             .unwrap();
         ledger
-            .upsert_contribution(&ContributionRecord {
+            .upsert_contribution(&Contribution {
                 last_error: Some("not sent within 30 days; deleted locally".into()),
                 ..contribution("b", ContributionState::Discarded)
             })
             .unwrap();
         snapshots.push(snap(ledger));
-        ledger.withdraw_consents(1_700_000_200).unwrap();
+        ledger.withdraw_consents(1_700_000_200_000).unwrap();
         snapshots.push(snap(ledger));
-        ledger.record_consent(&consent(1_700_000_300)).unwrap();
+        ledger.record_consent(&consent(1_700_000_300_000)).unwrap();
         ledger
             .upsert_contribution(&contribution("a", ContributionState::Deleted))
             .unwrap();
@@ -260,8 +167,8 @@ mod tests {
         assert_eq!(expected[0].0, None, "off by default");
         assert_eq!(expected[4].0, None, "withdrawn");
         assert_eq!(
-            expected[5].0.as_ref().map(|c| c.accepted_at),
-            Some(1_700_000_300),
+            expected[5].0.as_ref().map(|c| c.accepted_at_ms),
+            Some(1_700_000_300_000),
             "consent again"
         );
 
@@ -296,36 +203,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn times_convert_exactly_or_fail() {
-        let cases = [
-            ("epoch", 0, true),
-            ("now-ish", 1_700_000_000, true),
-            ("before 1970", -86_400, true),
-            ("largest representable", i64::MAX / 1000, true),
-            ("too large", i64::MAX / 1000 + 1, false),
-            ("too small", i64::MIN / 1000 - 1, false),
-        ];
-        for (name, at, ok) in cases {
-            let mut catalog = Catalog::open_in_memory().unwrap();
-            let record = ContributionRecord {
-                sent_at: Some(at),
-                ..contribution("t", ContributionState::Received)
-            };
-            let result = Ledger::upsert_contribution(&mut catalog, &record);
-            assert_eq!(result.is_ok(), ok, "case {name}: {result:?}");
-            if ok {
-                let back = Ledger::contributions(&catalog).unwrap();
-                assert_eq!(back, vec![record], "case {name}: round trip");
-            } else {
-                assert!(
-                    matches!(result, Err(Error::Ledger(_))),
-                    "case {name}: {result:?}"
-                );
-            }
-        }
-    }
-
     fn write_json_ledger(path: &Path, data: &LedgerData) {
         std::fs::write(path, serde_json::to_vec_pretty(data).unwrap()).unwrap();
     }
@@ -345,16 +222,16 @@ mod tests {
 
         let data = LedgerData {
             consents: vec![
-                ConsentRecord {
-                    withdrawn_at: Some(50),
-                    ..consent(10)
+                Consent {
+                    withdrawn_at_ms: Some(50_000),
+                    ..consent(10_000)
                 },
-                consent(100),
+                consent(100_000),
             ],
             contributions: vec![
-                ContributionRecord {
+                Contribution {
                     bundle_id: Some("bundle-a".into()),
-                    sent_at: Some(20),
+                    sent_at_ms: Some(20_000),
                     ..contribution("a", ContributionState::Received)
                 },
                 contribution("b", ContributionState::Staged),
@@ -384,7 +261,7 @@ mod tests {
         );
         assert_eq!(
             Ledger::current_consent(&catalog).unwrap(),
-            Some(consent(100)),
+            Some(consent(100_000)),
             "the contributor is still opted in"
         );
         assert_eq!(

@@ -1,0 +1,280 @@
+//! Wire types of the opt-in contribution: the page's state, one bundle, the consent the wizard
+//! collects, and the reports of adding, previewing and sending.
+
+use std::path::PathBuf;
+
+use bestpick_share::ledger::{Consent, Contribution, ms_to_secs};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::wire::{n, path_string};
+
+/// The contribution page's state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ContributionStatusDto {
+    /// Consent given and not withdrawn: terms version.
+    pub consent_version: Option<u32>,
+    /// When consent was given (Unix s).
+    pub consent_at: Option<f64>,
+    /// Current terms version.
+    pub terms_version: u32,
+    /// Photos selected for the next bundle.
+    pub selection: Vec<String>,
+    /// Collector URL configured.
+    pub collector: Option<String>,
+    /// Every bundle.
+    pub contributions: Vec<ContributionDto>,
+    /// Problems refreshing or opening the vault.
+    pub problems: Vec<String>,
+}
+
+impl ContributionStatusDto {
+    /// The page's state: the consent in force, the terms version now, the selection, the
+    /// collector configured, every bundle and the problems met reading them.
+    pub fn new(
+        consent: Option<&Consent>,
+        terms_version: u32,
+        selection: &[PathBuf],
+        collector: Option<String>,
+        contributions: &[Contribution],
+        problems: Vec<String>,
+    ) -> Self {
+        ContributionStatusDto {
+            consent_version: consent.map(|c| c.terms_version),
+            consent_at: consent.map(|c| unix_secs(c.accepted_at_ms)),
+            terms_version,
+            selection: selection.iter().map(|p| path_string(p)).collect(),
+            collector,
+            contributions: contributions.iter().map(ContributionDto::from).collect(),
+            problems,
+        }
+    }
+}
+
+/// One bundle.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ContributionDto {
+    /// Anonymous id.
+    pub anonymous_id: String,
+    /// Collector id once received.
+    pub bundle_id: Option<String>,
+    /// Photos.
+    pub images: u32,
+    /// Built at (Unix s).
+    pub created_at: f64,
+    /// Sent at (Unix s).
+    pub sent_at: Option<f64>,
+    /// `staged`, `received`, `deleted`, `discarded`.
+    pub state: String,
+    /// Datasets that used it.
+    pub datasets: Vec<String>,
+    /// Last problem.
+    pub last_error: Option<String>,
+}
+
+impl From<&Contribution> for ContributionDto {
+    fn from(r: &Contribution) -> Self {
+        ContributionDto {
+            anonymous_id: r.anonymous_id.clone(),
+            bundle_id: r.bundle_id.clone(),
+            images: r.image_count,
+            created_at: unix_secs(r.created_at_ms),
+            sent_at: r.sent_at_ms.map(unix_secs),
+            state: r.state.as_str().into(),
+            datasets: r.datasets.clone(),
+            last_error: r.last_error.clone(),
+        }
+    }
+}
+
+/// Consent as the wizard collects it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsentDto {
+    /// Terms version shown.
+    pub terms_version: u32,
+    /// `adult`, `teen`, `under13`.
+    pub age: String,
+    /// For teens: a parent or guardian agreed.
+    pub parent_permission: bool,
+    /// Optional age decade ("30-39").
+    pub age_decade: Option<String>,
+    /// Optional gender.
+    pub gender: Option<String>,
+    /// Optional skin type (I..VI).
+    pub skin_type: Option<String>,
+}
+
+/// Result of adding photos to the selection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AddReportDto {
+    /// Added.
+    pub added: Vec<String>,
+    /// `path: reason` refused.
+    pub refused: Vec<String>,
+    /// Selection size.
+    pub selected: u32,
+}
+
+impl From<&bestpick_share::flow::AddReport> for AddReportDto {
+    fn from(r: &bestpick_share::flow::AddReport) -> Self {
+        AddReportDto {
+            added: r.added.iter().map(|p| path_string(p)).collect(),
+            refused: refused(&r.refused),
+            selected: n(r.selected),
+        }
+    }
+}
+
+/// One image of a preview.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewImageDto {
+    /// Original (never sent).
+    pub source: String,
+    /// Name in the bundle.
+    pub name: String,
+    /// Width as sent.
+    pub width: u32,
+    /// Height as sent.
+    pub height: u32,
+    /// The anonymized copy, exactly as it will be sent.
+    pub preview_path: String,
+}
+
+/// What will leave.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewReportDto {
+    /// Bundle id.
+    pub anonymous_id: String,
+    /// Images.
+    pub images: Vec<PreviewImageDto>,
+    /// `path: reason` left out.
+    pub refused: Vec<String>,
+    /// The manifest exactly as sent.
+    pub manifest_json: String,
+    /// Sealed size.
+    pub sealed_bytes: u32,
+}
+
+impl From<&bestpick_share::PreviewReport> for PreviewReportDto {
+    fn from(r: &bestpick_share::PreviewReport) -> Self {
+        PreviewReportDto {
+            anonymous_id: r.anonymous_id.clone(),
+            images: r
+                .images
+                .iter()
+                .map(|i| PreviewImageDto {
+                    source: path_string(&i.source),
+                    name: i.name.clone(),
+                    width: i.width,
+                    height: i.height,
+                    preview_path: path_string(&i.preview_path),
+                })
+                .collect(),
+            refused: refused(&r.refused),
+            manifest_json: r.manifest_json.clone(),
+            sealed_bytes: n(r.sealed_bytes),
+        }
+    }
+}
+
+/// What sending did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct SendReportDto {
+    /// `anonymous id → collector id (n photos)`.
+    pub sent: Vec<String>,
+    /// `anonymous id: reason`.
+    pub failed: Vec<String>,
+}
+
+impl From<&bestpick_share::SendReport> for SendReportDto {
+    fn from(r: &bestpick_share::SendReport) -> Self {
+        SendReportDto {
+            sent: r
+                .sent
+                .iter()
+                .map(|(anon, id, count)| format!("{anon} → {id} ({count} photos)"))
+                .collect(),
+            failed: r
+                .failed
+                .iter()
+                .map(|(anon, why)| format!("{anon}: {why}"))
+                .collect(),
+        }
+    }
+}
+
+fn refused(list: &[(PathBuf, String)]) -> Vec<String> {
+    list.iter()
+        .map(|(p, why)| format!("{}: {why}", path_string(p)))
+        .collect()
+}
+
+/// A ledger time (Unix ms) as the page shows it: whole Unix seconds.
+fn unix_secs(ms: i64) -> f64 {
+    ms_to_secs(ms) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bestpick_share::ledger::ContributionState;
+
+    #[test]
+    fn records_reach_the_wire_in_seconds_with_their_state_word() {
+        let record = |state| Contribution {
+            anonymous_id: "anon".into(),
+            collector: "http://127.0.0.1:9".into(),
+            bundle_id: Some("bundle".into()),
+            image_count: 2,
+            created_at_ms: 1_700_000_100_000,
+            sent_at_ms: Some(1_700_000_200_000),
+            state,
+            datasets: vec!["d".into()],
+            last_error: None,
+        };
+        let cases = [
+            (ContributionState::Staged, "staged"),
+            (ContributionState::Received, "received"),
+            (ContributionState::Deleted, "deleted"),
+            (ContributionState::Discarded, "discarded"),
+        ];
+        for (state, word) in cases {
+            let dto = ContributionDto::from(&record(state));
+            assert_eq!(dto.state, word, "{state:?}");
+            assert_eq!(
+                (dto.created_at, dto.sent_at),
+                (1_700_000_100.0, Some(1_700_000_200.0)),
+                "{state:?}: Unix seconds"
+            );
+        }
+        let consent = Consent {
+            terms_version: 1,
+            accepted_at_ms: 1_700_000_000_000,
+            minor_with_parental_permission: false,
+            buckets_json: "{}".into(),
+            withdrawn_at_ms: None,
+        };
+        let status = ContributionStatusDto::new(
+            Some(&consent),
+            1,
+            &[PathBuf::from("/a.jpg")],
+            None,
+            &[record(ContributionState::Received)],
+            Vec::new(),
+        );
+        assert_eq!(
+            (status.consent_version, status.consent_at),
+            (Some(1), Some(1_700_000_000.0)),
+            "consent in seconds"
+        );
+        assert_eq!(status.selection, ["/a.jpg"], "selection as paths");
+        assert_eq!(status.contributions.len(), 1, "every bundle");
+    }
+}
