@@ -8,7 +8,7 @@ use bestpick_engine::vocabulary::{ShootInfo, Strictness};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::wire::{n, path_string};
+use super::wire::{count, path_string};
 
 /// An error as the UI sees it: `kind` to branch on, `message` to show.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -103,12 +103,14 @@ impl SettingsDto {
         SettingsDto {
             catalog_path: path_string(catalog),
             catalog_is_default: default_catalog,
-            threads: s.threads.map(n),
-            auto_threads: n(AppSettings {
-                threads: None,
-                ..s.clone()
-            }
-            .analysis_threads()),
+            threads: s.threads.map(count),
+            auto_threads: count(
+                AppSettings {
+                    threads: None,
+                    ..s.clone()
+                }
+                .analysis_threads(),
+            ),
             strictness: s.strictness.get(),
             darktable_names: s.darktable_names,
             collector_url: s.collector_url.clone(),

@@ -7,7 +7,7 @@ use bestpick_share::ledger::{Consent, Contribution, ms_to_secs};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::wire::{n, path_string};
+use super::wire::{count, path_string};
 
 /// The contribution page's state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -124,7 +124,7 @@ impl From<&bestpick_share::flow::AddReport> for AddReportDto {
         AddReportDto {
             added: r.added.iter().map(|p| path_string(p)).collect(),
             refused: refused(&r.refused),
-            selected: n(r.selected),
+            selected: count(r.selected),
         }
     }
 }
@@ -178,7 +178,7 @@ impl From<&bestpick_share::PreviewReport> for PreviewReportDto {
                 .collect(),
             refused: refused(&r.refused),
             manifest_json: r.manifest_json.clone(),
-            sealed_bytes: n(r.sealed_bytes),
+            sealed_bytes: count(r.sealed_bytes),
         }
     }
 }

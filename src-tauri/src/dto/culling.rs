@@ -6,7 +6,7 @@ use bestpick_engine::report::{ReportPhoto, TrustReport};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::wire::n;
+use super::wire::count;
 
 /// One profile as the picker lists it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -28,7 +28,7 @@ impl From<&ProfileInfo> for ProfileInfoDto {
             name: p.name.clone(),
             description: p.description.clone(),
             preset: p.preset,
-            learned_groups: n(p.learned_groups),
+            learned_groups: count(p.learned_groups),
         }
     }
 }
@@ -86,7 +86,7 @@ impl From<&ProfileShown> for ProfileShownDto {
                 })
                 .collect(),
             strictness: s.profile.grouping.strictness,
-            learned_groups: n(s.learned_groups),
+            learned_groups: count(s.learned_groups),
             learned: s.learned.clone(),
         }
     }
@@ -166,9 +166,9 @@ impl From<&TrustReport> for TrustReportDto {
     fn from(r: &TrustReport) -> Self {
         TrustReportDto {
             profile: r.profile.clone(),
-            groups: n(r.groups),
-            decided: n(r.decided),
-            agreed: n(r.agreed),
+            groups: count(r.groups),
+            decided: count(r.decided),
+            agreed: count(r.agreed),
             agreement_percent: r.agreement_percent(),
             summary: r.summary_lines(),
             by_cause: r
@@ -176,14 +176,14 @@ impl From<&TrustReport> for TrustReportDto {
                 .iter()
                 .map(|(cause, k)| CauseCountDto {
                     cause: cause.words().into(),
-                    groups: n(*k),
+                    groups: count(*k),
                 })
                 .collect(),
             overruled: r
                 .overruled
                 .iter()
                 .map(|o| OverruledDto {
-                    group: n(o.group),
+                    group: count(o.group),
                     cause: o.cause.words().into(),
                     suggested: ReportPhotoDto::from(&o.suggested),
                     chosen: o.chosen.iter().map(ReportPhotoDto::from).collect(),

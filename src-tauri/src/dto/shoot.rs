@@ -8,7 +8,7 @@ use bestpick_engine::{ListedPhoto, Listing, ShootStatus};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::wire::{n, path_string};
+use super::wire::{count, path_string};
 use super::{DecisionDto, ErrorDto};
 
 /// Events of an open-shoot job, streamed through a channel.
@@ -154,9 +154,9 @@ impl From<&PhotoRow> for PhotoDto {
             time_ms: p.time_ms.map(|t| t as f64),
             width: p.width,
             height: p.height,
-            group: n(p.group),
+            group: count(p.group),
             best: p.best,
-            rank: n(p.rank),
+            rank: count(p.rank),
             score: p.score,
             reject_candidate: p.reject_candidate,
             reasons: p.reasons.clone(),
@@ -193,7 +193,7 @@ pub struct JudgedFaceDto {
 impl From<&JudgedFace> for JudgedFaceDto {
     fn from(f: &JudgedFace) -> Self {
         JudgedFaceDto {
-            person: n(f.person),
+            person: count(f.person),
             bbox: f.bbox,
             eyes: f.eyes.as_str().into(),
             eye_states: f.eye_states.map(|e| e.as_str().into()),
@@ -221,9 +221,9 @@ pub struct GroupDto {
 impl From<&GroupRow> for GroupDto {
     fn from(g: &GroupRow) -> Self {
         GroupDto {
-            id: n(g.id),
-            members: g.members.iter().map(|&m| n(m)).collect(),
-            best: g.best.map(n),
+            id: count(g.id),
+            members: g.members.iter().map(|&m| count(m)).collect(),
+            best: g.best.map(count),
             set: g.set.map(|s| s.as_str().into()),
         }
     }
@@ -250,10 +250,10 @@ pub struct StatusDto {
 impl From<&ShootStatus> for StatusDto {
     fn from(s: &ShootStatus) -> Self {
         StatusDto {
-            analyzed_now: n(s.analyzed_now),
-            from_cache: n(s.from_cache),
-            failed: n(s.failed),
-            pending: n(s.pending),
+            analyzed_now: count(s.analyzed_now),
+            from_cache: count(s.from_cache),
+            failed: count(s.failed),
+            pending: count(s.pending),
             cancelled: s.cancelled,
             seconds: s.seconds,
         }
@@ -293,7 +293,7 @@ impl ShootViewDto {
             photos: v.photos.iter().map(PhotoDto::from).collect(),
             groups: v.groups.iter().map(GroupDto::from).collect(),
             status: StatusDto::from(&v.status),
-            skipped: n(v.skipped),
+            skipped: count(v.skipped),
             problems: v.problems.clone(),
             profile: culling.name.clone(),
             strictness: culling.strictness.get(),

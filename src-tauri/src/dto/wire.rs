@@ -5,11 +5,6 @@ pub fn count(v: usize) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
 
-/// [`count`], short for the conversions.
-pub(super) fn n(v: usize) -> u32 {
-    count(v)
-}
-
 /// A path as the UI shows it.
 pub(super) fn path_string(p: &std::path::Path) -> String {
     p.to_string_lossy().into_owned()
