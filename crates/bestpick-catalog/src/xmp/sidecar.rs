@@ -7,8 +7,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::merge::{self, Change, Prop, Want};
 use super::{
-    MAX_SIDECAR_BYTES, PlannedSidecar, SidecarAction, SidecarNaming, SidecarValues, XmpValues,
-    darktable_label_index, doc, lightroom_label,
+    MAX_SIDECAR_BYTES, PlannedSidecar, SidecarAction, SidecarNaming, SidecarValues, XmpError,
+    XmpValues, darktable_label_index, doc, lightroom_label,
 };
 use crate::error::{Error, Result};
 use crate::fsutil;
@@ -186,30 +186,22 @@ fn write_one(entry: &PlannedSidecar, date: &str) -> Result<()> {
         }
     }
     let existing = match existing {
-        Some(bytes) => Some(String::from_utf8(bytes).map_err(|_| Error::SidecarParse {
-            path: entry.sidecar.clone(),
-            reason: "not UTF-8 text".into(),
-        })?),
+        Some(bytes) => Some(utf8(bytes).map_err(|e| e.in_sidecar(&entry.sidecar))?),
         None => None,
     };
-    let text =
-        render(existing.as_deref(), &entry.values, entry.naming, date).map_err(|reason| {
-            Error::SidecarParse {
-                path: entry.sidecar.clone(),
-                reason,
-            }
-        })?;
+    let text = render(existing.as_deref(), &entry.values, entry.naming, date)
+        .map_err(|e| e.in_sidecar(&entry.sidecar))?;
     fsutil::write_atomic(&target, text.as_bytes())
 }
 
 /// The sidecar text for `values`: `existing` with our properties set, or a new packet.
-/// `date` is the `xmp:MetadataDate` value. The error is a human-readable reason.
+/// `date` is the `xmp:MetadataDate` value.
 fn render(
     existing: Option<&str>,
     values: &XmpValues,
     naming: SidecarNaming,
     date: &str,
-) -> std::result::Result<String, String> {
+) -> std::result::Result<String, XmpError> {
     let template;
     let base = match existing {
         Some(text) => text,
@@ -285,14 +277,14 @@ pub fn read_sidecar(path: &Path) -> Result<SidecarValues> {
         path: path.to_path_buf(),
         source: io::ErrorKind::NotFound.into(),
     })?;
-    let parse_err = |reason: String| Error::SidecarParse {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let text = String::from_utf8(bytes).map_err(|_| parse_err("not UTF-8 text".into()))?;
-    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let doc = doc::scan(body).map_err(parse_err)?;
-    Ok(values_of(&doc))
+    parse_sidecar(&utf8(bytes).map_err(|e| e.in_sidecar(path))?).map_err(|e| e.in_sidecar(path))
+}
+
+/// The sidecar's bytes as text.
+fn utf8(bytes: Vec<u8>) -> std::result::Result<String, XmpError> {
+    String::from_utf8(bytes).map_err(|e| XmpError::NotUtf8 {
+        position: e.utf8_error().valid_up_to(),
+    })
 }
 
 /// Our properties' values in a parsed packet (first occurrence of each).
@@ -326,13 +318,13 @@ pub fn render_sidecar(
     values: &XmpValues,
     naming: SidecarNaming,
     date: &str,
-) -> std::result::Result<String, String> {
+) -> std::result::Result<String, XmpError> {
     render(existing, values, naming, date)
 }
 
 /// What [`read_sidecar`] reads from the sidecar text `text`. For the fuzz targets.
 #[doc(hidden)]
-pub fn parse_sidecar(text: &str) -> std::result::Result<SidecarValues, String> {
+pub fn parse_sidecar(text: &str) -> std::result::Result<SidecarValues, XmpError> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let doc = doc::scan(body)?;
     Ok(values_of(&doc))
