@@ -301,11 +301,20 @@ fn xmp_dates() {
         (951_782_400, "2000-02-29T00:00:00Z"),
         (1_714_566_896, "2024-05-01T12:34:56Z"),
         (4_107_542_399, "2100-02-28T23:59:59Z"),
+        (1_709_251_199, "2024-02-29T23:59:59Z"),
+        (2_147_483_648, "2038-01-19T03:14:08Z"),
+        (253_402_300_799, "9999-12-31T23:59:59Z"),
     ];
     for (secs, expected) in cases {
         let time = UNIX_EPOCH + std::time::Duration::from_secs(secs);
         assert_eq!(xmp_date(time), expected, "case {secs}");
     }
+    let before_1970 = UNIX_EPOCH - std::time::Duration::from_secs(1);
+    assert_eq!(
+        xmp_date(before_1970),
+        "1970-01-01T00:00:00Z",
+        "a clock before 1970"
+    );
 }
 
 #[test]
