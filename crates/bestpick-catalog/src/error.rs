@@ -8,6 +8,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::types::{ActionId, PhotoId, ShootId};
+use crate::xmp::XmpError;
 
 /// Result alias used throughout the crate.
 pub type Result<T> = std::result::Result<T, Error>;
@@ -46,7 +47,7 @@ pub enum Error {
         /// The sidecar file.
         path: PathBuf,
         /// What is wrong with it.
-        reason: String,
+        reason: XmpError,
     },
     /// A destination file already exists; bestpick never overwrites it.
     #[error("{} already exists; not overwriting it", path.display())]

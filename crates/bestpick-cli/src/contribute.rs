@@ -382,21 +382,42 @@ fn describe(r: &Contribution) -> String {
     line
 }
 
-/// A Unix time in milliseconds as a UTC date, `YYYY-MM-DD` (civil-from-days, H. Hinnant).
+/// A Unix time in milliseconds as a UTC date, `YYYY-MM-DD`; the bare number beyond the years
+/// ±9999.
 fn date(ms: i64) -> String {
-    let z = ms.div_euclid(86_400_000) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    let secs = ms.div_euclid(1000);
+    match time::UtcDateTime::from_unix_timestamp(secs) {
+        Ok(t) => format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()),
+        Err(_) => format!("Unix time {secs}"),
+    }
 }
 
 /// The engine's scores for one photo: its analysis signals as JSON.
 fn scores_for(path: &Path) -> Result<serde_json::Value, String> {
     bestpick_engine::contribution_scores(path, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::date;
+
+    #[test]
+    fn dates_are_utc_days() {
+        let cases = [
+            (0, "1970-01-01"),
+            (86_399, "1970-01-01"),
+            (1_709_251_199, "2024-02-29"),
+            (1_709_251_200, "2024-03-01"),
+            (2_147_483_648, "2038-01-19"),
+            (4_107_542_400, "2100-03-01"),
+            (-1, "1969-12-31"),
+            (-14_182_940, "1969-07-20"),
+            (253_402_300_799, "9999-12-31"),
+            (253_402_300_800, "Unix time 253402300800"),
+        ];
+        for (secs, want) in cases {
+            assert_eq!(date(secs * 1000), want, "case {secs}");
+            assert_eq!(date(secs * 1000 + 999), want, "case {secs} and a bit");
+        }
+    }
 }

@@ -128,7 +128,7 @@ impl ProgressSink for NoProgress {
 /// Analyzes one file by itself (reads it, decodes, measures).
 pub fn analyze_file(path: &Path) -> Result<Analysis, Error> {
     let file = PhotoFile::from_path(path, path.parent().unwrap_or(Path::new("")))
-        .map_err(|e| PhotoError::new(path, PhotoErrorKind::Unreadable(e.to_string())))?;
+        .map_err(|e| PhotoError::new(path, PhotoErrorKind::Unreadable(e.into())))?;
     analyze_one(&file, &DecodeOptions::default())
         .map(|a| a.analysis)
         .map_err(Error::Photo)

@@ -228,8 +228,9 @@ pub fn parse_capture_time(
         })
         .unwrap_or(0);
     let offset_minutes = offset.and_then(parse_offset);
-    let days = days_from_civil(y, mo, d);
-    let wall = ((days * 24 + h) * 60 + mi) * 60 + s;
+    // The day is counted from the first of the month, not checked against its length: a
+    // camera's `02:30` reads as March 1st or 2nd, as it always has.
+    let wall = month_start(y, mo)? + ((d - 1) * 24 + h) * 3600 + mi * 60 + s;
     let utc = wall - i64::from(offset_minutes.unwrap_or(0)) * 60;
     Some(CaptureTime {
         local: format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}"),
@@ -254,15 +255,12 @@ fn parse_offset(s: &str) -> Option<i32> {
     (h <= 14 && m < 60).then_some(sign * (h * 60 + m))
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+/// Unix time of midnight on the first of month `m` of year `y` (proleptic Gregorian), read as
+/// UTC; `None` outside the calendar.
+fn month_start(y: i64, m: i64) -> Option<i64> {
+    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+    let first = time::Date::from_calendar_date(i32::try_from(y).ok()?, month, 1).ok()?;
+    Some(first.midnight().as_utc().unix_timestamp())
 }
 
 #[cfg(test)]
@@ -290,6 +288,52 @@ mod tests {
                 Some("-01:30"),
                 Some(("1970-01-01T00:00:00.000", Some(-90), 5_400_000)),
             ),
+            // Edge dates: a leap day, the 32-bit rollover, before 1970, a new year east of UTC.
+            (
+                "2024:02:29 12:00:00",
+                None,
+                None,
+                Some(("2024-02-29T12:00:00.000", None, 1_709_208_000_000)),
+            ),
+            (
+                "2038:01:19 03:14:08",
+                Some("5"),
+                Some("+00:00"),
+                Some(("2038-01-19T03:14:08.500", Some(0), 2_147_483_648_500)),
+            ),
+            (
+                "1969:12:31 23:59:59",
+                None,
+                None,
+                Some(("1969-12-31T23:59:59.000", None, -1000)),
+            ),
+            (
+                "1900:01:01 00:00:00",
+                None,
+                None,
+                Some(("1900-01-01T00:00:00.000", None, -2_208_988_800_000)),
+            ),
+            (
+                "2025:01:01 00:30:00",
+                None,
+                Some("+01:00"),
+                Some(("2025-01-01T00:30:00.000", Some(60), 1_735_687_800_000)),
+            ),
+            // As before the calendar crate: a leap second and a day past the month's end run
+            // on into the next minute or month.
+            (
+                "2016:12:31 23:59:60",
+                None,
+                None,
+                Some(("2016-12-31T23:59:60.000", None, 1_483_228_800_000)),
+            ),
+            (
+                "2023:02:29 00:00:00",
+                None,
+                None,
+                Some(("2023-02-29T00:00:00.000", None, 1_677_628_800_000)),
+            ),
+            ("1899:12:31 23:59:59", None, None, None),
             ("0000:00:00 00:00:00", None, None, None),
             ("    :  :     :  :  ", None, None, None),
             ("2024:13:01 00:00:00", None, None, None),

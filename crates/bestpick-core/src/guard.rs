@@ -23,7 +23,7 @@ use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::analyze::CancelFlag;
-use crate::error::PhotoErrorKind;
+use crate::error::{IoFailure, PhotoErrorKind};
 
 thread_local! {
     /// The flag of the job whose photo this thread is working on.
@@ -190,7 +190,7 @@ pub fn read_file(path: &Path, max_bytes: u64, buf: &mut Vec<u8>) -> Result<(), P
     use std::os::unix::fs::OpenOptionsExt;
     // O_NONBLOCK: opening a FIFO for reading does not wait for a writer (regular files
     // ignore the flag).
-    let unreadable = |e: std::io::Error| PhotoErrorKind::Unreadable(e.to_string());
+    let unreadable = |e: std::io::Error| PhotoErrorKind::Unreadable(e.into());
     buf.clear();
     let mut file = std::fs::OpenOptions::new()
         .read(true)
@@ -199,9 +199,9 @@ pub fn read_file(path: &Path, max_bytes: u64, buf: &mut Vec<u8>) -> Result<(), P
         .map_err(unreadable)?;
     let meta = file.metadata().map_err(unreadable)?;
     if !meta.is_file() {
-        return Err(PhotoErrorKind::Unreadable(format!(
-            "not a regular file ({})",
-            file_type_name(&meta.file_type())
+        return Err(PhotoErrorKind::Unreadable(IoFailure::new(
+            std::io::ErrorKind::Other,
+            format!("not a regular file ({})", file_type_name(&meta.file_type())),
         )));
     }
     if meta.len() > max_bytes {
@@ -434,11 +434,17 @@ mod tests {
         let started = std::time::Instant::now();
         assert_eq!(
             read_file(&fifo, 1 << 20, &mut buf).expect_err("fifo"),
-            PhotoErrorKind::Unreadable("not a regular file (a FIFO)".into())
+            PhotoErrorKind::Unreadable(IoFailure::new(
+                std::io::ErrorKind::Other,
+                "not a regular file (a FIFO)"
+            ))
         );
         assert_eq!(
             read_file(Path::new("/dev/zero"), 1 << 20, &mut buf).expect_err("device"),
-            PhotoErrorKind::Unreadable("not a regular file (a character device)".into())
+            PhotoErrorKind::Unreadable(IoFailure::new(
+                std::io::ErrorKind::Other,
+                "not a regular file (a character device)"
+            ))
         );
         let link = dir.path().join("zero.jpg");
         std::os::unix::fs::symlink("/dev/zero", &link).expect("symlink");

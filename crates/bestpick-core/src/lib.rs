@@ -30,7 +30,7 @@ pub use analyze::{
     ProgressSink, Stage, analyze_file, analyze_files,
 };
 pub use cull::{GroupSummary, Suggestion, cull, cull_with};
-pub use error::{Error, PhotoError, PhotoErrorKind, Result};
+pub use error::{Error, IoFailure, PhotoError, PhotoErrorKind, Result};
 pub use group::Strictness;
 pub use profile::Profile;
 pub use rank::{FaceVerdict, JudgedFace, Judging, Reason, SetKind, Taste};

@@ -8,7 +8,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, PhotoError, PhotoErrorKind, Result};
+use crate::error::{Error, IoFailure, PhotoError, PhotoErrorKind, Result};
 
 /// Image container of a photo.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -188,10 +188,10 @@ pub fn scan(root: &Path) -> Result<ScanReport> {
                 let kind = if let Some(ancestor) = err.loop_ancestor() {
                     PhotoErrorKind::LinkLoop(format!("points back to {}", ancestor.display()))
                 } else {
-                    PhotoErrorKind::Unreadable(
-                        err.io_error()
-                            .map_or_else(|| err.to_string(), ToString::to_string),
-                    )
+                    PhotoErrorKind::Unreadable(err.io_error().map_or_else(
+                        || IoFailure::new(std::io::ErrorKind::Other, err.to_string()),
+                        IoFailure::from,
+                    ))
                 };
                 report.errors.push(PhotoError::new(path, kind));
                 continue;
@@ -218,7 +218,11 @@ pub fn scan(root: &Path) -> Result<ScanReport> {
             Err(err) => {
                 report.errors.push(PhotoError::new(
                     path,
-                    PhotoErrorKind::Unreadable(err.to_string()),
+                    PhotoErrorKind::Unreadable(IoFailure::new(
+                        err.io_error()
+                            .map_or(std::io::ErrorKind::Other, std::io::Error::kind),
+                        err.to_string(),
+                    )),
                 ));
                 continue;
             }

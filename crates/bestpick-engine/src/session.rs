@@ -247,3 +247,37 @@ pub fn find_photo(catalog: &Catalog, path: &Path) -> Result<(ShootId, PhotoId, P
             path: path.to_path_buf(),
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A failure the catalog kept before the I/O error's kind was stored still reads back
+    /// (an unreadable entry would be analyzed again for nothing), and one stored now keeps it.
+    #[test]
+    fn stored_failures_load_in_the_old_and_the_new_form() {
+        let old = br#"{"outcome":"failed","error":{"kind":"unreadable","detail":"Permission denied (os error 13)"}}"#;
+        match serde_json::from_slice::<Cached>(old) {
+            Ok(Cached::Failed { error }) => {
+                assert_eq!(
+                    error.to_string(),
+                    "cannot read the file: Permission denied (os error 13)"
+                );
+                assert_eq!(error.io_kind(), Some(std::io::ErrorKind::Other));
+            }
+            other => panic!("old form: {other:?}"),
+        }
+        let now = Cached::Failed {
+            error: PhotoErrorKind::Unreadable(
+                std::io::Error::from(std::io::ErrorKind::PermissionDenied).into(),
+            ),
+        };
+        let blob = serde_json::to_vec(&now).expect("serialize");
+        match serde_json::from_slice::<Cached>(&blob) {
+            Ok(Cached::Failed { error }) => {
+                assert_eq!(error.io_kind(), Some(std::io::ErrorKind::PermissionDenied));
+            }
+            other => panic!("new form: {other:?}"),
+        }
+    }
+}

@@ -10,6 +10,8 @@ use quick_xml::events::Event;
 use quick_xml::name::{PrefixDeclaration, QName, ResolveResult};
 use quick_xml::reader::NsReader;
 
+use super::XmpError;
+
 /// `rdf:` namespace.
 pub(crate) const RDF_NS: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 
@@ -141,8 +143,8 @@ enum Frame {
     Other,
 }
 
-/// Parse `text` into a [`Doc`]. The error is a human-readable reason.
-pub(crate) fn scan(text: &str) -> Result<Doc, String> {
+/// Parse `text` into a [`Doc`].
+pub(crate) fn scan(text: &str) -> Result<Doc, XmpError> {
     // The reader skips a byte-order mark at the start without counting it in its positions,
     // which are byte offsets into `text` here: hand it the text after every leading mark and
     // add their length back.
@@ -158,11 +160,9 @@ pub(crate) fn scan(text: &str) -> Result<Doc, String> {
     let mut saw_root = false;
     loop {
         let before = offset(reader.buffer_position());
-        let event = reader.read_event().map_err(|e| {
-            format!(
-                "not well-formed XML near byte {}: {e}",
-                offset(reader.error_position())
-            )
+        let event = reader.read_event().map_err(|error| XmpError::Malformed {
+            position: offset(reader.error_position()),
+            error,
         })?;
         let after = offset(reader.buffer_position());
         match event {
@@ -173,10 +173,9 @@ pub(crate) fn scan(text: &str) -> Result<Doc, String> {
                 let frame = match stack.last() {
                     Some(Frame::Rdf) if ns == RDF_NS && local == "Description" => {
                         if doc.descriptions.len() == MAX_DESCRIPTIONS {
-                            return Err(format!(
-                                "more than {MAX_DESCRIPTIONS} top-level rdf:Description \
-                                 elements; not a sidecar"
-                            ));
+                            return Err(XmpError::TooManyDescriptions {
+                                limit: MAX_DESCRIPTIONS,
+                            });
                         }
                         let desc = description(&reader, text, before, after, empty)?;
                         doc.descriptions.push(desc);
@@ -247,7 +246,7 @@ pub(crate) fn scan(text: &str) -> Result<Doc, String> {
                 }
             }
             Event::End(_) => {
-                let frame = stack.pop().ok_or_else(|| "unexpected end tag".to_owned())?;
+                let frame = stack.pop().ok_or(XmpError::UnexpectedEndTag)?;
                 close(&mut doc, &frame, before, after, true);
             }
             Event::Text(ref t) => {
@@ -267,25 +266,25 @@ pub(crate) fn scan(text: &str) -> Result<Doc, String> {
                         "gt" => ">".to_owned(),
                         "quot" => "\"".to_owned(),
                         "apos" => "'".to_owned(),
-                        other => return Err(format!("unknown entity &{other};")),
+                        other => return Err(XmpError::UnknownEntity(other.to_owned())),
                     },
-                    Err(e) => return Err(format!("bad character reference: {e}")),
+                    Err(e) => return Err(XmpError::BadCharRef(e)),
                 };
                 append_text(&mut doc, stack.last(), &resolved);
             }
-            Event::DocType(_) => return Err("DOCTYPE declarations are not allowed in XMP".into()),
+            Event::DocType(_) => return Err(XmpError::Doctype),
             Event::Eof => break,
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
         }
     }
     if !stack.is_empty() {
-        return Err("unexpected end of file: elements left open".into());
+        return Err(XmpError::UnclosedElements);
     }
     if !saw_root {
-        return Err("no XML element in the file".into());
+        return Err(XmpError::NoElement);
     }
     if !doc.has_rdf {
-        return Err("no rdf:RDF element: not an XMP packet".into());
+        return Err(XmpError::NoRdf);
     }
     Ok(doc)
 }
@@ -294,14 +293,12 @@ fn offset(position: u64) -> usize {
     usize::try_from(position).unwrap_or(usize::MAX)
 }
 
-fn resolve_element<R>(reader: &NsReader<R>, name: QName<'_>) -> Result<(String, String), String> {
+fn resolve_element<R>(reader: &NsReader<R>, name: QName<'_>) -> Result<(String, String), XmpError> {
     let (ns, local) = reader.resolver().resolve_element(name);
     let ns = match ns {
         ResolveResult::Bound(ns) => ns.into_inner().to_owned(),
         ResolveResult::Unbound => String::new(),
-        ResolveResult::Unknown(prefix) => {
-            return Err(format!("undeclared namespace prefix {prefix:?}"));
-        }
+        ResolveResult::Unknown(prefix) => return Err(XmpError::UndeclaredPrefix(prefix)),
     };
     Ok((ns, local.into_inner().to_owned()))
 }
@@ -325,7 +322,7 @@ fn description<R>(
     start: usize,
     tag_end: usize,
     empty: bool,
-) -> Result<Description, String> {
+) -> Result<Description, XmpError> {
     let tag = &text[start..tag_end];
     let attrs = tokenize_attributes(tag)?;
     let name_end = tag[1..]
@@ -343,13 +340,14 @@ fn description<R>(
         let ns = match ns {
             ResolveResult::Bound(ns) => ns.into_inner().to_owned(),
             ResolveResult::Unbound => String::new(),
-            ResolveResult::Unknown(prefix) => {
-                return Err(format!("undeclared namespace prefix {prefix:?}"));
-            }
+            ResolveResult::Unknown(prefix) => return Err(XmpError::UndeclaredPrefix(prefix)),
         };
         let raw_value = &tag[attr.value.0..attr.value.1];
         let value = quick_xml::escape::unescape(raw_value)
-            .map_err(|e| format!("bad attribute value {raw_value:?}: {e}"))?
+            .map_err(|error| XmpError::BadAttributeValue {
+                value: raw_value.to_owned(),
+                error,
+            })?
             .into_owned();
         props.push(Found {
             ns,
@@ -400,9 +398,11 @@ struct AttrSpan {
 
 /// Split a start tag (`<name a="1" b='2'>`) into attribute spans. The tag has already been
 /// checked by quick-xml, so this only has to find boundaries.
-fn tokenize_attributes(tag: &str) -> Result<Vec<AttrSpan>, String> {
+fn tokenize_attributes(tag: &str) -> Result<Vec<AttrSpan>, XmpError> {
     let bytes = tag.as_bytes();
-    let bad = || format!("cannot read the attributes of {tag:?}");
+    let bad = || XmpError::BadAttributes {
+        tag: tag.to_owned(),
+    };
     let mut i = 1;
     while i < bytes.len() && !is_ws(bytes[i]) && bytes[i] != b'/' && bytes[i] != b'>' {
         i += 1;

@@ -8,6 +8,7 @@
 
 use quick_xml::escape::escape;
 
+use super::XmpError;
 use super::doc::{Description, Form, RDF_NS, line_removal_start, prefix_in, scan};
 
 /// A property: namespace URI, preferred prefix, local name.
@@ -61,8 +62,8 @@ struct Additions {
 /// The UTF-8 byte order mark; kept in front of the output if the input had one.
 const BOM: &str = "\u{feff}";
 
-/// Apply `changes` to the packet `text`. The error is a human-readable reason.
-pub(crate) fn merge(text: &str, changes: &[Change]) -> Result<String, String> {
+/// Apply `changes` to the packet `text`.
+pub(crate) fn merge(text: &str, changes: &[Change]) -> Result<String, XmpError> {
     let (bom, body) = match text.strip_prefix(BOM) {
         Some(rest) => (BOM, rest),
         None => ("", text),
@@ -73,7 +74,7 @@ pub(crate) fn merge(text: &str, changes: &[Change]) -> Result<String, String> {
         body = with_empty_description(&body, &doc)?;
         doc = scan(&body)?;
         if doc.descriptions.is_empty() {
-            return Err("could not add an rdf:Description".into());
+            return Err(XmpError::DescriptionNotAdded);
         }
     }
 
@@ -307,10 +308,8 @@ fn addition_edits(body: &str, desc: &Description, add: &mut Additions, edits: &m
 }
 
 /// Insert an empty `rdf:Description` into a packet whose `rdf:RDF` has none.
-fn with_empty_description(body: &str, doc: &super::doc::Doc) -> Result<String, String> {
-    let close = doc
-        .rdf_close
-        .ok_or("rdf:RDF is empty (<rdf:RDF/>); cannot add properties to it")?;
+fn with_empty_description(body: &str, doc: &super::doc::Doc) -> Result<String, XmpError> {
+    let close = doc.rdf_close.ok_or(XmpError::EmptyRdf)?;
     let rdf = prefix_in(&doc.rdf_bindings, RDF_NS)
         .map(str::to_owned)
         .or_else(|| doc.rdf_qname.split_once(':').map(|(p, _)| p.to_owned()))
@@ -329,13 +328,13 @@ fn with_empty_description(body: &str, doc: &super::doc::Doc) -> Result<String, S
 }
 
 /// Apply non-overlapping edits.
-fn apply(body: &str, mut edits: Vec<Edit>) -> Result<String, String> {
+fn apply(body: &str, mut edits: Vec<Edit>) -> Result<String, XmpError> {
     edits.sort_by_key(|e| (e.start, e.end));
     let mut out = String::with_capacity(body.len() + 256);
     let mut pos = 0;
     for edit in edits {
         if edit.start < pos || edit.end < edit.start || edit.end > body.len() {
-            return Err("internal error: overlapping edits".into());
+            return Err(XmpError::OverlappingEdits);
         }
         out.push_str(&body[pos..edit.start]);
         out.push_str(&edit.text);
@@ -346,9 +345,8 @@ fn apply(body: &str, mut edits: Vec<Edit>) -> Result<String, String> {
 }
 
 /// Parse the result again and check it holds exactly the requested values.
-fn verify(merged: &str, changes: &[Change]) -> Result<(), String> {
-    let doc =
-        scan(merged).map_err(|e| format!("internal error: merged sidecar is invalid: {e}"))?;
+fn verify(merged: &str, changes: &[Change]) -> Result<(), XmpError> {
+    let doc = scan(merged).map_err(|e| XmpError::MergedInvalid(Box::new(e)))?;
     for change in changes {
         let found: Vec<_> = doc
             .descriptions
@@ -365,10 +363,9 @@ fn verify(merged: &str, changes: &[Change]) -> Result<(), String> {
             Want::Seq(items) => found.len() == 1 && found[0].items == *items,
         };
         if !ok {
-            return Err(format!(
-                "internal error: merged sidecar does not hold the intended {}:{}",
-                change.prop.prefix, change.prop.local
-            ));
+            return Err(XmpError::MergedWrong {
+                property: format!("{}:{}", change.prop.prefix, change.prop.local),
+            });
         }
     }
     Ok(())

@@ -5,7 +5,8 @@
 //! opened for writing.
 //!
 //! Layout: this file holds the types; `sidecar.rs` plans, renders, writes and reads back;
-//! `merge.rs` edits an existing packet in place; `doc.rs` maps a packet's byte positions.
+//! `merge.rs` edits an existing packet in place; `doc.rs` maps a packet's byte positions;
+//! `error.rs` says what can be wrong with a packet ([`XmpError`]).
 //!
 //! Properties written, and who reads them:
 //! - `xmp:Rating` (namespace `http://ns.adobe.com/xap/1.0/`): stars 0–5, `-1` for rejected.
@@ -32,6 +33,7 @@
 //!   over `xmp:Label` (red = 1, yellow = 3, green = 4, blue = 5, magenta = 6, none = 0).
 
 mod doc;
+mod error;
 mod merge;
 mod sidecar;
 
@@ -41,6 +43,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::types::{ColorLabel, Decision, Flag};
 
+pub use error::XmpError;
 #[doc(hidden)]
 pub use sidecar::{parse_sidecar, render_sidecar};
 pub use sidecar::{plan_xmp, read_sidecar, write_xmp};

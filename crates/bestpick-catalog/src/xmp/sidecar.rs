@@ -5,10 +5,12 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use time::UtcDateTime;
+
 use super::merge::{self, Change, Prop, Want};
 use super::{
-    MAX_SIDECAR_BYTES, PlannedSidecar, SidecarAction, SidecarNaming, SidecarValues, XmpValues,
-    darktable_label_index, doc, lightroom_label,
+    MAX_SIDECAR_BYTES, PlannedSidecar, SidecarAction, SidecarNaming, SidecarValues, XmpError,
+    XmpValues, darktable_label_index, doc, lightroom_label,
 };
 use crate::error::{Error, Result};
 use crate::fsutil;
@@ -186,30 +188,22 @@ fn write_one(entry: &PlannedSidecar, date: &str) -> Result<()> {
         }
     }
     let existing = match existing {
-        Some(bytes) => Some(String::from_utf8(bytes).map_err(|_| Error::SidecarParse {
-            path: entry.sidecar.clone(),
-            reason: "not UTF-8 text".into(),
-        })?),
+        Some(bytes) => Some(utf8(bytes).map_err(|e| e.in_sidecar(&entry.sidecar))?),
         None => None,
     };
-    let text =
-        render(existing.as_deref(), &entry.values, entry.naming, date).map_err(|reason| {
-            Error::SidecarParse {
-                path: entry.sidecar.clone(),
-                reason,
-            }
-        })?;
+    let text = render(existing.as_deref(), &entry.values, entry.naming, date)
+        .map_err(|e| e.in_sidecar(&entry.sidecar))?;
     fsutil::write_atomic(&target, text.as_bytes())
 }
 
 /// The sidecar text for `values`: `existing` with our properties set, or a new packet.
-/// `date` is the `xmp:MetadataDate` value. The error is a human-readable reason.
+/// `date` is the `xmp:MetadataDate` value.
 fn render(
     existing: Option<&str>,
     values: &XmpValues,
     naming: SidecarNaming,
     date: &str,
-) -> std::result::Result<String, String> {
+) -> std::result::Result<String, XmpError> {
     let template;
     let base = match existing {
         Some(text) => text,
@@ -285,14 +279,14 @@ pub fn read_sidecar(path: &Path) -> Result<SidecarValues> {
         path: path.to_path_buf(),
         source: io::ErrorKind::NotFound.into(),
     })?;
-    let parse_err = |reason: String| Error::SidecarParse {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let text = String::from_utf8(bytes).map_err(|_| parse_err("not UTF-8 text".into()))?;
-    let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let doc = doc::scan(body).map_err(parse_err)?;
-    Ok(values_of(&doc))
+    parse_sidecar(&utf8(bytes).map_err(|e| e.in_sidecar(path))?).map_err(|e| e.in_sidecar(path))
+}
+
+/// The sidecar's bytes as text.
+fn utf8(bytes: Vec<u8>) -> std::result::Result<String, XmpError> {
+    String::from_utf8(bytes).map_err(|e| XmpError::NotUtf8 {
+        position: e.utf8_error().valid_up_to(),
+    })
 }
 
 /// Our properties' values in a parsed packet (first occurrence of each).
@@ -326,47 +320,33 @@ pub fn render_sidecar(
     values: &XmpValues,
     naming: SidecarNaming,
     date: &str,
-) -> std::result::Result<String, String> {
+) -> std::result::Result<String, XmpError> {
     render(existing, values, naming, date)
 }
 
 /// What [`read_sidecar`] reads from the sidecar text `text`. For the fuzz targets.
 #[doc(hidden)]
-pub fn parse_sidecar(text: &str) -> std::result::Result<SidecarValues, String> {
+pub fn parse_sidecar(text: &str) -> std::result::Result<SidecarValues, XmpError> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let doc = doc::scan(body)?;
     Ok(values_of(&doc))
 }
 
-/// `time` as an XMP date (ISO 8601, UTC, seconds): `2024-05-01T12:34:56Z`.
+/// `time` as an XMP date (ISO 8601, UTC, seconds): `2024-05-01T12:34:56Z`. A clock set before
+/// 1970 gives 1970-01-01, one past the year 9999 the last second of 9999.
 pub(super) fn xmp_date(time: SystemTime) -> String {
     let secs = time
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
         .unwrap_or(0);
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
+    let t = UtcDateTime::from_unix_timestamp(secs).unwrap_or(UtcDateTime::MAX);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
     )
-}
-
-/// Proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm,
-/// "chrono-Compatible Low-Level Date Algorithms", `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    // In range by construction: month 1..=12, day 1..=31.
-    let small = |v: i64| u32::try_from(v).unwrap_or(1);
-    (year, small(month), small(day))
 }

@@ -301,11 +301,20 @@ fn xmp_dates() {
         (951_782_400, "2000-02-29T00:00:00Z"),
         (1_714_566_896, "2024-05-01T12:34:56Z"),
         (4_107_542_399, "2100-02-28T23:59:59Z"),
+        (1_709_251_199, "2024-02-29T23:59:59Z"),
+        (2_147_483_648, "2038-01-19T03:14:08Z"),
+        (253_402_300_799, "9999-12-31T23:59:59Z"),
     ];
     for (secs, expected) in cases {
         let time = UNIX_EPOCH + std::time::Duration::from_secs(secs);
         assert_eq!(xmp_date(time), expected, "case {secs}");
     }
+    let before_1970 = UNIX_EPOCH - std::time::Duration::from_secs(1);
+    assert_eq!(
+        xmp_date(before_1970),
+        "1970-01-01T00:00:00Z",
+        "a clock before 1970"
+    );
 }
 
 #[test]
@@ -696,6 +705,160 @@ fn unparsable_sidecars_are_reported_and_left_untouched() {
             "case {name}: file untouched"
         );
     }
+}
+
+/// A packet `inside` the description of a complete sidecar.
+fn packet(attributes: &str, inside: &str) -> String {
+    format!(
+        "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n <rdf:RDF \
+         xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n  \
+         <rdf:Description rdf:about=\"\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"{attributes}>\
+         {inside}</rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n"
+    )
+}
+
+/// Each way a packet cannot be read has its own error, naming the place or the name at fault.
+#[test]
+fn parse_errors_say_what_is_wrong() {
+    let mismatched = "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF \
+                      xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"></x:xmpmeta>";
+    let end_tag = mismatched.find("</x:xmpmeta>").expect("end tag");
+    let many = packet("", "").replace(
+        "<rdf:Description",
+        &format!(
+            "{}<rdf:Description",
+            "<rdf:Description rdf:about=\"\"/>".repeat(1024)
+        ),
+    );
+    type Check = fn(&XmpError) -> bool;
+    let cases: Vec<(&str, String, Check, &str)> = vec![
+        (
+            "empty",
+            String::new(),
+            |e| matches!(e, XmpError::NoElement),
+            "no XML element in the file",
+        ),
+        (
+            "html",
+            "<html><body>hello</body></html>".into(),
+            |e| matches!(e, XmpError::NoRdf),
+            "no rdf:RDF element: not an XMP packet",
+        ),
+        (
+            "mismatched tags",
+            mismatched.into(),
+            |e| matches!(e, XmpError::Malformed { .. }),
+            "not well-formed XML near byte",
+        ),
+        (
+            "cut short",
+            packet("", "")
+                .split("</rdf:Description>")
+                .next()
+                .unwrap_or("")
+                .into(),
+            |e| matches!(e, XmpError::UnclosedElements),
+            "unexpected end of file: elements left open",
+        ),
+        (
+            "undeclared prefix",
+            packet(" foo:bar=\"1\"", ""),
+            |e| matches!(e, XmpError::UndeclaredPrefix(p) if p == "foo"),
+            "undeclared namespace prefix \"foo\"",
+        ),
+        (
+            "doctype",
+            format!("<!DOCTYPE x>{}", packet("", "")),
+            |e| matches!(e, XmpError::Doctype),
+            "DOCTYPE declarations are not allowed in XMP",
+        ),
+        (
+            "unknown entity",
+            packet("", "<xmp:Label>&bogus;</xmp:Label>"),
+            |e| matches!(e, XmpError::UnknownEntity(name) if name == "bogus"),
+            "unknown entity &bogus;",
+        ),
+        (
+            "surrogate character reference",
+            packet("", "<xmp:Label>&#xD800;</xmp:Label>"),
+            |e| matches!(e, XmpError::BadCharRef(_)),
+            "bad character reference: ",
+        ),
+        (
+            "bad attribute value",
+            packet(" xmp:Label=\"&bogus;\"", ""),
+            |e| matches!(e, XmpError::BadAttributeValue { value, .. } if value == "&bogus;"),
+            "bad attribute value \"&bogus;\": ",
+        ),
+        (
+            "too many descriptions",
+            many,
+            |e| matches!(e, XmpError::TooManyDescriptions { limit: 1024 }),
+            "more than 1024 top-level rdf:Description elements; not a sidecar",
+        ),
+    ];
+    for (name, text, check, words) in cases {
+        let err = parse_sidecar(&text).expect_err(name);
+        assert!(check(&err), "case {name}: got {err:?}");
+        assert!(
+            err.to_string().starts_with(words),
+            "case {name}: {err} does not start with {words:?}"
+        );
+    }
+    match parse_sidecar(mismatched).expect_err("mismatched") {
+        XmpError::Malformed { position, .. } => assert!(
+            (end_tag..mismatched.len()).contains(&position),
+            "the position {position} points into the end tag at {end_tag}"
+        ),
+        other => panic!("mismatched: {other:?}"),
+    }
+
+    let values = XmpValues::from(&decision(Flag::Pick, 1, None));
+    let empty_rdf = "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF \
+                     xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"/></x:xmpmeta>";
+    assert!(
+        matches!(
+            render_sidecar(
+                Some(empty_rdf),
+                &values,
+                SidecarNaming::Adobe,
+                "2024-05-01T00:00:00Z"
+            ),
+            Err(XmpError::EmptyRdf)
+        ),
+        "self-closed rdf:RDF"
+    );
+}
+
+/// The crate's error names the sidecar; the XMP error says what is wrong with it.
+#[test]
+fn sidecar_errors_carry_the_path() {
+    let dir = TempDir::new().expect("tempdir");
+    let sidecar = dir.path().join("x.xmp");
+    fs::write(&sidecar, b"<x\xff/>").expect("write");
+    let err = read_sidecar(&sidecar).expect_err("not UTF-8");
+    assert!(
+        matches!(&err, Error::SidecarParse { path, reason: XmpError::NotUtf8 { position: 2 } } if *path == sidecar),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "cannot parse existing sidecar {}: not UTF-8 text (invalid byte at 2); left it untouched",
+            sidecar.display()
+        )
+    );
+    fs::write(&sidecar, "<html/>").expect("write");
+    assert!(
+        matches!(
+            read_sidecar(&sidecar),
+            Err(Error::SidecarParse {
+                reason: XmpError::NoRdf,
+                ..
+            })
+        ),
+        "not XMP"
+    );
 }
 
 #[test]

@@ -367,7 +367,7 @@ fn pixels_within_budget(
     let guarded = catch_unwind(AssertUnwindSafe(|| {
         let mut reader = image::ImageReader::new(Interruptible(std::io::Cursor::new(data)))
             .with_guessed_format()
-            .map_err(|e| PhotoErrorKind::Unreadable(e.to_string()))?;
+            .map_err(|e| PhotoErrorKind::Unreadable(e.into()))?;
         if reader.format().is_none() {
             return Err(PhotoErrorKind::NotAnImage(sniff(data)));
         }
