@@ -83,7 +83,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             files
                 .par_iter()
                 .map(
-                    |f| match bestpick_engine::vocabulary::analyze_one(f, &opts) {
+                    |f| match bestpick_engine::vocabulary::measure_photo(f, &opts) {
                         Ok(a) => {
                             f64::from(a.analysis.signals.width)
                                 * f64::from(a.analysis.signals.height)
@@ -111,7 +111,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 files
                     .par_iter()
                     .map(
-                        |f| match bestpick_engine::vocabulary::analyze_with(f, &params) {
+                        |f| match bestpick_engine::vocabulary::analyze_photo(f, &params) {
                             Ok(a) => a.analysis.faces.map_or(0, |v| v.len()),
                             Err(_) => 0,
                         },

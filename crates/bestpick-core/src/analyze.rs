@@ -125,18 +125,22 @@ impl ProgressSink for NoProgress {
     fn progress(&self, _: Progress) {}
 }
 
-/// Analyzes one file by itself (reads it, decodes, measures).
-pub fn analyze_file(path: &Path) -> Result<Analysis, Error> {
+/// Analyzes the file at `path` on its own, with the default limits, no faces and no thumbnail
+/// (the one-off entry point: contribution scores, tools). Of the analysis entry points,
+/// [`analyze_photo`] is the one with every option, [`measure_photo`] the measures alone, and
+/// [`analyze_files`] many photos in parallel.
+pub fn analyze_path(path: &Path) -> Result<Analysis, Error> {
     let file = PhotoFile::from_path(path, path.parent().unwrap_or(Path::new("")))
         .map_err(|e| PhotoError::new(path, PhotoErrorKind::Unreadable(e.into())))?;
-    analyze_one(&file, &DecodeOptions::default())
+    measure_photo(&file, &DecodeOptions::default())
         .map(|a| a.analysis)
         .map_err(Error::Photo)
 }
 
-/// Reads and measures one photo (no faces, no thumbnail).
-pub fn analyze_one(file: &PhotoFile, opts: &DecodeOptions) -> Result<Analyzed, PhotoError> {
-    analyze_with(
+/// Reads and measures one scanned photo with decoder options `opts`: the measures alone (no
+/// faces, no thumbnail), as the benchmark's bare pass runs them.
+pub fn measure_photo(file: &PhotoFile, opts: &DecodeOptions) -> Result<Analyzed, PhotoError> {
+    analyze_photo(
         file,
         &AnalyzeParams {
             decode: *opts,
@@ -145,14 +149,15 @@ pub fn analyze_one(file: &PhotoFile, opts: &DecodeOptions) -> Result<Analyzed, P
     )
 }
 
-/// Reads and measures one photo as `params` say: faces, and a thumbnail from the same decode.
+/// Analyzes one scanned photo as `params` say: measures, faces, and a thumbnail from the same
+/// decode.
 ///
 /// Each stage (read, decode, measures, thumbnail, faces) runs isolated ([`guard::stage`]): a
 /// panic in reading, decoding or measuring is the photo's error naming the stage; one in the
 /// thumbnail or faces leaves the photo analyzed without them, with a warning naming the stage.
 /// Between stages, and inside the decoders, a cancelled job stops the photo's work
 /// ([`PhotoErrorKind::Cancelled`]).
-pub fn analyze_with(file: &PhotoFile, params: &AnalyzeParams) -> Result<Analyzed, PhotoError> {
+pub fn analyze_photo(file: &PhotoFile, params: &AnalyzeParams) -> Result<Analyzed, PhotoError> {
     let path = &file.path;
     let fail = |kind: PhotoErrorKind| PhotoError::new(path, kind);
     let stop_if_cancelled = || {
@@ -327,7 +332,7 @@ where
                 return;
             }
             let result = guard::with_cancel(cancel, || {
-                catch_unwind(AssertUnwindSafe(|| analyze_with(file, params))).unwrap_or_else(
+                catch_unwind(AssertUnwindSafe(|| analyze_photo(file, params))).unwrap_or_else(
                     |panic| {
                         Err(PhotoError::new(
                             &file.path,

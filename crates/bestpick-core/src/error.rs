@@ -255,7 +255,7 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
-    /// A single photo failed (for one-photo entry points such as [`crate::analyze_file`]).
+    /// A single photo failed (for one-photo entry points such as [`crate::analyze_path`]).
     #[error(transparent)]
     Photo(#[from] PhotoError),
     /// The job was cancelled.
@@ -267,7 +267,7 @@ pub enum Error {
 mod tests {
     use super::*;
 
-    /// Analyses stored by earlier builds (engine `Cached`, as JSON) must still read back, with
+    /// Analyses stored by earlier builds (engine `StoredOutcome`, as JSON) must still read back, with
     /// the same words.
     #[test]
     fn kinds_stored_before_the_io_kind_was_kept_still_load() {

@@ -391,7 +391,7 @@ fn analyze_file_reads_a_heic() {
     if !heic_built(&data, FileKind::Heic) {
         return;
     }
-    let a = bestpick_core::analyze_file(&path).expect("analyze");
+    let a = bestpick_core::analyze_path(&path).expect("analyze");
     assert_eq!(a.kind, FileKind::Heic, "kind");
     assert_eq!(a.source, BlockSource::Pixels, "source");
     assert_eq!(a.exif.orientation, 1, "orientation");

@@ -21,7 +21,7 @@ pub fn contribution_scores(
     let signals = match known {
         Some(analysis) => serde_json::to_value(&analysis.signals),
         None => {
-            let analysis = bestpick_core::analyze_file(path).map_err(|e| e.to_string())?;
+            let analysis = bestpick_core::analyze_path(path).map_err(|e| e.to_string())?;
             serde_json::to_value(&analysis.signals)
         }
     };

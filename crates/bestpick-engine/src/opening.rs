@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::listing::Listing;
-use crate::session::{Cached, OpenParams, PhotoEntry, Session, ShootStatus, thumbnail_path};
+use crate::session::{OpenParams, PhotoEntry, Session, ShootStatus, StoredOutcome, thumbnail_path};
 
 fn save_thumbnail(img: &image::RgbImage, path: &Path) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
@@ -140,18 +140,20 @@ impl Opening {
         for (i, entry) in photos.iter_mut().enumerate() {
             match cached
                 .get(&entry.id)
-                .and_then(|blob| serde_json::from_slice::<Cached>(blob).ok())
+                .and_then(|blob| serde_json::from_slice::<StoredOutcome>(blob).ok())
             {
                 // Analyzed without faces, now wanted with them: analyze again.
-                Some(Cached::Analyzed { analysis, .. }) if faces && analysis.faces.is_none() => {
+                Some(StoredOutcome::Analyzed { analysis, .. })
+                    if faces && analysis.faces.is_none() =>
+                {
                     todo.push(i)
                 }
-                Some(Cached::Analyzed { analysis, warning }) => {
+                Some(StoredOutcome::Analyzed { analysis, warning }) => {
                     entry.analysis = Some(*analysis);
                     entry.warning = warning.map(|k| PhotoError::warning(&entry.file.path, k));
                     status.from_cache += 1;
                 }
-                Some(Cached::Failed { error }) => {
+                Some(StoredOutcome::Failed { error }) => {
                     entry.error = Some(PhotoError::new(&entry.file.path, error));
                     status.from_cache += 1;
                 }
@@ -413,7 +415,7 @@ fn record(
     let cached = match result {
         Ok(a) => {
             entry.warning = a.warning.clone();
-            let c = Cached::Analyzed {
+            let c = StoredOutcome::Analyzed {
                 analysis: Box::new(a.analysis.clone()),
                 warning: a.warning.map(|w| w.kind),
             };
@@ -422,7 +424,7 @@ fn record(
             c
         }
         Err(e) => {
-            let c = Cached::Failed {
+            let c = StoredOutcome::Failed {
                 error: e.kind.clone(),
             };
             entry.error = Some(e);

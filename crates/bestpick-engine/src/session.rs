@@ -109,7 +109,7 @@ pub struct Session {
 /// is never analyzed twice, not even to fail again).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub(crate) enum Cached {
+pub(crate) enum StoredOutcome {
     Analyzed {
         analysis: Box<Analysis>,
         warning: Option<PhotoErrorKind>,
@@ -157,10 +157,10 @@ impl Session {
                 }
                 let analysis = cached
                     .remove(&row.id)
-                    .and_then(|blob| serde_json::from_slice::<Cached>(&blob).ok())
+                    .and_then(|blob| serde_json::from_slice::<StoredOutcome>(&blob).ok())
                     .and_then(|c| match c {
-                        Cached::Analyzed { analysis, .. } => Some(*analysis),
-                        Cached::Failed { .. } => None,
+                        StoredOutcome::Analyzed { analysis, .. } => Some(*analysis),
+                        StoredOutcome::Failed { .. } => None,
                     });
                 Some(PhotoEntry {
                     id: row.id,
@@ -257,8 +257,8 @@ mod tests {
     #[test]
     fn stored_failures_load_in_the_old_and_the_new_form() {
         let old = br#"{"outcome":"failed","error":{"kind":"unreadable","detail":"Permission denied (os error 13)"}}"#;
-        match serde_json::from_slice::<Cached>(old) {
-            Ok(Cached::Failed { error }) => {
+        match serde_json::from_slice::<StoredOutcome>(old) {
+            Ok(StoredOutcome::Failed { error }) => {
                 assert_eq!(
                     error.to_string(),
                     "cannot read the file: Permission denied (os error 13)"
@@ -267,14 +267,14 @@ mod tests {
             }
             other => panic!("old form: {other:?}"),
         }
-        let now = Cached::Failed {
+        let now = StoredOutcome::Failed {
             error: PhotoErrorKind::Unreadable(
                 std::io::Error::from(std::io::ErrorKind::PermissionDenied).into(),
             ),
         };
         let blob = serde_json::to_vec(&now).expect("serialize");
-        match serde_json::from_slice::<Cached>(&blob) {
-            Ok(Cached::Failed { error }) => {
+        match serde_json::from_slice::<StoredOutcome>(&blob) {
+            Ok(StoredOutcome::Failed { error }) => {
                 assert_eq!(error.io_kind(), Some(std::io::ErrorKind::PermissionDenied));
             }
             other => panic!("new form: {other:?}"),

@@ -8,12 +8,12 @@ pub use bestpick_catalog::{
     Catalog, ColorLabel, Decision, DecisionChange, Error as CatalogError, ExportReport, Flag,
     PhotoId, ShootId, ShootInfo,
 };
-pub use bestpick_core::analyze::{analyze_one, analyze_with};
+pub use bestpick_core::analyze::{analyze_photo, measure_photo};
 pub use bestpick_core::decode::{BlockSource, DecodeOptions, default_budget};
 pub use bestpick_core::exif::ExifInfo;
 pub use bestpick_core::faces::{Face, available as faces_available, models as face_models};
 pub use bestpick_core::signals::Misfire;
 pub use bestpick_core::{
     AnalyzeParams, CancelFlag, FaceVerdict, FileKind, GroupSummary, JudgedFace, PhotoFile,
-    Progress, ProgressSink, SetKind, Stage, Strictness, Suggestion, analyze_file, scan,
+    Progress, ProgressSink, SetKind, Stage, Strictness, Suggestion, analyze_path, scan,
 };
