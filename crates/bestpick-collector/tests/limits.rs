@@ -81,11 +81,20 @@ fn a_client_sending_one_byte_a_second_is_cut_off() {
     );
 
     // Slow body: the head arrives at once, the body one byte a second: 408 and closed.
-    let mut stream = TcpStream::connect(collector.addr()).unwrap();
-    stream
-        .write_all(post_head(100_000, "idempotency-key-slow-body").as_bytes())
-        .unwrap();
-    let (took, answer) = trickle(&mut stream, b"x", Duration::from_secs(30));
+    let slow_body = |key: &str| {
+        let mut stream = TcpStream::connect(collector.addr()).unwrap();
+        stream
+            .write_all(post_head(100_000, key).as_bytes())
+            .unwrap();
+        trickle(&mut stream, b"x", Duration::from_secs(30))
+    };
+    let (mut took, mut answer) = slow_body("idempotency-key-slow-body");
+    if answer.is_empty() {
+        // The server closes with the byte in flight unread, and the reset that follows can
+        // overtake its answer on a busy machine: the cut-off happened, its words were lost in
+        // transport. Once more, to read them.
+        (took, answer) = slow_body("idempotency-key-slow-body-again");
+    }
     assert!(
         took >= Duration::from_millis(1500) && took < Duration::from_secs(15),
         "body cut off after {took:?}"
@@ -154,8 +163,19 @@ fn connections_and_request_heads_are_bounded() {
         ("100 fields", &many, 431),
         ("20 small fields", &ok, 200),
     ] {
-        let answer = raw::request(addr, head, b"").unwrap();
-        assert_eq!(answer.status, want, "case {case}");
+        // A refused head may be cut off by a reset racing the answer (the server closes with
+        // the rest of the head unread): that is transport, not the verdict, so ask again.
+        let mut answer = raw::request(addr, head, b"");
+        for _ in 0..5 {
+            match &answer {
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                    std::thread::sleep(Duration::from_millis(50));
+                    answer = raw::request(addr, head, b"");
+                }
+                _ => break,
+            }
+        }
+        assert_eq!(answer.unwrap().status, want, "case {case}");
     }
 }
 
