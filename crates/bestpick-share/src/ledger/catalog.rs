@@ -76,30 +76,7 @@ mod tests {
 
     use super::super::{ContributionState, LedgerData, MemoryLedger, buckets_json};
     use super::*;
-
-    fn consent(at_ms: i64) -> Consent {
-        Consent {
-            terms_version: 1,
-            accepted_at_ms: at_ms,
-            minor_with_parental_permission: false,
-            buckets_json: buckets_json(&Buckets::default()).unwrap(),
-            withdrawn_at_ms: None,
-        }
-    }
-
-    fn contribution(id: &str, state: ContributionState) -> Contribution {
-        Contribution {
-            anonymous_id: id.into(),
-            collector: "http://127.0.0.1:1".into(),
-            bundle_id: None,
-            image_count: 3,
-            created_at_ms: 10_000,
-            sent_at_ms: None,
-            state,
-            datasets: vec![],
-            last_error: None,
-        }
-    }
+    use crate::ledger::fixtures::{consent, contribution};
 
     /// The same steps the contribution flow takes, on any ledger; returns what it holds after
     /// each step.
