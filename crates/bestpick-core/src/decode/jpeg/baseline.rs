@@ -52,12 +52,7 @@ impl Decoder<'_> {
             None => Restarts::new(self.restart_interval),
         };
         let single = scan_comps.len() == 1;
-        let (units_x, units_y) = if single {
-            let c = &frame.comps[scan_comps[0].comp];
-            (c.blocks_x, c.blocks_y)
-        } else {
-            (frame.mcus_x, frame.mcus_y)
-        };
+        let (units_x, units_y) = frame.scan_units(single.then(|| scan_comps[0].comp));
         let units = match &window {
             Some(w) => w.mcu_rows.start..w.mcu_rows.end.min(units_y),
             None => 0..units_y,
@@ -105,6 +100,8 @@ impl Decoder<'_> {
                 for (si, sc) in scan_comps.iter_mut().enumerate() {
                     let comp = &frame.comps[sc.comp];
                     let (dc_t, ac_t) = (&tables[si].0, &tables[si].1);
+                    // Kept inline rather than shared through a helper: in this loop a shared
+                    // walk measured 2 % (baseline) to 8 % (progressive) more instructions.
                     let (bh, bv) = if single {
                         (1, 1)
                     } else {
@@ -199,14 +196,7 @@ fn decode_block_luma<const LOW: bool>(
     acc: &mut [f32; 8],
     low: &mut [i16; 64],
 ) -> Result<i32, JpegError> {
-    let dc_size = u32::from(
-        dc_t.decode(reader)
-            .ok_or(JpegError::Corrupt("bad Huffman code"))?,
-    );
-    if dc_size > 11 {
-        return Err(JpegError::Corrupt("DC difference too large"));
-    }
-    *pred = pred.wrapping_add(reader.receive_extend(dc_size));
+    *pred = pred.wrapping_add(dc_t.dc_diff(reader)?);
     if LOW {
         *low = [0; 64];
     }
@@ -233,55 +223,40 @@ fn decode_block_luma<const LOW: bool>(
             }
             k += run;
             let v = reader.receive_extend_buffered(size);
-            // A run past the end (damaged data): libjpeg still reads the value'dc_size bits and puts
+            // A run past the end (damaged data): libjpeg still reads the value's bits and puts
             // it at the last position (its natural-order table is padded with 63s), then ends
             // the block.
-            let at = k.min(63);
-            accumulate(&mut sum, (v * v) as f32 * quant_sq[at], &WEIGHTS[at]);
-            if LOW {
-                low[at] = v as i16;
-            }
+            place::<LOW>(&mut sum, low, quant_sq, k.min(63), v);
             k += 1;
             continue;
         }
         reader.consume(pair.len());
         k += pair.advance1();
         if k > 64 {
-            // End of block (or damaged data): only the first symbol'dc_size bits were this block'dc_size.
+            // End of block (or damaged data): only the first symbol's bits were this block's.
             reader.rewind(saved, pair.len1());
-            let v1 = pair.value1();
-            if v1 != 0 {
+            if pair.value1() != 0 {
                 // A run past the end: libjpeg puts the value at the last position.
-                accumulate(&mut sum, (v1 * v1) as f32 * quant_sq[63], &WEIGHTS[63]);
-                if LOW {
-                    low[63] = v1 as i16;
-                }
+                place::<LOW>(&mut sum, low, quant_sq, 63, pair.value1());
             }
             break;
         }
-        let (p1, v1) = (k - 1, pair.value1());
-        accumulate(&mut sum, (v1 * v1) as f32 * quant_sq[p1], &WEIGHTS[p1]);
-        if LOW {
-            low[p1] = v1 as i16;
-        }
+        place::<LOW>(&mut sum, low, quant_sq, k - 1, pair.value1());
         if k == 64 {
-            // The block is full: the second symbol'dc_size bits belong to the next block.
+            // The block is full: the second symbol's bits belong to the next block.
             reader.rewind(saved, pair.len1());
             break;
         }
         k += pair.advance2();
         if k > 64 {
             // The second symbol ended the block: end of block, or a run past the end.
-            let v2 = pair.value2();
-            if v2 != 0 {
-                accumulate(&mut sum, (v2 * v2) as f32 * quant_sq[63], &WEIGHTS[63]);
-                if LOW {
-                    low[63] = v2 as i16;
-                }
+            if pair.value2() != 0 {
+                place::<LOW>(&mut sum, low, quant_sq, 63, pair.value2());
             }
             break;
         }
-        // Without a second symbol this lands on p1 again and adds nothing.
+        // Without a second symbol this lands on the first one's position again with a value
+        // of 0: it adds nothing, and `low` keeps the first value.
         let (p2, v2) = (k - 1, pair.value2());
         accumulate(&mut sum, (v2 * v2) as f32 * quant_sq[p2], &WEIGHTS[p2]);
         if LOW && pair.advance2() != 0 {
@@ -290,6 +265,22 @@ fn decode_block_luma<const LOW: bool>(
     }
     *acc = sum;
     Ok(*pred)
+}
+
+/// Adds coefficient `v` at zigzag position `at` to the band energies `sum` and, with `LOW`,
+/// keeps it in `low`.
+#[inline(always)]
+fn place<const LOW: bool>(
+    sum: &mut [f32; 8],
+    low: &mut [i16; 64],
+    quant_sq: &[f32; 64],
+    at: usize,
+    v: i32,
+) {
+    accumulate(sum, (v * v) as f32 * quant_sq[at], &WEIGHTS[at]);
+    if LOW {
+        low[at] = v as i16;
+    }
 }
 
 /// Decodes one baseline block keeping only its DC (and, with `low`, its coefficients).
@@ -301,14 +292,7 @@ fn decode_block_dc(
     pred: &mut i32,
     mut low: Option<&mut [i16; 64]>,
 ) -> Result<i32, JpegError> {
-    let dc_size = u32::from(
-        dc_t.decode(reader)
-            .ok_or(JpegError::Corrupt("bad Huffman code"))?,
-    );
-    if dc_size > 11 {
-        return Err(JpegError::Corrupt("DC difference too large"));
-    }
-    *pred = pred.wrapping_add(reader.receive_extend(dc_size));
+    *pred = pred.wrapping_add(dc_t.dc_diff(reader)?);
     if let Some(b) = low.as_deref_mut() {
         *b = [0; 64];
     }

@@ -2,6 +2,7 @@
 //! run, size and value — of up to two symbols at once — in one lookup when their codes and extra
 //! bits fit in `AC_BITS` bits (end-of-block and zero-run codes included).
 
+use super::JpegError;
 use super::bits::{BitReader, extend};
 
 /// Lookahead width. Most JPEG codes are shorter than this.
@@ -164,6 +165,12 @@ impl Huffman {
         self.decode_buffered(r)
     }
 
+    /// [`decode`](Self::decode), bits that match no code being an error.
+    #[inline(always)]
+    pub(super) fn symbol(&self, r: &mut BitReader<'_>) -> Result<u8, JpegError> {
+        self.decode(r).ok_or(JpegError::Corrupt("bad Huffman code"))
+    }
+
     /// Decodes one symbol when at least 16 bits are buffered.
     #[inline(always)]
     pub(super) fn decode_buffered(&self, r: &mut BitReader<'_>) -> Option<u8> {
@@ -176,6 +183,16 @@ impl Huffman {
         let (symbol, len) = self.decode_slow(r.peek(16))?;
         r.consume(len);
         Some(symbol)
+    }
+
+    /// Decodes one DC difference (T.81 F.2.2.1) with this DC table: its size, then its bits.
+    #[inline(always)]
+    pub(super) fn dc_diff(&self, r: &mut BitReader<'_>) -> Result<i32, JpegError> {
+        let size = u32::from(self.symbol(r)?);
+        if size > 11 {
+            return Err(JpegError::Corrupt("DC difference too large"));
+        }
+        Ok(r.receive_extend(size))
     }
 
     /// The symbol and code length at the start of `code16` (the next 16 bits).
@@ -266,7 +283,11 @@ mod tests {
         let table = std_dc();
         let mut r = BitReader::new(&bytes, 0);
         for expected in 0..=11u8 {
-            assert_eq!(table.decode(&mut r), Some(expected), "symbol {expected}");
+            assert_eq!(
+                table.decode(&mut r).ok(),
+                Some(expected),
+                "symbol {expected}"
+            );
         }
     }
 

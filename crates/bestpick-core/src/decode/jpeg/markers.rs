@@ -48,6 +48,17 @@ pub(super) struct Frame {
     pub(super) mcus_y: usize,
 }
 
+impl Frame {
+    /// The units a scan walks, across and down: the blocks of its one component when `single`
+    /// names it, else the MCUs of an interleaved scan.
+    pub(super) fn scan_units(&self, single: Option<usize>) -> (usize, usize) {
+        match single {
+            Some(c) => (self.comps[c].blocks_x, self.comps[c].blocks_y),
+            None => (self.mcus_x, self.mcus_y),
+        }
+    }
+}
+
 /// Reads only the header (dimensions, components).
 pub fn read_header(data: &[u8]) -> Result<JpegHeader, JpegError> {
     let mut p = Parser::new(data)?;
