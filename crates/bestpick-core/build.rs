@@ -1,10 +1,10 @@
 //! Finds libheif with pkg-config. When it is found, the crate links it and is compiled with
-//! `cfg(bestpick_heic)`, which turns on HEIC/AVIF decoding (`src/decode/heic.rs`). When it is
+//! `cfg(bestpick_heic)`, which turns on HEIC/AVIF decoding (`src/decode/heic/`). When it is
 //! not found the build still succeeds and HEIC/AVIF files are reported as "not available in
 //! this build". `BESTPICK_NO_HEIF=1` forces a build without libheif (to check that fallback,
 //! or to ship a binary without the LGPL library).
 
-/// Oldest libheif whose C API has everything `src/decode/heic.rs` declares (`heif_init`,
+/// Oldest libheif whose C API has everything `src/decode/heic/` declares (`heif_init`,
 /// `heif_context_read_from_memory_without_copy`, decoding options version 2).
 const MIN_LIBHEIF: &str = "1.13";
 
