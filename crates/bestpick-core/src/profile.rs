@@ -56,6 +56,21 @@ impl Default for Weights {
     }
 }
 
+impl Weights {
+    /// Each judgement's name (as in a profile file) with its weight, in the order a profile
+    /// lists them.
+    pub fn named(&self) -> [(&'static str, f32); 6] {
+        [
+            ("detail", self.detail),
+            ("exposure", self.exposure),
+            ("clipping", self.clipping),
+            ("noise", self.noise),
+            ("eyes", self.eyes),
+            ("faces", self.faces),
+        ]
+    }
+}
+
 /// The largest weight a profile may give a judgement.
 pub const MAX_WEIGHT: f32 = 4.0;
 
@@ -89,15 +104,7 @@ impl Profile {
     /// Checks the name and the numbers; the error says which is wrong and why.
     pub fn validate(&self) -> Result<(), ProfileProblem> {
         check_name(&self.name)?;
-        let w = &self.weights;
-        for (what, v) in [
-            ("detail", w.detail),
-            ("exposure", w.exposure),
-            ("clipping", w.clipping),
-            ("noise", w.noise),
-            ("eyes", w.eyes),
-            ("faces", w.faces),
-        ] {
+        for (what, v) in self.weights.named() {
             if !(0.0..=MAX_WEIGHT).contains(&v) {
                 return Err(ProfileProblem::Weight { what, value: v });
             }

@@ -253,14 +253,7 @@ mod tests {
         }
         let mut catalog = Catalog::open_in_memory().expect("catalog");
         let listing = crate::list_shoot(&mut catalog, &root, None).expect("list");
-        let session = crate::open_listed(
-            &mut catalog,
-            listing,
-            &crate::OpenParams::default(),
-            &bestpick_core::CancelFlag::default(),
-            &bestpick_core::NoProgress,
-        )
-        .expect("open");
+        let session = crate::opening::open_listed_quietly(&mut catalog, listing);
         let ids: Vec<PhotoId> = session.photos.iter().map(|p| p.id).collect();
         for id in &ids[..2] {
             catalog

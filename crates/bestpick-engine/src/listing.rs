@@ -133,14 +133,7 @@ mod tests {
         let ids: Vec<PhotoId> = listing.photos.iter().map(|p| p.id).collect();
         // A file that arrives after the listing is not part of this opening.
         std::fs::write(dir.path().join("c.jpg"), b"late").expect("write");
-        let session = crate::open_listed(
-            &mut catalog,
-            listing,
-            &crate::OpenParams::default(),
-            &bestpick_core::CancelFlag::default(),
-            &bestpick_core::NoProgress,
-        )
-        .expect("open");
+        let session = crate::opening::open_listed_quietly(&mut catalog, listing);
         let opened: Vec<(PhotoId, &str)> = session
             .photos
             .iter()

@@ -50,6 +50,19 @@ pub fn open_shoot(
     open_listed(catalog, listing, params, cancel, progress)
 }
 
+/// Tests: [`open_listed`] with the default parameters, no cancelling and no progress.
+#[cfg(test)]
+pub(crate) fn open_listed_quietly(catalog: &mut Catalog, listing: Listing) -> Session {
+    open_listed(
+        catalog,
+        listing,
+        &OpenParams::default(),
+        &CancelFlag::default(),
+        &bestpick_core::NoProgress,
+    )
+    .expect("open the listed shoot")
+}
+
 /// [`open_shoot`] for a shoot already listed (and shown) with [`crate::list_shoot`]: the
 /// folder is not scanned again, and the photos keep the ids and order of the listing.
 pub fn open_listed(

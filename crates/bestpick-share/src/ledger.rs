@@ -128,6 +128,16 @@ impl Ledger for MemoryLedger {
 pub(crate) mod fixtures {
     use super::*;
 
+    /// Times in seconds that convert to milliseconds exactly (`true`) or not at all.
+    pub(crate) const TIME_CASES: [(&str, i64, bool); 6] = [
+        ("epoch", 0, true),
+        ("now-ish", 1_700_000_000, true),
+        ("before 1970", -86_400, true),
+        ("largest representable", i64::MAX / 1000, true),
+        ("too large", i64::MAX / 1000 + 1, false),
+        ("too small", i64::MIN / 1000 - 1, false),
+    ];
+
     pub(crate) fn consent(at_ms: i64) -> Consent {
         Consent {
             terms_version: 1,
@@ -159,15 +169,7 @@ mod tests {
 
     #[test]
     fn times_convert_exactly_or_fail() {
-        let cases = [
-            ("epoch", 0, true),
-            ("now-ish", 1_700_000_000, true),
-            ("before 1970", -86_400, true),
-            ("largest representable", i64::MAX / 1000, true),
-            ("too large", i64::MAX / 1000 + 1, false),
-            ("too small", i64::MIN / 1000 - 1, false),
-        ];
-        for (name, secs, ok) in cases {
+        for (name, secs, ok) in fixtures::TIME_CASES {
             let result = secs_to_ms(secs);
             assert_eq!(result.is_ok(), ok, "case {name}: {result:?}");
             match result {

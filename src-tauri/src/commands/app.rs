@@ -1,7 +1,7 @@
 //! Starting up: what to open first, the recent shoots; the folder and file dialogs.
 
 use tauri::State;
-use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_dialog::{DialogExt, FileDialogBuilder, FilePath};
 
 use crate::dto::{SettingsDto, ShootInfoDto, StartupDto};
 use crate::error::Result;
@@ -47,9 +47,7 @@ pub async fn pick_folder<R: tauri::Runtime>(app: tauri::AppHandle<R>) -> Result<
         .file()
         .set_title("Open a shoot folder")
         .blocking_pick_folder();
-    Ok(picked
-        .and_then(|p| p.into_path().ok())
-        .map(|p| p.to_string_lossy().into_owned()))
+    Ok(chosen_path(picked))
 }
 
 /// The native open-file dialog for files ending in `extension`; `None` when cancelled.
@@ -59,15 +57,9 @@ pub async fn pick_open_file<R: tauri::Runtime>(
     title: String,
     extension: String,
 ) -> Result<Option<String>> {
-    let picked = app
-        .dialog()
-        .file()
-        .set_title(title)
-        .add_filter(extension.to_uppercase(), &[extension.as_str()])
-        .blocking_pick_file();
-    Ok(picked
-        .and_then(|p| p.into_path().ok())
-        .map(|p| p.to_string_lossy().into_owned()))
+    Ok(chosen_path(
+        file_dialog(&app, title, &extension).blocking_pick_file(),
+    ))
 }
 
 /// The native save-file dialog, proposing `file_name`; `None` when cancelled.
@@ -78,16 +70,30 @@ pub async fn pick_save_file<R: tauri::Runtime>(
     file_name: String,
     extension: String,
 ) -> Result<Option<String>> {
-    let picked = app
-        .dialog()
+    Ok(chosen_path(
+        file_dialog(&app, title, &extension)
+            .set_file_name(file_name)
+            .blocking_save_file(),
+    ))
+}
+
+/// A file dialog titled `title` showing files ending in `extension`.
+fn file_dialog<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    title: String,
+    extension: &str,
+) -> FileDialogBuilder<R> {
+    app.dialog()
         .file()
         .set_title(title)
-        .set_file_name(file_name)
-        .add_filter(extension.to_uppercase(), &[extension.as_str()])
-        .blocking_save_file();
-    Ok(picked
+        .add_filter(extension.to_uppercase(), &[extension])
+}
+
+/// The path a dialog returned, as text; `None` when cancelled (or not a local path).
+fn chosen_path(picked: Option<FilePath>) -> Option<String> {
+    picked
         .and_then(|p| p.into_path().ok())
-        .map(|p| p.to_string_lossy().into_owned()))
+        .map(|p| p.to_string_lossy().into_owned())
 }
 
 /// Settings as shown (re-exported for `startup`).

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use bestpick_engine::profiles::{self, Culling, DEFAULT_PROFILE, remember_for_shoot};
+use bestpick_engine::vocabulary::Catalog;
 use tauri::State;
 
 use crate::commands::shoot::culled_view;
@@ -38,7 +39,7 @@ pub async fn choose_profile(state: State<'_, AppState>, name: String) -> Result<
 /// Profile `name`: weights, grouping and what it learned in words.
 #[tauri::command]
 pub async fn show_profile(state: State<'_, AppState>, name: String) -> Result<ProfileShownDto> {
-    state.with_catalog(|c| Ok(ProfileShownDto::from(&profiles::show_profile(c, &name)?)))
+    state.with_catalog(|c| shown(c, &name))
 }
 
 /// Makes the photographer's own profile `name` from profile `from` (its weights and grouping,
@@ -51,10 +52,7 @@ pub async fn new_profile(
 ) -> Result<ProfileShownDto> {
     state.with_catalog(|c| {
         profiles::new_profile(c, name.trim(), &from)?;
-        Ok(ProfileShownDto::from(&profiles::show_profile(
-            c,
-            name.trim(),
-        )?))
+        shown(c, name.trim())
     })
 }
 
@@ -97,9 +95,11 @@ pub async fn import_profile(
 ) -> Result<ProfileShownDto> {
     state.with_catalog(|c| {
         let profile = profiles::import_profile(c, &PathBuf::from(file), replace)?;
-        Ok(ProfileShownDto::from(&profiles::show_profile(
-            c,
-            &profile.name,
-        )?))
+        shown(c, &profile.name)
     })
+}
+
+/// Profile `name` as the profile page shows it.
+fn shown(c: &Catalog, name: &str) -> Result<ProfileShownDto> {
+    Ok(ProfileShownDto::from(&profiles::show_profile(c, name)?))
 }

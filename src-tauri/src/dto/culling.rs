@@ -65,20 +65,14 @@ pub struct ProfileShownDto {
 
 impl From<&ProfileShown> for ProfileShownDto {
     fn from(s: &ProfileShown) -> Self {
-        let w = &s.profile.weights;
-        let weights = [
-            ("detail", w.detail),
-            ("exposure", w.exposure),
-            ("clipping", w.clipping),
-            ("noise", w.noise),
-            ("eyes", w.eyes),
-            ("faces", w.faces),
-        ];
         ProfileShownDto {
             name: s.profile.name.clone(),
             description: s.profile.description.clone(),
             preset: s.preset,
-            weights: weights
+            weights: s
+                .profile
+                .weights
+                .named()
                 .into_iter()
                 .map(|(judgement, weight)| WeightDto {
                     judgement: judgement.into(),

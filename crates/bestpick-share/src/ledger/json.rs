@@ -315,15 +315,7 @@ mod tests {
     /// [`Error::Ledger`].
     #[test]
     fn file_times_convert_exactly_or_fail() {
-        let cases = [
-            ("epoch", 0, true),
-            ("now-ish", 1_700_000_000, true),
-            ("before 1970", -86_400, true),
-            ("largest representable", i64::MAX / 1000, true),
-            ("too large", i64::MAX / 1000 + 1, false),
-            ("too small", i64::MIN / 1000 - 1, false),
-        ];
-        for (name, at, ok) in cases {
+        for (name, at, ok) in crate::ledger::fixtures::TIME_CASES {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("ledger.json");
             let text = format!(
