@@ -83,6 +83,14 @@ impl Harness {
         serde_json::from_value(value).unwrap_or_else(|e| panic!("{cmd} answer: {e}"))
     }
 
+    /// Calls `cmd` expecting it to be refused (`why` names the case); returns the error.
+    fn refused(&self, cmd: &str, args: Value, why: &str) -> Value {
+        match self.call(cmd, args) {
+            Ok(answer) => panic!("{cmd} should be refused ({why}), answered {answer}"),
+            Err(e) => e,
+        }
+    }
+
     fn state(&self) -> tauri::State<'_, AppState> {
         self.app.state::<AppState>()
     }
@@ -226,17 +234,14 @@ fn decide_undo_redo_regroup_detail_and_errors() {
     let home = tempfile::tempdir().expect("home");
     let root = shoot(home.path());
     let h = Harness::new(home, None);
-    let err = h
-        .call(
-            "decide",
-            json!({"photos": [1], "change": {"kind": "flag", "value": "pick"}}),
-        )
-        .expect_err("no shoot yet");
+    let err = h.refused(
+        "decide",
+        json!({"photos": [1], "change": {"kind": "flag", "value": "pick"}}),
+        "no shoot yet",
+    );
     assert_eq!(err["kind"], "noShoot", "errors carry a kind: {err}");
     assert!(
-        err["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("open a folder")),
+        message_has(&err, "open a folder"),
         "and say what to do: {err}"
     );
 
@@ -266,12 +271,11 @@ fn decide_undo_redo_regroup_detail_and_errors() {
             "after {change}"
         );
     }
-    let bad = h
-        .call(
-            "decide",
-            json!({"photos": [ids[0]], "change": {"kind": "stars", "value": 9}}),
-        )
-        .expect_err("9 stars");
+    let bad = h.refused(
+        "decide",
+        json!({"photos": [ids[0]], "change": {"kind": "stars", "value": 9}}),
+        "9 stars",
+    );
     assert_eq!(bad["kind"], "catalog", "out-of-range stars refused: {bad}");
 
     let undone: Vec<DecisionDto> = h.ok("undo", json!({}));
@@ -309,9 +313,7 @@ fn decide_undo_redo_regroup_detail_and_errors() {
         "focus map grid"
     );
     assert!(detail.faces.is_empty(), "no faces field yet: none shown");
-    let missing = h
-        .call("photo_detail", json!({"photo": 999_999}))
-        .expect_err("unknown photo");
+    let missing = h.refused("photo_detail", json!({"photo": 999_999}), "unknown photo");
     assert_eq!(missing["kind"], "notFound", "unknown photo: {missing}");
     assert!(
         !h.ok::<bool>("cancel_job", json!({"job": 4242})),
@@ -409,18 +411,26 @@ fn settings_and_forgetting_a_shoot() {
     );
     let startup: StartupDto = h.ok("startup", json!({}));
     assert!(startup.recent.is_empty(), "no catalog row left");
-    let err = h
-        .call("regroup", json!({"strictness": 50}))
-        .expect_err("forgotten shoot is closed");
+    let err = h.refused(
+        "regroup",
+        json!({"strictness": 50}),
+        "forgotten shoot is closed",
+    );
     assert_eq!(err["kind"], "noShoot", "closed: {err}");
 
     let s: SettingsDto = h.ok("get_settings", json!({}));
     assert!(s.catalog_is_default, "default catalog at first");
-    let update = json!({"update": {"catalogPath": other_catalog.to_string_lossy(), "threads": 1, "strictness": 70, "darktableNames": true, "collectorUrl": null}});
+    let update = json!({"update": {"catalogPath": other_catalog.to_string_lossy(), "threads": 1, "strictness": 70, "darktableNames": true, "collectorUrl": null, "autoAdvance": false}});
+    assert!(s.auto_advance, "auto-advance is on by default");
     let saved: SettingsDto = h.ok("save_settings", update);
     assert_eq!(
-        (saved.catalog_path.as_str(), saved.threads, saved.strictness),
-        (other_catalog.to_str().expect("utf-8"), Some(1), 70),
+        (
+            saved.catalog_path.as_str(),
+            saved.threads,
+            saved.strictness,
+            saved.auto_advance
+        ),
+        (other_catalog.to_str().expect("utf-8"), Some(1), 70, false),
         "saved"
     );
     h.open(&root);
@@ -439,14 +449,14 @@ fn contribution_is_off_until_consent() {
     let h = Harness::new(home, None);
     let terms: String = h.ok("contribution_terms", json!({}));
     assert!(terms.len() > 200, "the terms are shown in full");
-    let err = h
-        .call("contribution_preview", json!({}))
-        .expect_err("nothing can be built without a collector");
+    let err = h.refused(
+        "contribution_preview",
+        json!({}),
+        "nothing can be built without a collector",
+    );
     assert_eq!(err["kind"], "contribution", "{err}");
     assert!(
-        err["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("Settings")),
+        message_has(&err, "Settings"),
         "says where to set the collector: {err}"
     );
 }
@@ -479,13 +489,9 @@ fn profiles_rerank_learn_from_decisions_and_report() {
         view.photos.len(),
         "same photos re-ranked"
     );
-    let unknown = h
-        .call("choose_profile", json!({"name": "nope"}))
-        .expect_err("unknown profile");
+    let unknown = h.refused("choose_profile", json!({"name": "nope"}), "unknown profile");
     assert!(
-        unknown["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("portrait")),
+        message_has(&unknown, "portrait"),
         "an unknown profile lists the profiles: {unknown}"
     );
     let regrouped: ShootViewDto = h.ok("regroup", json!({"strictness": 80}));
@@ -564,15 +570,12 @@ fn profiles_rerank_learn_from_decisions_and_report() {
     assert_eq!(mine.weights.len(), 6, "a weight per judgement");
     let file = out.join("mine.toml");
     let _: Value = h.ok("export_profile", json!({"name": "mine", "file": file}));
-    let again = h
-        .call("import_profile", json!({"file": file, "replace": false}))
-        .expect_err("exists");
-    assert!(
-        again["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("exists already")),
-        "{again}"
+    let again = h.refused(
+        "import_profile",
+        json!({"file": file, "replace": false}),
+        "exists",
     );
+    assert!(message_has(&again, "exists already"), "{again}");
     let _: ShootViewDto = h.ok("choose_profile", json!({"name": "mine"}));
     let _: Value = h.ok("delete_profile", json!({"name": "mine"}));
     let fallback: ShootViewDto = h.ok("current_view", json!({}));
@@ -584,15 +587,17 @@ fn profiles_rerank_learn_from_decisions_and_report() {
     assert_eq!(imported.name, "mine", "imported under its name");
     let bad = out.join("bad.toml");
     std::fs::write(&bad, "not a profile [").expect("bad file");
-    let e = h
-        .call("import_profile", json!({"file": bad, "replace": true}))
-        .expect_err("not a profile");
-    assert!(
-        e["message"]
-            .as_str()
-            .is_some_and(|m| m.contains("is not a bestpick profile")),
-        "{e}"
+    let e = h.refused(
+        "import_profile",
+        json!({"file": bad, "replace": true}),
+        "not a profile",
     );
+    assert!(message_has(&e, "is not a bestpick profile"), "{e}");
     assert_eq!(h.ok::<u32>("reset_profile", json!({"name": "portrait"})), 1);
     assert_eq!(learned(&h).learned_groups, 0, "reset forgets");
+}
+
+/// Whether an error's message contains `text`.
+fn message_has(err: &Value, text: &str) -> bool {
+    err["message"].as_str().is_some_and(|m| m.contains(text))
 }

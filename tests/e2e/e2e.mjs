@@ -115,7 +115,7 @@ class Session {
   }
 }
 
-const KEY = { right: "\uE014", left: "\uE012", down: "\uE015", up: "\uE013", space: "\uE00D", esc: "\uE00C", ctrl: "\uE009", release: "\uE000" };
+const KEY = { right: "\uE014", left: "\uE012", down: "\uE015", up: "\uE013", space: "\uE00D", esc: "\uE00C", ctrl: "\uE009", shift: "\uE008", release: "\uE000" };
 
 function decisionOf(snap, name) {
   return snap.decisions.find((d) => d.relPath === name);
@@ -252,24 +252,24 @@ async function main() {
     const bar = await s.exec("const t=document.querySelector('.toolbar'); return [t.scrollWidth, t.clientWidth, !!t.querySelector('[data-testid=profile]'), !!document.querySelector('[data-testid=report-open]')]");
     check("the toolbar fits the window with the profile picker (nothing cut off)", bar[0] <= bar[1] && bar[2] && bar[3], JSON.stringify(bar));
 
-    // ---- cull with the keyboard ----
+    // ---- cull with the keyboard (auto-advance is on by default: each decision moves on) ----
     const first = snap.cursor;
+    const order = await s.exec("return window.__bp.grid.layout.order.slice(0, 8).map(i => window.__bp.photos[i].relPath)");
+    const [n1, n2, n3, n4, n5, n6, n7, n8] = order;
     await s.keys("p");
-    await s.keys(KEY.right);
+    snap = await s.snapshot();
+    check("P picks and moves on to the next photo (auto-advance)", decisionOf(snap, n1)?.flag === "pick" && snap.cursor === n2, `${snap.cursor}`);
     await s.keys("x");
-    await s.keys(KEY.right);
     await s.keys("3");
-    await s.keys(KEY.right);
     await s.keys("6");
+    await s.keys(KEY.left);
     await s.keys("x");
     snap = await s.snapshot();
-    const order = await s.exec("return window.__bp.grid.layout.order.slice(0, 4).map(i => window.__bp.photos[i].relPath)");
-    const [n1, n2, n3, n4] = order;
     check("cursor started on the first photo", first === n1, `${first}`);
-    check("P picks", decisionOf(snap, n1)?.flag === "pick", n1);
-    check("→ then X rejects the next photo", decisionOf(snap, n2)?.flag === "reject", n2);
+    check("X rejects the next photo", decisionOf(snap, n2)?.flag === "reject", n2);
     check("3 gives three stars", decisionOf(snap, n3)?.stars === 3, n3);
     check("6 sets the red label", decisionOf(snap, n4)?.label === "red", n4);
+    check("← goes back a photo and X rejects it", decisionOf(snap, n4)?.flag === "reject" && snap.cursor === n5, `${snap.cursor}`);
     await s.keys(`${KEY.ctrl}z${KEY.release}`);
     snap = await s.snapshot();
     check("Ctrl+Z undoes the last reject, keeps the label", decisionOf(snap, n4)?.flag === "none" && decisionOf(snap, n4)?.label === "red", JSON.stringify(decisionOf(snap, n4)));
@@ -277,6 +277,65 @@ async function main() {
     await s.keys(KEY.left);
     snap = await s.snapshot();
     check("← moves back", snap.cursor === n2, snap.cursor);
+
+    // ---- many photos at once: Shift+arrows, Shift/Ctrl+click, Ctrl+A, S; one undoable action ----
+    await s.exec("window.__bp.setCursor(window.__bp.grid.layout.order[4])");
+    await s.keys(`${KEY.shift}${KEY.right}${KEY.right}${KEY.release}`);
+    snap = await s.snapshot();
+    check("Shift+→ selects a range", JSON.stringify(snap.targets) === JSON.stringify([n5, n6, n7]), JSON.stringify(snap.targets));
+    await s.keys("2");
+    snap = await s.snapshot();
+    check("2 gives the whole selection two stars (no auto-advance)", [n5, n6, n7].every((n) => decisionOf(snap, n)?.stars === 2) && snap.cursor === n7, JSON.stringify([n5, n6, n7].map((n) => decisionOf(snap, n)?.stars)));
+    const marked = await s.exec("return document.querySelectorAll('.cell.selected').length");
+    check("the grid marks the selected cells", marked === 3, `${marked}`);
+    await s.keys(`${KEY.ctrl}z${KEY.release}`);
+    snap = await s.snapshot();
+    check("one Ctrl+Z undoes the decision on the whole selection", [n5, n6, n7].every((n) => decisionOf(snap, n)?.stars === 0), JSON.stringify([n5, n6, n7].map((n) => decisionOf(snap, n)?.stars)));
+    const clickCell = (name, mods) =>
+      s.exec("const c=document.querySelector(`.cell[data-index='${window.__bp.photos.findIndex(p => p.relPath === arguments[0])}']`); c.dispatchEvent(new MouseEvent('click', {bubbles: true, ...arguments[1]})); return true", [name, mods]);
+    await clickCell(n1, {});
+    await clickCell(n3, { shiftKey: true });
+    await clickCell(n2, { ctrlKey: true });
+    await clickCell(n8, { ctrlKey: true });
+    snap = await s.snapshot();
+    check("click, Shift+click and Ctrl+click select a range and toggle photos", JSON.stringify(snap.targets) === JSON.stringify([n1, n3, n8]), JSON.stringify(snap.targets));
+    await s.keys("u");
+    snap = await s.snapshot();
+    check("U unflags every selected photo", [n1, n3, n8].every((n) => decisionOf(snap, n)?.flag === "none") && decisionOf(snap, n2)?.flag === "reject", JSON.stringify([n1, n2, n3, n8].map((n) => decisionOf(snap, n)?.flag)));
+    await s.keys(`${KEY.ctrl}z${KEY.release}`);
+    await s.keys(`${KEY.ctrl}a${KEY.release}`);
+    snap = await s.snapshot();
+    check("Ctrl+A selects every photo shown", snap.targets.length === 36, `${snap.targets.length}`);
+    await s.keys(KEY.esc);
+    snap = await s.snapshot();
+    check("Esc goes back to the current photo alone", snap.targets.length === 1, `${snap.targets.length}`);
+    await s.keys("s");
+    snap = await s.snapshot();
+    const cursorGroup = snap.groupList.find((g) => g.members.includes(snap.cursor));
+    check("S selects the photo's group", cursorGroup !== undefined && JSON.stringify([...snap.targets].sort()) === JSON.stringify([...cursorGroup.members].sort()), JSON.stringify(snap.targets));
+    await s.shot("selection.png");
+    await s.keys(KEY.esc);
+
+    // ---- review in shooting order across groups ----
+    await s.exec("const sel=[...document.querySelectorAll('.toolbar select')].find(x => [...x.options].some(o => o.value === 'shooting')); sel.value='shooting'; sel.dispatchEvent(new Event('change')); return true");
+    const run = await s.exec("return { heads: [...document.querySelectorAll('.ghead b')].map(b => b.textContent), order: window.__bp.grid.layout.order.map(i => window.__bp.photos[i].timeMs) }");
+    check("shooting order shows every photo in one run by capture time", run.heads.length === 1 && run.heads[0] === "Shooting order" && run.order.length === 36 && run.order.every((t, k) => k === 0 || t === null || run.order[k - 1] === null || run.order[k - 1] <= t), JSON.stringify(run.heads));
+    await s.exec("const sel=[...document.querySelectorAll('.toolbar select')].find(x => [...x.options].some(o => o.value === 'shooting')); sel.value='time'; sel.dispatchEvent(new Event('change')); return true");
+    // ---- auto-advance is a setting ----
+    const setAutoAdvance = async (on) => {
+      await s.click("[data-testid=settings-open]");
+      await s.until("the settings", "return !!document.querySelector('[data-testid=settings-auto-advance]')", 20_000);
+      await s.exec("const c=document.querySelector('[data-testid=settings-auto-advance]'); if (c.checked !== arguments[0]) c.click(); return true", [on]);
+      await s.click("[data-testid=settings-save]");
+      await s.until("the settings saved", "return !document.querySelector('[data-testid=settings-auto-advance]')", 20_000);
+    };
+    await setAutoAdvance(false);
+    await s.exec("window.__bp.setCursor(window.__bp.photos.findIndex(p => p.relPath === arguments[0]))", [n6]);
+    await s.keys("0");
+    snap = await s.snapshot();
+    check("with auto-advance off in Settings, a decision keeps the cursor", snap.cursor === n6, snap.cursor);
+    await setAutoAdvance(true);
+    await s.exec("window.__bp.setCursor(window.__bp.photos.findIndex(p => p.relPath === arguments[0]))", [n2]);
     const cellFlag = await s.exec(`return document.querySelector('.cell[data-flag="reject"]') ? 'reject' : null`);
     check("the grid marks the rejected cell", cellFlag === "reject");
 

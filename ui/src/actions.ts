@@ -1,7 +1,8 @@
 // What the keyboard and the toolbar do to the open shoot: a key becomes an action (lib/keymap)
-// and the action a change: the cursor moves, the mode switches, compare steps, a decision is
-// applied at once and confirmed by the back end, undo and redo, suggestions accepted; a pick or
-// a reject re-ranks the shoot live; the profile picker and the grouping slider re-cull it.
+// and the action a change: the cursor moves (Shift extends the selection), the mode switches,
+// compare steps, a decision is applied at once to the selection (or the cursor's photo) and
+// confirmed by the back end, then the cursor auto-advances; undo and redo, suggestions accepted;
+// a pick or a reject re-ranks the shoot live; the profile picker and the grouping slider re-cull it.
 
 import type { Backend } from "./api/backend";
 import { toAppError } from "./api/core";
@@ -41,6 +42,7 @@ export class Actions {
     if (a.type === "escape") {
       if (view.overlay) return view.closeOverlay();
       if (mode === "loupe" || mode === "compare") return view.setMode("grid");
+      view.collapseSelection();
       return;
     }
     if (a.type === "help") return view.toggleHelp();
@@ -54,8 +56,14 @@ export class Actions {
         if (mode === "compare") return this.stepCompare(a.type === "move" ? (a.dir === "left" || a.dir === "up" ? -1 : 1) : a.type === "next" ? 1 : -1);
         const dir = a.type === "move" ? a.dir : a.type;
         const next = mode === "loupe" && (dir === "up" || dir === "down") ? move(layout, cur, dir === "up" ? "prev" : "next") : move(layout, cur, dir);
-        return view.setCursor(next);
+        return view.setCursor(next, a.type === "move" && a.extend ? "range" : "only");
       }
+      case "selectAll":
+      case "selectGroup":
+        if (mode === "compare") return;
+        if (a.type === "selectAll") return view.selectAll();
+        if (cur !== null) view.selectAll(this.model.photos[cur].group);
+        return;
       case "nextGroup":
       case "prevGroup":
         this.model.refIndex = null;
@@ -103,13 +111,24 @@ export class Actions {
 
   // ---- decisions ----
 
-  /** Applies `change` to `photos` (ids; the cursor's photo by default). */
+  /**
+   * Applies `change` to `photos` (ids), by default to the selection (or the cursor's photo), as
+   * one undoable action. A decision on the cursor's photo alone, in the grid or the loupe, then
+   * moves the cursor to the next photo when auto-advance is on.
+   */
   private async change(change: ChangeDto, photos?: number[]): Promise<void> {
-    const cur = this.model.cursorIndex();
-    const ids = photos ?? (cur === null ? [] : [this.model.photos[cur].id]);
+    const ids = photos ?? this.model.targets(this.view.grid.layout.order);
     if (ids.length === 0) return;
+    const cur = this.model.cursorIndex();
+    const advance = photos === undefined && ids.length === 1 && this.model.autoAdvance && (this.view.mode === "grid" || this.view.mode === "loupe");
+    const next = advance ? move(this.view.grid.layout, cur, "next") : null;
     try {
-      await this.model.store.decide(ids, change, (p, c) => this.api.decide(p, c));
+      // The decision shows at once; the cursor moves on before the catalog answers, so keys
+      // pressed in quick succession land on the photos they were meant for.
+      const saved = this.model.store.decide(ids, change, (p, c) => this.api.decide(p, c));
+      if (next !== null && next !== cur) this.view.setCursor(next);
+      await saved;
+      if (ids.length > 1) this.view.say(`${ids.length} photos ${describe(change)} (Ctrl+Z undoes)`);
       // A pick or a reject teaches the profile: the suggestions may move.
       if (change.kind === "flag") void this.rerank();
     } catch (e) {
@@ -213,5 +232,17 @@ export class Actions {
     } catch (e) {
       this.view.say(toAppError(e).message, true);
     }
+  }
+}
+
+/** A decision in words, for the status bar: "picked", "given 3 stars", "labelled red". */
+function describe(change: ChangeDto): string {
+  switch (change.kind) {
+    case "flag":
+      return change.value === "pick" ? "picked" : change.value === "reject" ? "rejected" : "unflagged";
+    case "stars":
+      return `given ${change.value} star${change.value === 1 ? "" : "s"}`;
+    case "label":
+      return change.value === null ? "with the label cleared" : `labelled ${change.value}`;
   }
 }

@@ -83,6 +83,7 @@ export class App {
       const s = await startup();
       this.drawers.settings = s.settings;
       this.model.strictness = s.settings.strictness;
+      this.model.autoAdvance = s.settings.autoAdvance;
       this.view.home.recent = s.recent;
       this.view.home.sample = s.sample;
       if (s.open) void this.open(s.open);
@@ -291,6 +292,9 @@ export class App {
       photos: m.photos.length,
       groups: m.realGroups().length,
       cursor: cursor === null ? null : m.photos[cursor].relPath,
+      /** What a decision applies to now: the selection, else the cursor's photo. */
+      targets: m.targets(this.view.grid.layout.order).map((id) => m.photos[m.index(id) ?? 0].relPath),
+      sort: m.sort,
       decisions: m.photos.map((p) => ({ relPath: p.relPath, ...m.store.get(p.id) })),
       metrics: this.metrics,
       analyzed: m.analyzed,

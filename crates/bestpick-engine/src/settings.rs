@@ -23,6 +23,8 @@ pub struct AppSettings {
     pub darktable_names: bool,
     /// Collector for dataset contribution; `None` = contribution has nowhere to go.
     pub collector_url: Option<String>,
+    /// After a decision on one photo, the cursor moves to the next (as in Photo Mechanic).
+    pub auto_advance: bool,
 }
 
 impl Default for AppSettings {
@@ -33,6 +35,7 @@ impl Default for AppSettings {
             strictness: Strictness::NORMAL,
             darktable_names: false,
             collector_url: None,
+            auto_advance: true,
         }
     }
 }
@@ -101,9 +104,9 @@ mod tests {
         std::fs::write(&path, br#"{"threads": 2}"#).expect("write partial");
         let partial = AppSettings::load(&path).expect("partial");
         assert_eq!(
-            (partial.threads, partial.strictness),
-            (Some(2), Strictness::NORMAL),
-            "missing fields take defaults"
+            (partial.threads, partial.strictness, partial.auto_advance),
+            (Some(2), Strictness::NORMAL, true),
+            "missing fields take defaults (an older file auto-advances)"
         );
         std::fs::write(&path, b"{not json").expect("write junk");
         assert!(AppSettings::load(&path).is_err(), "junk is an error");

@@ -88,6 +88,8 @@ pub struct SettingsDto {
     pub darktable_names: bool,
     /// Collector URL for contributions.
     pub collector_url: Option<String>,
+    /// After a decision on one photo, move to the next.
+    pub auto_advance: bool,
     /// Thumbnail cache folder.
     pub thumbnail_dir: String,
 }
@@ -114,6 +116,7 @@ impl SettingsDto {
             strictness: s.strictness.get(),
             darktable_names: s.darktable_names,
             collector_url: s.collector_url.clone(),
+            auto_advance: s.auto_advance,
             thumbnail_dir: path_string(thumbnails),
         }
     }
@@ -133,6 +136,8 @@ pub struct SettingsUpdate {
     pub darktable_names: bool,
     /// Collector URL.
     pub collector_url: Option<String>,
+    /// Auto-advance after a decision.
+    pub auto_advance: bool,
 }
 
 impl SettingsUpdate {
@@ -146,5 +151,6 @@ impl SettingsUpdate {
         s.strictness = Strictness::new(self.strictness);
         s.darktable_names = self.darktable_names;
         s.collector_url = self.collector_url.filter(|u| !u.trim().is_empty());
+        s.auto_advance = self.auto_advance;
     }
 }

@@ -33,6 +33,10 @@ darktableNames: boolean,
  */
 collectorUrl: string | null, 
 /**
+ * After a decision on one photo, move to the next.
+ */
+autoAdvance: boolean, 
+/**
  * Thumbnail cache folder.
  */
 thumbnailDir: string, };

@@ -23,4 +23,8 @@ darktableNames: boolean,
 /**
  * Collector URL.
  */
-collectorUrl: string | null, };
+collectorUrl: string | null, 
+/**
+ * Auto-advance after a decision.
+ */
+autoAdvance: boolean, };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DecisionDto } from "../bindings/DecisionDto";
-import { NO_FILTER, isFiltered, matches, visibleGroups, type Filter } from "./filters";
+import { NO_FILTER, SHOOTING_ORDER_GROUP, isFiltered, matches, visibleGroups, type Filter } from "./filters";
 
 const d = (flag: DecisionDto["flag"], stars = 0, label: DecisionDto["label"] = null): DecisionDto => ({ photo: 1, flag, stars, label });
 
@@ -57,5 +57,16 @@ describe("visibleGroups", () => {
   it("eyes-closed filter", () => {
     const v = visibleGroups(groups, photos, (i) => decisions[i], { ...NO_FILTER, eyesClosed: true }, "time");
     expect(v.map((g) => g.members), "only the blink").toEqual([[2]]);
+  });
+  it("reviews in shooting order across groups that interleave in time", () => {
+    const interleaved = [
+      { id: 1, members: [0, 1], best: 1 },
+      { id: 2, members: [2, 3], best: 2 },
+    ];
+    const v = visibleGroups(interleaved, photos, (i) => decisions[i], NO_FILTER, "shooting");
+    expect(v, "one run by capture time, undated last").toEqual([{ id: SHOOTING_ORDER_GROUP, members: [1, 2, 0, 3], best: null }]);
+    const filtered = visibleGroups(interleaved, photos, (i) => decisions[i], { ...NO_FILTER, flag: "unrated" }, "shooting");
+    expect(filtered[0].members, "the filter still applies").toEqual([1, 3]);
+    expect(visibleGroups(interleaved, photos, (i) => decisions[i], { ...NO_FILTER, minStars: 5 }, "shooting"), "nothing shown: no run").toEqual([]);
   });
 });

@@ -1,11 +1,16 @@
-// Filters and sorting of the grid: which photos show, in which order, grouped by burst.
+// Filters and sorting of the grid: which photos show, in which order, grouped by burst (or,
+// to review in shooting order across groups, all in one run by capture time).
 
 import type { DecisionDto } from "../bindings/DecisionDto";
 import type { LabelDto } from "../bindings/LabelDto";
 import type { PhotoDto } from "../bindings/PhotoDto";
 
 export type FlagFilter = "all" | "picks" | "rejects" | "unrated";
-export type SortKey = "time" | "score";
+/** Within each group by capture time or by score; or `shooting`: no groups, all by capture time. */
+export type SortKey = "time" | "score" | "shooting";
+
+/** The id of the one run the grid shows in shooting order (no real group has it). */
+export const SHOOTING_ORDER_GROUP = -2;
 
 export interface Filter {
   flag: FlagFilter;
@@ -62,7 +67,8 @@ export interface GroupInput {
 
 /**
  * The groups to show: members that pass the filter, sorted within the group by capture time
- * (then name) or by score (best first); empty groups dropped. Groups keep shooting order.
+ * (then name) or by score (best first); empty groups dropped. Groups keep shooting order. In
+ * `shooting` order the photos that pass come as one run by capture time, across groups.
  */
 export function visibleGroups(
   groups: GroupInput[],
@@ -71,6 +77,11 @@ export function visibleGroups(
   filter: Filter,
   sort: SortKey,
 ): VisibleGroup[] {
+  if (sort === "shooting") {
+    const members = groups.flatMap((g) => g.members.filter((i) => matches(photos[i], decisionOf(i), filter)));
+    members.sort((a, b) => compare(photos[a], photos[b], a, b, "time"));
+    return members.length ? [{ id: SHOOTING_ORDER_GROUP, members, best: null }] : [];
+  }
   const out: VisibleGroup[] = [];
   for (const g of groups) {
     const members = g.members.filter((i) => matches(photos[i], decisionOf(i), filter));

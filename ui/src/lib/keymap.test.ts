@@ -39,6 +39,12 @@ describe("keyboard map (as the issue lists it)", () => {
     ["Shift+A under caps lock", { key: "a", shiftKey: true }, { type: "acceptAll" }],
     ["G with caps lock is the next group", { key: "G" }, { type: "nextGroup" }],
     ["Ctrl+Z with caps lock is undo", { key: "Z", ctrlKey: true }, { type: "undo" }],
+    // Selecting many photos.
+    ["Shift+arrow extends the selection", { key: "ArrowLeft", shiftKey: true }, { type: "move", dir: "left", extend: true }],
+    ["Shift+down extends the selection", { key: "ArrowDown", shiftKey: true }, { type: "move", dir: "down", extend: true }],
+    ["Ctrl+A selects every shown photo", { key: "a", ctrlKey: true }, { type: "selectAll" }],
+    ["Cmd+A with caps lock too", { key: "A", metaKey: true }, { type: "selectAll" }],
+    ["S selects the group", { key: "s" }, { type: "selectGroup" }],
   ];
   for (const [name, key, want] of cases) {
     it(name, () => expect(actionFor(key), name).toEqual(want));
@@ -50,6 +56,8 @@ describe("the help overlay", () => {
     const keys = KEY_HELP.map(([k]) => k);
     expect(keys).toEqual([
       "← → ↑ ↓  or  J / K",
+      "Shift+← → ↑ ↓  or  Shift+click",
+      "S",
       "Space",
       "C",
       "P",
@@ -58,6 +66,7 @@ describe("the help overlay", () => {
       "0 – 5",
       "6 7 8 9",
       "Ctrl+Z",
+      "Ctrl+A",
       "G",
       "?",
       "Z",

@@ -1,14 +1,15 @@
 // The keyboard map, in one place. `actionFor` turns a key event into an action; the views
 // only ever see actions. The map follows the issue: arrows or J/K move, Space loupe,
 // C compare, P pick, X reject, U unflag, 0–5 stars, 6–9 colour labels, Ctrl+Z undo,
-// G next group, ? key map.
+// G next group, ? key map; Shift+arrows extend the selection, Ctrl+A selects every shown photo,
+// S the cursor's group.
 
 import type { LabelDto } from "../bindings/LabelDto";
 
 export type Direction = "left" | "right" | "up" | "down";
 
 export type Action =
-  | { type: "move"; dir: Direction }
+  | { type: "move"; dir: Direction; extend?: boolean }
   | { type: "next" }
   | { type: "prev" }
   | { type: "loupe" }
@@ -26,7 +27,9 @@ export type Action =
   | { type: "focusOverlay" }
   | { type: "reference" }
   | { type: "acceptGroup" }
-  | { type: "acceptAll" };
+  | { type: "acceptAll" }
+  | { type: "selectAll" }
+  | { type: "selectGroup" };
 
 export interface KeyLike {
   key: string;
@@ -56,10 +59,20 @@ const digit = (n: number): Binding => ({ keys: [String(n)], action: { type: "sta
 
 /** Every key without Ctrl/Cmd, in the order the help overlay lists them. */
 const BINDINGS: Binding[] = [
-  { keys: ["ArrowLeft"], action: { type: "move", dir: "left" }, help: ["← → ↑ ↓  or  J / K", "move (J next, K previous)"] },
-  { keys: ["ArrowRight"], action: { type: "move", dir: "right" } },
-  { keys: ["ArrowUp"], action: { type: "move", dir: "up" } },
-  { keys: ["ArrowDown"], action: { type: "move", dir: "down" } },
+  { keys: ["ArrowLeft"], shift: false, action: { type: "move", dir: "left" }, help: ["← → ↑ ↓  or  J / K", "move (J next, K previous)"] },
+  { keys: ["ArrowRight"], shift: false, action: { type: "move", dir: "right" } },
+  { keys: ["ArrowUp"], shift: false, action: { type: "move", dir: "up" } },
+  { keys: ["ArrowDown"], shift: false, action: { type: "move", dir: "down" } },
+  {
+    keys: ["ArrowLeft"],
+    shift: true,
+    action: { type: "move", dir: "left", extend: true },
+    help: ["Shift+← → ↑ ↓  or  Shift+click", "select a range (Ctrl+click adds or removes one photo)"],
+  },
+  { keys: ["ArrowRight"], shift: true, action: { type: "move", dir: "right", extend: true } },
+  { keys: ["ArrowUp"], shift: true, action: { type: "move", dir: "up", extend: true } },
+  { keys: ["ArrowDown"], shift: true, action: { type: "move", dir: "down", extend: true } },
+  { keys: ["s"], action: { type: "selectGroup" }, help: ["S", "select this group"] },
   { keys: ["j"], action: { type: "next" } },
   { keys: ["k"], action: { type: "prev" } },
   { keys: [" ", "Spacebar", "Enter"], action: { type: "loupe" }, help: ["Space", "loupe: one photo large (Space or Esc to go back)"] },
@@ -68,7 +81,7 @@ const BINDINGS: Binding[] = [
     action: { type: "compare" },
     help: ["C", "compare the group: frozen reference + the others; below, who blinked where (click a frame to compare it)"],
   },
-  { keys: ["p"], action: { type: "flag", flag: "pick" }, help: ["P", "pick"] },
+  { keys: ["p"], action: { type: "flag", flag: "pick" }, help: ["P", "pick (every selected photo when several are)"] },
   { keys: ["x"], action: { type: "flag", flag: "reject" }, help: ["X", "reject"] },
   { keys: ["u"], action: { type: "flag", flag: "none" }, help: ["U", "unflag"] },
   { ...digit(0), help: ["0 – 5", "stars"] },
@@ -96,6 +109,7 @@ const MOD_BINDINGS: Binding[] = [
   { keys: ["z"], shift: false, action: { type: "undo" }, help: ["Ctrl+Z", "undo (Ctrl+Shift+Z or Ctrl+Y redo)"] },
   { keys: ["z"], shift: true, action: { type: "redo" } },
   { keys: ["y"], action: { type: "redo" } },
+  { keys: ["a"], shift: false, action: { type: "selectAll" }, help: ["Ctrl+A", "select every photo shown"] },
 ];
 
 const isLetter = (key: string): boolean => /^[a-z]$/i.test(key);

@@ -258,3 +258,44 @@ describe("re-ranking", () => {
     expect(m.mergeSuggestions(next)).toBeNull();
   });
 });
+
+describe("selecting many photos", () => {
+  it("decides for the cursor alone until a range, a toggle or a group is selected", async () => {
+    const m = loaded();
+    const o = order(m);
+    m.select(1, "only", o);
+    expect(m.targets(o)).toEqual([id(1)]);
+    expect(m.isSelected(1), "one photo: the cursor, not a selection").toBe(false);
+    const changed = m.select(4, "range", o);
+    expect(m.cursorIndex()).toBe(4);
+    expect(m.targets(o), "Shift: the range in grid order").toEqual([1, 2, 3, 4].map(id));
+    expect(changed.sort(), "every cell whose look changed").toEqual([1, 2, 3, 4]);
+    m.select(2, "toggle", o);
+    expect(m.targets(o), "Ctrl: one out").toEqual([1, 3, 4].map(id));
+    expect(m.cursorIndex(), "the cursor goes to a photo still selected").toBe(1);
+    await m.store.decide(m.targets(o), { kind: "flag", value: "reject" }, echo(m));
+    expect([1, 2, 3, 4].map((i) => m.decisionAt(i).flag)).toEqual(["reject", "none", "reject", "reject"]);
+  });
+
+  it("selects every photo shown, or one group, and drops what a filter hides", () => {
+    const m = loaded();
+    m.select(0, "only", order(m));
+    m.selectAll(order(m));
+    expect(m.selection.size, "Ctrl+A: all shown").toBe(8);
+    m.select(4, "only", order(m));
+    m.selectAll(order(m), m.groupOf(4));
+    expect(m.targets(order(m)), "S: the cursor's group").toEqual([3, 4, 5, 6].map(id));
+    m.filter = { ...m.filter, flag: "unrated" };
+    m.keepSelectionIn(order(m));
+    expect(m.targets(order(m)), "the picked photo 3 is hidden now").toEqual([4, 5, 6].map(id));
+  });
+
+  it("reviews in shooting order across groups", () => {
+    const m = loaded();
+    m.sort = "shooting";
+    const v = m.visible();
+    expect(v.length, "one run").toBe(1);
+    expect(v[0].members).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(m.groupTitle(v[0].id, v[0].members, null).title).toBe("Shooting order");
+  });
+});

@@ -1,6 +1,7 @@
 // The open shoot as the window holds it, with no DOM and no back end: its photos and groups
 // (with the photo → group and id → index maps), the thumbnails that arrived, the details
-// fetched, the decisions, the filter and sort, the cursor and compare's reference frame. The
+// fetched, the decisions, the filter and sort, the cursor, the selection and compare's reference
+// frame. The
 // controller changes it from the back end's answers and the keyboard; the view reads it.
 
 import type { ListedPhotoDto } from "../bindings/ListedPhotoDto";
@@ -9,8 +10,9 @@ import type { PhotoDto } from "../bindings/PhotoDto";
 import type { ProfileInfoDto } from "../bindings/ProfileInfoDto";
 import type { ShootViewDto } from "../bindings/ShootViewDto";
 import { DecisionStore } from "../lib/decisions";
-import { NO_FILTER, visibleGroups, type Filter, type GroupInput, type SortKey, type VisibleGroup } from "../lib/filters";
+import { NO_FILTER, SHOOTING_ORDER_GROUP, visibleGroups, type Filter, type GroupInput, type SortKey, type VisibleGroup } from "../lib/filters";
 import { framesText, setLabel, setMeaning } from "../lib/sets";
+import { Selection } from "../lib/selection";
 import { mergeSuggestions, type Merged } from "../lib/suggestions";
 
 /** A photo known only by its name, before the analysis (the grid's placeholders). */
@@ -77,6 +79,10 @@ export class ShootModel {
   cursorId: number | null = null;
   /** The user moved the cursor (a new view then keeps it where it is). */
   userMoved = false;
+  /** The photos a decision applies to when more than one is selected (the cursor is in it). */
+  readonly selection = new Selection();
+  /** After a decision on one photo, the cursor moves to the next one (a setting). */
+  autoAdvance = true;
   /** Compare: the reference frame, and how many panes. */
   refIndex: number | null = null;
   compareCount = 2;
@@ -100,6 +106,7 @@ export class ShootModel {
     this.setGroups([{ id: ANALYZING_GROUP, members: this.photos.map((_, i) => i), best: null }]);
     this.store.reset();
     this.cursorId = this.photos[0]?.id ?? null;
+    this.selection.only(this.cursorId);
     this.userMoved = false;
   }
 
@@ -137,6 +144,7 @@ export class ShootModel {
     this.thumbs.clear();
     this.store.reset();
     this.cursorId = null;
+    this.selection.only(null);
     this.userMoved = false;
     this.refIndex = null;
   }
@@ -225,6 +233,7 @@ export class ShootModel {
     const total = group?.members.length ?? members.length;
     const none = { set: null, setMeaning: "" };
     if (id === ANALYZING_GROUP) return { title: "Analyzing…", sub: `${total} photos; groups appear when the analysis is done`, bestName: null, ...none };
+    if (id === SHOOTING_ORDER_GROUP) return { title: "Shooting order", sub: `${members.length} photos by capture time, across ${this.realGroups().length} groups`, bestName: null, ...none };
     if (id === 0) return { title: "Could not be analyzed", sub: `${total} photo(s); hover for why`, bestName: null, ...none };
     const bestName = best !== null && total > 1 ? this.photos[best].relPath.split("/").pop() ?? null : null;
     return { title: `Group ${id}`, sub: framesText(total, members.length), bestName, set: setLabel(group?.set), setMeaning: setMeaning(group?.set) };
@@ -245,12 +254,69 @@ export class ShootModel {
     return this.cursorId === null ? null : this.indexOf.get(this.cursorId) ?? null;
   }
 
-  /** The user puts the cursor on photo `i`; returns where it was. */
+  /** The user puts the cursor on photo `i`; returns where it was. The selection is not touched. */
   moveCursor(i: number): number | null {
     this.userMoved = true;
     const before = this.cursorIndex();
     this.cursorId = this.photos[i]?.id ?? null;
     return before;
+  }
+
+  /**
+   * The user selects photo `i` (and puts the cursor there): `only` it, a `range` from the
+   * anchor in `order` (photo indices as shown), or `toggle` it. Returns the photo indices whose
+   * look changed (selected or not, cursor or not).
+   */
+  select(i: number, how: "only" | "range" | "toggle", order: readonly number[]): number[] {
+    const id = this.photos[i]?.id;
+    if (id === undefined) return [];
+    const before = this.selectedIndices(order);
+    const cursor = this.moveCursor(i);
+    if (how === "range") this.selection.range(this.idsOf(order), id);
+    else if (how === "only") this.selection.only(id);
+    else if (!this.selection.toggle(id)) {
+      // Toggled off: the cursor goes to the first photo still selected, so that a decision
+      // applies to the selection the user sees.
+      const rest = this.selectedIndices(order);
+      if (rest.length) this.cursorId = this.photos[rest[0]].id;
+      else this.selection.only(id);
+    }
+    return [...new Set([...before, ...(cursor === null ? [] : [cursor]), ...this.selectedIndices(order), i])];
+  }
+
+  /** Every photo of `order` (Ctrl+A), or of `members`; returns the photo indices that changed. */
+  selectAll(order: readonly number[], members: readonly number[] = order): number[] {
+    const before = this.selectedIndices(order);
+    const shown = new Set(order);
+    const ids = members.filter((i) => shown.has(i)).map((i) => this.photos[i].id);
+    this.selection.set(ids, this.cursorId);
+    if (this.cursorId !== null && !this.selection.has(this.cursorId) && ids.length) this.cursorId = ids[0];
+    return [...new Set([...before, ...this.selectedIndices(order)])];
+  }
+
+  /** Whether photo `i` shows as selected: one of several selected photos. */
+  isSelected(i: number): boolean {
+    return this.selection.many && this.selection.has(this.photos[i].id);
+  }
+
+  /** The photo indices of `order` that are selected. */
+  selectedIndices(order: readonly number[]): number[] {
+    return order.filter((i) => this.selection.has(this.photos[i].id));
+  }
+
+  /** The photo ids a decision applies to: the selection (in `order`), else the cursor's photo. */
+  targets(order: readonly number[]): number[] {
+    return this.selection.targets(this.idsOf(order), this.cursorId);
+  }
+
+  /** After the grid changed (filter, regrouping): photos no longer shown leave the selection. */
+  keepSelectionIn(order: readonly number[]): void {
+    this.selection.keepOnly(new Set(this.idsOf(order)));
+    if (this.cursorId !== null && !this.selection.has(this.cursorId)) this.selection.only(this.cursorId);
+  }
+
+  private idsOf(order: readonly number[]): number[] {
+    return order.map((i) => this.photos[i].id);
   }
 
   /**
@@ -260,6 +326,7 @@ export class ShootModel {
   placeCursor(first: number | undefined): boolean {
     if (this.cursorId !== null && this.indexOf.has(this.cursorId) && this.userMoved) return false;
     this.cursorId = first === undefined ? null : this.photos[first].id;
+    this.selection.only(this.cursorId);
     return true;
   }
 

@@ -19,7 +19,8 @@ import type { PreviewReportDto } from "../bindings/PreviewReportDto";
 import { h } from "../lib/dom";
 
 export interface ContributeHost {
-  currentPhotoPath(): Promise<string | null>;
+  /** The photos selected in the grid or the loupe (the cursor's alone when one is). */
+  selectedPhotoPaths(): string[];
   pickedPhotoPaths(): string[];
   toast(m: string, error?: boolean): void;
 }
@@ -116,7 +117,7 @@ export function contributeDrawer(host: ContributeHost, close: () => void): HTMLE
       h(
         "div",
         { class: "row" },
-        h("button", { onclick: async () => add([(await host.currentPhotoPath()) ?? ""].filter(Boolean)) }, "Add the selected photo"),
+        ((n) => h("button", { disabled: n === 0, "data-testid": "contribute-add-selection", onclick: () => add(host.selectedPhotoPaths()) }, n > 1 ? `Add the ${n} selected photos` : "Add the selected photo"))(host.selectedPhotoPaths().length),
         h("button", { onclick: () => add(host.pickedPhotoPaths()) }, "Add this shoot's picks"),
         h("button", { onclick: async () => (await contributionClear().catch(fail), load()) }, "Clear"),
       ),

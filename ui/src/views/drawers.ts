@@ -76,6 +76,7 @@ export class Drawers {
           this.toast,
           (next, catalogChanged) => {
             this.settings = next;
+            this.model.autoAdvance = next.autoAdvance;
             this.close();
             if (catalogChanged) this.closeShoot();
           },
@@ -106,10 +107,11 @@ export class Drawers {
     this.view.showOverlay(
       contributeDrawer(
         {
-          currentPhotoPath: async () => {
-            const i = this.model.cursorIndex();
-            return i === null ? null : `${this.model.root}/${this.model.photos[i].relPath}`;
-          },
+          selectedPhotoPaths: () =>
+            this.model.targets(this.view.grid.layout.order).flatMap((id) => {
+              const i = this.model.index(id);
+              return i === undefined ? [] : [`${this.model.root}/${this.model.photos[i].relPath}`];
+            }),
           pickedPhotoPaths: () => this.model.picked().map((p) => `${this.model.root}/${p.relPath}`),
           toast: this.toast,
         },

@@ -16,11 +16,14 @@ export interface GridHost {
   /** `set`: the set in words ("exposure bracket"), null for a burst; `setMeaning` what it is for. */
   groupTitle(groupId: number, members: number[], best: number | null): { title: string; sub: string; bestName: string | null; set: string | null; setMeaning: string };
   cursor(): number | null;
+  /** One of several selected photos (decisions apply to them all). */
+  selected(index: number): boolean;
   /** Frames in the photo's group (the pick of a one-frame group is not marked). */
   groupSize(index: number): number;
   onCellClick(index: number, e: MouseEvent): void;
   onCellDblClick(index: number): void;
   onAcceptGroup(groupId: number): void;
+  onSelectGroup(groupId: number): void;
 }
 
 export class GridView {
@@ -134,6 +137,7 @@ export class GridView {
           t.set ? h("span", { class: "set-badge", "data-testid": "set-badge", title: t.setMeaning }, t.set) : null,
           h("span", {}, t.sub),
           t.bestName ? h("span", { class: "best-name" }, `suggested: ${t.bestName}`) : null,
+          g.id >= 0 && g.members.length > 1 ? h("button", { class: "select-group", title: "Select this group's photos shown (S): a decision then applies to all of them", "data-testid": "select-group", onclick: () => this.host.onSelectGroup(g.id) }, "Select") : null,
           g.id > 0 && g.best !== null && g.members.length > 1 ? h("button", { title: "Pick the suggested frame of this group (A)", onclick: () => this.host.onAcceptGroup(g.id) }, "Accept pick") : null,
         ),
       );
@@ -151,8 +155,9 @@ export class GridView {
   private renderCell(index: number, left: number, w: number, hgt: number, isCursor: boolean): HTMLElement {
     const p = this.host.photo(index);
     const d = this.host.decision(index);
-    const cls = ["cell", isCursor ? "cursor" : "", d.flag === "pick" ? "pick" : d.flag === "reject" ? "reject" : ""].join(" ");
-    const cell = h("div", { class: cls, "data-photo": p.id, "data-index": index, "data-flag": d.flag, "data-stars": d.stars, "data-label": d.label ?? "" });
+    const selected = this.host.selected(index);
+    const cls = ["cell", isCursor ? "cursor" : "", selected ? "selected" : "", d.flag === "pick" ? "pick" : d.flag === "reject" ? "reject" : ""].join(" ");
+    const cell = h("div", { class: cls, "aria-selected": selected || isCursor ? "true" : "false", "data-photo": p.id, "data-index": index, "data-flag": d.flag, "data-stars": d.stars, "data-label": d.label ?? "" });
     cell.style.left = `${left}px`;
     cell.style.width = `${w}px`;
     cell.style.height = `${hgt}px`;

@@ -148,6 +148,7 @@ export function settingsDrawer(
   const catalog = h("input", { type: "text", value: s.catalogIsDefault ? "" : s.catalogPath, placeholder: s.catalogPath });
   const threads = h("input", { type: "number", min: 1, max: 64, value: s.threads ?? "", placeholder: `auto (${s.autoThreads})`, style: "width:110px" });
   const collector = h("input", { type: "text", value: s.collectorUrl ?? "", placeholder: "https://… (needed only to contribute)" });
+  const advance = h("input", { type: "checkbox", checked: s.autoAdvance, "data-testid": "settings-auto-advance" });
   const save = h("button", { class: "primary", "data-testid": "settings-save" }, "Save");
   save.addEventListener("click", async () => {
     try {
@@ -157,6 +158,7 @@ export function settingsDrawer(
         strictness: s.strictness,
         darktableNames: s.darktableNames,
         collectorUrl: collector.value.trim() || null,
+        autoAdvance: advance.checked,
       });
       toast("Settings saved");
       onSaved(next, next.catalogPath !== s.catalogPath);
@@ -208,6 +210,7 @@ export function settingsDrawer(
       h("div", { class: "row" }, h("label", {}, "Catalog file"), catalog),
       h("p", { class: "hint" }, `Empty = the default catalog, shared with the bestpick command line. In use: ${s.catalogPath}`),
       h("div", { class: "row" }, h("label", {}, "Analysis threads"), threads, h("span", { class: "hint" }, "empty = one per core, less one for the window")),
+      h("div", { class: "row" }, h("label", {}, "After a decision"), h("label", { class: "check" }, advance, " move to the next photo (auto-advance; not when several are selected)")),
       h("div", { class: "row" }, h("label", {}, "Contribution collector"), collector),
       h("p", { class: "hint" }, `Thumbnails are cached in ${s.thumbnailDir}`),
       h("h3", { style: "font-size:13px;margin:18px 0 8px" }, "Shoots in the catalog"),

@@ -19,6 +19,9 @@ import { helpOverlay } from "./panels";
 
 export type Mode = "empty" | "grid" | "loupe" | "compare";
 
+/** The sort picker's words. */
+const SORT_NAMES: Record<SortKey, string> = { time: "time", score: "score", shooting: "all by time" };
+
 /** What the window asks of the controller. */
 export interface WindowHost {
   /** False without the analysis engine: the profile picker, the profile page and Report… are off. */
@@ -80,12 +83,14 @@ export class WindowView {
       groupTitle: (id, members, best) => model.groupTitle(id, members, best),
       groupSize: (i) => model.groupOf(i).length,
       cursor: () => model.cursorIndex(),
-      onCellClick: (i) => this.setCursor(i),
+      selected: (i) => model.isSelected(i),
+      onCellClick: (i, e) => this.setCursor(i, e.shiftKey ? "range" : e.ctrlKey || e.metaKey ? "toggle" : "only"),
       onCellDblClick: (i) => {
         this.setCursor(i);
         this.setMode("loupe");
       },
       onAcceptGroup: (g) => host.acceptGroup(g),
+      onSelectGroup: (g) => this.selectAll(g),
     });
     this.compare = new CompareView({
       photo: (i) => model.photos[i],
@@ -172,6 +177,7 @@ export class WindowView {
 
   refreshGrid(): void {
     this.grid.setGroups(this.model.visible());
+    this.model.keepSelectionIn(this.grid.layout.order);
     this.renderStatus();
   }
 
@@ -194,13 +200,36 @@ export class WindowView {
     this.setCursor(i);
   }
 
-  setCursor(i: number | null): void {
+  /**
+   * Puts the cursor on photo `i` and selects it: `only` it (a plain click or move), a `range`
+   * from the anchor (Shift), or `toggle` it (Ctrl/Cmd+click).
+   */
+  setCursor(i: number | null, how: "only" | "range" | "toggle" = "only"): void {
     if (i === null) return;
-    const before = this.model.moveCursor(i);
-    this.grid.refresh([before ?? i, i].filter((x): x is number => x !== null));
-    this.grid.reveal(i);
+    this.grid.refresh(this.model.select(i, how, this.grid.layout.order));
+    const cursor = this.model.cursorIndex() ?? i;
+    this.grid.reveal(cursor);
     if (this.currentMode === "loupe") this.renderLoupe();
     this.renderStatus();
+  }
+
+  /** Selects every photo shown (Ctrl+A), or those shown of group `groupId` (S, the header's Select). */
+  selectAll(groupId?: number): void {
+    const order = this.grid.layout.order;
+    const members = groupId === undefined ? order : this.model.group(groupId)?.members;
+    if (!members) return;
+    this.grid.refresh(this.model.selectAll(order, members));
+    this.renderStatus();
+    const n = this.model.selection.size;
+    this.say(`${n} photo${n === 1 ? "" : "s"} selected${n > 1 ? ": P, X, U, stars and labels apply to all of them (Esc: just the current one)" : ""}`);
+  }
+
+  /** Esc in the grid: back to the current photo alone. True when there was more selected. */
+  collapseSelection(): boolean {
+    if (!this.model.selection.many) return false;
+    const cur = this.model.cursorIndex();
+    if (cur !== null) this.setCursor(cur);
+    return true;
   }
 
   setMode(m: Mode): void {
@@ -311,7 +340,7 @@ export class WindowView {
       this.select("★ ≥", ["0", "1", "2", "3", "4", "5"], String(m.filter.minStars), (v) => this.setFilter({ minStars: Number(v) }), (v) => (v === "0" ? "any" : "★".repeat(Number(v)))),
       this.select("Label", ["", "red", "yellow", "green", "blue", "purple"], m.filter.label ?? "", (v) => this.setFilter({ label: (v || null) as Filter["label"] }), (v) => v || "any"),
       h("button", { class: m.filter.eyesClosed ? "on" : "", title: "Only photos where someone's eyes are closed (needs face analysis)", onclick: () => this.setFilter({ eyesClosed: !m.filter.eyesClosed }) }, "Eyes closed"),
-      this.select("Sort", ["time", "score"], m.sort, (v) => ((m.sort = v as SortKey), this.refreshGrid(), this.renderToolbar()), (v) => (v === "time" ? "time" : "score")),
+      this.select("Sort", ["time", "score", "shooting"], m.sort, (v) => ((m.sort = v as SortKey), this.refreshGrid(), this.renderToolbar()), (v) => SORT_NAMES[v as SortKey]),
       h("label", { title: "Grouping: loose ↔ strict" }, h("span", { class: "lbl" }, "Groups"), strict),
       this.profilePicker(),
       h("span", { class: "spacer" }),
@@ -362,7 +391,8 @@ export class WindowView {
     this.reportButton.disabled = !m.analyzed || !this.host.engine || m.shoot === null;
     this.counts.textContent = `${m.photos.length} photos${shown !== m.photos.length ? ` (${shown} shown)` : ""} · ${groups} groups · ${picks} picks · ${rejects} rejects`;
     const i = m.cursorIndex();
-    this.current.textContent = i === null ? "" : m.photos[i].relPath;
+    const selected = m.selection.many ? `${m.selection.size} selected · ` : "";
+    this.current.textContent = i === null ? "" : `${selected}${m.photos[i].relPath}`;
   }
 
   showProgress(text: string, fraction: number): void {
