@@ -36,7 +36,8 @@ pub enum ContributeCommand {
     Consent(ConsentArgs),
     /// Choose photos to contribute (RAW, HEIC and sidecars are refused).
     Add {
-        /// Photos (JPEG, PNG, TIFF, WebP).
+        /// Photos (JPEG, PNG, TIFF, WebP), or folders: the photos in them and their
+        /// subfolders (hidden files and other kinds are skipped).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
@@ -152,6 +153,13 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
             }
             for (path, reason) in &report.refused {
                 eprintln!("refused {}: {reason}", path.display());
+            }
+            for (dir, count) in &report.skipped {
+                eprintln!(
+                    "skipped {count} file(s) in {}: hidden, or not JPEG, PNG, TIFF or WebP \
+                     (RAW, HEIC and sidecars are never sent)",
+                    dir.display()
+                );
             }
             println!(
                 "{} photo(s) selected; run `bestpick contribute preview` next",
