@@ -1,12 +1,12 @@
 //! Wire types of the opt-in contribution: the page's state, one bundle, the consent the wizard
-//! collects, and the reports of adding, previewing and sending.
+//! collects, the reports of adding, previewing and sending, and the network log.
 //!
 //! Times are Unix milliseconds, as the catalog keeps them (and as the other wire types send
 //! them): `…Ms` fields, plain numbers (exact far beyond any date a ledger holds).
 
 use std::path::PathBuf;
 
-use bestpick_share::ledger::{Consent, Contribution};
+use bestpick_share::ledger::{Consent, Contribution, NetworkRequest};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -219,6 +219,50 @@ fn refused(list: &[(PathBuf, String)]) -> Vec<String> {
         .collect()
 }
 
+/// One request the contribution client made (the network log).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkRequestDto {
+    /// When it started (Unix ms).
+    pub started_at_ms: f64,
+    /// When it ended (Unix ms); null when no end was recorded (the app stopped during it).
+    pub finished_at_ms: Option<f64>,
+    /// The collector's origin.
+    pub collector: String,
+    /// HTTP method.
+    pub method: String,
+    /// What for ("fetch the collector key", "upload bundle …").
+    pub purpose: String,
+    /// 1 for the first try.
+    pub attempt: u32,
+    /// Body bytes sent.
+    pub bytes_sent: f64,
+    /// Body bytes received (null: no end recorded).
+    pub bytes_received: Option<f64>,
+    /// HTTP status when the collector answered.
+    pub status: Option<u16>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+impl From<&NetworkRequest> for NetworkRequestDto {
+    fn from(r: &NetworkRequest) -> Self {
+        let o = r.outcome.as_ref();
+        NetworkRequestDto {
+            started_at_ms: wire_ms(r.started_at_ms),
+            finished_at_ms: o.map(|o| wire_ms(o.finished_at_ms)),
+            collector: r.collector.clone(),
+            method: r.method.clone(),
+            purpose: r.purpose.clone(),
+            attempt: r.attempt,
+            bytes_sent: r.bytes_sent as f64,
+            bytes_received: o.map(|o| o.bytes_received as f64),
+            status: o.and_then(|o| o.status),
+            error: o.and_then(|o| o.error.clone()),
+        }
+    }
+}
+
 /// A ledger time (Unix ms) for the wire: the same milliseconds as a JavaScript number (exact
 /// up to 2^53 ms, some 285 000 years).
 fn wire_ms(ms: i64) -> f64 {
@@ -280,5 +324,73 @@ mod tests {
         );
         assert_eq!(status.selection, ["/a.jpg"], "selection as paths");
         assert_eq!(status.contributions.len(), 1, "every bundle");
+    }
+
+    #[test]
+    fn network_requests_reach_the_wire_as_logged() {
+        use bestpick_share::ledger::RequestOutcome;
+        let request = NetworkRequest {
+            started_at_ms: 1_700_000_000_123,
+            collector: "https://collector.example.org".into(),
+            method: "POST".into(),
+            purpose: "upload bundle anon".into(),
+            attempt: 2,
+            bytes_sent: 5_000_000,
+            outcome: None,
+        };
+        let cases = [
+            ("no end recorded", None, (None, None, None, None)),
+            (
+                "answered",
+                Some(RequestOutcome {
+                    finished_at_ms: 1_700_000_001_000,
+                    bytes_received: 64,
+                    status: Some(201),
+                    error: None,
+                }),
+                (Some(1_700_000_001_000.0), Some(64.0), Some(201), None),
+            ),
+            (
+                "failed",
+                Some(RequestOutcome {
+                    finished_at_ms: 1_700_000_000_500,
+                    bytes_received: 0,
+                    status: None,
+                    error: Some("connection refused".into()),
+                }),
+                (
+                    Some(1_700_000_000_500.0),
+                    Some(0.0),
+                    None,
+                    Some("connection refused".to_owned()),
+                ),
+            ),
+        ];
+        for (name, outcome, expected) in cases {
+            let dto = NetworkRequestDto::from(&NetworkRequest {
+                outcome,
+                ..request.clone()
+            });
+            assert_eq!(
+                (
+                    dto.started_at_ms,
+                    dto.attempt,
+                    dto.bytes_sent,
+                    dto.method.as_str()
+                ),
+                (1_700_000_000_123.0, 2, 5_000_000.0, "POST"),
+                "case {name}"
+            );
+            assert_eq!(
+                (
+                    dto.finished_at_ms,
+                    dto.bytes_received,
+                    dto.status,
+                    dto.error
+                ),
+                expected,
+                "case {name}"
+            );
+        }
     }
 }
