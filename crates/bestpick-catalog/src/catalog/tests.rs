@@ -58,12 +58,13 @@ fn open_creates_parent_dirs_and_sets_pragmas() {
             })
             .expect("pragma")
     };
+    let newest = SCHEMA_VERSION.to_string();
     let cases = [
         ("journal_mode", "wal"),
         ("foreign_keys", "1"),
         ("synchronous", "2"), // FULL
         ("busy_timeout", "10000"),
-        ("user_version", "3"),
+        ("user_version", newest.as_str()),
     ];
     for (name, expected) in cases {
         assert_eq!(pragma(name), expected, "PRAGMA {name}");
@@ -118,7 +119,7 @@ fn a_catalog_from_a_newer_version_is_refused() {
             err,
             Error::CatalogTooNew {
                 found: 42,
-                known: 3,
+                known: SCHEMA_VERSION,
                 ..
             }
         ),
