@@ -44,6 +44,9 @@ impl Contributor<'_> {
                 files.push(path.clone());
             }
         }
+        // A photo given twice (alone and in its folder) is looked at once.
+        let mut seen = std::collections::HashSet::new();
+        files.retain(|p| seen.insert(p.clone()));
         for path in &files {
             let canonical = match path.canonicalize() {
                 Ok(p) => p,
