@@ -33,25 +33,28 @@ export function networkDrawer(host: NetworkHost): HTMLElement {
       h("p", { class: "summary", "data-testid": "network-summary" }, summary(log)),
       about,
       h(
-        "table",
-        { class: "log", "data-testid": "network-log" },
-        h("thead", {}, h("tr", {}, ["When", "Where", "What for", "Sent", "Received", "Result"].map((t) => h("th", {}, t)))),
-        h(
-          "tbody",
-          {},
-          [...log].reverse().map((r) =>
+        "ol",
+        { class: "log", "data-testid": "network-log", reversed: true },
+        [...log].reverse().map((r) => {
+          const failed = r.error !== null || r.finishedAtMs === null;
+          return h(
+            "li",
+            { "data-testid": "network-request", class: failed ? "failed" : "" },
             h(
-              "tr",
-              { "data-testid": "network-request", class: r.error !== null || r.finishedAtMs === null ? "failed" : "" },
-              h("td", { class: "when" }, when(r.startedAtMs)),
-              h("td", {}, `${r.method} ${r.collector}`),
-              h("td", {}, r.purpose + (r.attempt > 1 ? ` (attempt ${r.attempt})` : "")),
-              h("td", { class: "num" }, size(r.bytesSent)),
-              h("td", { class: "num" }, r.bytesReceived === null ? "–" : size(r.bytesReceived)),
-              h("td", {}, result(r)),
+              "div",
+              { class: "what" },
+              h("b", {}, r.purpose + (r.attempt > 1 ? ` (attempt ${r.attempt})` : "")),
+              h("span", { class: "result" }, result(r)),
             ),
-          ),
-        ),
+            h(
+              "div",
+              { class: "hint" },
+              [when(r.startedAtMs), `${r.method} ${r.collector}`, `sent ${size(r.bytesSent)}`, r.bytesReceived === null ? null : `received ${size(r.bytesReceived)}`]
+                .filter((x) => x !== null)
+                .join(" · "),
+            ),
+          );
+        }),
       ),
     );
   };
