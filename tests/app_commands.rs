@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use bestpick_app::dto::{
-    DecisionDto, ExportPlanDto, ExportReportDto, PhotoDetailDto, ProfileInfoDto, ProfileShownDto,
-    ProgressEvent, SettingsDto, ShootViewDto, StartupDto, TrustReportDto,
+    DecisionDto, ExportPlanDto, ExportReportDto, NetworkRequestDto, PhotoDetailDto, ProfileInfoDto,
+    ProfileShownDto, ProgressEvent, SettingsDto, ShootViewDto, StartupDto, TrustReportDto,
 };
 use bestpick_app::{AppPaths, AppState};
 use serde::de::DeserializeOwned;
@@ -458,6 +458,15 @@ fn contribution_is_off_until_consent() {
     assert!(
         message_has(&err, "Settings"),
         "says where to set the collector: {err}"
+    );
+    let log: Vec<NetworkRequestDto> = h.ok("network_log", json!({}));
+    assert_eq!(log, vec![], "nothing was requested, so nothing is logged");
+    let _: Value = h.ok("contribution_status", json!({}));
+    let log: Vec<NetworkRequestDto> = h.ok("network_log", json!({}));
+    assert_eq!(
+        log,
+        vec![],
+        "the contribution page asks no collector before consent"
     );
 }
 

@@ -10,7 +10,7 @@ use bestpick_share::place::{self, Place};
 use bestpick_share::terms;
 use bestpick_share::upload::CollectorClient;
 
-use crate::dto::ContributionStatusDto;
+use crate::dto::{ContributionStatusDto, NetworkRequestDto};
 use crate::error::Result;
 use crate::state::{AppState, lock};
 
@@ -76,4 +76,15 @@ pub fn status(state: &AppState) -> Result<ContributionStatusDto> {
         &records,
         problems,
     ))
+}
+
+/// The network log, oldest first: every request the contribution client made. Read from the
+/// catalog alone (no vault, no keyring, no connection).
+pub fn network_log(state: &AppState) -> Result<Vec<NetworkRequestDto>> {
+    let catalog = place(state).open_ledger()?.catalog;
+    Ok(catalog
+        .network_requests()?
+        .iter()
+        .map(NetworkRequestDto::from)
+        .collect())
 }

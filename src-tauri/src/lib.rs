@@ -88,6 +88,7 @@ pub fn run_app<R: tauri::Runtime>(
             commands::contribute::contribution_send,
             commands::contribute::contribution_delete,
             commands::contribute::contribution_withdraw,
+            commands::contribute::network_log,
         ])
         .build(tauri::generate_context!())
         .expect("the bundled tauri.conf.json is valid")

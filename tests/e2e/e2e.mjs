@@ -218,6 +218,32 @@ async function openSynthetic(s) {
   await s.until("the synthetic shoot", "return window.__bp && window.__bp.snapshot().photos === 10000", 30_000);
 }
 
+/**
+ * Starts `bestpick-collector serve` on loopback and makes one contribution with the
+ * `bestpick` command-line tool into the app's catalog: consent, add a photo, preview, send.
+ * The vault key lives in a throwaway gnome-keyring in its own D-Bus session.
+ */
+async function contributeWithTheCli() {
+  const bin = dirname(app);
+  const data = mkdtempSync(join(tmpdir(), "bestpick-e2e-collector-"));
+  const server = spawn(join(bin, "bestpick-collector"), ["serve", "--listen", "127.0.0.1:0", "--data", data], { stdio: ["ignore", "pipe", "ignore"] });
+  const url = await new Promise((ok, fail) => {
+    let out = "";
+    server.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/http:\/\/[0-9.:]+/);
+      if (m) ok(m[0]);
+    });
+    server.on("exit", () => fail(new Error(`bestpick-collector stopped: ${out}`)));
+  });
+  const catalog = join(home, "data", "catalog.sqlite");
+  const photo = join(repo, "assets/sample", readdirSync(join(repo, "assets/sample")).find((f) => f.endsWith(".jpg")));
+  const cli = `"${join(bin, "bestpick")}" contribute --catalog "${catalog}" --collector ${url}`;
+  const script = `set -e; echo -n e2e | gnome-keyring-daemon --unlock --components=secrets >/dev/null; ${cli} consent --yes; ${cli} add "${photo}"; ${cli} preview >/dev/null; ${cli} send`;
+  execFileSync("dbus-run-session", ["--", "bash", "-c", script], { env: { ...process.env, XDG_DATA_HOME: mkdtempSync(join(tmpdir(), "bestpick-e2e-keyring-")) }, stdio: ["ignore", "ignore", "inherit"] });
+  return { url, stop: () => server.kill() };
+}
+
 async function main() {
   let driver = startDriver({}, 4444);
   const metrics = {};
@@ -483,6 +509,14 @@ async function main() {
     check("consent cannot be given before ticking 'I agree'", give === true);
     await s.shot("contribute.png");
     await s.keys(KEY.esc);
+
+    // ---- the Network page: nothing was ever requested, and it says so ----
+    await s.click("[data-testid=network-open]");
+    await s.until("the Network page", "return document.querySelector('[data-testid=network-empty]')", 10_000);
+    const never = await s.exec("return document.querySelector('[data-testid=network-empty]').textContent");
+    check("the Network page says bestpick never connected", never === "bestpick has never connected to anything", never);
+    await s.shot("network-empty.png");
+    await s.keys(KEY.esc);
     await s.quit();
 
     // ---- culling profiles: the picker re-ranks live and is remembered for the shoot; picks
@@ -490,8 +524,20 @@ async function main() {
     // counts them); reset forgets ----
     const profDir = join(mkdtempSync(join(tmpdir(), "bestpick-e2e-profiles-")), "profiles");
     cpSync(join(repo, "assets/sample"), profDir, { recursive: true });
+    // A contribution by the command-line tool, against a real collector on loopback, in the
+    // catalog the app uses (the vault key in a throwaway Secret Service): the app's Network
+    // page lists each request the contribution made.
+    const collector = await contributeWithTheCli();
     s = await Session.start([profDir]);
     await s.until("the profiles shoot", "return document.body.dataset.state === 'ready' && window.__bp.snapshot().photos === 36");
+    await s.click("[data-testid=network-open]");
+    await s.until("the network log", "return document.querySelector('[data-testid=network-log]')", 10_000);
+    const net = await s.exec("return { rows: [...document.querySelectorAll('[data-testid=network-request]')].map(r => r.textContent), summary: document.querySelector('[data-testid=network-summary]').textContent }");
+    check("the Network page lists each request of the contribution (key twice, the upload)", net.rows.length === 3 && net.rows.some((r) => r.includes("upload bundle") && r.includes("answered 201")) && net.rows.filter((r) => r.includes("fetch the collector key")).length === 2, JSON.stringify(net.rows));
+    check("the Network page names the collector and nothing else", net.summary.startsWith(`3 request(s), only to ${collector.url}:`), net.summary);
+    await s.shot("network-log.png");
+    await s.keys(KEY.esc);
+    collector.stop();
     await s.until("the profile list", "return document.querySelectorAll('[data-testid=profile] option').length >= 5", 10_000);
     const picker = () => s.exec("const p=document.querySelector('[data-testid=profile]'); return { value: p.value, options: [...p.options].map(o => o.value), disabled: p.disabled }");
     let pk = await picker();

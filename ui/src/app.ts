@@ -56,12 +56,14 @@ export class App {
       openExport: () => this.drawers.openExport(),
       openSettings: () => void this.drawers.openSettings(),
       openContribute: () => this.drawers.openContribute(),
+      openNetwork: () => this.drawers.openNetwork(),
     };
     this.view = new WindowView(rootEl, this.model, host);
     this.actions = new Actions(this.model, this.view, api, (v) => this.applyView(v));
     this.drawers = new Drawers(this.model, this.view, {
       thumbSrc: (i) => this.thumbSrc(i),
       profilesChanged: (choose) => this.profilesChanged(choose),
+      networkLog: () => this.api.networkLog(),
     });
     this.model.store.onChange((ids) => this.view.decisionsChanged(ids));
     document.addEventListener("keydown", (e) => this.actions.onKey(e));

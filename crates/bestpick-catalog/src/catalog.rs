@@ -15,11 +15,13 @@ use rusqlite_migration::{M, Migrations};
 use crate::error::{Error, Result, SqlContext};
 use crate::queries::decision_log::{LogEntry, LoggedDecision};
 use crate::queries::{
-    analyses, consents, contributions, decision_log, decisions, photos, profiles, settings, shoots,
+    analyses, consents, contributions, decision_log, decisions, network_requests, photos, profiles,
+    settings, shoots,
 };
 use crate::types::{
-    ActionId, Consent, Contribution, Decision, DecisionChange, FileKey, MergedRecords, PhotoId,
-    ShootId, ShootInfo, StoredAnalysis, StoredPhoto,
+    ActionId, Consent, Contribution, Decision, DecisionChange, FileKey, MergedRecords,
+    NetworkRequest, PhotoId, RequestId, RequestOutcome, ShootId, ShootInfo, StoredAnalysis,
+    StoredPhoto,
 };
 
 /// The schema, one entry per file in `migrations/`. Append only: never edit a shipped entry.
@@ -27,6 +29,7 @@ const MIGRATION_LIST: &[M<'static>] = &[
     M::up(include_str!("../migrations/0001_init.sql")),
     M::up(include_str!("../migrations/0002_contributions.sql")),
     M::up(include_str!("../migrations/0003_profiles.sql")),
+    M::up(include_str!("../migrations/0004_network_requests.sql")),
 ];
 
 /// The migrations, applied in order and tracked in `PRAGMA user_version`.
@@ -438,6 +441,26 @@ impl Catalog {
     /// Every contribution, oldest first.
     pub fn contributions(&self) -> Result<Vec<Contribution>> {
         contributions::list(&self.conn)
+    }
+
+    /// Log a request the contribution client is about to make (its outcome still unknown).
+    pub fn begin_request(&mut self, request: &NetworkRequest) -> Result<RequestId> {
+        let tx = self.conn.transaction().ctx("starting a transaction")?;
+        let id = network_requests::insert(&tx, request)?;
+        tx.commit().ctx("committing a network log entry")?;
+        Ok(id)
+    }
+
+    /// Record how the logged request `id` ended.
+    pub fn finish_request(&mut self, id: RequestId, outcome: &RequestOutcome) -> Result<()> {
+        let tx = self.conn.transaction().ctx("starting a transaction")?;
+        network_requests::finish(&tx, id, outcome)?;
+        tx.commit().ctx("committing a network log entry")
+    }
+
+    /// The network log, oldest first.
+    pub fn network_requests(&self) -> Result<Vec<NetworkRequest>> {
+        network_requests::list(&self.conn)
     }
 
     /// Add records kept elsewhere (an older ledger file) in one transaction, in the order given.

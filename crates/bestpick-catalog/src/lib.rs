@@ -31,7 +31,8 @@ pub use catalog::{Catalog, MIGRATIONS};
 pub use error::{Error, Result};
 pub use types::{
     ActionId, ColorLabel, Consent, Contribution, ContributionState, Decision, DecisionChange,
-    FileKey, Flag, MergedRecords, PhotoId, ShootId, ShootInfo, StoredAnalysis, StoredPhoto,
+    FileKey, Flag, MergedRecords, NetworkRequest, PhotoId, RequestId, RequestOutcome, ShootId,
+    ShootInfo, StoredAnalysis, StoredPhoto,
 };
 
 /// Outcome of a batch export ([`xmp::write_xmp`], [`export::execute_picks`]): what was done and

@@ -326,6 +326,43 @@ pub struct Contribution {
     pub last_error: Option<String>,
 }
 
+/// One request the contribution client made, as the network log keeps it (table
+/// `network_requests`). Nothing secret: no token, key or bundle content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkRequest {
+    /// When it started (Unix ms).
+    pub started_at_ms: i64,
+    /// The collector's origin (`scheme://host[:port]`).
+    pub collector: String,
+    /// HTTP method.
+    pub method: String,
+    /// What for, in words ("fetch the collector key", "upload bundle …").
+    pub purpose: String,
+    /// 1 for the first try; retries count up.
+    pub attempt: u32,
+    /// Body bytes sent.
+    pub bytes_sent: u64,
+    /// How it ended; `None` when no end was recorded (the process stopped during it).
+    pub outcome: Option<RequestOutcome>,
+}
+
+/// How a logged request ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequestOutcome {
+    /// When it ended (Unix ms).
+    pub finished_at_ms: i64,
+    /// Body bytes received.
+    pub bytes_received: u64,
+    /// The HTTP status, when the collector answered.
+    pub status: Option<u16>,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+}
+
+/// The id of a row of the network log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RequestId(pub i64);
+
 /// What [`crate::Catalog::merge_contribution_records`] added.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MergedRecords {

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use bestpick_bundle::{AgeDecade, Buckets, Gender, SkinType};
 use bestpick_share::flow::{Age, ConsentRequest};
-use bestpick_share::ledger::{self, Contribution, ContributionState};
+use bestpick_share::ledger::{self, Contribution, ContributionState, NetworkRequest};
 use bestpick_share::place::{self, Place};
 use bestpick_share::upload::{CollectorClient, UploadEvent};
 use bestpick_share::{Contributor, terms};
@@ -36,7 +36,8 @@ pub enum ContributeCommand {
     Consent(ConsentArgs),
     /// Choose photos to contribute (RAW, HEIC and sidecars are refused).
     Add {
-        /// Photos (JPEG, PNG, TIFF, WebP).
+        /// Photos (JPEG, PNG, TIFF, WebP), or folders: the photos in them and their
+        /// subfolders (hidden files and other kinds are skipped).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
@@ -61,6 +62,13 @@ pub enum ContributeCommand {
     Delete {
         /// Bundle to delete.
         bundle: String,
+    },
+    /// Every request bestpick made to a collector: when, where, what for, bytes each way and
+    /// how it ended (the network log in the catalog).
+    Log {
+        /// Print JSON instead of lines.
+        #[arg(long)]
+        json: bool,
     },
     /// Write your own contribution records (consents and bundles) as JSON.
     ExportLedger {
@@ -119,6 +127,10 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
             ledger::imported_path(&place.old_ledger()).display()
         );
     }
+    if let ContributeCommand::Log { json } = &args.command {
+        // The log needs neither the vault nor its key: no keyring prompt to read it.
+        return network_log(&catalog.network_requests()?, *json);
+    }
     let vault = place.open_vault()?;
     let mut contributor = Contributor::new(vault, &mut catalog)?;
     let collector = || -> anyhow::Result<CollectorClient> {
@@ -141,6 +153,13 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
             }
             for (path, reason) in &report.refused {
                 eprintln!("refused {}: {reason}", path.display());
+            }
+            for (dir, count) in &report.skipped {
+                eprintln!(
+                    "skipped {count} file(s) in {}: hidden, or not JPEG, PNG, TIFF or WebP \
+                     (RAW, HEIC and sidecars are never sent)",
+                    dir.display()
+                );
             }
             println!(
                 "{} photo(s) selected; run `bestpick contribute preview` next",
@@ -260,6 +279,8 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
             println!("{}", describe(&record));
             Ok(ExitCode::SUCCESS)
         }
+        // Answered above without the vault; the same answer through the contributor.
+        ContributeCommand::Log { json } => network_log(&contributor.network_log()?, *json),
         ContributeCommand::ExportLedger { out } => {
             let data = contributor.export_ledger()?;
             let json = serde_json::to_string_pretty(&data)?;
@@ -270,6 +291,99 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// What `contribute log` prints when the log is empty.
+pub const NEVER_CONNECTED: &str = "bestpick has never connected to anything";
+
+/// `contribute log [--json]`.
+fn network_log(requests: &[NetworkRequest], json: bool) -> anyhow::Result<ExitCode> {
+    let summary = summarize(requests);
+    if json {
+        let value = serde_json::json!({
+            "summary": summary,
+            "requests": requests.iter().map(|r| {
+                let o = r.outcome.as_ref();
+                serde_json::json!({
+                    "started_at_ms": r.started_at_ms,
+                    "finished_at_ms": o.map(|o| o.finished_at_ms),
+                    "collector": r.collector,
+                    "method": r.method,
+                    "purpose": r.purpose,
+                    "attempt": r.attempt,
+                    "bytes_sent": r.bytes_sent,
+                    "bytes_received": o.map(|o| o.bytes_received),
+                    "status": o.and_then(|o| o.status),
+                    "error": o.and_then(|o| o.error.clone()),
+                })
+            }).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for r in requests {
+        let attempt = if r.attempt > 1 {
+            format!(" (attempt {})", r.attempt)
+        } else {
+            String::new()
+        };
+        let ended = match &r.outcome {
+            None => "no end recorded (bestpick stopped during it)".to_owned(),
+            Some(o) => {
+                let result = match (&o.error, o.status) {
+                    (Some(e), _) => format!("failed: {e}"),
+                    (None, Some(status)) => format!("answered {status}"),
+                    (None, None) => "done".to_owned(),
+                };
+                format!(
+                    "sent {}, received {}, {result}",
+                    size(r.bytes_sent),
+                    size(o.bytes_received)
+                )
+            }
+        };
+        println!(
+            "{}  {} {}  {}{attempt}: {ended}",
+            date_time(r.started_at_ms),
+            r.method,
+            r.collector,
+            r.purpose
+        );
+    }
+    println!("{summary}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line over the whole log.
+fn summarize(requests: &[NetworkRequest]) -> String {
+    if requests.is_empty() {
+        return NEVER_CONNECTED.to_owned();
+    }
+    let mut collectors: Vec<&str> = requests.iter().map(|r| r.collector.as_str()).collect();
+    collectors.sort_unstable();
+    collectors.dedup();
+    let sent: u64 = requests.iter().map(|r| r.bytes_sent).sum();
+    let received: u64 = requests
+        .iter()
+        .filter_map(|r| r.outcome.as_ref())
+        .map(|o| o.bytes_received)
+        .sum();
+    format!(
+        "{} request(s), only to {}: {} sent, {} received",
+        requests.len(),
+        collectors.join(", "),
+        size(sent),
+        size(received)
+    )
+}
+
+/// A byte count as people read it.
+fn size(bytes: u64) -> String {
+    match bytes {
+        0..1024 => format!("{bytes} B"),
+        1024..1_048_576 => format!("{:.1} KiB", bytes as f64 / 1024.0),
+        _ => format!("{:.1} MiB", bytes as f64 / 1_048_576.0),
     }
 }
 
@@ -380,6 +494,20 @@ fn describe(r: &Contribution) -> String {
         line.push_str(&format!("  ({e})"));
     }
     line
+}
+
+/// A Unix time in milliseconds as a UTC date and time, `YYYY-MM-DD HH:MM:SS UTC`.
+fn date_time(ms: i64) -> String {
+    match time::UtcDateTime::from_unix_timestamp(ms.div_euclid(1000)) {
+        Ok(t) => format!(
+            "{} {:02}:{:02}:{:02} UTC",
+            date(ms),
+            t.hour(),
+            t.minute(),
+            t.second()
+        ),
+        Err(_) => date(ms),
+    }
 }
 
 /// A Unix time in milliseconds as a UTC date, `YYYY-MM-DD`; the bare number beyond the years

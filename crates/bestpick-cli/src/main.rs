@@ -81,10 +81,30 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("bestpick: error: {e:#}");
+            eprintln!("bestpick: error: {}", describe_error(&e));
             ExitCode::from(EXIT_FATAL)
         }
     }
+}
+
+/// The error and its causes, each said once.
+///
+/// The libraries' errors say their cause in their own message (`cannot find X: No such file or
+/// directory`), so that one line is complete wherever it is shown (a photo's reason, the app),
+/// and also return it from `source()`; anyhow's `{:#}` appends every source, which printed each
+/// such cause twice. A cause the message so far already ends with is left out.
+fn describe_error(e: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if message.is_empty() {
+            message = text;
+        } else if !message.ends_with(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+    }
+    message
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -101,5 +121,76 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(args) => report::run(args, &catalog_path),
         Command::Bench(args) => bench::run(args),
         Command::Contribute(args) => contribute::run(args, &catalog_path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_error;
+
+    /// An error with an optional message of its own over an I/O cause; `says_cause` puts the
+    /// cause in its message too, as the libraries' errors do.
+    #[derive(Debug)]
+    struct Wrapped {
+        message: &'static str,
+        says_cause: bool,
+        source: std::io::Error,
+    }
+
+    impl std::fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            if self.says_cause {
+                write!(f, "{}: {}", self.message, self.source)
+            } else {
+                write!(f, "{}", self.message)
+            }
+        }
+    }
+
+    impl std::error::Error for Wrapped {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.source)
+        }
+    }
+
+    fn io() -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory")
+    }
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let cases = [
+            (
+                "a cause in the message",
+                anyhow::Error::new(Wrapped {
+                    message: "cannot find /x",
+                    says_cause: true,
+                    source: io(),
+                }),
+                "cannot find /x: No such file or directory",
+            ),
+            (
+                "a cause only in the chain",
+                anyhow::Error::new(Wrapped {
+                    message: "cannot open the catalog",
+                    says_cause: false,
+                    source: io(),
+                }),
+                "cannot open the catalog: No such file or directory",
+            ),
+            (
+                "context over a cause in the message",
+                anyhow::Error::new(Wrapped {
+                    message: "cannot find /x",
+                    says_cause: true,
+                    source: io(),
+                })
+                .context("cannot analyze /x"),
+                "cannot analyze /x: cannot find /x: No such file or directory",
+            ),
+        ];
+        for (name, error, want) in cases {
+            assert_eq!(describe_error(&error), want, "case {name}");
+        }
     }
 }

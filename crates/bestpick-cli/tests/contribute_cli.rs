@@ -5,7 +5,8 @@
 //! `XDG_DATA_HOME=$(mktemp -d) dbus-run-session -- bash -c 'echo -n pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null; cargo test -p bestpick-cli --test contribute_cli'`
 //! On a developer machine it prints a SKIP line and passes when there is no D-Bus session or
 //! the `bestpick-collector` binary has not been built (a workspace `cargo test` builds it);
-//! under CI (`CI=true`, where `./dev test` provides both) either absence fails. Uses std only.
+//! under CI (`CI=true`, where `./dev test` provides both) either absence fails. Uses std (and
+//! serde_json to read `--json` answers).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -188,6 +189,30 @@ fn contribute_through_the_cli() {
     assert!(
         status.contains("\"state\": \"deleted\""),
         "status after withdraw: {status}"
+    );
+
+    // Every request made is in the network log, with its purpose and its answer.
+    let log = cli.ok(&["log"]);
+    let origin = cli.collector.trim_end_matches('/');
+    for needle in [
+        format!("GET {origin}  fetch the collector key"),
+        format!("POST {origin}  upload bundle "),
+        "answered 201".to_owned(),
+        format!("GET {origin}  check the status of bundle "),
+        format!("DELETE {origin}  withdraw: delete bundle "),
+        format!("only to {origin}"),
+    ] {
+        assert!(log.contains(&needle), "log has {needle:?}: {log}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["log", "--json"])).expect("log --json");
+    let requests = json["requests"].as_array().expect("requests");
+    // consent: none; preview: key; send: key + upload; status: one; withdraw: one delete.
+    assert_eq!(requests.len(), 5, "one entry per request: {json}");
+    let upload = &requests[2];
+    assert!(
+        upload["bytes_sent"].as_u64().is_some_and(|b| b > 1000),
+        "the sealed bundle's size: {upload}"
     );
 
     let ledger = tmp.join("ledger-export.json");

@@ -310,7 +310,10 @@ fn wrong_key_and_tampering_are_refused() {
         bestpick_bundle::seal(&pk, b"not for b").unwrap()
     };
     let receipt = bestpick_bundle::sha256_hex(b"token");
+    let mut log = MemoryLedger::default();
     let err = cb.upload(
+        &mut log,
+        "wrong-key",
         &sealed_for_a,
         "idempotency-wrong-key-1",
         &receipt,
@@ -322,11 +325,18 @@ fn wrong_key_and_tampering_are_refused() {
     );
 
     // Tampered in transit: a flipped byte in a bundle sealed for A.
-    let key = ca.public_key().unwrap();
+    let key = ca.public_key(&mut log).unwrap();
     let mut tampered = bestpick_bundle::seal(&key, b"whatever").unwrap();
     let n = tampered.len();
     tampered[n - 5] ^= 0x10;
-    let err = ca.upload(&tampered, "idempotency-tampered-01", &receipt, &mut |_| {});
+    let err = ca.upload(
+        &mut log,
+        "tampered",
+        &tampered,
+        "idempotency-tampered-01",
+        &receipt,
+        &mut |_| {},
+    );
     assert!(
         matches!(err, Err(Error::Collector { status: 400, .. })),
         "tampered: {err:?}"

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::anonymize::{self, Limits};
 use crate::ledger::{
-    self, Consent, Contribution, ContributionState, Ledger, LedgerData, secs_to_ms,
+    self, Consent, Contribution, ContributionState, Ledger, LedgerData, NetworkRequest, secs_to_ms,
 };
 use crate::names::KeyedNamer;
 use crate::upload::{CollectorClient, UploadEvent, check_bundle_id};

@@ -8,11 +8,16 @@
 //! the catalog, still read by the import, and what `export-ledger` writes).
 //! Nothing here is secret (no tokens: receipts live encrypted in the vault), and nothing is
 //! ever sent.
+//!
+//! The ledger also keeps the network log ([`RequestLog`]): every request the collector client
+//! made, written at its one chokepoint before the request leaves and completed when it ends.
 
 mod catalog;
 pub mod json;
 
-pub use bestpick_catalog::{Consent, Contribution, ContributionState};
+pub use bestpick_catalog::{
+    Consent, Contribution, ContributionState, NetworkRequest, RequestId, RequestOutcome,
+};
 pub use catalog::{import_json_ledger, imported_path};
 pub use json::JsonLedger;
 
@@ -20,10 +25,23 @@ use bestpick_bundle::Buckets;
 
 use crate::{Error, Result};
 
-/// Storage of consents and contributions. The catalog implements it over its tables.
+/// The network log: every request the collector client makes is written here before it
+/// leaves ([`RequestLog::begin_request`]) and completed when it ends, failed or not. The
+/// client makes no request it could not log.
+pub trait RequestLog {
+    /// Logs a request about to be made; returns its id for [`RequestLog::finish_request`].
+    fn begin_request(&mut self, request: &NetworkRequest) -> Result<RequestId>;
+    /// Records how request `id` ended.
+    fn finish_request(&mut self, id: RequestId, outcome: &RequestOutcome) -> Result<()>;
+    /// Every request, oldest first.
+    fn network_requests(&self) -> Result<Vec<NetworkRequest>>;
+}
+
+/// Storage of consents and contributions (and the network log). The catalog implements it
+/// over its tables.
 ///
 /// Times are Unix milliseconds. Records come back in the order they were first stored.
-pub trait Ledger {
+pub trait Ledger: RequestLog {
     /// Appends a consent.
     fn record_consent(&mut self, consent: &Consent) -> Result<()>;
     /// Every consent, oldest first.
@@ -100,6 +118,27 @@ impl LedgerData {
 #[derive(Debug, Default)]
 pub struct MemoryLedger {
     data: LedgerData,
+    requests: Vec<NetworkRequest>,
+}
+
+impl RequestLog for MemoryLedger {
+    fn begin_request(&mut self, request: &NetworkRequest) -> Result<RequestId> {
+        self.requests.push(request.clone());
+        let id = i64::try_from(self.requests.len())
+            .map_err(|_| Error::Ledger("too many requests".into()))?;
+        Ok(RequestId(id))
+    }
+    fn finish_request(&mut self, id: RequestId, outcome: &RequestOutcome) -> Result<()> {
+        let entry = usize::try_from(id.0 - 1)
+            .ok()
+            .and_then(|i| self.requests.get_mut(i))
+            .ok_or_else(|| Error::Ledger(format!("no logged request {}", id.0)))?;
+        entry.outcome = Some(outcome.clone());
+        Ok(())
+    }
+    fn network_requests(&self) -> Result<Vec<NetworkRequest>> {
+        Ok(self.requests.clone())
+    }
 }
 
 impl Ledger for MemoryLedger {

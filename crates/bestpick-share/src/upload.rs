@@ -1,15 +1,22 @@
 //! The collector client: HTTPS with rustls (plain HTTP only to loopback, for tests), retries
 //! with exponential backoff on network errors, 5xx and 429, and an idempotency key per bundle
 //! so a retried upload is stored once.
+//!
+//! This is the only code in bestpick that opens a connection, and every request goes through
+//! one function, [`CollectorClient`]'s `send_logged`: each attempt is written to the network
+//! log ([`RequestLog`]) before it leaves — when, the collector's origin, what for, the bytes
+//! sent — and completed when it ends with the bytes received and the status or the error. A
+//! request that cannot be logged is not made.
 
 use std::net::IpAddr;
 use std::time::Duration;
 
 use bestpick_bundle::PublicKey;
 use reqwest::Url;
-use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::blocking::{Client, RequestBuilder};
 use serde::{Deserialize, Serialize};
 
+use crate::ledger::{NetworkRequest, RequestLog, RequestOutcome};
 use crate::{Error, Result};
 
 /// Idempotency header name.
@@ -206,33 +213,67 @@ impl CollectorClient {
         })
     }
 
-    /// Sends a request with retries; `make` builds a fresh request per attempt.
-    fn send_with_retry(
+    /// The collector's origin (`scheme://host[:port]`), as the network log names it.
+    pub fn origin(&self) -> String {
+        self.base.origin().ascii_serialization()
+    }
+
+    /// Sends a request with retries; `make` builds a fresh request per attempt. Every attempt
+    /// is logged in `log` (see the module docs); the answer's body is read here so its size is
+    /// logged too.
+    fn send_logged(
         &self,
+        log: &mut dyn RequestLog,
+        call: Call<'_>,
         make: &dyn Fn() -> RequestBuilder,
         bytes: u64,
         progress: &mut dyn FnMut(UploadEvent),
-    ) -> Result<Response> {
+    ) -> Result<Answer> {
         let attempts = self.retry.attempts.max(1);
         let mut last = String::new();
         for attempt in 1..=attempts {
+            let id = log.begin_request(&NetworkRequest {
+                started_at_ms: now_ms(),
+                collector: self.origin(),
+                method: call.method().to_owned(),
+                purpose: call.to_string(),
+                attempt,
+                bytes_sent: bytes,
+                outcome: None,
+            })?;
             progress(UploadEvent::Attempt { attempt, bytes });
-            let retryable = match make().send() {
-                Ok(res) if res.status().is_success() => return Ok(res),
-                Ok(res) => {
-                    let status = res.status();
-                    let message = error_message(res);
-                    if !(status.is_server_error() || status.as_u16() == 429) {
+            let result = make().send().and_then(|res| {
+                let status = res.status();
+                res.bytes().map(|body| (status, body.to_vec()))
+            });
+            let (outcome, verdict) = match result {
+                Ok((status, body)) if status.is_success() => {
+                    (outcome(body.len(), Some(status.as_u16()), None), Ok(body))
+                }
+                Ok((status, body)) => {
+                    let message = error_message(&body);
+                    let failure = format!("{status}: {message}");
+                    let answered = outcome(body.len(), Some(status.as_u16()), Some(&failure));
+                    if status.is_server_error() || status.as_u16() == 429 {
+                        (answered, Err(failure))
+                    } else {
+                        log.finish_request(id, &answered)?;
                         return Err(Error::Collector {
                             status: status.as_u16(),
                             message,
                         });
                     }
-                    format!("{status}: {message}")
                 }
-                Err(e) => describe_reqwest(&e),
+                Err(e) => {
+                    let failure = describe_reqwest(&e);
+                    (outcome(0, None, Some(&failure)), Err(failure))
+                }
             };
-            last = retryable;
+            log.finish_request(id, &outcome)?;
+            match verdict {
+                Ok(body) => return Ok(Answer { body }),
+                Err(failure) => last = failure,
+            }
             if attempt < attempts {
                 let wait = self.retry.delay(attempt);
                 progress(UploadEvent::Retrying {
@@ -250,20 +291,26 @@ impl CollectorClient {
     }
 
     /// Fetches the collector's public key (`GET /v1/key`).
-    pub fn public_key(&self) -> Result<PublicKey> {
+    pub fn public_key(&self, log: &mut dyn RequestLog) -> Result<PublicKey> {
         let url = self.endpoint("v1/key")?;
-        let res = self.send_with_retry(&|| self.http.get(url.clone()), 0, &mut |_| {})?;
-        let answer: KeyAnswer = res.json().map_err(|e| Error::Collector {
-            status: 200,
-            message: format!("unreadable key answer: {}", describe_reqwest(&e)),
-        })?;
+        let answer = self.send_logged(
+            log,
+            Call::FetchKey,
+            &|| self.http.get(url.clone()),
+            0,
+            &mut |_| {},
+        )?;
+        let answer: KeyAnswer = answer.json("key")?;
         Ok(PublicKey::from_hex(&answer.public_key)?)
     }
 
-    /// Uploads a sealed bundle (`POST /v1/bundles`). The bundle id answered is checked with
-    /// [`check_bundle_id`]; an invalid one is an error, as if the upload had failed.
+    /// Uploads a sealed bundle (`POST /v1/bundles`); `anonymous_id` names it in the network
+    /// log. The bundle id answered is checked with [`check_bundle_id`]; an invalid one is an
+    /// error, as if the upload had failed.
     pub fn upload(
         &self,
+        log: &mut dyn RequestLog,
+        anonymous_id: &str,
         sealed: &[u8],
         idempotency_key: &str,
         receipt_hash: &str,
@@ -278,11 +325,14 @@ impl CollectorClient {
                 .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
                 .body(sealed.to_vec())
         };
-        let res = self.send_with_retry(&make, sealed.len() as u64, progress)?;
-        let receipt: UploadReceipt = res.json().map_err(|e| Error::Collector {
-            status: 200,
-            message: format!("unreadable upload answer: {}", describe_reqwest(&e)),
-        })?;
+        let answer = self.send_logged(
+            log,
+            Call::Upload(anonymous_id),
+            &make,
+            sealed.len() as u64,
+            progress,
+        )?;
+        let receipt: UploadReceipt = answer.json("upload")?;
         check_bundle_id(&receipt.bundle_id)?;
         progress(UploadEvent::Done {
             bundle_id: receipt.bundle_id.clone(),
@@ -291,37 +341,116 @@ impl CollectorClient {
     }
 
     /// `GET /v1/bundles/{id}` with the receipt token.
-    pub fn status(&self, bundle_id: &str, token: &str) -> Result<RemoteStatus> {
+    pub fn status(
+        &self,
+        log: &mut dyn RequestLog,
+        bundle_id: &str,
+        token: &str,
+    ) -> Result<RemoteStatus> {
         let url = self.bundle_endpoint(bundle_id)?;
-        let res = self.send_with_retry(
+        self.send_logged(
+            log,
+            Call::Status(bundle_id),
             &|| self.http.get(url.clone()).bearer_auth(token),
             0,
             &mut |_| {},
-        )?;
-        read_status(res)
+        )?
+        .json("status")
     }
 
-    /// `DELETE /v1/bundles/{id}` with the receipt token.
-    pub fn delete(&self, bundle_id: &str, token: &str) -> Result<RemoteStatus> {
+    /// `DELETE /v1/bundles/{id}` with the receipt token; `withdrawal` says (in the network
+    /// log) that it is part of withdrawing consent.
+    pub fn delete(
+        &self,
+        log: &mut dyn RequestLog,
+        bundle_id: &str,
+        token: &str,
+        withdrawal: bool,
+    ) -> Result<RemoteStatus> {
         let url = self.bundle_endpoint(bundle_id)?;
-        let res = self.send_with_retry(
+        let call = if withdrawal {
+            Call::Withdraw(bundle_id)
+        } else {
+            Call::Delete(bundle_id)
+        };
+        self.send_logged(
+            log,
+            call,
             &|| self.http.delete(url.clone()).bearer_auth(token),
             0,
             &mut |_| {},
-        )?;
-        read_status(res)
+        )?
+        .json("status")
     }
 }
 
-fn read_status(res: Response) -> Result<RemoteStatus> {
-    res.json().map_err(|e| Error::Collector {
-        status: 200,
-        message: format!("unreadable status answer: {}", describe_reqwest(&e)),
-    })
+/// What a request is for, as the network log says it.
+#[derive(Debug, Clone, Copy)]
+enum Call<'a> {
+    FetchKey,
+    /// By the bundle's anonymous id (the collector's id comes with the answer).
+    Upload(&'a str),
+    Status(&'a str),
+    Delete(&'a str),
+    Withdraw(&'a str),
 }
 
-fn error_message(res: Response) -> String {
-    let text = res.text().unwrap_or_default();
+impl Call<'_> {
+    fn method(self) -> &'static str {
+        match self {
+            Call::FetchKey | Call::Status(_) => "GET",
+            Call::Upload(_) => "POST",
+            Call::Delete(_) | Call::Withdraw(_) => "DELETE",
+        }
+    }
+}
+
+impl std::fmt::Display for Call<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Call::FetchKey => write!(f, "fetch the collector key"),
+            Call::Upload(anon) => write!(f, "upload bundle {anon}"),
+            Call::Status(id) => write!(f, "check the status of bundle {id}"),
+            Call::Delete(id) => write!(f, "delete bundle {id}"),
+            Call::Withdraw(id) => write!(f, "withdraw: delete bundle {id}"),
+        }
+    }
+}
+
+/// A successful answer's body.
+struct Answer {
+    body: Vec<u8>,
+}
+
+impl Answer {
+    /// The body as JSON; `what` names the answer in the error.
+    fn json<T: serde::de::DeserializeOwned>(&self, what: &str) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| Error::Collector {
+            status: 200,
+            message: format!("unreadable {what} answer: {e}"),
+        })
+    }
+}
+
+fn outcome(received: usize, status: Option<u16>, error: Option<&str>) -> RequestOutcome {
+    RequestOutcome {
+        finished_at_ms: now_ms(),
+        bytes_received: received as u64,
+        status,
+        error: error.map(str::to_owned),
+    }
+}
+
+/// The wall clock in Unix milliseconds (0 before 1970), for the network log.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+fn error_message(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
     serde_json::from_str::<ErrorAnswer>(&text)
         .map(|e| e.error)
         .unwrap_or_else(|_| text.chars().take(200).collect())
@@ -342,6 +471,178 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ledger::{MemoryLedger, RequestId};
+
+    fn one_try() -> RetryPolicy {
+        RetryPolicy {
+            attempts: 1,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(1),
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Origin, method, purpose, attempt, bytes sent, status, failed.
+    type Summary<'a> = (&'a str, &'a str, String, u32, u64, Option<u16>, bool);
+
+    #[test]
+    fn every_request_is_logged_failed_ones_too() {
+        let fake = crate::fake_collector::FakeCollector::start();
+        let client = CollectorClient::new(&fake.url, one_try()).unwrap();
+        let mut log = MemoryLedger::default();
+        let token = "secret-receipt-token-0123456789";
+        client.public_key(&mut log).unwrap();
+        let receipt = client
+            .upload(
+                &mut log,
+                "anon1",
+                b"sealed bytes",
+                "idem",
+                "hash",
+                &mut |_| {},
+            )
+            .unwrap();
+        client.status(&mut log, &receipt.bundle_id, token).unwrap();
+        let unknown = "0123456789abcdef0123456789abcdef";
+        let missing = client.delete(&mut log, unknown, token, true);
+        assert!(
+            matches!(missing, Err(Error::Collector { status: 404, .. })),
+            "{missing:?}"
+        );
+
+        let down = CollectorClient::new(
+            "http://127.0.0.1:1",
+            RetryPolicy {
+                attempts: 2,
+                ..one_try()
+            },
+        )
+        .unwrap();
+        assert!(
+            down.public_key(&mut log).is_err(),
+            "nothing listens on port 1"
+        );
+
+        let logged = log.network_requests().unwrap();
+        let summary: Vec<Summary<'_>> = logged
+            .iter()
+            .map(|r| {
+                let o = r.outcome.as_ref().expect("every request ended");
+                (
+                    r.collector.as_str(),
+                    r.method.as_str(),
+                    r.purpose.clone(),
+                    r.attempt,
+                    r.bytes_sent,
+                    o.status,
+                    o.error.is_some(),
+                )
+            })
+            .collect();
+        let (fake_url, down_url) = (fake.url.as_str(), "http://127.0.0.1:1");
+        let bundle = &receipt.bundle_id;
+        assert_eq!(
+            summary,
+            vec![
+                (
+                    fake_url,
+                    "GET",
+                    "fetch the collector key".into(),
+                    1,
+                    0,
+                    Some(200),
+                    false
+                ),
+                (
+                    fake_url,
+                    "POST",
+                    "upload bundle anon1".into(),
+                    1,
+                    12,
+                    Some(201),
+                    false
+                ),
+                (
+                    fake_url,
+                    "GET",
+                    format!("check the status of bundle {bundle}"),
+                    1,
+                    0,
+                    Some(200),
+                    false
+                ),
+                (
+                    fake_url,
+                    "DELETE",
+                    format!("withdraw: delete bundle {unknown}"),
+                    1,
+                    0,
+                    Some(404),
+                    true
+                ),
+                (
+                    down_url,
+                    "GET",
+                    "fetch the collector key".into(),
+                    1,
+                    0,
+                    None,
+                    true
+                ),
+                (
+                    down_url,
+                    "GET",
+                    "fetch the collector key".into(),
+                    2,
+                    0,
+                    None,
+                    true
+                ),
+            ],
+            "one entry per attempt, in order"
+        );
+        for r in &logged {
+            let o = r.outcome.as_ref().expect("ended");
+            assert!(o.finished_at_ms >= r.started_at_ms, "{r:?}: times in order");
+            let answered = o.status.is_some();
+            assert_eq!(
+                o.bytes_received > 0,
+                answered,
+                "{r:?}: a body counted when answered"
+            );
+            let text = format!("{r:?}");
+            assert!(!text.contains(token), "no token in the log: {text}");
+            assert!(
+                !text.contains("sealed bytes"),
+                "no bundle content in the log: {text}"
+            );
+        }
+        assert_eq!(fake.state().requests.len(), 4, "what the collector saw");
+    }
+
+    /// A log that refuses every entry.
+    struct BrokenLog;
+
+    impl RequestLog for BrokenLog {
+        fn begin_request(&mut self, _: &NetworkRequest) -> Result<RequestId> {
+            Err(Error::Ledger("disk full".into()))
+        }
+        fn finish_request(&mut self, _: RequestId, _: &RequestOutcome) -> Result<()> {
+            Err(Error::Ledger("disk full".into()))
+        }
+        fn network_requests(&self) -> Result<Vec<NetworkRequest>> {
+            Ok(vec![])
+        }
+    }
+
+    #[test]
+    fn a_request_that_cannot_be_logged_is_not_made() {
+        let fake = crate::fake_collector::FakeCollector::start();
+        let client = CollectorClient::new(&fake.url, one_try()).unwrap();
+        let result = client.public_key(&mut BrokenLog);
+        assert!(matches!(result, Err(Error::Ledger(_))), "{result:?}");
+        assert!(fake.state().requests.is_empty(), "nothing left the machine");
+    }
 
     #[test]
     fn collector_urls() {
@@ -391,11 +692,12 @@ mod tests {
             timeout: Duration::from_secs(30),
         };
         let client = CollectorClient::new(&fake.url, retry).unwrap();
+        let mut log = crate::ledger::MemoryLedger::default();
         for id in crate::flow::tests::hostile_ids() {
             let case: String = id.chars().take(40).collect();
             for (what, result) in [
-                ("status", client.status(&id, "token")),
-                ("delete", client.delete(&id, "token")),
+                ("status", client.status(&mut log, &id, "token")),
+                ("delete", client.delete(&mut log, &id, "token", false)),
             ] {
                 assert!(
                     matches!(result, Err(Error::InvalidBundleId { .. })),
@@ -404,6 +706,7 @@ mod tests {
             }
         }
         assert!(fake.state().requests.is_empty(), "nothing was requested");
+        assert_eq!(log.network_requests().unwrap(), vec![], "nor logged");
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! Test support shared by the crates' tests (a dev-dependency only, never shipped): where the
-//! test photos are, photos with generated exposures and noise, and an exiftool check for
-//! leftover metadata.
+//! test photos are, photos with generated exposures and noise, an exiftool check for
+//! leftover metadata, and the offline check under strace.
 //!
 //! Data that cannot be present on a developer machine (the shared corpus beside the
 //! repository, exiftool) is skipped there with a printed line; under CI (`CI=true`) its
 //! absence fails the test.
 
 pub mod exposure;
+pub mod strace;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -13,8 +13,8 @@ use crate::contribution::{
     collector, optional_collector, preview_dir, scores_for, with_contributor,
 };
 use crate::dto::{
-    AddReportDto, ConsentDto, ContributionDto, ContributionStatusDto, PreviewReportDto,
-    SendReportDto,
+    AddReportDto, ConsentDto, ContributionDto, ContributionStatusDto, NetworkRequestDto,
+    PreviewReportDto, SendReportDto,
 };
 use crate::error::{Error, Result};
 use crate::state::AppState;
@@ -107,6 +107,13 @@ pub async fn contribution_withdraw(state: State<'_, AppState>) -> Result<Vec<Str
             .map(|(id, why)| format!("{id}: {why}"))
             .collect())
     })
+}
+
+/// The network log: every request made to a collector (the Network page). Empty when
+/// bestpick never connected to anything.
+#[tauri::command]
+pub async fn network_log(state: State<'_, AppState>) -> Result<Vec<NetworkRequestDto>> {
+    crate::contribution::network_log(&state)
 }
 
 fn age(c: &ConsentDto) -> Result<Age> {

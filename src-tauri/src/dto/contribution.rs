@@ -1,9 +1,12 @@
 //! Wire types of the opt-in contribution: the page's state, one bundle, the consent the wizard
-//! collects, and the reports of adding, previewing and sending.
+//! collects, the reports of adding, previewing and sending, and the network log.
+//!
+//! Times are Unix milliseconds, as the catalog keeps them (and as the other wire types send
+//! them): `…Ms` fields, plain numbers (exact far beyond any date a ledger holds).
 
 use std::path::PathBuf;
 
-use bestpick_share::ledger::{Consent, Contribution, ms_to_secs};
+use bestpick_share::ledger::{Consent, Contribution, NetworkRequest};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -15,8 +18,8 @@ use super::wire::{count, path_string};
 pub struct ContributionStatusDto {
     /// Consent given and not withdrawn: terms version.
     pub consent_version: Option<u32>,
-    /// When consent was given (Unix s).
-    pub consent_at: Option<f64>,
+    /// When consent was given (Unix ms).
+    pub consent_at_ms: Option<f64>,
     /// Current terms version.
     pub terms_version: u32,
     /// Photos selected for the next bundle.
@@ -42,7 +45,7 @@ impl ContributionStatusDto {
     ) -> Self {
         ContributionStatusDto {
             consent_version: consent.map(|c| c.terms_version),
-            consent_at: consent.map(|c| unix_secs(c.accepted_at_ms)),
+            consent_at_ms: consent.map(|c| wire_ms(c.accepted_at_ms)),
             terms_version,
             selection: selection.iter().map(|p| path_string(p)).collect(),
             collector,
@@ -62,10 +65,10 @@ pub struct ContributionDto {
     pub bundle_id: Option<String>,
     /// Photos.
     pub images: u32,
-    /// Built at (Unix s).
-    pub created_at: f64,
-    /// Sent at (Unix s).
-    pub sent_at: Option<f64>,
+    /// Built at (Unix ms).
+    pub created_at_ms: f64,
+    /// Sent at (Unix ms).
+    pub sent_at_ms: Option<f64>,
     /// `staged`, `received`, `deleted`, `discarded`.
     pub state: String,
     /// Datasets that used it.
@@ -80,8 +83,8 @@ impl From<&Contribution> for ContributionDto {
             anonymous_id: r.anonymous_id.clone(),
             bundle_id: r.bundle_id.clone(),
             images: r.image_count,
-            created_at: unix_secs(r.created_at_ms),
-            sent_at: r.sent_at_ms.map(unix_secs),
+            created_at_ms: wire_ms(r.created_at_ms),
+            sent_at_ms: r.sent_at_ms.map(wire_ms),
             state: r.state.as_str().into(),
             datasets: r.datasets.clone(),
             last_error: r.last_error.clone(),
@@ -216,9 +219,54 @@ fn refused(list: &[(PathBuf, String)]) -> Vec<String> {
         .collect()
 }
 
-/// A ledger time (Unix ms) as the page shows it: whole Unix seconds.
-fn unix_secs(ms: i64) -> f64 {
-    ms_to_secs(ms) as f64
+/// One request the contribution client made (the network log).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkRequestDto {
+    /// When it started (Unix ms).
+    pub started_at_ms: f64,
+    /// When it ended (Unix ms); null when no end was recorded (the app stopped during it).
+    pub finished_at_ms: Option<f64>,
+    /// The collector's origin.
+    pub collector: String,
+    /// HTTP method.
+    pub method: String,
+    /// What for ("fetch the collector key", "upload bundle …").
+    pub purpose: String,
+    /// 1 for the first try.
+    pub attempt: u32,
+    /// Body bytes sent.
+    pub bytes_sent: f64,
+    /// Body bytes received (null: no end recorded).
+    pub bytes_received: Option<f64>,
+    /// HTTP status when the collector answered.
+    pub status: Option<u16>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+impl From<&NetworkRequest> for NetworkRequestDto {
+    fn from(r: &NetworkRequest) -> Self {
+        let o = r.outcome.as_ref();
+        NetworkRequestDto {
+            started_at_ms: wire_ms(r.started_at_ms),
+            finished_at_ms: o.map(|o| wire_ms(o.finished_at_ms)),
+            collector: r.collector.clone(),
+            method: r.method.clone(),
+            purpose: r.purpose.clone(),
+            attempt: r.attempt,
+            bytes_sent: r.bytes_sent as f64,
+            bytes_received: o.map(|o| o.bytes_received as f64),
+            status: o.and_then(|o| o.status),
+            error: o.and_then(|o| o.error.clone()),
+        }
+    }
+}
+
+/// A ledger time (Unix ms) for the wire: the same milliseconds as a JavaScript number (exact
+/// up to 2^53 ms, some 285 000 years).
+fn wire_ms(ms: i64) -> f64 {
+    ms as f64
 }
 
 #[cfg(test)]
@@ -227,7 +275,7 @@ mod tests {
     use bestpick_share::ledger::ContributionState;
 
     #[test]
-    fn records_reach_the_wire_in_seconds_with_their_state_word() {
+    fn records_reach_the_wire_in_milliseconds_with_their_state_word() {
         let record = |state| Contribution {
             anonymous_id: "anon".into(),
             collector: "http://127.0.0.1:9".into(),
@@ -249,9 +297,9 @@ mod tests {
             let dto = ContributionDto::from(&record(state));
             assert_eq!(dto.state, word, "{state:?}");
             assert_eq!(
-                (dto.created_at, dto.sent_at),
-                (1_700_000_100.0, Some(1_700_000_200.0)),
-                "{state:?}: Unix seconds"
+                (dto.created_at_ms, dto.sent_at_ms),
+                (1_700_000_100_000.0, Some(1_700_000_200_000.0)),
+                "{state:?}: Unix ms, as the ledger keeps them"
             );
         }
         let consent = Consent {
@@ -270,11 +318,79 @@ mod tests {
             Vec::new(),
         );
         assert_eq!(
-            (status.consent_version, status.consent_at),
-            (Some(1), Some(1_700_000_000.0)),
-            "consent in seconds"
+            (status.consent_version, status.consent_at_ms),
+            (Some(1), Some(1_700_000_000_000.0)),
+            "consent in ms"
         );
         assert_eq!(status.selection, ["/a.jpg"], "selection as paths");
         assert_eq!(status.contributions.len(), 1, "every bundle");
+    }
+
+    #[test]
+    fn network_requests_reach_the_wire_as_logged() {
+        use bestpick_share::ledger::RequestOutcome;
+        let request = NetworkRequest {
+            started_at_ms: 1_700_000_000_123,
+            collector: "https://collector.example.org".into(),
+            method: "POST".into(),
+            purpose: "upload bundle anon".into(),
+            attempt: 2,
+            bytes_sent: 5_000_000,
+            outcome: None,
+        };
+        let cases = [
+            ("no end recorded", None, (None, None, None, None)),
+            (
+                "answered",
+                Some(RequestOutcome {
+                    finished_at_ms: 1_700_000_001_000,
+                    bytes_received: 64,
+                    status: Some(201),
+                    error: None,
+                }),
+                (Some(1_700_000_001_000.0), Some(64.0), Some(201), None),
+            ),
+            (
+                "failed",
+                Some(RequestOutcome {
+                    finished_at_ms: 1_700_000_000_500,
+                    bytes_received: 0,
+                    status: None,
+                    error: Some("connection refused".into()),
+                }),
+                (
+                    Some(1_700_000_000_500.0),
+                    Some(0.0),
+                    None,
+                    Some("connection refused".to_owned()),
+                ),
+            ),
+        ];
+        for (name, outcome, expected) in cases {
+            let dto = NetworkRequestDto::from(&NetworkRequest {
+                outcome,
+                ..request.clone()
+            });
+            assert_eq!(
+                (
+                    dto.started_at_ms,
+                    dto.attempt,
+                    dto.bytes_sent,
+                    dto.method.as_str()
+                ),
+                (1_700_000_000_123.0, 2, 5_000_000.0, "POST"),
+                "case {name}"
+            );
+            assert_eq!(
+                (
+                    dto.finished_at_ms,
+                    dto.bytes_received,
+                    dto.status,
+                    dto.error
+                ),
+                expected,
+                "case {name}"
+            );
+        }
     }
 }

@@ -51,6 +51,7 @@ mod tests {
         AddReportDto::export_all(&cfg).expect("AddReportDto");
         PreviewReportDto::export_all(&cfg).expect("PreviewReportDto");
         SendReportDto::export_all(&cfg).expect("SendReportDto");
+        NetworkRequestDto::export_all(&cfg).expect("NetworkRequestDto");
         ErrorDto::export_all(&cfg).expect("ErrorDto");
         ProfileInfoDto::export_all(&cfg).expect("ProfileInfoDto");
         ProfileShownDto::export_all(&cfg).expect("ProfileShownDto");

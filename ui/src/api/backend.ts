@@ -5,9 +5,11 @@
 
 import type { ChangeDto } from "../bindings/ChangeDto";
 import type { DecisionDto } from "../bindings/DecisionDto";
+import type { NetworkRequestDto } from "../bindings/NetworkRequestDto";
 import type { PhotoDetailDto } from "../bindings/PhotoDetailDto";
 import type { ProfileInfoDto } from "../bindings/ProfileInfoDto";
 import type { ShootViewDto } from "../bindings/ShootViewDto";
+import { networkLog } from "./contribute";
 import { inTauri } from "./core";
 import { decide, redo, undo } from "./decide";
 import { chooseProfile, listProfiles } from "./profiles";
@@ -38,6 +40,8 @@ export interface Backend {
   currentView(): Promise<ShootViewDto>;
   chooseProfile(name: string): Promise<ShootViewDto>;
   listProfiles(): Promise<ProfileInfoDto[]>;
+  /** Every request made to a collector (the Network page), oldest first. */
+  networkLog(): Promise<NetworkRequestDto[]>;
 }
 
 /** The app's core, through Tauri commands and `bp://` addresses. */
@@ -54,6 +58,7 @@ export const tauriBackend: Backend = {
   currentView,
   chooseProfile,
   listProfiles,
+  networkLog,
 };
 
 /**

@@ -2,6 +2,7 @@ import type { AddReportDto } from "../bindings/AddReportDto";
 import type { ConsentDto } from "../bindings/ConsentDto";
 import type { ContributionDto } from "../bindings/ContributionDto";
 import type { ContributionStatusDto } from "../bindings/ContributionStatusDto";
+import type { NetworkRequestDto } from "../bindings/NetworkRequestDto";
 import type { PreviewReportDto } from "../bindings/PreviewReportDto";
 import type { SendReportDto } from "../bindings/SendReportDto";
 import { call } from "./core";
@@ -15,3 +16,4 @@ export const contributionPreview = () => call<PreviewReportDto>("contribution_pr
 export const contributionSend = () => call<SendReportDto>("contribution_send");
 export const contributionDelete = (bundle: string) => call<ContributionDto>("contribution_delete", { bundle });
 export const contributionWithdraw = () => call<string[]>("contribution_withdraw");
+export const networkLog = () => call<NetworkRequestDto[]>("network_log");

@@ -26,6 +26,7 @@ describe("the synthetic back end", () => {
     expect(b.previewUrl()).toBe("");
     expect(await b.photoDetail()).toBeNull();
     await expect(b.regroup()).rejects.toThrow(/no analysis engine/);
+    expect(await b.networkLog()).toEqual([]);
   });
 
   it("keeps decisions in memory with undo and redo", async () => {

@@ -6,6 +6,7 @@
 import type { ChangeDto } from "../bindings/ChangeDto";
 import type { DecisionDto } from "../bindings/DecisionDto";
 import type { GroupDto } from "../bindings/GroupDto";
+import type { NetworkRequestDto } from "../bindings/NetworkRequestDto";
 import type { PhotoDetailDto } from "../bindings/PhotoDetailDto";
 import type { PhotoDto } from "../bindings/PhotoDto";
 import type { ProfileInfoDto } from "../bindings/ProfileInfoDto";
@@ -135,6 +136,11 @@ export class SyntheticBackend implements Backend {
 
   listProfiles(): Promise<ProfileInfoDto[]> {
     return this.noEngine();
+  }
+
+  /** The synthetic shoot lives in the page: nothing was ever requested. */
+  networkLog(): Promise<NetworkRequestDto[]> {
+    return Promise.resolve([]);
   }
 
   private noEngine<T>(): Promise<T> {

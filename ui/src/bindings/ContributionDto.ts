@@ -17,13 +17,13 @@ bundleId: string | null,
  */
 images: number, 
 /**
- * Built at (Unix s).
+ * Built at (Unix ms).
  */
-createdAt: number, 
+createdAtMs: number, 
 /**
- * Sent at (Unix s).
+ * Sent at (Unix ms).
  */
-sentAt: number | null, 
+sentAtMs: number | null, 
 /**
  * `staged`, `received`, `deleted`, `discarded`.
  */

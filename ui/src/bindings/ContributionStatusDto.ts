@@ -10,9 +10,9 @@ export type ContributionStatusDto = {
  */
 consentVersion: number | null, 
 /**
- * When consent was given (Unix s).
+ * When consent was given (Unix ms).
  */
-consentAt: number | null, 
+consentAtMs: number | null, 
 /**
  * Current terms version.
  */

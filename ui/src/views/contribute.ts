@@ -190,7 +190,7 @@ export function contributeDrawer(host: ContributeHost, close: () => void): HTMLE
       "div",
       {},
       status?.consentVersion
-        ? h("p", {}, `Consent given to terms v${status.consentVersion}${status.consentAt ? ` on ${new Date(status.consentAt * 1000).toLocaleDateString()}` : ""}.`)
+        ? h("p", {}, `Consent given to terms v${status.consentVersion}${status.consentAtMs ? ` on ${new Date(status.consentAtMs).toLocaleDateString()}` : ""}.`)
         : h("p", {}, "No consent given: contributing is off."),
       status?.problems.length ? h("p", { class: "hint" }, `Could not refresh: ${status.problems.join("; ")}`) : null,
       status && status.contributions.length
@@ -203,7 +203,7 @@ export function contributeDrawer(host: ContributeHost, close: () => void): HTMLE
                 {},
                 h("td", {}, c.bundleId ?? c.anonymousId),
                 h("td", {}, `${c.images} photo(s)`),
-                h("td", {}, c.sentAt ? new Date(c.sentAt * 1000).toLocaleDateString() : "not sent"),
+                h("td", {}, c.sentAtMs ? new Date(c.sentAtMs).toLocaleDateString() : "not sent"),
                 h("td", {}, c.state + (c.datasets.length ? ` · used in ${c.datasets.join(", ")}` : "")),
                 h(
                   "td",

@@ -1,13 +1,16 @@
 // The drawers over the stage, each opened with what it needs from the open shoot: the profile
-// page, the Report panel, export, settings (which may close the shoot) and contribute. Keeps
+// page, the Report panel, export, settings (which may close the shoot), contribute and the
+// Network page. Keeps
 // the settings as last read, for export's defaults.
 
 import { recentShoots } from "../api/app";
 import { toAppError } from "../api/core";
 import { getSettings } from "../api/settings";
+import type { NetworkRequestDto } from "../bindings/NetworkRequestDto";
 import type { SettingsDto } from "../bindings/SettingsDto";
 import type { ShootModel } from "../model/shoot";
 import { contributeDrawer } from "./contribute";
+import { networkDrawer } from "./network";
 import { exportDrawer, settingsDrawer } from "./panels";
 import { profileDrawer } from "./profile";
 import { reportDrawer } from "./report";
@@ -18,6 +21,8 @@ export interface DrawersHost {
   thumbSrc(index: number): string | null;
   /** Profiles were made, changed or deleted: the picker again, then `choose` it or re-rank. */
   profilesChanged(choose: string | null): Promise<void>;
+  /** The network log (the Tauri core's, or the synthetic shoot's empty one). */
+  networkLog(): Promise<NetworkRequestDto[]>;
 }
 
 export class Drawers {
@@ -101,6 +106,10 @@ export class Drawers {
     this.view.refreshGrid();
     this.view.renderStatus();
     this.view.renderToolbar();
+  }
+
+  openNetwork(): void {
+    this.view.showOverlay(networkDrawer({ load: () => this.host.networkLog(), close: this.close }));
   }
 
   openContribute(): void {

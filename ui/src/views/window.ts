@@ -1,5 +1,6 @@
 // The window's DOM: the toolbar, the stage (grid, loupe or compare; the empty state; drawers and
-// toasts over it) and the status bar (counts, Report…, the current photo, progress, messages).
+// toasts over it) and the status bar (counts, Report…, Network…, the current photo, progress,
+// messages).
 // It draws the shoot model and keeps the mode; what is only a matter of showing (the filter and
 // sort, the cursor, compare's panes) it changes in the model itself; whatever needs the back
 // end it hands to its host, the controller.
@@ -43,6 +44,7 @@ export interface WindowHost {
   openExport(): void;
   openSettings(): void;
   openContribute(): void;
+  openNetwork(): void;
 }
 
 /** What the empty state offers: the recent shoots, the sample, and why the last opening failed. */
@@ -124,7 +126,12 @@ export class WindowView {
       { class: "link", "data-testid": "report-open", disabled: true, title: "Trust report: how often your pick was the suggestion, and where it was not", onclick: () => host.openReport() },
       "Report…",
     );
-    const status = h("footer", { class: "statusbar" }, this.counts, this.reportButton, this.current, this.progress, this.msg);
+    const network = h(
+      "button",
+      { class: "link", "data-testid": "network-open", title: "Network: every connection bestpick made (only the opt-in contribution ever connects)", onclick: () => host.openNetwork() },
+      "Network…",
+    );
+    const status = h("footer", { class: "statusbar" }, this.counts, this.reportButton, network, this.current, this.progress, this.msg);
     rootEl.append(this.toolbar, this.stage, status);
     this.renderToolbar();
   }

@@ -58,12 +58,13 @@ fn open_creates_parent_dirs_and_sets_pragmas() {
             })
             .expect("pragma")
     };
+    let newest = SCHEMA_VERSION.to_string();
     let cases = [
         ("journal_mode", "wal"),
         ("foreign_keys", "1"),
         ("synchronous", "2"), // FULL
         ("busy_timeout", "10000"),
-        ("user_version", "3"),
+        ("user_version", newest.as_str()),
     ];
     for (name, expected) in cases {
         assert_eq!(pragma(name), expected, "PRAGMA {name}");
@@ -118,7 +119,7 @@ fn a_catalog_from_a_newer_version_is_refused() {
             err,
             Error::CatalogTooNew {
                 found: 42,
-                known: 3,
+                known: SCHEMA_VERSION,
                 ..
             }
         ),
@@ -783,6 +784,73 @@ fn upserting_a_contribution_replaces_it_in_place() {
         );
     }
     assert_eq!(count(&cat, "contributions"), 2, "no duplicate rows");
+}
+
+#[test]
+fn the_network_log_keeps_each_request_and_how_it_ended() {
+    let dir = TempDir::new().expect("tempdir");
+    let path = dir.path().join("catalog.sqlite");
+    let request = |purpose: &str, attempt: u32| NetworkRequest {
+        started_at_ms: 1_700_000_000_000 + i64::from(attempt),
+        collector: "https://collector.example.org".to_owned(),
+        method: "POST".to_owned(),
+        purpose: purpose.to_owned(),
+        attempt,
+        bytes_sent: 123_456,
+        outcome: None,
+    };
+    let ok = RequestOutcome {
+        finished_at_ms: 1_700_000_000_900,
+        bytes_received: 78,
+        status: Some(201),
+        error: None,
+    };
+    let failed = RequestOutcome {
+        finished_at_ms: 1_700_000_000_500,
+        bytes_received: 0,
+        status: None,
+        error: Some("connection refused".to_owned()),
+    };
+    {
+        let mut cat = Catalog::open(&path).expect("open");
+        assert_eq!(
+            cat.network_requests().expect("list"),
+            vec![],
+            "empty at first"
+        );
+        let first = cat
+            .begin_request(&request("upload bundle a", 1))
+            .expect("begin");
+        let second = cat
+            .begin_request(&request("upload bundle a", 2))
+            .expect("begin");
+        cat.begin_request(&request("fetch the collector key", 1))
+            .expect("begin, never finished");
+        cat.finish_request(first, &failed).expect("finish");
+        cat.finish_request(second, &ok).expect("finish");
+    }
+    let cat = Catalog::open(&path).expect("reopen");
+    let cases = [
+        (
+            "failed first try",
+            request("upload bundle a", 1),
+            Some(failed),
+        ),
+        ("answered retry", request("upload bundle a", 2), Some(ok)),
+        ("interrupted", request("fetch the collector key", 1), None),
+    ];
+    let stored = cat.network_requests().expect("list");
+    assert_eq!(stored.len(), cases.len(), "one row per request");
+    for ((name, expected, outcome), got) in cases.into_iter().zip(stored) {
+        assert_eq!(
+            got,
+            NetworkRequest {
+                outcome,
+                ..expected
+            },
+            "case {name}"
+        );
+    }
 }
 
 #[test]

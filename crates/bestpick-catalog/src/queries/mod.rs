@@ -6,6 +6,7 @@ pub(crate) mod consents;
 pub(crate) mod contributions;
 pub(crate) mod decision_log;
 pub(crate) mod decisions;
+pub(crate) mod network_requests;
 pub(crate) mod photos;
 pub(crate) mod profiles;
 pub(crate) mod settings;

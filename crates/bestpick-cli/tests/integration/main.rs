@@ -5,6 +5,7 @@
 mod util;
 
 mod analyze;
+mod contribute;
 mod decisions;
 mod hostile;
 mod offline;

@@ -2,38 +2,22 @@
 //! export open no network connection. Each command runs under
 //! `strace -f -e trace=connect,sendto,sendmsg`, and every socket address it used must be local:
 //! a Unix socket or the kernel's netlink (how glibc asks the kernel about interfaces). Any
-//! Internet address (IPv4 or IPv6, even loopback) fails the test.
+//! Internet address (IPv4 or IPv6, even loopback) fails the test. The check is
+//! `bestpick_testkit::strace`, shared with the app's (`tests/offline_app.rs`).
 //!
 //! strace is a test dependency (`./dev test` installs it): on a developer machine without it
 //! the test says so and passes; under CI its absence fails.
 
 use std::path::Path;
-use std::process::Command;
+
+use bestpick_testkit::strace::{self, remote};
 
 use crate::util::{Shoot, stderr};
-
-/// True when strace can trace here; panics under CI when it cannot.
-fn strace_works() -> bool {
-    let works = Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=connect", "true"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        works || std::env::var_os("CI").is_none(),
-        "CI=true: strace is required (Debian package strace) and must be allowed to trace"
-    );
-    if !works {
-        println!("skipped: strace is not installed or cannot trace here");
-    }
-    works
-}
 
 /// The socket calls of `bestpick ARGS` (and every thread and child it starts) that named an
 /// address other than a Unix socket or netlink.
 fn remote_socket_calls(shoot: &Shoot, log: &Path, args: &[&str]) -> Vec<String> {
-    let out = Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o"])
-        .arg(log)
+    let out = strace::command(log)
         .arg(env!("CARGO_BIN_EXE_bestpick"))
         .arg("--catalog")
         .arg(&shoot.catalog)
@@ -48,19 +32,9 @@ fn remote_socket_calls(shoot: &Shoot, log: &Path, args: &[&str]) -> Vec<String> 
     remote(&std::fs::read_to_string(log).expect("strace log"))
 }
 
-/// The lines of an strace log that name a socket address neither Unix nor netlink.
-fn remote(trace: &str) -> Vec<String> {
-    trace
-        .lines()
-        .filter(|l| l.contains("sa_family=") || l.contains("AF_INET"))
-        .filter(|l| !l.contains("sa_family=AF_UNIX") && !l.contains("sa_family=AF_NETLINK"))
-        .map(str::to_owned)
-        .collect()
-}
-
 #[test]
 fn analysis_decisions_report_and_export_stay_on_the_machine() {
-    if !strace_works() {
+    if !strace::works() {
         return;
     }
     let shoot = Shoot::new();
@@ -106,16 +80,14 @@ fn analysis_decisions_report_and_export_stay_on_the_machine() {
 
 #[test]
 fn the_check_sees_a_connection_when_there_is_one() {
-    if !strace_works() {
+    if !strace::works() {
         return;
     }
     // The same filter on a command that does connect (to a closed local port): the test above
     // would notice a connection, not just pass on an empty trace.
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("strace.log");
-    let _ = Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o"])
-        .arg(&log)
+    let _ = strace::command(&log)
         .args(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/9 || true"])
         .output()
         .expect("run strace");

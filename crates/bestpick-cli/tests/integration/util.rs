@@ -94,6 +94,10 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// The photo entry of a report whose path ends with `name`.
 pub fn photo<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
     report["photos"]

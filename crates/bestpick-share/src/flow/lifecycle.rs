@@ -20,7 +20,7 @@ impl Contributor<'_> {
                         .push(format!("{bundle_id}: no receipt kept"));
                     continue;
                 };
-                match collector.status(&bundle_id, &receipt.receipt_token) {
+                match collector.status(&mut *self.ledger, &bundle_id, &receipt.receipt_token) {
                     Ok(remote) => {
                         let state = if remote.state == "deleted" {
                             ContributionState::Deleted
@@ -68,6 +68,16 @@ impl Contributor<'_> {
         collector: Option<&CollectorClient>,
         reference: &str,
     ) -> Result<Contribution> {
+        self.delete_for(collector, reference, false)
+    }
+
+    /// [`Contributor::delete`]; `withdrawal` says so in the network log.
+    fn delete_for(
+        &mut self,
+        collector: Option<&CollectorClient>,
+        reference: &str,
+        withdrawal: bool,
+    ) -> Result<Contribution> {
         let record = self.find(reference)?;
         let anon = record.anonymous_id.clone();
         match record.state {
@@ -85,7 +95,12 @@ impl Contributor<'_> {
                         &client
                     }
                 };
-                collector.delete(&receipt.bundle_id, &receipt.receipt_token)?;
+                collector.delete(
+                    &mut *self.ledger,
+                    &receipt.bundle_id,
+                    &receipt.receipt_token,
+                    withdrawal,
+                )?;
                 self.update(&anon, |r| {
                     r.state = ContributionState::Deleted;
                     r.datasets.clear();
@@ -107,7 +122,7 @@ impl Contributor<'_> {
         for record in self.ledger.contributions()? {
             match record.state {
                 ContributionState::Staged => {
-                    self.delete(collector, &record.anonymous_id)?;
+                    self.delete_for(collector, &record.anonymous_id, true)?;
                     report.discarded.push(record.anonymous_id);
                 }
                 ContributionState::Received => {
@@ -115,7 +130,7 @@ impl Contributor<'_> {
                         .bundle_id
                         .clone()
                         .unwrap_or(record.anonymous_id.clone());
-                    match self.delete(collector, &record.anonymous_id) {
+                    match self.delete_for(collector, &record.anonymous_id, true) {
                         Ok(_) => report.deleted.push(label),
                         Err(e) => {
                             let reason = e.to_string();
@@ -134,6 +149,11 @@ impl Contributor<'_> {
             self.vault.remove(&record)?;
         }
         Ok(report)
+    }
+
+    /// The network log: every request made to a collector, oldest first.
+    pub fn network_log(&self) -> Result<Vec<NetworkRequest>> {
+        self.ledger.network_requests()
     }
 
     /// The contributor's own records (consents and contributions) for `export-ledger`.

@@ -19,7 +19,7 @@ impl Contributor<'_> {
         if selection.is_empty() {
             return Err(Error::NothingSelected);
         }
-        let key = collector.public_key()?;
+        let key = collector.public_key(&mut *self.ledger)?;
         let namer = KeyedNamer::new()?;
         let mut refused = Vec::new();
         let mut images = BTreeMap::new();

@@ -87,6 +87,9 @@ pub struct AddReport {
     pub added: Vec<PathBuf>,
     /// Photos refused, with the reason.
     pub refused: Vec<(PathBuf, String)>,
+    /// Files passed over in the folders given: not of a kind that is ever sent (RAW, HEIC,
+    /// sidecars, videos, anything not JPEG, PNG, TIFF or WebP by name), and hidden ones. By folder.
+    pub skipped: Vec<(PathBuf, usize)>,
     /// Size of the whole selection.
     pub selected: usize,
 }

@@ -38,7 +38,7 @@ impl Contributor<'_> {
         if staged.is_empty() {
             return Ok(report);
         }
-        let key = match collector.public_key() {
+        let key = match collector.public_key(&mut *self.ledger) {
             Ok(k) => k,
             Err(e) => {
                 let reason = format!("{e}; the bundle stays staged");
@@ -80,10 +80,14 @@ impl Contributor<'_> {
                 continue;
             }
             let receipt_hash = sha256_hex(header.receipt_token.as_bytes());
-            let result =
-                collector.upload(sealed, &header.idempotency_key, &receipt_hash, &mut |e| {
-                    progress(&anon, e)
-                });
+            let result = collector.upload(
+                &mut *self.ledger,
+                &anon,
+                sealed,
+                &header.idempotency_key,
+                &receipt_hash,
+                &mut |e| progress(&anon, e),
+            );
             match result {
                 Ok(receipt) => {
                     crate::fsutil::crash_point("send: uploaded, receipt not kept");

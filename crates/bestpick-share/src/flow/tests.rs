@@ -216,6 +216,67 @@ pub(crate) fn hostile_ids() -> Vec<String> {
     ]
 }
 
+/// Only after consent does the contribution client connect; every request it then makes is in
+/// the network log, the failed ones too.
+#[test]
+fn nothing_is_requested_before_consent_and_everything_after_is_logged() {
+    let fake = crate::fake_collector::FakeCollector::start();
+    let retry = crate::upload::RetryPolicy {
+        attempts: 1,
+        base_delay: std::time::Duration::from_millis(1),
+        max_delay: std::time::Duration::from_millis(1),
+        timeout: std::time::Duration::from_secs(30),
+    };
+    let client = CollectorClient::new(&fake.url, retry).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let keys = MemoryKeyStore::default();
+    let mut ledger = MemoryLedger::default();
+    let vault = Vault::open(&dir.path().join("v"), &keys).unwrap();
+    let mut c = Contributor::new(vault, &mut ledger).unwrap();
+    let out = dir.path().join("preview");
+    let scores = &mut |_: &Path| Ok(serde_json::json!({ "sharpness": 0.5 }));
+    assert!(
+        matches!(c.preview(&client, scores, &out), Err(Error::NoConsent)),
+        "preview"
+    );
+    assert!(
+        matches!(c.send(&client, &mut |_, _| {}), Err(Error::NoConsent)),
+        "send"
+    );
+    c.status(Some(&client)).unwrap();
+    assert!(
+        fake.state().requests.is_empty(),
+        "no request before consent"
+    );
+    assert!(c.network_log().unwrap().is_empty(), "and nothing logged");
+
+    c.give_consent(&request(Age::Adult, None)).unwrap();
+    let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/piexif_r_canon.jpg");
+    c.add(&[photo]).unwrap();
+    let preview = c.preview(&client, scores, &out).unwrap();
+    fake.state().answer_id = Some("not-an-id".into());
+    let failed = c.send(&client, &mut |_, _| {}).unwrap();
+    assert_eq!(failed.failed.len(), 1, "a hostile answer is a failure");
+    let purposes: Vec<(String, Option<u16>)> = c
+        .network_log()
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.purpose, r.outcome.and_then(|o| o.status)))
+        .collect();
+    let upload = format!("upload bundle {}", preview.anonymous_id);
+    assert_eq!(
+        purposes,
+        vec![
+            ("fetch the collector key".to_owned(), Some(200)),
+            ("fetch the collector key".to_owned(), Some(200)),
+            (upload, Some(201)),
+        ],
+        "each request, as the collector saw it: {:?}",
+        fake.state().requests
+    );
+    assert_eq!(fake.state().requests.len(), 3, "no request left unlogged");
+}
+
 #[test]
 fn a_hostile_bundle_id_is_refused_and_the_bundle_stays_staged() {
     let fake = crate::fake_collector::FakeCollector::start();
@@ -311,6 +372,7 @@ fn special_files_are_refused_without_blocking() {
     let photo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/piexif_r_canon.jpg");
     let vault_dir = dir.path().join("v");
     let (tx, rx) = std::sync::mpsc::channel();
+    std::fs::write(dir.path().join("photo.xmp"), "<x:xmpmeta/>").unwrap();
     let paths = vec![fifo.clone(), photo, dir.path().to_path_buf()];
     std::thread::spawn(move || {
         let keys = MemoryKeyStore::default();
@@ -327,8 +389,14 @@ fn special_files_are_refused_without_blocking() {
     assert_eq!(added.added.len(), 1, "the photo is added");
     let reasons: Vec<&str> = added.refused.iter().map(|(_, r)| r.as_str()).collect();
     assert!(
-        reasons.len() == 2 && reasons[0].contains("FIFO") && reasons[1].contains("directory"),
-        "FIFO and directory refused with their reason: {reasons:?}"
+        reasons.len() == 1 && reasons[0].contains("FIFO"),
+        "the FIFO refused with its reason, once (given alone and found in its folder): \
+         {reasons:?}"
+    );
+    assert!(
+        matches!(&added.skipped[..], [(folder, 1)] if folder == dir.path()),
+        "the folder's sidecar is skipped: {:?}",
+        added.skipped
     );
     assert!(
         anonymized.as_ref().is_err_and(|e| e.contains("FIFO")),

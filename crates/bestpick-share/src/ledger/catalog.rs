@@ -5,10 +5,26 @@
 
 use std::path::{Path, PathBuf};
 
-use bestpick_catalog::{Catalog, Consent, Contribution, MergedRecords};
+use bestpick_catalog::{
+    Catalog, Consent, Contribution, MergedRecords, NetworkRequest, RequestId, RequestOutcome,
+};
 
-use super::{JsonLedger, Ledger};
+use super::{JsonLedger, Ledger, RequestLog};
 use crate::{Error, Result};
+
+impl RequestLog for Catalog {
+    fn begin_request(&mut self, request: &NetworkRequest) -> Result<RequestId> {
+        Ok(Catalog::begin_request(self, request)?)
+    }
+
+    fn finish_request(&mut self, id: RequestId, outcome: &RequestOutcome) -> Result<()> {
+        Ok(Catalog::finish_request(self, id, outcome)?)
+    }
+
+    fn network_requests(&self) -> Result<Vec<NetworkRequest>> {
+        Ok(Catalog::network_requests(self)?)
+    }
+}
 
 impl Ledger for Catalog {
     fn record_consent(&mut self, consent: &Consent) -> Result<()> {

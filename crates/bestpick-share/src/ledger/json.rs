@@ -11,8 +11,8 @@ use bestpick_bundle::Buckets;
 use serde::{Serialize, Serializer};
 
 use super::{
-    Consent, Contribution, ContributionState, Ledger, LedgerData, buckets, buckets_json,
-    ms_to_secs, secs_to_ms,
+    Consent, Contribution, ContributionState, Ledger, LedgerData, NetworkRequest, RequestId,
+    RequestLog, RequestOutcome, buckets, buckets_json, ms_to_secs, secs_to_ms,
 };
 use crate::{Error, Result};
 
@@ -194,6 +194,24 @@ impl JsonLedger {
         let tmp = self.path.with_extension("tmp");
         std::fs::write(&tmp, bytes).map_err(Error::io(&tmp))?;
         std::fs::rename(&tmp, &self.path).map_err(Error::io(&self.path))
+    }
+}
+
+/// The JSON file of earlier builds never kept a network log: a contributor over it makes no
+/// request (the collector client refuses to send what it cannot log).
+impl RequestLog for JsonLedger {
+    fn begin_request(&mut self, _request: &NetworkRequest) -> Result<RequestId> {
+        Err(Error::Ledger(
+            "the JSON ledger keeps no network log; open the catalog".into(),
+        ))
+    }
+    fn finish_request(&mut self, _id: RequestId, _outcome: &RequestOutcome) -> Result<()> {
+        Err(Error::Ledger(
+            "the JSON ledger keeps no network log; open the catalog".into(),
+        ))
+    }
+    fn network_requests(&self) -> Result<Vec<NetworkRequest>> {
+        Ok(Vec::new())
     }
 }
 
