@@ -335,10 +335,11 @@ async function main() {
     await s.keys(KEY.esc);
     snap = await s.snapshot();
     check("Esc goes back to the current photo alone", snap.targets.length === 1, `${snap.targets.length}`);
+    await s.exec("window.__bp.setCursor(window.__bp.photos.findIndex(p => p.relPath === arguments[0]))", [n5]);
     await s.keys("s");
     snap = await s.snapshot();
     const cursorGroup = snap.groupList.find((g) => g.members.includes(snap.cursor));
-    check("S selects the photo's group", cursorGroup !== undefined && JSON.stringify([...snap.targets].sort()) === JSON.stringify([...cursorGroup.members].sort()), JSON.stringify(snap.targets));
+    check("S selects the photo's group", cursorGroup !== undefined && cursorGroup.members.length > 1 && JSON.stringify([...snap.targets].sort()) === JSON.stringify([...cursorGroup.members].sort()), JSON.stringify(snap.targets));
     await s.shot("selection.png");
     await s.keys(KEY.esc);
 

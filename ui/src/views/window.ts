@@ -1,6 +1,6 @@
 // The window's DOM: the toolbar, the stage (grid, loupe or compare; the empty state; drawers and
-// toasts over it) and the status bar (counts, Report…, Network…, the current photo, progress,
-// messages).
+// toasts over it) and the status bar (counts, Report…, Contribute…, Network…, the current photo,
+// progress, messages).
 // It draws the shoot model and keeps the mode; what is only a matter of showing (the filter and
 // sort, the cursor, compare's panes) it changes in the model itself; whatever needs the back
 // end it hands to its host, the controller.
@@ -131,7 +131,9 @@ export class WindowView {
       { class: "link", "data-testid": "network-open", title: "Network: every connection bestpick made (only the opt-in contribution ever connects)", onclick: () => host.openNetwork() },
       "Network…",
     );
-    const status = h("footer", { class: "statusbar" }, this.counts, this.reportButton, network, this.current, this.progress, this.msg);
+    // Contributing (opt-in) sits beside the network log it is the only entry of.
+    const contribute = h("button", { class: "link", onclick: () => host.openContribute(), title: "Opt-in: share photos to improve bestpick" }, "Contribute…");
+    const status = h("footer", { class: "statusbar" }, this.counts, this.reportButton, contribute, network, this.current, this.progress, this.msg);
     rootEl.append(this.toolbar, this.stage, status);
     this.renderToolbar();
   }
@@ -354,7 +356,6 @@ export class WindowView {
       h("button", { onclick: () => this.host.acceptAll(), title: "Pick the suggested frame of every group (Shift+A)", disabled: !m.analyzed }, "Accept all"),
       h("button", { onclick: () => this.host.openExport(), disabled: !m.analyzed, "data-testid": "export-open" }, "Export…"),
       h("button", { onclick: () => this.host.openSettings(), "data-testid": "settings-open" }, "Settings"),
-      h("button", { onclick: () => this.host.openContribute(), title: "Opt-in: share photos to improve bestpick" }, "Contribute"),
       h("button", { onclick: () => this.toggleHelp(), title: "Keyboard map (?)" }, "?"),
     );
   }
