@@ -66,23 +66,9 @@ impl Cli {
     }
 }
 
-/// Whether the OS keyring can be reached (a D-Bus session). A developer machine without one
-/// skips `what`; under CI (`CI=true`, where `./dev test` starts a session) its absence fails.
-fn keyring_session(what: &str) -> bool {
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI=true: {what} needs a D-Bus session for the OS keyring"
-    );
-    println!("SKIP {what}: no D-Bus session (the CLI needs the OS keyring)");
-    false
-}
-
 #[test]
 fn contribute_through_the_cli() {
-    if !keyring_session("contribute CLI test") {
+    if !bestpick_testkit::keyring_session("contribute CLI test") {
         return;
     }
     let Some(collector_bin) = collector_binary() else {
@@ -232,7 +218,7 @@ fn contribute_through_the_cli() {
 /// into the catalog, once.
 #[test]
 fn an_old_json_ledger_moves_into_the_catalog() {
-    if !keyring_session("ledger import test") {
+    if !bestpick_testkit::keyring_session("ledger import test") {
         return;
     }
 

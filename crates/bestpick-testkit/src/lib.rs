@@ -1,6 +1,6 @@
 //! Test support shared by the crates' tests (a dev-dependency only, never shipped): where the
 //! test photos are, photos with generated exposures and noise, an exiftool check for
-//! leftover metadata, and the offline check under strace.
+//! leftover metadata, whether the OS keyring can be reached, and the offline check under strace.
 //!
 //! Data that cannot be present on a developer machine (the shared corpus beside the
 //! repository, exiftool) is skipped there with a printed line; under CI (`CI=true`) its
@@ -49,6 +49,21 @@ pub fn shared(rel: &str) -> Option<PathBuf> {
         p.display()
     );
     None
+}
+
+/// Whether the OS keyring can be reached (a D-Bus session). A developer machine without one
+/// skips `what` with a printed line; under CI (`CI=true`, where `./dev test` starts a session)
+/// its absence fails.
+pub fn keyring_session(what: &str) -> bool {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI=true: {what} needs a D-Bus session for the OS keyring"
+    );
+    println!("SKIP {what}: no D-Bus session (the vault key is in the OS keyring)");
+    false
 }
 
 /// Metadata groups exiftool reports for a file beyond its own structure (none should survive

@@ -10,22 +10,9 @@ use std::collections::BTreeSet;
 
 use crate::util::{Shoot, stderr, stdout};
 
-/// Whether the OS keyring can be reached; panics under CI when it cannot.
-fn keyring_session(what: &str) -> bool {
-    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI=true: {what} needs a D-Bus session for the OS keyring"
-    );
-    println!("SKIP {what}: no D-Bus session (the vault key is in the OS keyring)");
-    false
-}
-
 #[test]
 fn add_takes_folders_recursively_and_skips_what_is_never_sent() {
-    if !keyring_session("contribute add with folders") {
+    if !bestpick_testkit::keyring_session("contribute add with folders") {
         return;
     }
     let shoot = Shoot::new();
