@@ -315,8 +315,8 @@ pub fn panorama_step(a: &[i8], b: &[i8]) -> Option<Shift> {
 
 /// Whether the frames (descriptors in shooting order) are one panorama: each next frame either
 /// repeats the view (a second frame at one position) or steps on in the same direction along
-/// the same axis, with at least two steps, or one step of [`PANORAMA_PAIR_MIN_SHIFT`] to
-/// [`PANORAMA_PAIR_MAX_SHIFT`] cells agreeing to [`PANORAMA_PAIR_MIN_CORRELATION`].
+/// the same axis, with at least two steps, or one step of `PANORAMA_PAIR_MIN_SHIFT` to
+/// `PANORAMA_PAIR_MAX_SHIFT` cells agreeing to `PANORAMA_PAIR_MIN_CORRELATION`.
 pub fn is_panorama(descriptors: &[&[i8]]) -> bool {
     let mut steps: Vec<Shift> = Vec::new();
     for pair in descriptors.windows(2) {

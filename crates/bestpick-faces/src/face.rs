@@ -58,7 +58,7 @@ impl EyeState {
 
     /// State of a face from its two eyes' states and aspect ratios: as [`EyeState::combine`],
     /// except that one eye just under the closed line and the other just over the open line
-    /// (both narrowed alike, [`WINK_MAX_RATIO`]) is "can't tell", not a wink.
+    /// (both narrowed alike, `WINK_MAX_RATIO`) is "can't tell", not a wink.
     pub fn of_face(states: [EyeState; 2], openness: [Option<f32>; 2]) -> EyeState {
         let combined = EyeState::combine(states);
         if combined == EyeState::OneClosed

@@ -415,7 +415,7 @@ fn pixels_within_budget(
 }
 
 /// Decodes a whole image to upright-as-stored 8-bit RGB within the memory budget (see
-/// [`pixels_within_budget`]): for the small JPEGs whose thumbnails and faces need real pixels,
+/// `pixels_within_budget`): for the small JPEGs whose thumbnails and faces need real pixels,
 /// and for previews. The reservation ends with the call; callers keep only small images or
 /// hand them on at once.
 pub fn rgb_pixels(

@@ -6,15 +6,15 @@
 //! [`Reason`] enum rendered to words in one place, so every front end says the same thing.
 //!
 //! One file per judgement, each a function that adds its penalty and its reason to a frame's
-//! [`Parts`]:
-//! - [`exposure`]: exposure, clipping, noise, compression, misfires (against the group's
+//! `Parts`:
+//! - `exposure`: exposure, clipping, noise, compression, misfires (against the group's
 //!   typical frame);
-//! - [`obstruction`]: something in front of the lens;
-//! - [`sets`]: what a set (an exposure bracket) excuses;
-//! - [`detail`]: focus and motion blur (against the sharpest undamaged frame);
-//! - [`faces`]: eyes and face sharpness (against the same person elsewhere in the burst).
+//! - `obstruction`: something in front of the lens;
+//! - `sets`: what a set (an exposure bracket) excuses;
+//! - `detail`: focus and motion blur (against the sharpest undamaged frame);
+//! - `faces`: eyes and face sharpness (against the same person elsewhere in the burst).
 //!
-//! [`rank_group`] runs them in that order and orders the frames.
+//! `rank_group` runs them in that order and orders the frames.
 
 use serde::{Deserialize, Serialize};
 

@@ -51,7 +51,7 @@ const BRACKET_MAX_FRAMES: usize = 9;
 const BRACKET_MIN_SPAN_EV: f64 = 0.9;
 
 /// What kind of set the group `members` (in shooting order) is, if any: an exposure bracket
-/// (see [`is_bracket`]), a panorama ([`is_panorama`]) or a focus stack ([`is_focus_stack`]).
+/// (see `is_bracket`), a panorama ([`is_panorama`]) or a focus stack ([`is_focus_stack`]).
 pub fn set_of(inputs: &[RankInput<'_>], members: &[usize]) -> Option<SetKind> {
     if members.len() < 2 {
         return None;

@@ -62,7 +62,7 @@ fn exif_tiff(payload: &[u8]) -> Option<&[u8]> {
         .find(|t| is_tiff(t))
 }
 
-/// The EXIF facts of the payload of a HEIF `Exif` item (see [`exif_tiff`]); a payload without
+/// The EXIF facts of the payload of a HEIF `Exif` item (see `exif_tiff`); a payload without
 /// a TIFF header is a problem, never fatal. Public (hidden) for the fuzz targets.
 pub fn exif_from_item(payload: &[u8]) -> crate::exif::ExifRead {
     match exif_tiff(payload) {
