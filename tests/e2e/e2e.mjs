@@ -539,6 +539,15 @@ async function main() {
     await s.shot("network-log.png");
     await s.keys(KEY.esc);
     collector.stop();
+    // The wizard (consent was given by the command line in this catalog) offers the selection.
+    await s.exec("window.__bp.setCursor(window.__bp.grid.layout.order[1])");
+    await s.keys(`${KEY.shift}${KEY.right}${KEY.right}${KEY.release}`);
+    await s.click("button[title^='Opt-in']");
+    await s.until("the wizard's choose step", "return document.querySelector('[data-testid=contribute-add-selection]')", 20_000);
+    const addSelection = await s.exec("return document.querySelector('[data-testid=contribute-add-selection]').textContent");
+    check("the contribution wizard offers the photos selected in the grid", addSelection === "Add the 3 selected photos", addSelection);
+    await s.keys(KEY.esc);
+    await s.keys(KEY.esc);
     await s.until("the profile list", "return document.querySelectorAll('[data-testid=profile] option').length >= 5", 10_000);
     const picker = () => s.exec("const p=document.querySelector('[data-testid=profile]'); return { value: p.value, options: [...p.options].map(o => o.value), disabled: p.disabled }");
     let pk = await picker();
