@@ -226,7 +226,7 @@ async function openSynthetic(s) {
 async function contributeWithTheCli() {
   const bin = dirname(app);
   const data = mkdtempSync(join(tmpdir(), "bestpick-e2e-collector-"));
-  const server = spawn(join(bin, "bestpick-collector"), ["serve", "--listen", "127.0.0.1:0", "--data", data], { stdio: ["ignore", "pipe", "ignore"] });
+  const server = spawn(join(bin, "bestpick-collector"), ["serve", "--listen", "127.0.0.1:0", "--data", data, "--key-file", `${data}.key`], { stdio: ["ignore", "pipe", "ignore"] });
   const url = await new Promise((ok, fail) => {
     let out = "";
     server.stdout.on("data", (d) => {

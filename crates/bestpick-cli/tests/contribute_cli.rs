@@ -85,6 +85,8 @@ fn contribute_through_the_cli() {
     let mut child = Command::new(&collector_bin)
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(&data)
+        .arg("--key-file")
+        .arg(tmp.join("collector.key"))
         .stdout(Stdio::piped())
         .spawn()
         .expect("spawn collector");
@@ -154,6 +156,8 @@ fn contribute_through_the_cli() {
     let export = Command::new(&collector_bin)
         .args(["export", "--dataset", "cli-test", "--data"])
         .arg(&data)
+        .arg("--key-file")
+        .arg(tmp.join("collector.key"))
         .arg("--out")
         .arg(tmp.join("export"))
         .output()

@@ -1,44 +1,169 @@
-//! The collector's HPKE key pair, created on first start.
+//! The collector's HPKE private key, kept away from the bundles it opens: in a file outside the
+//! data folder (`--key-file`, created with a new key on first start, refused when group or
+//! others may read it) or in the environment (`BESTPICK_COLLECTOR_KEY`, for a secret manager).
+//! Whoever copies the data folder must not get the key with it, so a key inside it is refused.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use bestpick_bundle::{PublicKey, SecretKey, generate_keypair};
 
-/// File name of the secret key inside the data dir (mode 0600).
-pub const SECRET_KEY_FILE: &str = "collector.key";
+/// The environment variable that may hold the private key: 64 hex digits.
+pub const KEY_ENV: &str = "BESTPICK_COLLECTOR_KEY";
 
-/// Loads the key pair from `dir`, creating it (0600) when absent.
-pub fn load_or_create(dir: &Path) -> anyhow::Result<(SecretKey, PublicKey)> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let path = dir.join(SECRET_KEY_FILE);
-    match std::fs::read(&path) {
+/// Where versions before key files kept the key: inside the data folder. Refused now.
+pub const LEGACY_KEY_FILE: &str = "collector.key";
+
+/// Where the private key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// A file outside the data folder, created (0600) with a new key when absent.
+    File(PathBuf),
+    /// The environment variable [`KEY_ENV`].
+    Env,
+}
+
+impl KeySource {
+    /// `--key-file` when given, else the environment variable when set; else an error that
+    /// says how to give one.
+    pub fn choose(key_file: Option<PathBuf>) -> anyhow::Result<KeySource> {
+        match key_file {
+            Some(path) => Ok(KeySource::File(path)),
+            None if std::env::var_os(KEY_ENV).is_some() => Ok(KeySource::Env),
+            None => bail!(
+                "no private key: pass --key-file PATH (a file outside the data folder, created \
+                 with a new key on first start) or set {KEY_ENV}"
+            ),
+        }
+    }
+}
+
+/// The key pair from `source`, for the collector whose data folder is `data`. Refuses a key
+/// kept inside `data`, and a key file that group or others may read.
+pub fn load(source: &KeySource, data: &Path) -> anyhow::Result<(SecretKey, PublicKey)> {
+    let legacy = data.join(LEGACY_KEY_FILE);
+    if legacy.exists() {
+        bail!(
+            "a private key lies beside the bundles ({}): whoever copies the data folder gets \
+             it too. Move it out of the data folder (another volume, or a secret manager) and \
+             pass --key-file PATH or set {KEY_ENV}",
+            legacy.display()
+        );
+    }
+    match source {
+        KeySource::File(path) => {
+            if inside(path, data)? {
+                bail!(
+                    "--key-file {} is inside the data folder {}: keep the private key away \
+                     from the bundles it opens",
+                    path.display(),
+                    data.display()
+                );
+            }
+            load_or_create(path)
+        }
+        KeySource::Env => from_env(),
+    }
+}
+
+/// Loads the key pair from the file `path`, creating it (0600, in a folder made 0700) with a
+/// new key when absent. An existing file that group or others may read is refused.
+pub fn load_or_create(path: &Path) -> anyhow::Result<(SecretKey, PublicKey)> {
+    match std::fs::read(path) {
         Ok(bytes) => {
+            refuse_shared(path)?;
             let sk = SecretKey::from_bytes(&bytes)
                 .with_context(|| format!("{} is not a collector key", path.display()))?;
             let pk = sk.public_key();
             Ok((sk, pk))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let (sk, pk) = generate_keypair();
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            let mut file = options
-                .open(&path)
-                .with_context(|| format!("creating {}", path.display()))?;
-            file.write_all(&sk.to_bytes())
-                .and_then(|()| file.sync_all())
-                .with_context(|| format!("writing {}", path.display()))?;
-            Ok((sk, pk))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }
+}
+
+fn create(path: &Path) -> anyhow::Result<(SecretKey, PublicKey)> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder
+            .create(dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let (sk, pk) = generate_keypair();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(&sk.to_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok((sk, pk))
+}
+
+/// Refuses a key file that group or others may read or write.
+fn refuse_shared(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            bail!(
+                "{} may be read by group or others (mode {:o}): a private key must be the \
+                 owner's alone; run chmod 600 {}",
+                path.display(),
+                mode & 0o777,
+                path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Whether `path` is inside the folder `dir` (both as they resolve on disk).
+fn inside(path: &Path, dir: &Path) -> anyhow::Result<bool> {
+    let Ok(dir) = dir.canonicalize() else {
+        return Ok(false); // no data folder yet: nothing can be inside it
+    };
+    let parent = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(p) => p.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    Ok(parent.canonicalize().is_ok_and(|p| p.starts_with(&dir)))
+}
+
+/// The key pair from [`KEY_ENV`] (64 hex digits). Its value never appears in an error.
+fn from_env() -> anyhow::Result<(SecretKey, PublicKey)> {
+    let bad = || anyhow::anyhow!("{KEY_ENV} is not a collector key (64 hex digits expected)");
+    let text = std::env::var(KEY_ENV).map_err(|_| bad())?;
+    let text = text.trim();
+    if text.len() != 64 || !text.is_ascii() {
+        return Err(bad());
+    }
+    let bytes = (0..32)
+        .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| bad())?;
+    let sk = SecretKey::from_bytes(&bytes).map_err(|_| bad())?;
+    let pk = sk.public_key();
+    Ok((sk, pk))
 }
 
 #[cfg(test)]
@@ -46,18 +171,68 @@ mod tests {
     use super::*;
 
     #[test]
-    fn key_is_created_once_with_private_mode() {
+    fn key_file_is_created_once_with_private_mode() {
         let dir = tempfile::tempdir().unwrap();
-        let (_, pk1) = load_or_create(dir.path()).unwrap();
-        let (_, pk2) = load_or_create(dir.path()).unwrap();
+        let path = dir.path().join("keys").join("collector.key");
+        let (_, pk1) = load_or_create(&path).unwrap();
+        let (_, pk2) = load_or_create(&path).unwrap();
         assert_eq!(pk1, pk2, "same key on second start");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(SECRET_KEY_FILE))
-                .unwrap()
-                .permissions();
-            assert_eq!(mode.mode() & 0o777, 0o600, "secret key file mode");
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600, "secret key file mode");
+            assert_eq!(mode(&dir.path().join("keys")), 0o700, "its folder");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_others_may_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("collector.key");
+        load_or_create(&path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let err = load_or_create(&path).unwrap_err().to_string();
+        assert!(
+            err.contains("group or others") && err.contains("mode 640"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_key_inside_the_data_folder_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        let within = KeySource::File(data.join("sub").join("k.key"));
+        std::fs::create_dir(data.join("sub")).unwrap();
+        let err = load(&within, &data).unwrap_err().to_string();
+        assert!(err.contains("inside the data folder"), "{err}");
+        assert!(!data.join("sub/k.key").exists(), "nothing written");
+
+        let outside = KeySource::File(root.path().join("k.key"));
+        assert!(
+            load(&outside, &data).is_ok(),
+            "a key beside the folder is fine"
+        );
+
+        std::fs::write(data.join(LEGACY_KEY_FILE), [7u8; 32]).unwrap();
+        let err = load(&outside, &data).unwrap_err().to_string();
+        assert!(err.contains("beside the bundles"), "{err}");
+    }
+
+    #[test]
+    fn no_source_says_how_to_give_one() {
+        if std::env::var_os(KEY_ENV).is_some() {
+            return; // the variable is set for this process: choose() takes it
+        }
+        let err = KeySource::choose(None).unwrap_err().to_string();
+        assert!(err.contains("--key-file") && err.contains(KEY_ENV), "{err}");
+        assert_eq!(
+            KeySource::choose(Some("k".into())).unwrap(),
+            KeySource::File("k".into())
+        );
     }
 }

@@ -26,7 +26,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the HTTP API (the key pair is created in DIR on first start).
+    /// Serve the HTTP API (the private key comes from --key-file, created on first start, or
+    /// from BESTPICK_COLLECTOR_KEY; never from the data folder).
     Serve(ServeArgs),
     /// Write decrypted images and manifests of every live bundle for dataset NAME.
     Export {
@@ -39,6 +40,9 @@ enum Command {
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
+        /// The private key's file (outside the data folder); default: BESTPICK_COLLECTOR_KEY.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
         /// Who runs the export (for the access log; default: $USER).
         #[arg(long)]
         actor: Option<String>,
@@ -58,9 +62,14 @@ struct ServeArgs {
     /// --behind-tls-proxy.
     #[arg(long)]
     listen: SocketAddr,
-    /// Data directory: key, database, stored bundles.
+    /// Data directory: database, stored bundles.
     #[arg(long)]
     data: PathBuf,
+    /// The private key's file, outside the data directory (another volume, say): created
+    /// with a new key on first start, refused when group or others may read it. Without it,
+    /// the key comes from BESTPICK_COLLECTOR_KEY (64 hex digits).
+    #[arg(long)]
+    key_file: Option<PathBuf>,
     /// Largest accepted bundle, bytes.
     #[arg(long, default_value_t = 256 * 1024 * 1024)]
     max_body_bytes: usize,
@@ -113,11 +122,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             data,
             dataset,
             out,
+            key_file,
             actor,
         } => {
+            let (secret, _) = keys::load(&keys::KeySource::choose(key_file)?, &data)?;
             let store = DirStore::open(&data)?;
             store.purge(unix_now())?;
-            let (secret, _) = keys::load_or_create(&data)?;
             let actor = actor
                 .or_else(|| std::env::var("USER").ok())
                 .unwrap_or_else(|| "unknown".into());
@@ -163,7 +173,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     };
 
     let data = &args.data;
-    let (secret, public) = keys::load_or_create(data)?;
+    let (secret, public) = keys::load(&keys::KeySource::choose(args.key_file.clone())?, data)?;
     let (store, recovered) = DirStore::open_for_serving(data)?;
     if recovered.completed + recovered.removed > 0 {
         eprintln!(

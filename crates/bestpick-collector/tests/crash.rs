@@ -51,7 +51,7 @@ fn crash_child() {
         return;
     };
     let dir = Path::new(&dir);
-    let (secret, _) = keys::load_or_create(dir).unwrap();
+    let (secret, _) = keys::load_or_create(&common::key_file(dir)).unwrap();
     let (mut store, _) = DirStore::open_for_serving(dir).unwrap();
     store.set_step_hook(stop_at);
     let state = AppState::new(
@@ -144,7 +144,7 @@ impl Child9 {
 /// by its row, no partial file.
 fn check_after_restart(dir: &Path, acked: &HashMap<String, Vec<u8>>, case: &str) -> DirStore {
     let (store, _) = DirStore::open_for_serving(dir).unwrap();
-    let secret = SecretKey::from_bytes(&std::fs::read(dir.join("collector.key")).unwrap()).unwrap();
+    let secret = SecretKey::from_bytes(&std::fs::read(common::key_file(dir)).unwrap()).unwrap();
     let mut names: Vec<String> = std::fs::read_dir(dir.join("bundles"))
         .unwrap()
         .flatten()
@@ -186,7 +186,7 @@ fn check_after_restart(dir: &Path, acked: &HashMap<String, Vec<u8>>, case: &str)
 fn kill_9_never_loses_an_acknowledged_bundle() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
-    let (_, public) = keys::load_or_create(&dir).unwrap();
+    let (_, public) = keys::load_or_create(&common::key_file(&dir)).unwrap();
     let mut acked: HashMap<String, Vec<u8>> = HashMap::new();
     let mut key_n = 0u32;
     let mut next_key = || {

@@ -170,8 +170,7 @@ fn contribute_export_withdraw_end_to_end() {
         sealed.starts_with(bestpick_bundle::SEALED_MAGIC),
         "stored sealed (at rest)"
     );
-    let secret =
-        SecretKey::from_bytes(&std::fs::read(data.join("collector.key")).unwrap()).unwrap();
+    let secret = SecretKey::from_bytes(&std::fs::read(common::key_file(&data)).unwrap()).unwrap();
     let archive = bestpick_bundle::open(&secret, &sealed).unwrap();
     let bundle = Bundle::from_archive(&archive, &Limits::default()).unwrap();
     assert_eq!(

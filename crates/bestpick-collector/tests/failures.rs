@@ -188,7 +188,7 @@ fn serve_in_background(router: axum::Router) -> String {
 /// fails after the collector did its work.
 fn flaky_collector(dir: &Path, fail_posts: u32) -> (String, Arc<DirStore>) {
     let store = Arc::new(DirStore::open(dir).unwrap());
-    let (secret, _) = keys::load_or_create(dir).unwrap();
+    let (secret, _) = keys::load_or_create(&common::key_file(dir)).unwrap();
     let state = AppState::new(store.clone(), secret, Config::default());
     let failures = Arc::new(AtomicU32::new(0));
     let router = app(state).layer(axum::middleware::from_fn(

@@ -267,7 +267,7 @@ fn tls_serving_works_with_a_self_signed_certificate() {
     let answer = raw::read_answer(&mut tls).unwrap();
     assert_eq!(answer.status, 200, "key over TLS: {answer:?}");
     let secret = bestpick_bundle::SecretKey::from_bytes(
-        &std::fs::read(collector.data.join("collector.key")).unwrap(),
+        &std::fs::read(common::key_file(&collector.data)).unwrap(),
     )
     .unwrap();
     assert_eq!(

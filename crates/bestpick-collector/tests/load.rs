@@ -76,8 +76,7 @@ fn run(image_bytes: usize, images: usize, extra: &[&str]) -> Figures {
     let mut args = vec!["--max-uploads", "2"];
     args.extend_from_slice(extra);
     let collector = Collector::start(&data, &args);
-    let secret =
-        SecretKey::from_bytes(&std::fs::read(data.join("collector.key")).unwrap()).unwrap();
+    let secret = SecretKey::from_bytes(&std::fs::read(common::key_file(&data)).unwrap()).unwrap();
     let body = Arc::new(sealed_bundle(&secret.public_key(), 7, images, image_bytes));
     let rss_before_kib = proc_kib(collector.pid(), "VmRSS");
 

@@ -27,8 +27,7 @@ fn serve_cleans_up_after_an_unclean_stop() {
     let bundles = data.join("bundles");
 
     let first = Collector::start(&data, &[]);
-    let secret =
-        SecretKey::from_bytes(&std::fs::read(data.join("collector.key")).unwrap()).unwrap();
+    let secret = SecretKey::from_bytes(&std::fs::read(common::key_file(&data)).unwrap()).unwrap();
     let body = sealed_bundle(&secret.public_key(), 3, 2, 4096);
     let answer = post_bundle(first.addr(), &body, "restart-test-upload-1").unwrap();
     assert_eq!(answer.status, 201, "{answer:?}");
@@ -60,6 +59,8 @@ fn serve_cleans_up_after_an_unclean_stop() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_bestpick-collector"))
         .args(["serve", "--listen", "127.0.0.1:0", "--data"])
         .arg(&data)
+        .arg("--key-file")
+        .arg(common::key_file(&data))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);

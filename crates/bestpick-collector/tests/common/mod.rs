@@ -10,6 +10,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+/// The private key file the tests give the collector whose data folder is `data`: beside the
+/// folder, never in it.
+pub fn key_file(data: &Path) -> PathBuf {
+    let name = data
+        .file_name()
+        .map_or_else(|| "data".to_owned(), |n| n.to_string_lossy().into_owned());
+    data.with_file_name(format!("{name}.collector-key"))
+}
+
 /// A collector process; killed on drop.
 pub struct Collector {
     child: Child,
@@ -25,12 +34,15 @@ impl Collector {
         Collector::start_with(data, &args)
     }
 
-    /// Starts `bestpick-collector serve --data DATA ARGS` (ARGS include `--listen`).
+    /// Starts `bestpick-collector serve --data DATA ARGS` (ARGS include `--listen`), with the
+    /// private key in [`key_file`]`(DATA)` unless ARGS name one.
     pub fn start_with(data: &Path, args: &[&str]) -> Collector {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bestpick-collector"))
-            .args(["serve", "--data"])
-            .arg(data)
-            .args(args)
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bestpick-collector"));
+        command.args(["serve", "--data"]).arg(data).args(args);
+        if !args.contains(&"--key-file") {
+            command.arg("--key-file").arg(key_file(data));
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -69,11 +81,18 @@ impl Collector {
     }
 
     /// Runs `bestpick-collector ARGS` to completion and returns stdout.
+    /// Runs `bestpick-collector ARGS`; with `--data DATA` and no `--key-file`, the key is
+    /// [`key_file`]`(DATA)`.
     pub fn run(args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_bestpick-collector"))
-            .args(args)
-            .output()
-            .expect("run collector");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bestpick-collector"));
+        command.args(args);
+        if let Some(k) = args.iter().position(|a| *a == "--data")
+            && !args.contains(&"--key-file")
+            && let Some(data) = args.get(k + 1)
+        {
+            command.arg("--key-file").arg(key_file(Path::new(data)));
+        }
+        let out = command.output().expect("run collector");
         assert!(
             out.status.success(),
             "collector {args:?} failed: {}",
