@@ -153,7 +153,19 @@ fn contribute_through_the_cli() {
     let sent = cli.ok(&["send"]);
     assert!(sent.contains("sent "), "send: {sent}");
 
+    let added = Command::new(&collector_bin)
+        .args(["operators", "add", "cli-test", "--data"])
+        .arg(&data)
+        .output()
+        .expect("operators add");
+    assert!(added.status.success(), "operators add");
+    let token = String::from_utf8_lossy(&added.stdout)
+        .lines()
+        .last()
+        .expect("token line")
+        .to_owned();
     let export = Command::new(&collector_bin)
+        .env("BESTPICK_OPERATOR_TOKEN", token)
         .args(["export", "--dataset", "cli-test", "--data"])
         .arg(&data)
         .arg("--key-file")

@@ -45,6 +45,8 @@ pub fn export(
     let out = out
         .canonicalize()
         .with_context(|| format!("resolving {}", out.display()))?;
+    // Logged before any data leaves: an export that fails half-way is on record too.
+    store.log_access(now, actor, &format!("export started dataset={dataset}"))?;
     let mut report = ExportReport {
         bundles: 0,
         images: 0,

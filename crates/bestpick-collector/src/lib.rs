@@ -13,6 +13,7 @@ pub mod app;
 pub mod error;
 pub mod export;
 pub mod keys;
+pub mod operators;
 pub mod receive;
 pub mod server;
 pub mod store;

@@ -1,4 +1,4 @@
-//! `bestpick-collector serve | export | purge`.
+//! `bestpick-collector serve | export | purge | operators add`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use bestpick_collector::{
     AppState, Config, DirStore, ServeOptions, Store, app, check_listen_address, export, keys,
-    serve, tls_config, unix_now,
+    operators, serve, tls_config, unix_now,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -43,12 +43,25 @@ enum Command {
         /// The private key's file (outside the data folder); default: BESTPICK_COLLECTOR_KEY.
         #[arg(long)]
         key_file: Option<PathBuf>,
-        /// Who runs the export (for the access log; default: $USER).
-        #[arg(long)]
-        actor: Option<String>,
     },
     /// Apply retention now: bundles older than 5 years, access log older than 90 days.
     Purge {
+        /// Data directory.
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// The operators allowed to export and purge (they give BESTPICK_OPERATOR_TOKEN).
+    #[command(subcommand)]
+    Operators(OperatorsCommand),
+}
+
+#[derive(Subcommand)]
+enum OperatorsCommand {
+    /// Adds operator NAME and prints their token as the last line (shown once; only its hash
+    /// is kept).
+    Add {
+        /// The operator's name, as the access log will show it.
+        name: String,
         /// Data directory.
         #[arg(long)]
         data: PathBuf,
@@ -123,15 +136,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             dataset,
             out,
             key_file,
-            actor,
         } => {
             let (secret, _) = keys::load(&keys::KeySource::choose(key_file)?, &data)?;
             let store = DirStore::open(&data)?;
+            let operator = operator(&store)?;
             store.purge(unix_now())?;
-            let actor = actor
-                .or_else(|| std::env::var("USER").ok())
-                .unwrap_or_else(|| "unknown".into());
-            let report = export::export(&store, &secret, &dataset, &out, &actor, unix_now())?;
+            let report = export::export(&store, &secret, &dataset, &out, &operator, unix_now())?;
             println!(
                 "exported {} bundle(s), {} image(s) for dataset {dataset} to {}",
                 report.bundles,
@@ -141,14 +151,40 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Purge { data } => {
-            let report = DirStore::open(&data)?.purge(unix_now())?;
+            let store = DirStore::open(&data)?;
+            let operator = operator(&store)?;
+            let report = store.purge(unix_now())?;
+            store.log_access(
+                unix_now(),
+                &operator,
+                &format!(
+                    "purge bundles={} access_log_rows={}",
+                    report.bundles, report.access_log_rows
+                ),
+            )?;
             println!(
                 "purged {} bundle(s) and {} access-log row(s)",
                 report.bundles, report.access_log_rows
             );
             Ok(())
         }
+        Command::Operators(OperatorsCommand::Add { name, data }) => {
+            let store = DirStore::open(&data)?;
+            let token = operators::add(&store, &name, unix_now())?;
+            println!(
+                "operator {name} added; their token (shown once, give it to them as {}):",
+                operators::TOKEN_ENV
+            );
+            println!("{token}");
+            Ok(())
+        }
     }
+}
+
+/// The operator running this command, from the token in the environment.
+fn operator(store: &DirStore) -> anyhow::Result<String> {
+    let token = std::env::var(operators::TOKEN_ENV).ok();
+    operators::authenticate(store, token.as_deref())
 }
 
 fn run_serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
-//! Where the collector's private key may come from: a key file outside the data folder, or
-//! the environment; never the data folder itself, nor a file others may read.
+//! Where the collector's private key may come from (a key file outside the data folder, or
+//! the environment; never the data folder itself, nor a file others may read), and who may
+//! export and purge (an operator with a token).
 
 mod common;
 
@@ -104,4 +105,69 @@ fn no_key_a_key_beside_the_bundles_or_a_shared_key_file_is_refused() {
             "{stderr}"
         );
     }
+}
+
+#[test]
+fn export_and_purge_need_an_operator_and_name_them() {
+    use bestpick_collector::{DirStore, Store};
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let collector = common::Collector::start(&data, &[]);
+    collector.stop();
+    let run = |args: &[&str], token: Option<&str>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_bestpick-collector"));
+        c.args(args).env_remove("BESTPICK_OPERATOR_TOKEN");
+        if let Some(t) = token {
+            c.env("BESTPICK_OPERATOR_TOKEN", t);
+        }
+        c.output().unwrap()
+    };
+    let d = data.to_str().unwrap();
+    let key = common::key_file(&data);
+    let k = key.to_str().unwrap();
+    let out = tmp.path().join("out");
+    let o = out.to_str().unwrap();
+    let export = [
+        "export",
+        "--data",
+        d,
+        "--key-file",
+        k,
+        "--dataset",
+        "v1",
+        "--out",
+        o,
+    ];
+    for (args, token) in [
+        (&export[..], None),
+        (&["purge", "--data", d][..], Some("f00d")),
+    ] {
+        let refused = run(args, token);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(!refused.status.success(), "{args:?} refused: {stderr}");
+        assert!(stderr.contains("BESTPICK_OPERATOR_TOKEN"), "{stderr}");
+    }
+    assert!(!out.exists(), "nothing exported without an operator");
+
+    let added = run(&["operators", "add", "ana", "--data", d], None);
+    assert!(added.status.success());
+    let printed = String::from_utf8_lossy(&added.stdout);
+    let token = printed.lines().last().unwrap().to_owned();
+    assert_eq!(token.len(), 64, "the token is the last line: {printed}");
+    assert!(run(&export, Some(&token)).status.success());
+    assert!(run(&["purge", "--data", d], Some(&token)).status.success());
+    let log = DirStore::open(&data).unwrap().access_log().unwrap();
+    let by_ana: Vec<&str> = log
+        .iter()
+        .filter(|(_, actor, _)| actor == "ana")
+        .map(|(_, _, action)| action.as_str())
+        .collect();
+    assert!(
+        by_ana.iter().any(|a| a.starts_with("export started"))
+            && by_ana.iter().any(|a| a.starts_with("export dataset=v1"))
+            && by_ana.iter().any(|a| a.starts_with("purge")),
+        "the access log names the operator: {log:?}"
+    );
+    let again = run(&["operators", "add", "ana", "--data", d], None);
+    assert!(!again.status.success(), "a name is added once");
 }

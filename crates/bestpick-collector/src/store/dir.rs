@@ -72,6 +72,11 @@ CREATE TABLE IF NOT EXISTS access_log (
     actor TEXT NOT NULL,
     action TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS operators (
+    name TEXT PRIMARY KEY,
+    token_sha256 TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+);
 ";
 
 impl DirStore {
@@ -481,6 +486,28 @@ impl Store for DirStore {
                 params![at, actor, action],
             )
             .map(drop)
+            .map_err(|e| self.db(e))
+    }
+
+    fn add_operator(&self, name: &str, token_sha256: &str, at: i64) -> StoreResult<bool> {
+        self.lock()
+            .execute(
+                "INSERT INTO operators (name, token_sha256, created_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (name) DO NOTHING",
+                params![name, token_sha256, at],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| self.db(e))
+    }
+
+    fn operator(&self, token_sha256: &str) -> StoreResult<Option<String>> {
+        self.lock()
+            .query_row(
+                "SELECT name FROM operators WHERE token_sha256 = ?1",
+                params![token_sha256],
+                |row| row.get(0),
+            )
+            .optional()
             .map_err(|e| self.db(e))
     }
 

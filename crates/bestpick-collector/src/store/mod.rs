@@ -154,6 +154,11 @@ pub trait Store: Send + Sync + 'static {
     -> StoreResult<()>;
     /// Appends to the access log (who exported what).
     fn log_access(&self, at: i64, actor: &str, action: &str) -> StoreResult<()>;
+    /// Adds operator `name`, who authenticates with the token whose SHA-256 is
+    /// `token_sha256` (the token itself is never stored). False when the name exists.
+    fn add_operator(&self, name: &str, token_sha256: &str, at: i64) -> StoreResult<bool>;
+    /// The operator whose token has SHA-256 `token_sha256`, if any.
+    fn operator(&self, token_sha256: &str) -> StoreResult<Option<String>>;
     /// Access-log rows `(at, actor, action)`, oldest first.
     fn access_log(&self) -> StoreResult<Vec<(i64, String, String)>>;
     /// Removes bundles older than 5 years and access-log rows older than 90 days.

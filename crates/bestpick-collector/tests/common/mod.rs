@@ -19,6 +19,32 @@ pub fn key_file(data: &Path) -> PathBuf {
     data.with_file_name(format!("{name}.collector-key"))
 }
 
+/// The token of operator `tests` of the collector whose data folder is `data`, added on first
+/// use (and kept beside the folder).
+pub fn operator_token(data: &Path) -> String {
+    let file = key_file(data).with_extension("operator-token");
+    if let Ok(token) = std::fs::read_to_string(&file) {
+        return token;
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_bestpick-collector"))
+        .args(["operators", "add", "tests", "--data"])
+        .arg(data)
+        .output()
+        .expect("run collector");
+    assert!(
+        out.status.success(),
+        "operators add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .expect("the token is the last line")
+        .to_owned();
+    std::fs::write(&file, &token).expect("keep the token");
+    token
+}
+
 /// A collector process; killed on drop.
 pub struct Collector {
     child: Child,
@@ -87,10 +113,15 @@ impl Collector {
         let mut command = Command::new(env!("CARGO_BIN_EXE_bestpick-collector"));
         command.args(args);
         if let Some(k) = args.iter().position(|a| *a == "--data")
-            && !args.contains(&"--key-file")
             && let Some(data) = args.get(k + 1)
         {
-            command.arg("--key-file").arg(key_file(Path::new(data)));
+            let data = Path::new(data);
+            if !args.contains(&"--key-file") && args.first() != Some(&"purge") {
+                command.arg("--key-file").arg(key_file(data));
+            }
+            if matches!(args.first(), Some(&"export") | Some(&"purge")) {
+                command.env("BESTPICK_OPERATOR_TOKEN", operator_token(data));
+            }
         }
         let out = command.output().expect("run collector");
         assert!(
