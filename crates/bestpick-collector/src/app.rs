@@ -41,8 +41,10 @@ pub const RECEIPT_HASH_HEADER: &str = "bestpick-receipt-hash";
 pub struct Config {
     /// Largest accepted request body (sealed bundle), bytes.
     pub max_body_bytes: usize,
-    /// Requests allowed per client address per minute.
+    /// Requests allowed per client address per minute, at each instance.
     pub rate_limit_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` names the client (see [`crate::proxy`]).
+    pub trusted_proxies: Vec<crate::proxy::ProxyNet>,
     /// Limits applied to the decrypted archive.
     pub archive_limits: Limits,
     /// Uploads received and checked at once; one more is answered 503 at once. Memory use is
@@ -60,6 +62,7 @@ impl Default for Config {
         Config {
             max_body_bytes: 256 * 1024 * 1024,
             rate_limit_per_minute: 120,
+            trusted_proxies: Vec::new(),
             archive_limits: Limits::default(),
             max_uploads: 2,
             body_timeout: Duration::from_secs(20),
@@ -472,10 +475,11 @@ fn limiter_key(ip: IpAddr) -> IpAddr {
 }
 
 async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let ip = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    let ip = crate::proxy::client_ip(peer, req.headers(), &state.config.trusted_proxies);
     match state.limiter.check(ip, Instant::now()) {
         Ok(()) => next.run(req).await,
         Err(wait) => AppError::new(

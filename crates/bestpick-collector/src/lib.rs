@@ -14,6 +14,7 @@ pub mod error;
 pub mod export;
 pub mod keys;
 pub mod operators;
+pub mod proxy;
 pub mod receive;
 pub mod server;
 pub mod store;

@@ -86,9 +86,14 @@ struct ServeArgs {
     /// Largest accepted bundle, bytes.
     #[arg(long, default_value_t = 256 * 1024 * 1024)]
     max_body_bytes: usize,
-    /// Requests per client address (IPv6: per /64) per minute.
+    /// Requests per client address (IPv6: per /64) per minute, at this instance: N instances
+    /// behind one balancer allow a client up to N times this.
     #[arg(long, default_value_t = 120)]
     rate_limit_per_minute: u32,
+    /// A reverse proxy (ADDR or ADDR/PREFIX; repeatable) whose X-Forwarded-For names the
+    /// client; from any other peer the header is ignored.
+    #[arg(long = "trusted-proxy", value_name = "ADDR[/PREFIX]")]
+    trusted_proxies: Vec<bestpick_collector::proxy::ProxyNet>,
     /// Uploads received and checked at once; one more is answered 503 at once. Memory use is
     /// about N times --max-body-bytes.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=1024))]
@@ -197,6 +202,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = Config {
         max_body_bytes: args.max_body_bytes,
         rate_limit_per_minute: args.rate_limit_per_minute,
+        trusted_proxies: args.trusted_proxies.clone(),
         max_uploads: usize::try_from(args.max_uploads).context("--max-uploads")?,
         body_timeout: Duration::from_secs(args.body_timeout),
         body_min_rate: args.body_min_rate,

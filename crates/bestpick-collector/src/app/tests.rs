@@ -515,3 +515,55 @@ fn limiter_counts_ipv6_per_64_and_keeps_its_map_bounded() {
     let tracked = small.windows.lock().unwrap().0.len();
     assert!(tracked <= 3, "never more than the bound: {tracked}");
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let h = harness(Config {
+        rate_limit_per_minute: 1,
+        trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
+        ..Config::default()
+    });
+    let cases = [
+        (
+            "10.0.0.2:4000",
+            "203.0.113.1",
+            StatusCode::OK,
+            "a client through the proxy",
+        ),
+        (
+            "10.0.0.2:4000",
+            "203.0.113.2",
+            StatusCode::OK,
+            "another client, same proxy",
+        ),
+        (
+            "10.0.0.3:4000",
+            "203.0.113.1",
+            StatusCode::TOO_MANY_REQUESTS,
+            "the first client again, through another proxy",
+        ),
+        (
+            "198.51.100.5:1",
+            "1.1.1.1",
+            StatusCode::OK,
+            "a direct client",
+        ),
+        (
+            "198.51.100.5:1",
+            "2.2.2.2",
+            StatusCode::TOO_MANY_REQUESTS,
+            "a direct client cannot escape its limit with the header",
+        ),
+    ];
+    for (peer, forwarded, want, what) in cases {
+        let mut req = Request::builder()
+            .uri("/v1/key")
+            .header("x-forwarded-for", forwarded)
+            .body(Body::empty())
+            .unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+        let res = app(h.state.clone()).oneshot(req).await.unwrap();
+        assert_eq!(res.status(), want, "{what}");
+    }
+}
