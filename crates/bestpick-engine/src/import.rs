@@ -542,10 +542,14 @@ pub(crate) fn import_with(
     sink.progress(progress);
 
     let mut journal_file = open_journal(&journal_path)?;
+    let mut batch = Batch::default();
     for (key, files) in todo {
         if cancel.is_cancelled() {
             report.cancelled = true;
             break;
+        }
+        if batch.due() {
+            batch.commit(&mut journal_file, &journal_path, sink)?;
         }
         let mut frame = FrameJob {
             key,
@@ -557,13 +561,81 @@ pub(crate) fn import_with(
         };
         let landed = frame.run(&mut journal, &mut report, &mut progress, sink)?;
         if let Some((line, paths)) = landed {
-            append_journal(&mut journal_file, &journal_path, &line)?;
+            // Known at once (the next frame's number and names depend on it), durable with
+            // the batch.
             journal.add(&line);
-            sink.landed(&paths);
+            let backup_dir = backup.as_ref().map(|b| b.join(&line.folder));
+            batch.add(line, paths, backup_dir);
         }
     }
+    batch.commit(&mut journal_file, &journal_path, sink)?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Frames whose copies are in place but not yet recorded. Recording costs two flushes (the
+/// folders, so the renames are durable, then the journal); doing that per batch rather than per
+/// frame triples the speed on a small-file card. A crash loses only the record of the batch, and
+/// the next run adopts its copies.
+#[derive(Default)]
+struct Batch {
+    lines: Vec<JournalFrame>,
+    landed: Vec<PathBuf>,
+    dirs: HashSet<PathBuf>,
+    since: Option<Instant>,
+}
+
+impl Batch {
+    const FRAMES: usize = 64;
+    const SECONDS: f64 = 0.5;
+
+    fn add(&mut self, line: JournalFrame, landed: Vec<PathBuf>, backup_dir: Option<PathBuf>) {
+        self.since.get_or_insert_with(Instant::now);
+        self.dirs.extend(
+            landed
+                .iter()
+                .filter_map(|p| p.parent())
+                .map(Path::to_path_buf),
+        );
+        self.dirs.extend(backup_dir);
+        self.lines.push(line);
+        self.landed.extend(landed);
+    }
+
+    fn due(&self) -> bool {
+        self.lines.len() >= Self::FRAMES
+            || self
+                .since
+                .is_some_and(|t| t.elapsed().as_secs_f64() >= Self::SECONDS)
+    }
+
+    fn commit(
+        &mut self,
+        file: &mut std::fs::File,
+        path: &Path,
+        sink: &dyn ImportSink,
+    ) -> Result<()> {
+        if self.lines.is_empty() {
+            return Ok(());
+        }
+        for dir in &self.dirs {
+            sync_dir(dir).map_err(|e| io_err(dir, e))?;
+        }
+        let mut text = String::new();
+        for line in &self.lines {
+            text.push_str(&serde_json::to_string(line).map_err(|e| Error::Encode {
+                what: "the import journal",
+                reason: e.to_string(),
+            })?);
+            text.push('\n');
+        }
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_data())
+            .map_err(|e| io_err(path, e))?;
+        sink.landed(&self.landed);
+        *self = Batch::default();
+        Ok(())
+    }
 }
 
 /// Folder + lower-case stem of a relative path.
@@ -917,8 +989,8 @@ fn place(
                 verification: true,
             });
         }
+        // The folder is flushed with the batch, before the frame is recorded.
         std::fs::rename(&part, target).map_err(|e| io("rename into place", target, e))?;
-        sync_dir(dir).map_err(|e| io("flush the folder", dir, e))?;
         Ok(false)
     })();
     if result.is_err() {
@@ -974,17 +1046,6 @@ fn open_journal(path: &Path) -> Result<std::fs::File> {
         }
     }
     Ok(file)
-}
-
-fn append_journal(file: &mut std::fs::File, path: &Path, frame: &JournalFrame) -> Result<()> {
-    let mut line = serde_json::to_string(frame).map_err(|e| Error::Encode {
-        what: "the import journal",
-        reason: e.to_string(),
-    })?;
-    line.push('\n');
-    file.write_all(line.as_bytes())
-        .and_then(|()| file.sync_data())
-        .map_err(|e| io_err(path, e))
 }
 
 #[cfg(test)]
