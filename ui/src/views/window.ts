@@ -42,6 +42,7 @@ export interface WindowHost {
   openProfile(): void;
   openReport(): void;
   openExport(): void;
+  openImport(): void;
   openSettings(): void;
   openContribute(): void;
   openNetwork(): void;
@@ -341,6 +342,7 @@ export class WindowView {
     });
     this.toolbar.replaceChildren(
       h("button", { onclick: () => this.host.chooseFolder(), title: "Open a folder (or drop one on the window)", "data-testid": "open" }, "Open…"),
+      h("button", { onclick: () => this.host.openImport(), title: "Copy new photos from a card into dated folders", "data-testid": "import-open" }, "Import…"),
       h("span", { class: "shoot-name", title: m.root }, shootName),
       h("span", { class: "sep" }),
       h("span", { class: "segmented" }, seg("all", "All"), seg("picks", "Picks"), seg("rejects", "Rejects"), seg("unrated", "Unrated")),
@@ -445,6 +447,7 @@ export class WindowView {
           "div",
           { class: "actions" },
           h("button", { class: "primary", onclick: () => this.host.chooseFolder() }, "Open a folder…"),
+          h("button", { onclick: () => this.host.openImport(), "data-testid": "import-open-empty" }, "Import from a card…"),
           this.home.sample ? h("button", { onclick: () => this.host.open(this.home.sample as string) }, "Open the sample shoot") : null,
         ),
         recent.length
