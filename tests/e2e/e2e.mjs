@@ -651,6 +651,32 @@ async function main() {
     await s.shot("compare-people.png");
     await s.keys(KEY.esc);
 
+    // ---- Import from a card: live example of the pattern, copy + verify, the shoot opens ----
+    const card = join(mkdtempSync(join(tmpdir(), "bestpick-e2e-card-")), "DCIM");
+    cpSync(join(repo, "assets/sample"), join(card, "100CANON"), { recursive: true });
+    const imported = join(mkdtempSync(join(tmpdir(), "bestpick-e2e-imported-")), "photos");
+    await s.click("[data-testid=import-open]");
+    const setField = (id, value) =>
+      s.exec(`const i=document.querySelector('[data-testid=${id}]'); i.value=arguments[0]; i.dispatchEvent(new Event('input')); return true`, [value]);
+    await setField("import-pattern", "{camera}_{seq}");
+    await s.until("the pattern's example", "return /Canon-EOS-R6_0001\\.CR2/.test(document.querySelector('[data-testid=import-example]').textContent)", 10_000);
+    await setField("import-pattern", "{frame}");
+    await s.until("the refused pattern", "return /unknown token/.test(document.querySelector('[data-testid=import-example]').textContent)", 10_000);
+    check("the Import drawer shows the pattern's example, and why a pattern is refused", true);
+    await setField("import-pattern", "{date}_{seq}");
+    await setField("import-source", card);
+    await setField("import-dest", imported);
+    await s.shot("import.png");
+    await s.click("[data-testid=import-start]");
+    // When done the drawer closes (the destination shoot opens); the summary stays as a toast.
+    await s.until("the import", "const t=document.querySelector('[data-testid=toast]'); return t && /copied and verified/.test(t.textContent)", 60_000);
+    const summary = await s.exec("return document.querySelector('[data-testid=toast]').textContent");
+    const sampleCount = readdirSync(join(card, "100CANON")).filter((f) => /\.(jpe?g)$/i.test(f)).length;
+    check("Import copies and verifies the card's photos", summary.startsWith(`${sampleCount} copied`), summary);
+    await s.until("the imported shoot", `return document.body.dataset.state === 'ready' && window.__bp.snapshot().photos === ${sampleCount}`, 120_000);
+    check("the destination shoot is open after the import", true);
+    await s.shot("import-done.png");
+
     // ---- 10 000 photos, synthetic data: frame times while scrolling ----
     await openSynthetic(s);
     const composited = await scrollRun(s);

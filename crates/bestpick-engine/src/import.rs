@@ -641,12 +641,28 @@ impl Batch {
 /// Folder + lower-case stem of a relative path.
 fn frame_key(rel: &str) -> String {
     let (dir, file) = rel.rsplit_once('/').unwrap_or(("", rel));
-    let stem = file.split('.').next().unwrap_or(file).to_lowercase();
+    let stem = split_name(file).0.to_lowercase();
     if dir.is_empty() {
         stem
     } else {
         format!("{dir}/{stem}")
     }
+}
+
+/// A file name as stem and the suffix a copy keeps: `IMG_1.CR2` → (`IMG_1`, `.CR2`),
+/// `IMG_1.JPG.xmp` → (`IMG_1`, `.JPG.xmp`), `a.b.jpg` → (`a.b`, `.jpg`).
+fn split_name(name: &str) -> (&str, &str) {
+    let Some(dot) = name.rfind('.') else {
+        return (name, "");
+    };
+    let rest = &name[..dot];
+    if let Some(inner) = rest.rfind('.')
+        && FileKind::from_path(Path::new(name)).is_none()
+        && FileKind::from_path(Path::new(rest)).is_some()
+    {
+        return (&name[..inner], &name[inner..]);
+    }
+    (rest, &name[dot..])
 }
 
 struct SourceFile {
@@ -674,26 +690,20 @@ impl SourceFile {
         })
     }
 
-    /// The file name after the original stem (`.CR2`, `.JPG.xmp`).
-    fn suffix(&self) -> String {
-        let name = self
-            .path
+    fn file_name(&self) -> String {
+        self.path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        match name.find('.') {
-            Some(i) => name[i..].to_string(),
-            None => String::new(),
-        }
+            .unwrap_or_default()
+    }
+
+    /// The file name after the original stem (`.CR2`, `.JPG.xmp`).
+    fn suffix(&self) -> String {
+        split_name(&self.file_name()).1.to_string()
     }
 
     fn stem(&self) -> String {
-        let name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        name.split('.').next().unwrap_or("").to_string()
+        split_name(&self.file_name()).0.to_string()
     }
 }
 

@@ -132,7 +132,13 @@ export class WindowView {
       { class: "link", "data-testid": "network-open", title: "Network: every connection bestpick made (only the opt-in contribution ever connects)", onclick: () => host.openNetwork() },
       "Network…",
     );
-    const status = h("footer", { class: "statusbar" }, this.counts, this.reportButton, network, this.current, this.progress, this.msg);
+    // In the status bar, not the toolbar: the toolbar is full at 1440 px.
+    const importButton = h(
+      "button",
+      { class: "link", "data-testid": "import-open", title: "Import: copy new photos from a card into dated folders, verified", onclick: () => host.openImport() },
+      "Import…",
+    );
+    const status = h("footer", { class: "statusbar" }, this.counts, this.reportButton, network, importButton, this.current, this.progress, this.msg);
     rootEl.append(this.toolbar, this.stage, status);
     this.renderToolbar();
   }
@@ -342,7 +348,6 @@ export class WindowView {
     });
     this.toolbar.replaceChildren(
       h("button", { onclick: () => this.host.chooseFolder(), title: "Open a folder (or drop one on the window)", "data-testid": "open" }, "Open…"),
-      h("button", { onclick: () => this.host.openImport(), title: "Copy new photos from a card into dated folders", "data-testid": "import-open" }, "Import…"),
       h("span", { class: "shoot-name", title: m.root }, shootName),
       h("span", { class: "sep" }),
       h("span", { class: "segmented" }, seg("all", "All"), seg("picks", "Picks"), seg("rejects", "Rejects"), seg("unrated", "Unrated")),

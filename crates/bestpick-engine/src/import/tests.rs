@@ -96,6 +96,23 @@ fn patterns_parse_render_and_refuse() {
 }
 
 #[test]
+fn names_split_into_stem_and_kept_suffix() {
+    for (name, want) in [
+        ("IMG_0001.CR2", ("IMG_0001", ".CR2")),
+        ("IMG_0001.JPG.xmp", ("IMG_0001", ".JPG.xmp")),
+        ("IMG_0001.xmp", ("IMG_0001", ".xmp")),
+        ("trip.day1.jpg", ("trip.day1", ".jpg")),
+        ("README", ("README", "")),
+    ] {
+        assert_eq!(split_name(name), want, "{name}");
+    }
+    assert_eq!(
+        frame_key("DCIM/100CANON/IMG_0001.JPG.xmp"),
+        "DCIM/100CANON/img_0001"
+    );
+}
+
+#[test]
 fn utc_dates_from_modification_times() {
     for (ns, want) in [
         (0, ("1970-01-01", "000000")),
