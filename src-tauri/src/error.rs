@@ -41,6 +41,10 @@ impl Error {
             Error::Engine(bestpick_engine::Error::NotInCatalog { .. }) => "notFound",
             Error::Engine(bestpick_engine::Error::Path { .. }) => "io",
             Error::Engine(bestpick_engine::Error::Core(_)) => "io",
+            Error::Engine(
+                bestpick_engine::Error::Pattern { .. }
+                | bestpick_engine::Error::ImportOverlap { .. },
+            ) => "invalid",
             Error::Engine(_) | Error::Catalog(_) => "catalog",
             Error::Share(_) => "contribution",
             Error::NoShoot => "noShoot",

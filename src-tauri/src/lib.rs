@@ -76,6 +76,8 @@ pub fn run_app<R: tauri::Runtime>(
             commands::report::save_report_html,
             commands::export::plan_export,
             commands::export::run_export,
+            commands::import::rename_example,
+            commands::import::import_photos,
             commands::settings::get_settings,
             commands::settings::save_settings,
             commands::settings::forget_shoot,

@@ -661,6 +661,30 @@ async function main() {
     await s.shot("compare-people.png");
     await s.keys(KEY.esc);
 
+    // ---- Import from a card: live example of the pattern, copy + verify, the shoot opens ----
+    const card = join(mkdtempSync(join(tmpdir(), "bestpick-e2e-card-")), "DCIM");
+    cpSync(join(repo, "assets/sample"), join(card, "100CANON"), { recursive: true });
+    const imported = join(mkdtempSync(join(tmpdir(), "bestpick-e2e-imported-")), "photos");
+    await s.click("[data-testid=import-open]");
+    const setField = (id, value) =>
+      s.exec(`const i=document.querySelector('[data-testid=${id}]'); i.value=arguments[0]; i.dispatchEvent(new Event('input')); return true`, [value]);
+    await setField("import-pattern", "{camera}_{seq}");
+    await s.until("the pattern's example", "return /Canon-EOS-R6_0001\\.CR2/.test(document.querySelector('[data-testid=import-example]').textContent)", 10_000);
+    await setField("import-pattern", "{frame}");
+    await s.until("the refused pattern", "return /unknown token/.test(document.querySelector('[data-testid=import-example]').textContent)", 10_000);
+    check("the Import drawer shows the pattern's example, and why a pattern is refused", true);
+    await setField("import-pattern", "{date}_{seq}");
+    await setField("import-source", card);
+    await setField("import-dest", imported);
+    await s.shot("import.png");
+    const sampleCount = readdirSync(join(card, "100CANON")).filter((f) => /\.(jpe?g)$/i.test(f)).length;
+    await s.click("[data-testid=import-start]");
+    // When done the drawer closes and the destination shoot opens (its grid replaces the toast).
+    await s.until("the imported shoot", `const p=window.__bp && window.__bp.snapshot(); return document.body.dataset.state === 'ready' && p.photos === ${sampleCount} && document.querySelector('.toolbar .shoot-name')?.title === ${JSON.stringify(imported)}`, 120_000);
+    const copies = readdirSync(imported, { recursive: true }).filter((f) => /\/\d{4}-\d\d-\d\d_\d{4}\.jpe?g$/i.test(`/${f}`));
+    check("Import copies the card's photos into dated folders, renamed, and opens the destination shoot", copies.length === sampleCount, `${copies.length} of ${sampleCount}: ${copies.slice(0, 3).join(", ")}`);
+    await s.shot("import-done.png");
+
     // ---- 10 000 photos, synthetic data: frame times while scrolling ----
     await openSynthetic(s);
     const composited = await scrollRun(s);

@@ -54,6 +54,7 @@ export class App {
       openProfile: () => this.drawers.openProfile(),
       openReport: () => this.drawers.openReport(),
       openExport: () => this.drawers.openExport(),
+      openImport: () => this.drawers.openImport(),
       openSettings: () => void this.drawers.openSettings(),
       openContribute: () => this.drawers.openContribute(),
       openNetwork: () => this.drawers.openNetwork(),
@@ -64,6 +65,7 @@ export class App {
       thumbSrc: (i) => this.thumbSrc(i),
       profilesChanged: (choose) => this.profilesChanged(choose),
       networkLog: () => this.api.networkLog(),
+      openShoot: (path) => void this.open(path),
     });
     this.model.store.onChange((ids) => this.view.decisionsChanged(ids));
     document.addEventListener("keydown", (e) => this.actions.onKey(e));

@@ -9,6 +9,7 @@ mod bench;
 mod contribute;
 mod decide;
 mod export;
+mod import;
 mod profile;
 mod progress;
 mod report;
@@ -45,6 +46,8 @@ struct Cli {
 enum Command {
     /// Analyze a shoot (reusing earlier results), group bursts and pick the best of each.
     Analyze(analyze::Args),
+    /// Copy new photos from a card into dated folders, renamed and verified (optional backup).
+    Import(import::Args),
     /// Record decisions on photos: pick, reject, unflag, stars, colour label.
     Decide(decide::Args),
     /// Export decisions: XMP sidecars, or copy/move the picks to a folder.
@@ -115,6 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         Command::Analyze(args) => analyze::run(args, &catalog_path),
+        Command::Import(args) => import::run(args, &catalog_path),
         Command::Decide(args) => decide::run(args, &catalog_path),
         Command::Export(args) => export::run(args, &catalog_path),
         Command::Profile(args) => profile::run(args, &catalog_path),

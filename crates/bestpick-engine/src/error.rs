@@ -76,4 +76,20 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// A renaming pattern is refused.
+    #[error("the renaming pattern {pattern:?} is refused: {reason}")]
+    Pattern {
+        /// The pattern.
+        pattern: String,
+        /// Why.
+        reason: String,
+    },
+    /// An import's destination (or backup) is inside its source, or the other way round.
+    #[error("cannot import {} into {}: one folder is inside the other", source_dir.display(), dest.display())]
+    ImportOverlap {
+        /// The source folder.
+        source_dir: PathBuf,
+        /// The destination or backup folder.
+        dest: PathBuf,
+    },
 }

@@ -10,6 +10,7 @@ mod contribution;
 mod error;
 pub mod export;
 mod forget;
+pub mod import;
 mod listing;
 mod opening;
 pub mod preview;
@@ -23,6 +24,10 @@ pub mod vocabulary;
 pub use contribution::contribution_scores;
 pub use error::{Error, Result};
 pub use forget::forget_shoot;
+pub use import::{
+    CopiedFile, FailedFile, ImportParams, ImportProgress, ImportReport, ImportSink,
+    NoImportProgress, RenamePattern, SkipReason, SkippedFile, import, import_analyzing,
+};
 pub use listing::{ListedPhoto, Listing, list_shoot};
 pub use opening::{open_listed, open_shoot};
 pub use session::{

@@ -4,6 +4,7 @@ pub mod app;
 pub mod contribute;
 pub mod decide;
 pub mod export;
+pub mod import;
 pub mod profiles;
 pub mod report;
 pub mod settings;

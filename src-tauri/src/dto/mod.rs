@@ -3,7 +3,7 @@
 //! regenerates them and fails on any difference). Each area has its file, each type its
 //! conversions from the crates' types beside it, so the commands stay a few lines:
 //! `decision` (flag, stars, label, one change), `shoot` (the open job's events, the grid),
-//! `detail` (the loupe), `app` (start, settings, errors), `export`, `contribution`, `culling`
+//! `detail` (the loupe), `app` (start, settings, errors), `export`, `import`, `contribution`, `culling`
 //! (profiles and the trust report); `wire` holds the small conversions they share.
 
 mod app;
@@ -12,6 +12,7 @@ mod culling;
 mod decision;
 mod detail;
 mod export;
+mod import;
 mod shoot;
 mod wire;
 
@@ -21,6 +22,7 @@ pub use culling::*;
 pub use decision::*;
 pub use detail::*;
 pub use export::*;
+pub use import::*;
 pub use shoot::*;
 pub use wire::count;
 
@@ -46,6 +48,9 @@ mod tests {
         ExportRequestDto::export_all(&cfg).expect("ExportRequestDto");
         ExportPlanDto::export_all(&cfg).expect("ExportPlanDto");
         ExportReportDto::export_all(&cfg).expect("ExportReportDto");
+        ImportRequestDto::export_all(&cfg).expect("ImportRequestDto");
+        ImportProgressDto::export_all(&cfg).expect("ImportProgressDto");
+        ImportReportDto::export_all(&cfg).expect("ImportReportDto");
         ContributionStatusDto::export_all(&cfg).expect("ContributionStatusDto");
         ConsentDto::export_all(&cfg).expect("ConsentDto");
         AddReportDto::export_all(&cfg).expect("AddReportDto");

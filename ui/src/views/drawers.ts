@@ -11,7 +11,7 @@ import type { SettingsDto } from "../bindings/SettingsDto";
 import type { ShootModel } from "../model/shoot";
 import { contributeDrawer } from "./contribute";
 import { networkDrawer } from "./network";
-import { exportDrawer, settingsDrawer } from "./panels";
+import { exportDrawer, importDrawer, settingsDrawer } from "./panels";
 import { profileDrawer } from "./profile";
 import { reportDrawer } from "./report";
 import type { WindowView } from "./window";
@@ -21,6 +21,8 @@ export interface DrawersHost {
   thumbSrc(index: number): string | null;
   /** Profiles were made, changed or deleted: the picker again, then `choose` it or re-rank. */
   profilesChanged(choose: string | null): Promise<void>;
+  /** Opens the shoot in `path` (after an import). */
+  openShoot(path: string): void;
   /** The network log (the Tauri core's, or the synthetic shoot's empty one). */
   networkLog(): Promise<NetworkRequestDto[]>;
 }
@@ -60,6 +62,10 @@ export class Drawers {
         close: this.close,
       }),
     );
+  }
+
+  openImport(): void {
+    this.view.showOverlay(importDrawer(this.close, this.toast, (dest) => this.host.openShoot(dest)));
   }
 
   openExport(): void {

@@ -2,6 +2,7 @@
 // (catalog, threads, forget this shoot).
 
 import { planExport, runExport } from "../api/export";
+import { importPhotos, renameExample } from "../api/import";
 import { pickFolder } from "../api/app";
 import { forgetShoot, saveSettings } from "../api/settings";
 import { toAppError } from "../api/core";
@@ -134,6 +135,92 @@ export function exportDrawer(defaultDarktable: boolean, close: () => void, toast
   });
   void refresh();
   return drawer("Export", "export-panel", close, h("div", { class: "body" }, opts, planBox), h("div", { class: "foot" }, h("button", { onclick: close }, "Cancel"), write));
+}
+
+/** A folder field with its Browse… button. */
+function folderRow(label: string, input: HTMLInputElement, onChange: () => void): HTMLElement {
+  return h(
+    "div",
+    { class: "row" },
+    h("label", {}, label),
+    input,
+    h(
+      "button",
+      {
+        onclick: async () => {
+          const f = await pickFolder().catch(() => null);
+          if (f) {
+            input.value = f;
+            onChange();
+          }
+        },
+      },
+      "Browse…",
+    ),
+  );
+}
+
+/** Import from a card: source, destination, renaming pattern (with a live example), optional
+ * backup; Start copies and verifies, then `onDone` opens the destination shoot. */
+export function importDrawer(close: () => void, toast: (m: string, error?: boolean) => void, onDone: (dest: string) => void): HTMLElement {
+  const source = h("input", { type: "text", placeholder: "Card or folder, e.g. /media/card/DCIM", "data-testid": "import-source" });
+  const dest = h("input", { type: "text", placeholder: "Destination (a folder per capture date goes in it)", "data-testid": "import-dest" });
+  const pattern = h("input", { type: "text", value: "{date}_{time}_{seq}", "data-testid": "import-pattern" });
+  const backup = h("input", { type: "text", placeholder: "Optional second copy", "data-testid": "import-backup" });
+  const example = h("p", { class: "hint", "data-testid": "import-example" });
+  const status = h("div", { "data-testid": "import-status" });
+  const start = h("button", { class: "primary", "data-testid": "import-start" }, "Start");
+  const ready = () => {
+    start.disabled = !(source.value.trim() && dest.value.trim());
+  };
+  let asked = 0;
+  const showExample = async () => {
+    const mine = ++asked;
+    try {
+      const name = await renameExample(pattern.value);
+      if (mine === asked) example.replaceChildren("Example: ", h("b", {}, `2024-05-17/${name}`), " (a RAW+JPEG pair and its sidecars share the name)");
+    } catch (e) {
+      if (mine === asked) example.replaceChildren(h("span", { style: "color:#f0a09a" }, toAppError(e).message));
+    }
+  };
+  pattern.addEventListener("input", () => void showExample());
+  for (const i of [source, dest]) i.addEventListener("input", ready);
+  start.addEventListener("click", async () => {
+    start.disabled = true;
+    status.replaceChildren(h("p", { class: "hint" }, "Starting…"));
+    try {
+      const report = await importPhotos(
+        { source: source.value.trim(), dest: dest.value.trim(), pattern: pattern.value, backup: backup.value.trim() || null },
+        (p) => {
+          const mb = (b: number) => (b / 1e6).toFixed(1);
+          status.replaceChildren(h("p", {}, `Copying and verifying: ${p.filesDone}/${p.filesTotal} files, ${mb(p.bytesDone)}/${mb(p.bytesTotal)} MB`));
+        },
+      );
+      const rate = report.seconds > 0 ? report.megabytes / report.seconds : 0;
+      const summary = `${report.copied} copied and verified (${report.megabytes.toFixed(1)} MB, ${rate.toFixed(1)} MB/s), ${report.alreadyImported} already imported, ${report.failed.length} failed`;
+      status.replaceChildren(h("p", { "data-testid": "import-summary" }, summary));
+      if (report.failed.length) status.append(h("ul", {}, report.failed.map((f) => h("li", {}, f.reason))));
+      toast(summary, report.failed.length > 0);
+      onDone(report.dest);
+    } catch (e) {
+      status.replaceChildren(h("p", { style: "color:#f0a09a" }, toAppError(e).message));
+      ready();
+    }
+  });
+  ready();
+  void showExample();
+  const body = h(
+    "div",
+    { class: "body" },
+    folderRow("From", source, ready),
+    folderRow("To", dest, ready),
+    h("div", { class: "row" }, h("label", {}, "Names"), pattern),
+    example,
+    h("p", { class: "hint" }, "Tokens: {date} YYYY-MM-DD, {time} HHMMSS, {seq} 0001…, {camera} camera model, {name} original name. The card is only read; every copy is checked against it, and photos imported before are skipped."),
+    folderRow("Backup", backup, ready),
+    status,
+  );
+  return drawer("Import", "import-panel", close, body, h("div", { class: "foot" }, h("button", { onclick: close }, "Cancel"), start));
 }
 
 export function settingsDrawer(

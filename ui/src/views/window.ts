@@ -1,6 +1,6 @@
 // The window's DOM: the toolbar, the stage (grid, loupe or compare; the empty state; drawers and
-// toasts over it) and the status bar (counts, Report…, Contribute…, Network…, the current photo,
-// progress, messages).
+// toasts over it) and the status bar (counts, Import…, Report…, Contribute…, Network…, the
+// current photo, progress, messages).
 // It draws the shoot model and keeps the mode; what is only a matter of showing (the filter and
 // sort, the cursor, compare's panes) it changes in the model itself; whatever needs the back
 // end it hands to its host, the controller.
@@ -42,6 +42,7 @@ export interface WindowHost {
   openProfile(): void;
   openReport(): void;
   openExport(): void;
+  openImport(): void;
   openSettings(): void;
   openContribute(): void;
   openNetwork(): void;
@@ -131,9 +132,15 @@ export class WindowView {
       { class: "link", "data-testid": "network-open", title: "Network: every connection bestpick made (only the opt-in contribution ever connects)", onclick: () => host.openNetwork() },
       "Network…",
     );
-    // Contributing (opt-in) sits beside the network log it is the only entry of.
+    // In the status bar, not the toolbar: the toolbar is full at 1440 px. Contributing
+    // (opt-in) sits beside the network log it is the only entry of.
+    const importButton = h(
+      "button",
+      { class: "link", "data-testid": "import-open", title: "Import: copy new photos from a card into dated folders, verified", onclick: () => host.openImport() },
+      "Import…",
+    );
     const contribute = h("button", { class: "link", onclick: () => host.openContribute(), title: "Opt-in: share photos to improve bestpick" }, "Contribute…");
-    const status = h("footer", { class: "statusbar" }, this.counts, this.reportButton, contribute, network, this.current, this.progress, this.msg);
+    const status = h("footer", { class: "statusbar" }, this.counts, importButton, this.reportButton, contribute, network, this.current, this.progress, this.msg);
     rootEl.append(this.toolbar, this.stage, status);
     this.renderToolbar();
   }
@@ -446,6 +453,7 @@ export class WindowView {
           "div",
           { class: "actions" },
           h("button", { class: "primary", onclick: () => this.host.chooseFolder() }, "Open a folder…"),
+          h("button", { onclick: () => this.host.openImport(), "data-testid": "import-open-empty" }, "Import from a card…"),
           this.home.sample ? h("button", { onclick: () => this.host.open(this.home.sample as string) }, "Open the sample shoot") : null,
         ),
         recent.length

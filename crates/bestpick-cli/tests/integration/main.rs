@@ -8,6 +8,7 @@ mod analyze;
 mod contribute;
 mod decisions;
 mod hostile;
+mod import;
 mod offline;
 mod profiles;
 mod safety;
