@@ -63,6 +63,13 @@ check "bestpick --help lists the commands" \
   bash -c 'bestpick --help | grep -q "analyze" && bestpick --help | grep -q "export"'
 check "bestpick-collector --help" bash -c 'bestpick-collector --help | grep -q serve'
 
+# ---- the desktop app under Xvfb: the installed sample (first: no shoot is recent yet), then a
+# folder argument ----
+mkdir app-shoot
+cp "$lib"/sample/*.jpg app-shoot/
+check "the installed app opens the sample shoot and a folder" \
+  xvfb-run -a -s "-screen 0 1600x1000x24" node "$here/app.mjs" /usr/bin/bestpick-app "$lib/sample" "$home/app-shoot"
+
 # ---- the CLI on real photos, with the default (per-user) catalog ----
 mkdir shoot
 cp "$lib"/sample/*.jpg shoot/
@@ -75,12 +82,6 @@ check "bestpick analyze: 36 photos, no error, grouped, faces found (installed mo
   console.log(`  ${r.photos.length} photos, ${r.errors.length} errors, ${r.groups.length} groups, ${faces} with faces`);
   process.exit(r.photos.length === 36 && r.errors.length === 0 && r.groups.length >= 4 && faces >= 5 ? 0 : 1);'
 check "the catalog is in the user's data folder" test -s "$HOME/.local/share/bestpick/catalog.sqlite"
-
-# ---- the desktop app under Xvfb: the installed sample, then a folder argument ----
-mkdir app-shoot
-cp "$lib"/sample/*.jpg app-shoot/
-check "the installed app opens the sample shoot and a folder" \
-  xvfb-run -a -s "-screen 0 1600x1000x24" node "$here/app.mjs" /usr/bin/bestpick-app "$lib/sample" "$home/app-shoot"
 
 echo "installed: $passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
