@@ -118,10 +118,8 @@ fn default_paths<R: tauri::Runtime>(
 fn sample_dir<R: tauri::Runtime>(app: &tauri::AppHandle<R>) -> Option<PathBuf> {
     let candidates = [
         std::env::var_os("BESTPICK_SAMPLE").map(PathBuf::from),
-        app.path()
-            .resource_dir()
-            .ok()
-            .map(|d| d.join("assets").join("sample")),
+        // `bundle.resources` in tauri.conf.json: `/usr/lib/bestpick/sample` when installed.
+        app.path().resource_dir().ok().map(|d| d.join("sample")),
         Some(
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                 .join("assets")

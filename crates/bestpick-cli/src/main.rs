@@ -10,6 +10,7 @@ mod contribute;
 mod decide;
 mod export;
 mod import;
+mod man;
 mod profile;
 mod progress;
 mod report;
@@ -28,10 +29,19 @@ use anyhow::Context;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 
+/// `--version`: the package version and the git commit it was built from ("unknown" when
+/// built outside a git checkout; see build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("BESTPICK_GIT_COMMIT"),
+    ")"
+);
+
 #[derive(Parser)]
 #[command(
     name = "bestpick",
-    version,
+    version = VERSION,
     about = "Cull a photo shoot fast: find the best frame of every burst, locally."
 )]
 struct Cli {
@@ -61,6 +71,9 @@ enum Command {
     Bench(bench::Args),
     /// Opt-in dataset contribution: consent, choose photos, preview, send, see and withdraw.
     Contribute(contribute::ContributeArgs),
+    /// Write the man pages (bestpick.1 and one per command) into a folder.
+    #[command(hide = true)]
+    Man(man::Args),
 }
 
 /// Exit code when some photos could not be analyzed.
@@ -111,20 +124,23 @@ fn describe_error(e: &anyhow::Error) -> String {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let catalog_path = match cli.catalog {
-        Some(p) => p,
+    // Looked up only by the commands that use a catalog: `man` runs while packaging, where
+    // there may be no per-user data folder.
+    let catalog_path = || match &cli.catalog {
+        Some(p) => Ok(p.clone()),
         None => bestpick_engine::vocabulary::Catalog::default_path()
-            .context("cannot find a per-user data folder; pass --catalog PATH")?,
+            .context("cannot find a per-user data folder; pass --catalog PATH"),
     };
     match cli.command {
-        Command::Analyze(args) => analyze::run(args, &catalog_path),
-        Command::Import(args) => import::run(args, &catalog_path),
-        Command::Decide(args) => decide::run(args, &catalog_path),
-        Command::Export(args) => export::run(args, &catalog_path),
-        Command::Profile(args) => profile::run(args, &catalog_path),
-        Command::Report(args) => report::run(args, &catalog_path),
+        Command::Analyze(args) => analyze::run(args, &catalog_path()?),
+        Command::Import(args) => import::run(args, &catalog_path()?),
+        Command::Decide(args) => decide::run(args, &catalog_path()?),
+        Command::Export(args) => export::run(args, &catalog_path()?),
+        Command::Profile(args) => profile::run(args, &catalog_path()?),
+        Command::Report(args) => report::run(args, &catalog_path()?),
         Command::Bench(args) => bench::run(args),
-        Command::Contribute(args) => contribute::run(args, &catalog_path),
+        Command::Contribute(args) => contribute::run(args, &catalog_path()?),
+        Command::Man(args) => man::run(args),
     }
 }
 

@@ -13,10 +13,19 @@ use bestpick_collector::{
 };
 use clap::{Args, Parser, Subcommand};
 
+/// `--version`: the package version and the git commit it was built from ("unknown" when
+/// built outside a git checkout; see build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("BESTPICK_GIT_COMMIT"),
+    ")"
+);
+
 #[derive(Parser)]
 #[command(
     name = "bestpick-collector",
-    version,
+    version = VERSION,
     about = "Receives bestpick contribution bundles"
 )]
 struct Cli {

@@ -111,8 +111,10 @@ impl FaceModels {
     /// Finds the models folder and loads it.
     ///
     /// Looks, in order, in `$BESTPICK_MODELS`, next to the executable (`<exe dir>/models`,
-    /// `<exe dir>/../share/bestpick/models`), and in this repository's `assets/models` (for
-    /// builds run from a checkout). The first folder holding the detector wins.
+    /// `<exe dir>/../lib/bestpick/models` where the packages install them for the app and the
+    /// CLI in `/usr/bin`, `<exe dir>/../share/bestpick/models`), and in this repository's
+    /// `assets/models` (for builds run from a checkout). The first folder holding the detector
+    /// wins.
     pub fn locate() -> Result<FaceModels> {
         FaceModels::load(&FaceModels::find_dir()?)
     }
@@ -210,6 +212,8 @@ fn candidate_dirs() -> Vec<PathBuf> {
         .and_then(|exe| exe.parent().map(Path::to_path_buf))
     {
         dirs.push(exe_dir.join("models"));
+        // The packages' resource folder (Tauri's resource dir for `/usr/bin/bestpick-app`).
+        dirs.push(exe_dir.join("../lib/bestpick/models"));
         dirs.push(exe_dir.join("../share/bestpick/models"));
     }
     dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/models"));
