@@ -1,4 +1,6 @@
-//! Records the git commit this tool is built from, for `bestpick --version`.
+//! Records the git commit a tool is built from, for its `--version`: the `bestpick` CLI's
+//! build script, and the collector's too (`build = "../bestpick-cli/build.rs"` in its
+//! manifest), so both print the same commit the same way.
 //!
 //! Reads git only (never writes anything); outside a git checkout, or without git, the commit
 //! is "unknown".
@@ -12,7 +14,11 @@ fn main() {
     // Run again when HEAD moves: a commit, a checkout, or a branch ref updated (its own file,
     // or packed-refs). A path that does not exist would make cargo rerun on every build, so
     // only existing files are named.
-    println!("cargo:rerun-if-changed=build.rs");
+    // This file, named from the package being built (the CLI's own or the collector's).
+    if let Ok(dir) = std::env::var("CARGO_MANIFEST_DIR") {
+        let script = PathBuf::from(dir).join("../bestpick-cli/build.rs");
+        println!("cargo:rerun-if-changed={}", script.display());
+    }
     let mut watched = vec!["HEAD".to_owned(), "packed-refs".to_owned()];
     watched.extend(git(&["symbolic-ref", "-q", "HEAD"]));
     for name in watched {

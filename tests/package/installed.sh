@@ -9,19 +9,8 @@ set -uo pipefail
 version=$1
 commit=$2
 here=$(cd "$(dirname "$0")" && pwd)
-passed=0
-failed=0
-check() {
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "ok   $name"
-  else
-    failed=$((failed + 1))
-    echo "FAIL $name"
-  fi
-}
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 
 # A fresh user: every per-user folder under a temporary HOME.
 home=$(mktemp -d)

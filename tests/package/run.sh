@@ -37,19 +37,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 1
 fi
 
-passed=0
-failed=0
-check() {
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "ok   $name"
-  else
-    failed=$((failed + 1))
-    echo "FAIL $name"
-  fi
-}
+# shellcheck source=lib.sh
+source tests/package/lib.sh
 
 tracked_before=$(git status --porcelain --untracked-files=no)
 [ "$build" = 1 ] && ./dev package
@@ -88,7 +77,7 @@ installed_files=$(dpkg -L "$package" | sort)
 
 # The installed checks run from a copy, with the checkout and the build folder hidden.
 work=$(mktemp -d)
-cp tests/package/installed.sh tests/package/app.mjs "$work/"
+cp tests/package/installed.sh tests/package/lib.sh tests/package/app.mjs "$work/"
 installed_ok=0
 if [ "$(id -u)" -eq 0 ]; then
   hide="mount -t tmpfs none '$ROOT'"

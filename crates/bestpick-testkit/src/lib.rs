@@ -1,6 +1,7 @@
 //! Test support shared by the crates' tests (a dev-dependency only, never shipped): where the
-//! test photos are, photos with generated exposures and noise, an exiftool check for
-//! leftover metadata, whether the OS keyring can be reached, and the offline check under strace.
+//! test photos are, photos with generated exposures and noise, a snapshot of a folder's files,
+//! an exiftool check for leftover metadata, whether the OS keyring can be reached, and the
+//! offline check under strace.
 //!
 //! Data that cannot be present on a developer machine (the shared corpus beside the
 //! repository, exiftool) is skipped there with a printed line; under CI (`CI=true`) its
@@ -94,4 +95,25 @@ pub fn exiftool_foreign_groups(path: &Path) -> Option<Vec<String>> {
         .collect();
     foreign.sort();
     Some(foreign)
+}
+
+/// Every file under `root` (hidden ones too), sorted by path, with its bytes and modification
+/// time: what a test compares before and after to show a folder was not touched.
+pub fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("read_dir") {
+            let p = e.expect("entry").path();
+            let meta = std::fs::metadata(&p).expect("meta");
+            if meta.is_dir() {
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).expect("read");
+                out.push((p, bytes, meta.modified().expect("mtime")));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
 }

@@ -5,6 +5,14 @@
  */
 export type ImportProgressDto = { 
 /**
+ * The import's job id (for `cancel_job`).
+ */
+job: number, 
+/**
+ * Frames whose copies are in place so far (the destination shoot can show them).
+ */
+landed: number, 
+/**
  * Files handled.
  */
 filesDone: number, 

@@ -32,4 +32,8 @@ megabytes: number,
 /**
  * Seconds taken.
  */
-seconds: number, };
+seconds: number, 
+/**
+ * Whether the import was stopped before the end.
+ */
+cancelled: boolean, };

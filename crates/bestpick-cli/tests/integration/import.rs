@@ -31,21 +31,10 @@ fn card(shoot: &Shoot) -> PathBuf {
 
 /// Every file under `root` with its bytes and modification time.
 fn snapshot(root: &Path) -> BTreeMap<PathBuf, (Vec<u8>, std::time::SystemTime)> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).expect("read_dir") {
-            let p = e.expect("entry").path();
-            let meta = std::fs::metadata(&p).expect("meta");
-            if meta.is_dir() {
-                stack.push(p);
-            } else {
-                let bytes = std::fs::read(&p).expect("read");
-                out.insert(p, (bytes, meta.modified().expect("mtime")));
-            }
-        }
-    }
-    out
+    bestpick_testkit::snapshot(root)
+        .into_iter()
+        .map(|(p, bytes, mtime)| (p, (bytes, mtime)))
+        .collect()
 }
 
 fn import_json(shoot: &Shoot, args: &[&Path], extra: &[&str]) -> (i32, serde_json::Value) {

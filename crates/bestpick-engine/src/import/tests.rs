@@ -1,6 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use super::*;
+use bestpick_testkit::snapshot;
 
 fn fixtures() -> PathBuf {
     bestpick_testkit::photos()
@@ -33,29 +34,6 @@ fn params(root: &Path, source: &Path) -> ImportParams {
         backup: None,
         pattern: RenamePattern::default(),
     }
-}
-
-/// Every file under `root` (hidden ones too) with its bytes and modification time.
-fn snapshot(root: &Path) -> Vec<(PathBuf, Vec<u8>, std::time::SystemTime)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).expect("read_dir") {
-            let p = e.expect("entry").path();
-            let meta = std::fs::metadata(&p).expect("meta");
-            if meta.is_dir() {
-                stack.push(p);
-            } else {
-                out.push((
-                    p.clone(),
-                    std::fs::read(&p).expect("read"),
-                    meta.modified().expect("mtime"),
-                ));
-            }
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
 }
 
 fn files_under(root: &Path) -> Vec<String> {
