@@ -245,7 +245,8 @@ async function contributeWithTheCli() {
 }
 
 async function main() {
-  let driver = startDriver({}, 4444);
+  // Imports go slowly (per frame) so culling during one and stopping one are seen.
+  let driver = startDriver({ BESTPICK_E2E_IMPORT_PACE_MS: "300" }, 4444);
   const metrics = {};
   try {
     await waitForDriver();
@@ -679,11 +680,48 @@ async function main() {
     await s.shot("import.png");
     const sampleCount = readdirSync(join(card, "100CANON")).filter((f) => /\.(jpe?g)$/i.test(f)).length;
     await s.click("[data-testid=import-start]");
-    // When done the drawer closes and the destination shoot opens (its grid replaces the toast).
-    await s.until("the imported shoot", `const p=window.__bp && window.__bp.snapshot(); return document.body.dataset.state === 'ready' && p.photos === ${sampleCount} && document.querySelector('.toolbar .shoot-name')?.title === ${JSON.stringify(imported)}`, 120_000);
+    // The destination opens as soon as the first frames land (the drawer closes; the status
+    // bar follows the import), and one can cull there while the copy goes on.
+    const importing = "!document.querySelector('[data-testid=import-live]').hidden";
+    const destShown = `document.querySelector('.toolbar .shoot-name')?.title === ${JSON.stringify(imported)}`;
+    await s.until("the destination shoot during the import", `const p=window.__bp.snapshot(); return ${importing} && ${destShown} && document.body.dataset.state === 'ready' && p.photos >= 1 && p.photos < ${sampleCount}`, 60_000);
+    const early = await s.exec("return window.__bp.snapshot()");
+    const firstName = early.cursor;
+    await s.keys("p");
+    await s.until("the pick during the import", `const d=window.__bp.snapshot().decisions.find((x) => x.relPath === ${JSON.stringify(firstName)}); return d && d.flag === 'pick'`, 10_000);
+    check("culling begins while the import runs: the destination shows the frames landed so far, and P picks one", await s.exec(`return ${importing}`), `${early.photos} of ${sampleCount} shown, picked ${firstName}`);
+    await s.until("more frames joining during the import", `return ${importing} && window.__bp.snapshot().photos > ${early.photos}`, 60_000);
+    check("frames that land join the grid while the import runs", true);
+    // When done the status bar's import goes away and every frame is in the grid.
+    await s.until("the imported shoot", `const p=window.__bp && window.__bp.snapshot(); return !(${importing}) && document.body.dataset.state === 'ready' && p.photos === ${sampleCount} && ${destShown}`, 120_000);
     const copies = readdirSync(imported, { recursive: true }).filter((f) => /\/\d{4}-\d\d-\d\d_\d{4}\.jpe?g$/i.test(`/${f}`));
     check("Import copies the card's photos into dated folders, renamed, and opens the destination shoot", copies.length === sampleCount, `${copies.length} of ${sampleCount}: ${copies.slice(0, 3).join(", ")}`);
+    const after = await s.exec("return window.__bp.snapshot()");
+    check("the pick made during the import stays through the refreshes", decisionOf(after, firstName)?.flag === "pick", JSON.stringify(decisionOf(after, firstName)));
     await s.shot("import-done.png");
+
+    // Stop an import halfway from the status bar: what is in place stays, nothing partial is
+    // left, and importing again goes on from there without copying anything twice.
+    const stopped = join(mkdtempSync(join(tmpdir(), "bestpick-e2e-stopped-")), "photos");
+    const startImport = async (dest) => {
+      await s.click("[data-testid=import-open]");
+      await setField("import-source", card);
+      await setField("import-dest", dest);
+      await s.click("[data-testid=import-start]");
+    };
+    await startImport(stopped);
+    await s.until("a few frames landed", `return ${importing} && window.__bp.snapshot().photos >= 3`, 60_000);
+    await s.click("[data-testid=import-stop-live]");
+    await s.until("the stopped import", `return !(${importing}) && /Import stopped/.test(document.querySelector('[data-testid=message]').textContent)`, 30_000);
+    const landedFiles = () => readdirSync(stopped, { recursive: true }).map(String);
+    const half = landedFiles().filter((f) => /\.jpe?g$/i.test(f));
+    const partial = landedFiles().filter((f) => f.endsWith(".bestpick-part"));
+    check("Stop in the status bar stops the import: some frames in place, none partial", half.length > 0 && half.length < sampleCount && partial.length === 0, `${half.length} of ${sampleCount}, partial: ${partial.join(", ")}`);
+    await startImport(stopped);
+    await s.until("the resumed import", `const p=window.__bp.snapshot(); return !(${importing}) && document.body.dataset.state === 'ready' && p.photos === ${sampleCount} && /already imported/.test(document.querySelector('[data-testid=message]').textContent)`, 120_000);
+    const resumed = landedFiles().filter((f) => /\.jpe?g$/i.test(f));
+    const said = await s.exec("return document.querySelector('[data-testid=message]').textContent");
+    check("importing again after a stop copies only the rest, no duplicates", resumed.length === sampleCount && new RegExp(`^${sampleCount - half.length} copied`).test(said), `${resumed.length} files; ${said}`);
 
     // ---- 10 000 photos, synthetic data: frame times while scrolling ----
     await openSynthetic(s);

@@ -6,12 +6,17 @@
 import { pickFolder, recentShoots, startup } from "./api/app";
 import type { Backend } from "./api/backend";
 import { AppError, toAppError } from "./api/core";
+import { importPhotos } from "./api/import";
 import { cancelJob, openShoot } from "./api/shoot";
+import type { ImportProgressDto } from "./bindings/ImportProgressDto";
+import type { ImportReportDto } from "./bindings/ImportReportDto";
+import type { ImportRequestDto } from "./bindings/ImportRequestDto";
 import type { PhotoDetailDto } from "./bindings/PhotoDetailDto";
 import type { PhotoDto } from "./bindings/PhotoDto";
 import type { ProgressEvent } from "./bindings/ProgressEvent";
 import type { ShootViewDto } from "./bindings/ShootViewDto";
 import type { Action } from "./lib/keymap";
+import { LiveImport, type LiveStep } from "./lib/liveimport";
 import { Actions } from "./actions";
 import { ShootModel } from "./model/shoot";
 import { Drawers } from "./views/drawers";
@@ -33,6 +38,11 @@ export class App {
   private drawers: Drawers;
   private job: number | null = null;
   private openGeneration = 0;
+  /** The import whose destination the window follows, its job, and the opening it started. */
+  private live: LiveImport | null = null;
+  private importJob: number | null = null;
+  private liveGeneration = -1;
+  private liveTimer = 0;
   metrics: Metrics = { openStartedAt: 0, listedAt: 0, firstThumbAt: 0, doneAt: 0 };
 
   constructor(
@@ -55,6 +65,7 @@ export class App {
       openReport: () => this.drawers.openReport(),
       openExport: () => this.drawers.openExport(),
       openImport: () => this.drawers.openImport(),
+      stopImport: () => this.stopImport(),
       openSettings: () => void this.drawers.openSettings(),
       openContribute: () => this.drawers.openContribute(),
       openNetwork: () => this.drawers.openNetwork(),
@@ -65,7 +76,8 @@ export class App {
       thumbSrc: (i) => this.thumbSrc(i),
       profilesChanged: (choose) => this.profilesChanged(choose),
       networkLog: () => this.api.networkLog(),
-      openShoot: (path) => void this.open(path),
+      startImport: (request, progress) => this.startImport(request, progress),
+      stopImport: () => this.stopImport(),
     });
     this.model.store.onChange((ids) => this.view.decisionsChanged(ids));
     document.addEventListener("keydown", (e) => this.actions.onKey(e));
@@ -120,7 +132,9 @@ export class App {
 
   // ---- opening ----
 
-  async open(path: string): Promise<void> {
+  /** Opens the shoot in `path`; `live`: started by an import (else the import is not followed). */
+  async open(path: string, live = false): Promise<void> {
+    if (!live) this.live?.detach();
     this.view.home.error = null;
     this.view.closeOverlay();
     this.metrics = { openStartedAt: performance.now(), listedAt: 0, firstThumbAt: 0, doneAt: 0 };
@@ -130,16 +144,67 @@ export class App {
     try {
       // Events of an opening that a newer one replaced are dropped.
       const generation = ++this.openGeneration;
+      if (live) this.liveGeneration = generation;
       this.job = await openShoot(path, (e) => {
-        if (generation === this.openGeneration) this.onEvent(e);
+        if (generation === this.openGeneration) this.onEvent(e, generation);
       });
     } catch (e) {
       this.fail(toAppError(e));
+      this.liveShown(this.openGeneration);
     }
   }
 
-  private onEvent(e: ProgressEvent): void {
+  /**
+   * Opens the shoot in `path` again, quietly: photos that landed since join the grid, the
+   * photos shown keep their place, decisions, cursor and selection (an import in progress).
+   */
+  private async refresh(path: string): Promise<void> {
+    const generation = ++this.openGeneration;
+    this.liveGeneration = generation;
+    try {
+      this.job = await openShoot(path, (e) => {
+        if (generation === this.openGeneration) this.onEvent(e, generation, true);
+      });
+    } catch (e) {
+      this.view.say(toAppError(e).message, true);
+      this.liveShown(generation);
+    }
+  }
+
+  private onEvent(e: ProgressEvent, generation: number, refreshing = false): void {
     const view = this.view;
+    if (refreshing) {
+      switch (e.event) {
+        case "listed":
+          if (this.model.relisted(e.data.shoot, e.data.photos)) {
+            view.refreshGrid();
+            view.renderStatus();
+            return;
+          }
+          // Another shoot under that path (the catalog was changed): shown whole.
+          this.model.opening();
+          this.model.analyzed = false;
+          view.setState("analyzing");
+          break;
+        case "done":
+          if (!this.model.analyzed) break;
+          this.job = null;
+          view.hideProgress();
+          this.model.applyRefreshed(e.data.view);
+          // Quietly: the status bar's import line says what goes on, and its summary stays.
+          view.shootChanged();
+          this.liveShown(generation);
+          return;
+        case "failed":
+          this.job = null;
+          view.hideProgress();
+          view.say(e.data.error.message, true);
+          this.liveShown(generation);
+          return;
+        default:
+          break;
+      }
+    }
     switch (e.event) {
       case "listed": {
         this.metrics.listedAt = performance.now();
@@ -178,14 +243,61 @@ export class App {
             : `${this.model.photos.length} photos · ${s.fromCache} from the catalog, ${s.analyzedNow} analyzed in ${s.seconds.toFixed(1)} s${s.failed ? ` · ${s.failed} could not be read` : ""}`,
         );
         void recentShoots().then((r) => (view.home.recent = r)).catch(() => undefined);
+        this.liveShown(generation);
         break;
       }
       case "failed": {
         this.job = null;
         this.fail(new AppError(e.data.error.kind, e.data.error.message));
+        this.liveShown(generation);
         break;
       }
     }
+  }
+
+  // ---- importing (culling begins as the first frames land) ----
+
+  /** Runs an import, following its destination shoot; `progress` also hears each message. */
+  async startImport(request: ImportRequestDto, progress: (p: ImportProgressDto) => void): Promise<ImportReportDto> {
+    this.live?.detach();
+    const live = new LiveImport(request.dest);
+    this.live = live;
+    const mb = (b: number) => (b / 1e6).toFixed(0);
+    try {
+      return await importPhotos(request, (p) => {
+        this.importJob = p.job;
+        progress(p);
+        this.view.showImport(p.filesTotal ? `Importing ${p.filesDone}/${p.filesTotal} files · ${mb(p.bytesDone)}/${mb(p.bytesTotal)} MB` : "Importing…");
+        this.liveStep(live, live.onLanded(p.landed, performance.now()));
+      });
+    } finally {
+      this.importJob = null;
+      this.view.showImport(null);
+      this.liveStep(live, live.onFinished(performance.now()));
+    }
+  }
+
+  /** Stops the running import: the file being copied is finished, verified and kept. */
+  stopImport(): void {
+    if (this.importJob !== null) void cancelJob(this.importJob).catch(() => false);
+  }
+
+  private liveStep(live: LiveImport, step: LiveStep): void {
+    if (live !== this.live) return;
+    clearTimeout(this.liveTimer);
+    if (step === "open") void this.open(live.dest, true);
+    else if (step === "refresh") void this.refresh(live.dest);
+    else {
+      const wait = live.waitMs(performance.now());
+      if (wait !== null) this.liveTimer = window.setTimeout(() => this.liveStep(live, live.tick(performance.now())), wait);
+    }
+  }
+
+  /** The opening or refresh of generation `generation` ended: the import may want another. */
+  private liveShown(generation: number): void {
+    if (generation !== this.liveGeneration || this.live === null) return;
+    this.liveGeneration = -1;
+    this.liveStep(this.live, this.live.onShown(performance.now()));
   }
 
   private fail(e: AppError): void {

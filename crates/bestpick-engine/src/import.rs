@@ -195,7 +195,7 @@ fn sanitize(s: &str) -> String {
 }
 
 /// Progress of an import, in files and bytes of what is to copy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportProgress {
     /// Files handled (copied, skipped or failed).
     pub files_done: usize,

@@ -24,6 +24,10 @@ pub struct ImportRequestDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct ImportProgressDto {
+    /// The import's job id (for `cancel_job`).
+    pub job: u32,
+    /// Frames whose copies are in place so far (the destination shoot can show them).
+    pub landed: u32,
     /// Files handled.
     pub files_done: u32,
     /// Files to handle.
@@ -34,9 +38,12 @@ pub struct ImportProgressDto {
     pub bytes_total: f64,
 }
 
-impl From<ImportProgress> for ImportProgressDto {
-    fn from(p: ImportProgress) -> Self {
+impl ImportProgressDto {
+    /// The progress of import job `job`, with `landed` frames in place.
+    pub fn new(job: u32, landed: usize, p: ImportProgress) -> Self {
         ImportProgressDto {
+            job,
+            landed: count(landed),
             files_done: count(p.files_done),
             files_total: count(p.files_total),
             bytes_done: p.bytes_done as f64,
@@ -75,6 +82,8 @@ pub struct ImportReportDto {
     pub megabytes: f64,
     /// Seconds taken.
     pub seconds: f64,
+    /// Whether the import was stopped before the end.
+    pub cancelled: bool,
 }
 
 impl From<&ImportReport> for ImportReportDto {
@@ -96,6 +105,7 @@ impl From<&ImportReport> for ImportReportDto {
                 .collect(),
             megabytes: r.bytes_copied as f64 / 1e6,
             seconds: r.seconds,
+            cancelled: r.cancelled,
         }
     }
 }

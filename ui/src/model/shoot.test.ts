@@ -6,7 +6,7 @@ import type { PhotoDto } from "../bindings/PhotoDto";
 import type { ShootViewDto } from "../bindings/ShootViewDto";
 import { applyChange } from "../lib/decisions";
 import { buildLayout, jumpGroup, move, type LayoutOptions } from "../lib/layout";
-import { ShootModel, blankPhoto } from "./shoot";
+import { ANALYZING_GROUP, ShootModel, blankPhoto } from "./shoot";
 
 // Photo ids are not their indices (100 + index), so a mix-up of the two shows.
 const id = (i: number) => 100 + i;
@@ -297,5 +297,46 @@ describe("selecting many photos", () => {
     expect(v.length, "one run").toBe(1);
     expect(v[0].members).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(m.groupTitle(v[0].id, v[0].members, null).title).toBe("Shooting order");
+  });
+});
+
+describe("photos landing during an import", () => {
+  const listedOf = (ids: number[]) => ids.map((i) => ({ id: id(i), relPath: `day1/IMG_${i}.JPG`, thumbnail: i < 8 }));
+
+  it("keeps what is known of the photos shown, adds the new ones to an Analyzing group, keeps cursor and selection", () => {
+    const m = loaded();
+    m.cursorId = id(4);
+    m.selection.only(id(4));
+    m.selection.toggle(id(5));
+    // Photo 8 landed between 2 and 3 (file order), photo 9 at the end.
+    expect(m.relisted(9, listedOf([0, 1, 2, 8, 3, 4, 5, 6, 7, 9]))).toBe(true);
+    expect(m.photos.map((p) => p.id)).toEqual([0, 1, 2, 8, 3, 4, 5, 6, 7, 9].map(id));
+    expect(m.photos[5].eyesClosed).toBe(true);
+    expect(m.group(2)?.members).toEqual([4, 5, 6, 7]);
+    expect(m.group(2)?.best).toBe(6);
+    expect(m.group(ANALYZING_GROUP)?.members).toEqual([3, 9]);
+    expect(m.cursorIndex()).toBe(5);
+    expect(m.selection.size).toBe(2);
+    expect(m.decisionAt(4).flag).toBe("pick");
+  });
+
+  it("refuses another shoot", () => {
+    const m = loaded();
+    expect(m.relisted(10, listedOf([0]))).toBe(false);
+    expect(m.photos.length).toBe(8);
+  });
+
+  it("keeps a decision made while the refresh ran over the refreshed view's older one", async () => {
+    const m = loaded();
+    m.relisted(9, listedOf([0, 1, 2, 3, 4, 5, 6, 7, 8]));
+    await m.store.decide([id(0)], { kind: "flag", value: "reject" }, echo(m));
+    const refreshed = view();
+    refreshed.photos.push(photo(8, 1, { decision: { photo: id(8), flag: "pick", stars: 0, label: null } }));
+    refreshed.groups[0].members.push(8);
+    m.applyRefreshed(refreshed);
+    expect(m.decisionAt(0).flag).toBe("reject");
+    expect(m.decisionAt(3).flag).toBe("pick");
+    expect(m.decisionAt(8).flag).toBe("pick");
+    expect(m.group(ANALYZING_GROUP)).toBe(undefined);
   });
 });

@@ -4,6 +4,7 @@
 // frame. The
 // controller changes it from the back end's answers and the keyboard; the view reads it.
 
+import type { DecisionDto } from "../bindings/DecisionDto";
 import type { ListedPhotoDto } from "../bindings/ListedPhotoDto";
 import type { PhotoDetailDto } from "../bindings/PhotoDetailDto";
 import type { PhotoDto } from "../bindings/PhotoDto";
@@ -108,6 +109,53 @@ export class ShootModel {
     this.cursorId = this.photos[0]?.id ?? null;
     this.selection.only(this.cursorId);
     this.userMoved = false;
+  }
+
+  /**
+   * The open shoot was listed again (photos landed in it during an import): the photos known
+   * keep what the window knows of them (analysis, group, decision, thumbnail), the new ones
+   * join one "Analyzing…" group; the cursor and the selection stay. False when `shoot` is
+   * another shoot: then it must be listed whole.
+   */
+  relisted(shoot: number, listed: ListedPhotoDto[]): boolean {
+    if (shoot !== this.shoot) return false;
+    const known = new Map(this.photos.map((p, i) => [p.id, i]));
+    const photos = listed.map((p) => {
+      const i = known.get(p.id);
+      return i === undefined ? blankPhoto(p.id, p.relPath) : this.photos[i];
+    });
+    const indexOf = new Map(photos.map((p, i) => [p.id, i]));
+    const moved = (old: number): number | undefined => indexOf.get(this.photos[old].id);
+    const groups: GroupInput[] = [];
+    for (const g of this.groups) {
+      const members = g.members.map(moved).filter((i): i is number => i !== undefined);
+      if (members.length === 0) continue;
+      const best = g.best === null ? null : (moved(g.best) ?? null);
+      groups.push({ ...g, members, best });
+    }
+    const fresh = listed.flatMap((p, i) => (known.has(p.id) ? [] : [i]));
+    const analyzing = groups.find((g) => g.id === ANALYZING_GROUP);
+    if (analyzing) analyzing.members.push(...fresh);
+    else if (fresh.length) groups.push({ id: ANALYZING_GROUP, members: fresh, best: null });
+    for (const p of listed) if (p.thumbnail && !this.thumbs.has(p.id)) this.thumbs.set(p.id, 1);
+    this.photos = photos;
+    this.indexOf = indexOf;
+    this.setGroups(groups);
+    return true;
+  }
+
+  /**
+   * A refreshed view of the open shoot: as [`applyView`], but the decisions the window shows
+   * for photos it had analyzed stay (each was saved before it showed, so where the view's
+   * differs the view was read before it).
+   */
+  applyRefreshed(view: ShootViewDto): void {
+    const mine = new Map<number, DecisionDto>();
+    this.photos.forEach((p, i) => {
+      if (this.groupAt(i)?.id !== ANALYZING_GROUP) mine.set(p.id, this.store.get(p.id));
+    });
+    this.applyView(view);
+    this.store.reset(view.photos.map((p) => mine.get(p.id) ?? p.decision));
   }
 
   /** The grouped shoot: photos, groups, decisions, profile and grouping strictness. */

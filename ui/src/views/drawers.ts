@@ -6,6 +6,9 @@
 import { recentShoots } from "../api/app";
 import { toAppError } from "../api/core";
 import { getSettings } from "../api/settings";
+import type { ImportProgressDto } from "../bindings/ImportProgressDto";
+import type { ImportReportDto } from "../bindings/ImportReportDto";
+import type { ImportRequestDto } from "../bindings/ImportRequestDto";
 import type { NetworkRequestDto } from "../bindings/NetworkRequestDto";
 import type { SettingsDto } from "../bindings/SettingsDto";
 import type { ShootModel } from "../model/shoot";
@@ -21,8 +24,10 @@ export interface DrawersHost {
   thumbSrc(index: number): string | null;
   /** Profiles were made, changed or deleted: the picker again, then `choose` it or re-rank. */
   profilesChanged(choose: string | null): Promise<void>;
-  /** Opens the shoot in `path` (after an import). */
-  openShoot(path: string): void;
+  /** Runs an import (the window follows its destination shoot). */
+  startImport(request: ImportRequestDto, progress: (p: ImportProgressDto) => void): Promise<ImportReportDto>;
+  /** Stops the running import. */
+  stopImport(): void;
   /** The network log (the Tauri core's, or the synthetic shoot's empty one). */
   networkLog(): Promise<NetworkRequestDto[]>;
 }
@@ -65,7 +70,14 @@ export class Drawers {
   }
 
   openImport(): void {
-    this.view.showOverlay(importDrawer(this.close, this.toast, (dest) => this.host.openShoot(dest)));
+    this.view.showOverlay(
+      importDrawer({
+        start: (request, progress) => this.host.startImport(request, progress),
+        stop: () => this.host.stopImport(),
+        toast: this.toast,
+        close: this.close,
+      }),
+    );
   }
 
   openExport(): void {

@@ -2,11 +2,14 @@
 // (catalog, threads, forget this shoot).
 
 import { planExport, runExport } from "../api/export";
-import { importPhotos, renameExample } from "../api/import";
+import { renameExample } from "../api/import";
 import { pickFolder } from "../api/app";
 import { forgetShoot, saveSettings } from "../api/settings";
 import { toAppError } from "../api/core";
 import type { ExportRequestDto } from "../bindings/ExportRequestDto";
+import type { ImportProgressDto } from "../bindings/ImportProgressDto";
+import type { ImportReportDto } from "../bindings/ImportReportDto";
+import type { ImportRequestDto } from "../bindings/ImportRequestDto";
 import type { SettingsDto } from "../bindings/SettingsDto";
 import type { ShootInfoDto } from "../bindings/ShootInfoDto";
 import { KEY_HELP } from "../lib/keymap";
@@ -160,9 +163,19 @@ function folderRow(label: string, input: HTMLInputElement, onChange: () => void)
   );
 }
 
+/** What the Import drawer asks of the window. */
+export interface ImportHost {
+  /** Runs the import; the window opens the destination as the first frames land and follows it. */
+  start(request: ImportRequestDto, progress: (p: ImportProgressDto) => void): Promise<ImportReportDto>;
+  /** Stops the running import. */
+  stop(): void;
+  toast(m: string, error?: boolean): void;
+  close(): void;
+}
+
 /** Import from a card: source, destination, renaming pattern (with a live example), optional
- * backup; Start copies and verifies, then `onDone` opens the destination shoot. */
-export function importDrawer(close: () => void, toast: (m: string, error?: boolean) => void, onDone: (dest: string) => void): HTMLElement {
+ * backup; Start copies and verifies, and the destination shoot opens as the first photos land. */
+export function importDrawer(host: ImportHost): HTMLElement {
   const source = h("input", { type: "text", placeholder: "Card or folder, e.g. /media/card/DCIM", "data-testid": "import-source" });
   const dest = h("input", { type: "text", placeholder: "Destination (a folder per capture date goes in it)", "data-testid": "import-dest" });
   const pattern = h("input", { type: "text", value: "{date}_{time}_{seq}", "data-testid": "import-pattern" });
@@ -170,8 +183,10 @@ export function importDrawer(close: () => void, toast: (m: string, error?: boole
   const example = h("p", { class: "hint", "data-testid": "import-example" });
   const status = h("div", { "data-testid": "import-status" });
   const start = h("button", { class: "primary", "data-testid": "import-start" }, "Start");
+  const stop = h("button", { "data-testid": "import-stop", hidden: true, onclick: () => host.stop() }, "Stop");
+  let running = false;
   const ready = () => {
-    start.disabled = !(source.value.trim() && dest.value.trim());
+    start.disabled = running || !(source.value.trim() && dest.value.trim());
   };
   let asked = 0;
   const showExample = async () => {
@@ -186,10 +201,12 @@ export function importDrawer(close: () => void, toast: (m: string, error?: boole
   pattern.addEventListener("input", () => void showExample());
   for (const i of [source, dest]) i.addEventListener("input", ready);
   start.addEventListener("click", async () => {
-    start.disabled = true;
+    running = true;
+    ready();
+    stop.hidden = false;
     status.replaceChildren(h("p", { class: "hint" }, "Starting…"));
     try {
-      const report = await importPhotos(
+      const report = await host.start(
         { source: source.value.trim(), dest: dest.value.trim(), pattern: pattern.value, backup: backup.value.trim() || null },
         (p) => {
           const mb = (b: number) => (b / 1e6).toFixed(1);
@@ -197,15 +214,18 @@ export function importDrawer(close: () => void, toast: (m: string, error?: boole
         },
       );
       const rate = report.seconds > 0 ? report.megabytes / report.seconds : 0;
-      const summary = `${report.copied} copied and verified (${report.megabytes.toFixed(1)} MB, ${rate.toFixed(1)} MB/s), ${report.alreadyImported} already imported, ${report.failed.length} failed`;
+      const done = `${report.copied} copied and verified (${report.megabytes.toFixed(1)} MB, ${rate.toFixed(1)} MB/s), ${report.alreadyImported} already imported, ${report.failed.length} failed`;
+      const summary = report.cancelled ? `Import stopped: ${done}; import again to go on` : done;
       status.replaceChildren(h("p", { "data-testid": "import-summary" }, summary));
       if (report.failed.length) status.append(h("ul", {}, report.failed.map((f) => h("li", {}, f.reason))));
-      toast(summary, report.failed.length > 0);
-      onDone(report.dest);
+      const firstFailure = report.failed.length ? ` (${report.failed[0].reason})` : "";
+      host.toast(summary + firstFailure, report.failed.length > 0);
     } catch (e) {
       status.replaceChildren(h("p", { style: "color:#f0a09a" }, toAppError(e).message));
-      ready();
     }
+    running = false;
+    stop.hidden = true;
+    ready();
   });
   ready();
   void showExample();
@@ -220,7 +240,7 @@ export function importDrawer(close: () => void, toast: (m: string, error?: boole
     folderRow("Backup", backup, ready),
     status,
   );
-  return drawer("Import", "import-panel", close, body, h("div", { class: "foot" }, h("button", { onclick: close }, "Cancel"), start));
+  return drawer("Import", "import-panel", host.close, body, h("div", { class: "foot" }, h("button", { onclick: host.close }, "Close"), stop, start));
 }
 
 export function settingsDrawer(

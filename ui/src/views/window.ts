@@ -43,6 +43,8 @@ export interface WindowHost {
   openReport(): void;
   openExport(): void;
   openImport(): void;
+  /** Stops the running import (what is in place stays). */
+  stopImport(): void;
   openSettings(): void;
   openContribute(): void;
   openNetwork(): void;
@@ -65,6 +67,8 @@ export class WindowView {
   private toolbar: HTMLElement;
   private stage: HTMLElement;
   private progress: HTMLElement;
+  private importing: HTMLElement;
+  private importingText: HTMLElement;
   private progressBar: HTMLElement;
   private progressText: HTMLElement;
   private msg: HTMLElement;
@@ -117,6 +121,13 @@ export class WindowView {
       this.progressText,
       h("button", { onclick: () => host.cancel(), title: "Stop the analysis (finished photos are kept)" }, "Cancel"),
     );
+    this.importingText = h("span", { "data-testid": "import-live-text" });
+    this.importing = h(
+      "div",
+      { class: "importing", hidden: true, "data-testid": "import-live" },
+      this.importingText,
+      h("button", { "data-testid": "import-stop-live", onclick: () => host.stopImport(), title: "Stop the import (every copy in place is verified and kept; importing again goes on from there)" }, "Stop"),
+    );
     this.toolbar = h("header", { class: "toolbar" });
     this.stage = h("main", { class: "stage" }, h("div", { class: "dropzone-hint" }, "Drop a folder to open it"));
     this.counts = h("span", { "data-testid": "counts" });
@@ -140,7 +151,7 @@ export class WindowView {
       "Import…",
     );
     const contribute = h("button", { class: "link", onclick: () => host.openContribute(), title: "Opt-in: share photos to improve bestpick" }, "Contribute…");
-    const status = h("footer", { class: "statusbar" }, this.counts, importButton, this.reportButton, contribute, network, this.current, this.progress, this.msg);
+    const status = h("footer", { class: "statusbar" }, this.counts, importButton, this.importing, this.reportButton, contribute, network, this.current, this.progress, this.msg);
     rootEl.append(this.toolbar, this.stage, status);
     this.renderToolbar();
   }
@@ -418,6 +429,12 @@ export class WindowView {
 
   hideProgress(): void {
     this.progress.hidden = true;
+  }
+
+  /** The running import in the status bar (null: none runs). */
+  showImport(text: string | null): void {
+    this.importing.hidden = text === null;
+    this.importingText.textContent = text ?? "";
   }
 
   /** A message in the status bar. */
