@@ -104,7 +104,12 @@ class Session {
       if (v) return v;
       await sleep(300);
     }
-    throw new Error(`timed out waiting for ${what}`);
+    // What the window showed then, for the failure's line (and a screenshot beside it).
+    const shown = await this.exec(
+      "const p=window.__bp && window.__bp.snapshot(); return JSON.stringify({state: document.body.dataset.state, photos: p && p.photos, shoot: document.querySelector('.toolbar .shoot-name')?.title, status: document.querySelector('.statusbar')?.textContent})",
+    ).catch(() => null);
+    await this.shot("timed-out.png").catch(() => undefined);
+    throw new Error(`timed out waiting for ${what}; the window showed ${shown}`);
   }
   snapshot() {
     return this.exec("return window.__bp ? window.__bp.snapshot() : null");
