@@ -289,6 +289,53 @@ fn two_instances_on_one_bucket_and_database_act_as_one() {
 }
 
 #[test]
+fn purge_waits_while_another_process_holds_the_maintenance_lock() {
+    let Some(services) = Services::from_env() else {
+        return;
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (client, connection) = rt
+        .block_on(tokio_postgres::connect(
+            &services.database,
+            tokio_postgres::NoTls,
+        ))
+        .unwrap();
+    rt.spawn(connection);
+    let lock = bestpick_collector::store::MAINTENANCE_LOCK;
+    let operator = format!(
+        "lock-{}-{}",
+        bestpick_collector::unix_now(),
+        std::process::id()
+    );
+    let added = ok(
+        &services.run(&["operators", "add", &operator], &[]),
+        "operators add",
+    );
+    let token = added.lines().last().unwrap().to_owned();
+
+    // Another "instance" runs an export or a purge: this purge waits for it.
+    rt.block_on(client.execute("SELECT pg_advisory_lock($1)", &[&lock]))
+        .unwrap();
+    let mut purge = Command::new(env!("CARGO_BIN_EXE_bestpick-collector"))
+        .arg("purge")
+        .args(services.store_args())
+        .env("BESTPICK_OPERATOR_TOKEN", &token)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        purge.try_wait().unwrap().is_none(),
+        "purge ran while the lock was held"
+    );
+    rt.block_on(client.execute("SELECT pg_advisory_unlock($1)", &[&lock]))
+        .unwrap();
+    let out = purge.wait_with_output().unwrap();
+    assert!(out.status.success(), "purge after the lock was released");
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("purged "));
+}
+
+#[test]
 fn database_password_never_shows_in_errors() {
     let Some(services) = Services::from_env() else {
         return;

@@ -61,8 +61,9 @@ pub const DEFAULT_SWEEP_AFTER: Duration = Duration::from_secs(15 * 60);
 
 /// Advisory lock key of schema migrations ("bestpick" in ASCII, minus one).
 const MIGRATION_LOCK: i64 = 0x6265_7374_7069_636a;
-/// Advisory lock key of export and purge.
-const MAINTENANCE_LOCK: i64 = 0x6265_7374_7069_636b;
+/// PostgreSQL advisory lock key that export and purge hold ("bestpick" in ASCII): who holds
+/// it shows in `pg_locks` (`locktype = 'advisory'`, `objid` its low 32 bits).
+pub const MAINTENANCE_LOCK: i64 = 0x6265_7374_7069_636b;
 
 /// The checked-in migrations (`migrations/*.sql`), applied in order at start.
 const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];

@@ -17,7 +17,9 @@ mod partial;
 
 use std::path::PathBuf;
 
-pub use cloud::{CloudConfig, CloudStore, DEFAULT_SWEEP_AFTER, MaintenanceLock, redact_url};
+pub use cloud::{
+    CloudConfig, CloudStore, DEFAULT_SWEEP_AFTER, MAINTENANCE_LOCK, MaintenanceLock, redact_url,
+};
 pub use dir::{DirStore, LOCK_FILE, PARTIAL_SUFFIX, SEALED_SUFFIX};
 pub use partial::PartialFile;
 
