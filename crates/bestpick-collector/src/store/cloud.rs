@@ -36,8 +36,11 @@
 //! Credentials come from the environment only (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
 //! and `AWS_SESSION_TOKEN` or the other sources object_store reads; the database password in
 //! the URL or `PGPASSWORD`); messages name the database by its URL with the password masked
-//! ([`redact_url`]). The database connection is plain TCP: run it on a private network or a
-//! local socket (TLS to PostgreSQL is not supported yet).
+//! ([`redact_url`]). The database connection uses TLS (rustls, the system's root
+//! certificates) when the server offers it, as `sslmode=prefer` (the default) says;
+//! `?sslmode=require` in the URL insists on it, `?sslmode=disable` turns it off. The
+//! certificate is always checked: a server offering TLS with a certificate the system does
+//! not trust (a self-signed one) is refused, whatever the sslmode short of `disable`.
 
 use std::io::{Read, Seek};
 use std::path::PathBuf;
@@ -49,7 +52,8 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use tokio::runtime::Runtime;
 use tokio::sync::{Mutex, MutexGuard};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{
     ACCESS_LOG_RETENTION_SECS, BUNDLE_RETENTION_SECS, BundleInfo, BundleState, NewBundle,
@@ -90,6 +94,7 @@ pub struct CloudStore {
     objects: Arc<dyn ObjectStore>,
     db: Mutex<Client>,
     database_url: String,
+    tls: MakeRustlsConnect,
     spool: PathBuf,
     sweep_after: Duration,
 }
@@ -130,8 +135,9 @@ impl CloudStore {
             .map_err(|e| StoreError::Setup(format!("starting the store's runtime: {e}")))?;
         let objects = object_store(config)?;
         let database_url = config.database_url.clone();
+        let tls = database_tls();
         let client = runtime.block_on(async {
-            let mut client = connect(&database_url).await?;
+            let mut client = connect(&database_url, &tls).await?;
             migrate(&mut client).await?;
             StoreResult::Ok(client)
         })?;
@@ -141,6 +147,7 @@ impl CloudStore {
             objects,
             db: Mutex::new(client),
             database_url,
+            tls,
             spool,
             sweep_after: config.sweep_after,
         })
@@ -208,7 +215,7 @@ impl CloudStore {
     async fn client(&self) -> StoreResult<MutexGuard<'_, Client>> {
         let mut client = self.db.lock().await;
         if client.is_closed() {
-            *client = connect(&self.database_url).await?;
+            *client = connect(&self.database_url, &self.tls).await?;
         }
         Ok(client)
     }
@@ -337,7 +344,20 @@ fn is_loopback_url(url: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-async fn connect(url: &str) -> StoreResult<Client> {
+/// TLS for the database connection: rustls on ring, verified against the system's roots
+/// (none loaded: a server offering TLS is refused, unless the URL says `sslmode=disable`).
+fn database_tls() -> MakeRustlsConnect {
+    match MakeRustlsConnect::with_native_certs() {
+        Ok((tls, _unreadable)) => tls,
+        Err(_) => MakeRustlsConnect::new(
+            tokio_rustls::rustls::ClientConfig::builder()
+                .with_root_certificates(tokio_rustls::rustls::RootCertStore::empty())
+                .with_no_client_auth(),
+        ),
+    }
+}
+
+async fn connect(url: &str, tls: &MakeRustlsConnect) -> StoreResult<Client> {
     let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
         StoreError::Setup(format!(
             "--database {}: not a PostgreSQL URL: {e}",
@@ -351,7 +371,7 @@ async fn connect(url: &str) -> StoreResult<Client> {
     }
     let (client, connection) =
         config
-            .connect(NoTls)
+            .connect(tls.clone())
             .await
             .map_err(|source| StoreError::Connect {
                 url: redact_url(url),
