@@ -426,19 +426,46 @@ async fn migrate(client: &mut Client) -> StoreResult<()> {
     tx.commit().await.map_err(pg("committing the migrations"))
 }
 
-/// A new private folder for the bodies being received (sealed bodies; removed on drop).
+const SPOOL_PREFIX: &str = "bestpick-collector-spool-";
+
+/// A new private folder for the bodies being received (sealed bodies; removed on drop), named
+/// after this process and a random part; it must not exist yet, so that nobody can have
+/// prepared it. The folders of collector processes that are gone (killed, so no drop ran)
+/// and were made by the same user are removed.
 fn spool_dir() -> StoreResult<PathBuf> {
-    use std::os::unix::fs::DirBuilderExt;
-    let dir = std::env::temp_dir().join(format!("bestpick-collector-spool-{}", std::process::id()));
-    // Left by an earlier process with the same id: nothing in it is needed.
-    let _ = std::fs::remove_dir_all(&dir);
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let random = bestpick_bundle::random_hex(8)
+        .map_err(|e| StoreError::Setup(format!("naming the spool folder: {e}")))?;
+    let tmp = std::env::temp_dir();
+    let dir = tmp.join(format!("{SPOOL_PREFIX}{}-{random}", std::process::id()));
+    let io = |source| StoreError::Io {
+        path: dir.clone(),
+        source,
+    };
     std::fs::DirBuilder::new()
         .mode(0o700)
         .create(&dir)
-        .map_err(|source| StoreError::Io {
-            path: dir.clone(),
-            source,
-        })?;
+        .map_err(io)?;
+    let uid = std::fs::metadata(&dir).map_err(io)?.uid();
+    for entry in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(SPOOL_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let gone = !std::path::Path::new("/proc").join(pid.to_string()).exists();
+        let ours = entry
+            .path()
+            .symlink_metadata()
+            .is_ok_and(|m| m.is_dir() && m.uid() == uid);
+        if gone && ours {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
     Ok(dir)
 }
 
