@@ -26,7 +26,9 @@ die() { say "$*"; exit 1; }
 S3S="$TOOLS/bin/s3s-fs"
 if ! { [ -x "$S3S" ] && "$S3S" --version 2>/dev/null | grep -q "$S3S_VERSION"; }; then
   say "installing s3s-fs $S3S_VERSION into $TOOLS (once; about 1.5 min on 2 cores)"
-  cargo install s3s-fs --version "$S3S_VERSION" --features binary --locked --root "$TOOLS" >&2
+  # In cargo's own temporary folder, not the workspace's target folder.
+  env -u CARGO_TARGET_DIR cargo install s3s-fs --version "$S3S_VERSION" --features binary --locked \
+    --root "$TOOLS" >&2
 fi
 
 free_port() {
