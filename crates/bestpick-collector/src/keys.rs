@@ -67,6 +67,15 @@ pub fn load(source: &KeySource, data: &Path) -> anyhow::Result<(SecretKey, Publi
     }
 }
 
+/// The key pair from `source`, for a collector without a data folder (the deployment store:
+/// bundles in a bucket), which only the file-mode check applies to.
+pub fn load_detached(source: &KeySource) -> anyhow::Result<(SecretKey, PublicKey)> {
+    match source {
+        KeySource::File(path) => load_or_create(path),
+        KeySource::Env => from_env(),
+    }
+}
+
 /// Loads the key pair from the file `path`, creating it (0600, in a folder made 0700) with a
 /// new key when absent. An existing file that group or others may read is refused.
 pub fn load_or_create(path: &Path) -> anyhow::Result<(SecretKey, PublicKey)> {

@@ -21,4 +21,4 @@ pub mod store;
 
 pub use app::{AppState, Config, app, unix_now};
 pub use server::{ServeOptions, check_listen_address, serve, tls_config};
-pub use store::{DirStore, Store};
+pub use store::{CloudConfig, CloudStore, DirStore, Store};

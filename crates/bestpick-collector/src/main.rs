@@ -7,9 +7,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use bestpick_collector::store::DEFAULT_SWEEP_AFTER;
 use bestpick_collector::{
-    AppState, Config, DirStore, ServeOptions, Store, app, check_listen_address, export, keys,
-    operators, serve, tls_config, unix_now,
+    AppState, CloudConfig, CloudStore, Config, DirStore, ServeOptions, Store, app,
+    check_listen_address, export, keys, operators, serve, tls_config, unix_now,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -40,9 +41,8 @@ enum Command {
     Serve(ServeArgs),
     /// Write decrypted images and manifests of every live bundle for dataset NAME.
     Export {
-        /// Data directory.
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
         /// Dataset name recorded for each exported bundle.
         #[arg(long)]
         dataset: String,
@@ -55,9 +55,8 @@ enum Command {
     },
     /// Apply retention now: bundles older than 5 years, access log older than 90 days.
     Purge {
-        /// Data directory.
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// The operators allowed to export and purge (they give BESTPICK_OPERATOR_TOKEN).
     #[command(subcommand)]
@@ -71,10 +70,96 @@ enum OperatorsCommand {
     Add {
         /// The operator's name, as the access log will show it.
         name: String,
-        /// Data directory.
-        #[arg(long)]
-        data: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
+}
+
+/// Where the bundles and their records are: a data directory (the embedded default), or a
+/// bucket and a PostgreSQL database that several instances share.
+#[derive(Args)]
+struct StoreArgs {
+    /// Data directory: database, stored bundles (the embedded store).
+    #[arg(long, required_unless_present = "store", conflicts_with = "store")]
+    data: Option<PathBuf>,
+    /// Keep bundles in S3-compatible object storage, s3://BUCKET, and their records in
+    /// --database. Credentials come from the environment only: AWS_ACCESS_KEY_ID and
+    /// AWS_SECRET_ACCESS_KEY.
+    #[arg(long, value_name = "s3://BUCKET", requires = "database")]
+    store: Option<String>,
+    /// Endpoint URL of the S3-compatible server (default: AWS). Plain http only on loopback.
+    #[arg(long, value_name = "URL", requires = "store")]
+    s3_endpoint: Option<String>,
+    /// Region of the bucket [default: us-east-1].
+    #[arg(long, value_name = "REGION", requires = "store")]
+    s3_region: Option<String>,
+    /// PostgreSQL for the records with --store: postgres://USER@HOST:PORT/DB (the password
+    /// from PGPASSWORD, or in the URL).
+    #[arg(long, value_name = "URL", requires = "store")]
+    database: Option<String>,
+    /// With --store: seconds an object without a committed record (an upload cut off between
+    /// its object and its record) is left before purges remove it.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_SWEEP_AFTER.as_secs())]
+    sweep_after: u64,
+}
+
+/// An open store of either kind.
+enum Opened {
+    Dir(DirStore, PathBuf),
+    Cloud(CloudStore),
+}
+
+impl Opened {
+    fn open(args: &StoreArgs) -> anyhow::Result<Opened> {
+        match (&args.data, &args.store) {
+            (Some(data), _) => Ok(Opened::Dir(DirStore::open(data)?, data.clone())),
+            (None, Some(store)) => Ok(Opened::Cloud(CloudStore::open(&cloud_config(
+                args, store,
+            )?)?)),
+            (None, None) => anyhow::bail!("pass --data DIR or --store s3://BUCKET"),
+        }
+    }
+
+    fn store(&self) -> &dyn Store {
+        match self {
+            Opened::Dir(store, _) => store,
+            Opened::Cloud(store) => store,
+        }
+    }
+
+    /// The key pair; a key file inside the data directory is refused.
+    fn keys(
+        &self,
+        key_file: Option<PathBuf>,
+    ) -> anyhow::Result<(bestpick_bundle::SecretKey, bestpick_bundle::PublicKey)> {
+        let source = keys::KeySource::choose(key_file)?;
+        match self {
+            Opened::Dir(_, data) => keys::load(&source, data),
+            Opened::Cloud(_) => keys::load_detached(&source),
+        }
+    }
+}
+
+fn cloud_config(args: &StoreArgs, store: &str) -> anyhow::Result<CloudConfig> {
+    let bucket = store
+        .strip_prefix("s3://")
+        .map(|b| b.trim_end_matches('/'))
+        .filter(|b| !b.is_empty() && !b.contains('/'))
+        .with_context(|| format!("--store {store}: expected s3://BUCKET"))?;
+    let database_url = args
+        .database
+        .clone()
+        .context("--store needs --database postgres://...")?;
+    Ok(CloudConfig {
+        bucket: bucket.to_owned(),
+        endpoint: args.s3_endpoint.clone(),
+        region: args
+            .s3_region
+            .clone()
+            .unwrap_or_else(|| "us-east-1".to_owned()),
+        database_url,
+        sweep_after: Duration::from_secs(args.sweep_after),
+    })
 }
 
 #[derive(Args)]
@@ -84,9 +169,8 @@ struct ServeArgs {
     /// --behind-tls-proxy.
     #[arg(long)]
     listen: SocketAddr,
-    /// Data directory: database, stored bundles.
-    #[arg(long)]
-    data: PathBuf,
+    #[command(flatten)]
+    store: StoreArgs,
     /// The private key's file, outside the data directory (another volume, say): created
     /// with a new key on first start, refused when group or others may read it. Without it,
     /// the key comes from BESTPICK_COLLECTOR_KEY (64 hex digits).
@@ -146,16 +230,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => run_serve(args),
         Command::Export {
-            data,
+            store,
             dataset,
             out,
             key_file,
         } => {
-            let (secret, _) = keys::load(&keys::KeySource::choose(key_file)?, &data)?;
-            let store = DirStore::open(&data)?;
-            let operator = operator(&store)?;
+            let opened = Opened::open(&store)?;
+            let (secret, _) = opened.keys(key_file)?;
+            let operator = operator(opened.store())?;
+            // One export or purge at a time across the instances of a shared store.
+            let _lock = match &opened {
+                Opened::Cloud(cloud) => Some(cloud.maintenance_lock()?),
+                Opened::Dir(..) => None,
+            };
+            let store = opened.store();
             store.purge(unix_now())?;
-            let report = export::export(&store, &secret, &dataset, &out, &operator, unix_now())?;
+            let report = export::export(store, &secret, &dataset, &out, &operator, unix_now())?;
             println!(
                 "exported {} bundle(s), {} image(s) for dataset {dataset} to {}",
                 report.bundles,
@@ -164,27 +254,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Purge { data } => {
-            let store = DirStore::open(&data)?;
-            let operator = operator(&store)?;
+        Command::Purge { store } => {
+            let opened = Opened::open(&store)?;
+            let operator = operator(opened.store())?;
+            let _lock = match &opened {
+                Opened::Cloud(cloud) => Some(cloud.maintenance_lock()?),
+                Opened::Dir(..) => None,
+            };
+            let store = opened.store();
             let report = store.purge(unix_now())?;
             store.log_access(
                 unix_now(),
                 &operator,
                 &format!(
-                    "purge bundles={} access_log_rows={}",
-                    report.bundles, report.access_log_rows
+                    "purge bundles={} access_log_rows={} orphan_objects={}",
+                    report.bundles, report.access_log_rows, report.orphan_objects
                 ),
             )?;
             println!(
-                "purged {} bundle(s) and {} access-log row(s)",
-                report.bundles, report.access_log_rows
+                "purged {} bundle(s), {} access-log row(s) and {} orphan object(s)",
+                report.bundles, report.access_log_rows, report.orphan_objects
             );
             Ok(())
         }
-        Command::Operators(OperatorsCommand::Add { name, data }) => {
-            let store = DirStore::open(&data)?;
-            let token = operators::add(&store, &name, unix_now())?;
+        Command::Operators(OperatorsCommand::Add { name, store }) => {
+            let opened = Opened::open(&store)?;
+            let token = operators::add(opened.store(), &name, unix_now())?;
             println!(
                 "operator {name} added; their token (shown once, give it to them as {}):",
                 operators::TOKEN_ENV
@@ -196,7 +291,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// The operator running this command, from the token in the environment.
-fn operator(store: &DirStore) -> anyhow::Result<String> {
+fn operator(store: &dyn Store) -> anyhow::Result<String> {
     let token = std::env::var(operators::TOKEN_ENV).ok();
     operators::authenticate(store, token.as_deref())
 }
@@ -223,18 +318,36 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         tls,
     };
 
-    let data = &args.data;
-    let (secret, public) = keys::load(&keys::KeySource::choose(args.key_file.clone())?, data)?;
-    let (store, recovered) = DirStore::open_for_serving(data)?;
-    if recovered.completed + recovered.removed > 0 {
+    let key_source = keys::KeySource::choose(args.key_file.clone())?;
+    let (store, (secret, public)): (Arc<dyn Store>, _) = match (&args.store.data, &args.store.store)
+    {
+        (Some(data), _) => {
+            let keys = keys::load(&key_source, data)?;
+            let (store, recovered) = DirStore::open_for_serving(data)?;
+            if recovered.completed + recovered.removed > 0 {
+                eprintln!(
+                    "collector: after an unclean stop: {} committed bundle(s) completed, {} \
+                         unfinished upload(s) removed",
+                    recovered.completed, recovered.removed
+                );
+            }
+            (Arc::new(store), keys)
+        }
+        (None, Some(bucket)) => {
+            let keys = keys::load_detached(&key_source)?;
+            let config = cloud_config(&args.store, bucket)?;
+            (Arc::new(CloudStore::open(&config)?), keys)
+        }
+        (None, None) => anyhow::bail!("pass --data DIR or --store s3://BUCKET"),
+    };
+    // At start: retention, and (shared store) objects left by uploads cut off before commit.
+    let report = store.purge(unix_now())?;
+    if report.orphan_objects > 0 {
         eprintln!(
-            "collector: after an unclean stop: {} committed bundle(s) completed, {} unfinished \
-             upload(s) removed",
-            recovered.completed, recovered.removed
+            "collector: {} unfinished upload object(s) removed",
+            report.orphan_objects
         );
     }
-    let store = Arc::new(store);
-    store.purge(unix_now())?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(args.listen)

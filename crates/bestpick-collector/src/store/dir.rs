@@ -547,6 +547,7 @@ impl Store for DirStore {
         Ok(PurgeReport {
             bundles: old.len(),
             access_log_rows,
+            orphan_objects: 0,
         })
     }
 }

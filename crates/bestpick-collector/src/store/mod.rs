@@ -7,13 +7,19 @@
 //!
 //! Layout: this file holds the trait and the shared types; `partial.rs` the file a body is
 //! received into ([`PartialFile`]); `dir.rs` the embedded default backend, files + SQLite in
-//! one directory ([`DirStore`]), with its durability order.
+//! one directory ([`DirStore`]), with its durability order; `cloud.rs` the deployment backend,
+//! bundle objects in S3-compatible storage and rows in PostgreSQL ([`CloudStore`]), which
+//! several instances share.
 
+mod cloud;
 mod dir;
 mod partial;
 
 use std::path::PathBuf;
 
+pub use cloud::{
+    CloudConfig, CloudStore, DEFAULT_SWEEP_AFTER, MAINTENANCE_LOCK, MaintenanceLock, redact_url,
+};
 pub use dir::{DirStore, LOCK_FILE, PARTIAL_SUFFIX, SEALED_SUFFIX};
 pub use partial::PartialFile;
 
@@ -37,6 +43,33 @@ pub enum StoreError {
         /// Cause.
         source: std::io::Error,
     },
+    /// The PostgreSQL database (of [`CloudStore`]) failed.
+    #[error("database, {what}: {source}")]
+    Postgres {
+        /// What the store was doing.
+        what: &'static str,
+        /// Cause.
+        source: tokio_postgres::Error,
+    },
+    /// The PostgreSQL database could not be reached.
+    #[error("connecting to the database {url}: {source}")]
+    Connect {
+        /// The database URL, its password masked.
+        url: String,
+        /// Cause.
+        source: tokio_postgres::Error,
+    },
+    /// An object in the bucket (of [`CloudStore`]) could not be read, written or listed.
+    #[error("object storage, {key}: {source}")]
+    Object {
+        /// Object key (or prefix).
+        key: String,
+        /// Cause.
+        source: object_store::Error,
+    },
+    /// The store could not be set up as configured.
+    #[error("{0}")]
+    Setup(String),
     /// The idempotency key was already used (by a concurrent request).
     #[error("idempotency key already used")]
     DuplicateIdempotencyKey,
@@ -123,6 +156,8 @@ pub struct PurgeReport {
     pub bundles: usize,
     /// Access-log rows older than the log retention.
     pub access_log_rows: usize,
+    /// Bundle objects without a committed row, swept ([`CloudStore`] only).
+    pub orphan_objects: usize,
 }
 
 /// Bundle retention: 5 years.

@@ -68,6 +68,19 @@ impl Collector {
         if !args.contains(&"--key-file") {
             command.arg("--key-file").arg(key_file(data));
         }
+        Collector::spawn(command, data)
+    }
+
+    /// Starts `bestpick-collector serve ARGS` exactly as given (ARGS name the store and the
+    /// key); `data` is only recorded.
+    pub fn start_serve(args: &[&str], data: &Path) -> Collector {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bestpick-collector"));
+        command.arg("serve").args(args);
+        Collector::spawn(command, data)
+    }
+
+    /// Spawns `command` (a `serve`) and waits for the line with its URL.
+    fn spawn(mut command: Command, data: &Path) -> Collector {
         let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

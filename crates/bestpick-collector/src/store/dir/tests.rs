@@ -104,7 +104,8 @@ fn insert_delete_purge() {
         report,
         PurgeReport {
             bundles: 1,
-            access_log_rows: 1
+            access_log_rows: 1,
+            orphan_objects: 0,
         },
         "purge counts"
     );

@@ -1,0 +1,872 @@
+//! The deployment [`Store`]: bundle bodies in S3-compatible object storage, metadata in
+//! PostgreSQL. Several collector instances on the same bucket and database act as one service.
+//!
+//! ## Durability and concurrency
+//!
+//! An upload's body is received into a private spool folder on local disk, then:
+//!
+//! 1. it is written to the bucket as `bundles/<id>.sealed` with a conditional put
+//!    (`If-None-Match: *`, object_store's [`PutMode::Create`]), so no object is ever replaced;
+//! 2. the rows are committed in one transaction: this is the point of truth. The idempotency
+//!    key's row is inserted with `ON CONFLICT DO NOTHING` on its primary key, so when two
+//!    instances get the same key at once, exactly one commits and the other answers with the
+//!    winner's bundle id;
+//! 3. only then does the service answer 201.
+//!
+//! (s3s-fs, the server of the tests, honours `If-None-Match: *` on PutObject by checking, then
+//! writing: not atomic against a concurrent writer of the same key. Ids are random, so two
+//! writers of one key do not happen here; AWS S3 checks atomically.)
+//!
+//! An object whose row never committed (a crash or a lost race between 1 and 2) is an orphan:
+//! [`CloudStore::sweep_orphans`], run by every purge (at `serve` start, hourly, and by the
+//! `purge` command), removes objects with no live row once they are older than the sweep grace
+//! (default [`DEFAULT_SWEEP_AFTER`]), so that uploads still between 1 and 2 are left alone.
+//!
+//! A delete commits the tombstone first (every instance sees it at once), then removes the
+//! object; an object whose removal failed is left to the sweep.
+//!
+//! `export` and `purge` take a PostgreSQL advisory lock ([`CloudStore::maintenance_lock`]), so
+//! only one runs at a time across instances; the hourly purge of a server skips its turn when
+//! another instance holds it.
+//!
+//! The store's calls are synchronous, like every [`Store`]: each runs its async clients on the
+//! store's own small runtime. The server calls the store from blocking threads only
+//! (`spawn_blocking`), never from an async worker.
+//!
+//! Credentials come from the environment only (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+//! and `AWS_SESSION_TOKEN` or the other sources object_store reads; the database password in
+//! the URL or `PGPASSWORD`); messages name the database by its URL with the password masked
+//! ([`redact_url`]). The database connection uses TLS (rustls, the system's root
+//! certificates) when the server offers it, as `sslmode=prefer` (the default) says;
+//! `?sslmode=require` in the URL insists on it, `?sslmode=disable` turns it off. The
+//! certificate is always checked: a server offering TLS with a certificate the system does
+//! not trust (a self-signed one) is refused, whatever the sslmode short of `disable`.
+
+use std::io::{Read, Seek};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
+use tokio::runtime::Runtime;
+use tokio::sync::{Mutex, MutexGuard};
+use tokio_postgres::Client;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+use super::{
+    ACCESS_LOG_RETENTION_SECS, BUNDLE_RETENTION_SECS, BundleInfo, BundleState, NewBundle,
+    PartialFile, PurgeReport, Store, StoreError, StoreResult,
+};
+
+/// How old an object without a committed row must be before the sweep removes it.
+pub const DEFAULT_SWEEP_AFTER: Duration = Duration::from_secs(15 * 60);
+
+/// Advisory lock key of schema migrations ("bestpick" in ASCII, minus one).
+const MIGRATION_LOCK: i64 = 0x6265_7374_7069_636a;
+/// PostgreSQL advisory lock key that export and purge hold ("bestpick" in ASCII): who holds
+/// it shows in `pg_locks` (`locktype = 'advisory'`, `objid` its low 32 bits).
+pub const MAINTENANCE_LOCK: i64 = 0x6265_7374_7069_636b;
+
+/// The checked-in migrations (`migrations/*.sql`), applied in order at start.
+const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
+
+/// Where and how [`CloudStore`] keeps its data.
+#[derive(Debug, Clone)]
+pub struct CloudConfig {
+    /// Bucket name (from `s3://BUCKET`).
+    pub bucket: String,
+    /// S3 endpoint URL; None for AWS itself. Plain `http://` only on a loopback host.
+    pub endpoint: Option<String>,
+    /// Region (S3-compatible servers mostly accept any).
+    pub region: String,
+    /// `postgres://...` URL (the password may be in it or in `PGPASSWORD`).
+    pub database_url: String,
+    /// Objects without a committed row older than this are removed by purges.
+    pub sweep_after: Duration,
+}
+
+/// Bundle objects in S3-compatible storage + metadata in PostgreSQL.
+pub struct CloudStore {
+    /// Present until drop (see the `Drop` impl).
+    runtime: Option<Runtime>,
+    objects: Arc<dyn ObjectStore>,
+    db: Mutex<Client>,
+    database_url: String,
+    tls: MakeRustlsConnect,
+    spool: PathBuf,
+    sweep_after: Duration,
+}
+
+/// Holds the maintenance advisory lock until dropped (see [`CloudStore::maintenance_lock`]).
+pub struct MaintenanceLock<'a> {
+    store: &'a CloudStore,
+}
+
+impl Drop for MaintenanceLock<'_> {
+    fn drop(&mut self) {
+        let store = self.store;
+        let unlocked = store.run(async {
+            let client = store.client().await?;
+            client
+                .execute("SELECT pg_advisory_unlock($1)", &[&MAINTENANCE_LOCK])
+                .await
+                .map_err(pg("releasing the maintenance lock"))
+        });
+        // Closing the connection would release it too: the process is about to exit.
+        if let Err(e) = unlocked {
+            eprintln!("collector: {e}");
+        }
+    }
+}
+
+impl CloudStore {
+    /// Connects to the bucket and the database, and applies the migrations not applied yet.
+    pub fn open(config: &CloudConfig) -> StoreResult<CloudStore> {
+        // reqwest's rustls has no provider of its own here (no aws-lc-rs): use ring. An error
+        // means one is installed already.
+        let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("collector-store")
+            .enable_all()
+            .build()
+            .map_err(|e| StoreError::Setup(format!("starting the store's runtime: {e}")))?;
+        let objects = object_store(config)?;
+        let database_url = config.database_url.clone();
+        let tls = database_tls();
+        let client = runtime.block_on(async {
+            let mut client = connect(&database_url, &tls).await?;
+            migrate(&mut client).await?;
+            StoreResult::Ok(client)
+        })?;
+        let spool = spool_dir()?;
+        Ok(CloudStore {
+            runtime: Some(runtime),
+            objects,
+            db: Mutex::new(client),
+            database_url,
+            tls,
+            spool,
+            sweep_after: config.sweep_after,
+        })
+    }
+
+    /// Takes the advisory lock that export and purge hold, waiting while another process
+    /// (any instance) holds it. Released when the guard is dropped.
+    pub fn maintenance_lock(&self) -> StoreResult<MaintenanceLock<'_>> {
+        self.run(async {
+            let client = self.client().await?;
+            client
+                .execute("SELECT pg_advisory_lock($1)", &[&MAINTENANCE_LOCK])
+                .await
+                .map_err(pg("taking the maintenance lock"))
+        })?;
+        Ok(MaintenanceLock { store: self })
+    }
+
+    /// Removes bundle objects that have no live row and were last written before
+    /// `now - sweep_after` (uploads cut off between put and commit, deletes whose object
+    /// removal failed). Returns how many were removed.
+    pub fn sweep_orphans(&self, now: i64) -> StoreResult<usize> {
+        let cutoff = now.saturating_sub(i64::try_from(self.sweep_after.as_secs()).unwrap_or(0));
+        self.run(async {
+            let prefix = ObjectPath::from(BUNDLE_PREFIX);
+            let listed = self
+                .objects
+                .list_with_delimiter(Some(&prefix))
+                .await
+                .map_err(obj(BUNDLE_PREFIX))?;
+            let mut removed = 0;
+            for meta in listed.objects {
+                if meta.last_modified.timestamp() > cutoff {
+                    continue;
+                }
+                let id = meta
+                    .location
+                    .filename()
+                    .and_then(|f| f.strip_suffix(SEALED_OBJECT_SUFFIX))
+                    .unwrap_or_default()
+                    .to_owned();
+                if !id.is_empty() && self.is_live(&id).await? {
+                    continue;
+                }
+                self.delete_object(&meta.location).await?;
+                removed += 1;
+            }
+            Ok(removed)
+        })
+    }
+
+    fn runtime(&self) -> &Runtime {
+        // Some from open() until drop.
+        self.runtime
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("the runtime lives until drop"))
+    }
+
+    /// Runs `work` on the store's runtime. Called from plain or blocking threads only.
+    fn run<T>(&self, work: impl Future<Output = StoreResult<T>>) -> StoreResult<T> {
+        self.runtime().block_on(work)
+    }
+
+    /// The database connection, opened again if it was lost.
+    async fn client(&self) -> StoreResult<MutexGuard<'_, Client>> {
+        let mut client = self.db.lock().await;
+        if client.is_closed() {
+            *client = connect(&self.database_url, &self.tls).await?;
+        }
+        Ok(client)
+    }
+
+    async fn is_live(&self, id: &str) -> StoreResult<bool> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT 1 FROM bundles WHERE id = $1 AND state = 'received'",
+                &[&id],
+            )
+            .await
+            .map_err(pg("looking up a bundle"))?;
+        Ok(row.is_some())
+    }
+
+    async fn delete_object(&self, key: &ObjectPath) -> StoreResult<()> {
+        match self.objects.delete(key).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(obj(key.as_ref())(e)),
+        }
+    }
+
+    async fn commit_rows(
+        &self,
+        id: &str,
+        receipt_hash: &str,
+        idempotency_hash: &str,
+        body_hash: &str,
+        image_count: u32,
+        received_at: i64,
+    ) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(pg("starting a transaction"))?;
+        tx.execute(
+            "INSERT INTO bundles (id, state, receipt_hash, image_count, received_at)
+             VALUES ($1, 'received', $2, $3, $4)",
+            &[&id, &receipt_hash, &i64::from(image_count), &received_at],
+        )
+        .await
+        .map_err(pg("inserting a bundle"))?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO idempotency_keys (key_hash, bundle_id, body_hash) VALUES ($1, $2, $3)
+                 ON CONFLICT (key_hash) DO NOTHING",
+                &[&idempotency_hash, &id, &body_hash],
+            )
+            .await
+            .map_err(pg("inserting an idempotency key"))?;
+        if inserted == 0 {
+            // Another request (maybe on another instance) committed this key first. Dropping
+            // the transaction rolls it back.
+            return Err(StoreError::DuplicateIdempotencyKey);
+        }
+        tx.commit().await.map_err(pg("committing a bundle"))
+    }
+}
+
+impl Drop for CloudStore {
+    fn drop(&mut self) {
+        // A runtime may not be dropped (which blocks) inside another runtime's async context,
+        // where the server may drop its last reference: shut it down without waiting.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+        let _ = std::fs::remove_dir_all(&self.spool);
+    }
+}
+
+const BUNDLE_PREFIX: &str = "bundles";
+const SEALED_OBJECT_SUFFIX: &str = ".sealed";
+
+fn object_key(id: &str) -> ObjectPath {
+    ObjectPath::from(format!("{BUNDLE_PREFIX}/{id}{SEALED_OBJECT_SUFFIX}"))
+}
+
+fn pg(what: &'static str) -> impl FnOnce(tokio_postgres::Error) -> StoreError {
+    move |source| StoreError::Postgres { what, source }
+}
+
+fn obj(key: &str) -> impl FnOnce(object_store::Error) -> StoreError {
+    let key = key.to_owned();
+    move |source| StoreError::Object { key, source }
+}
+
+fn object_store(config: &CloudConfig) -> StoreResult<Arc<dyn ObjectStore>> {
+    let mut builder = AmazonS3Builder::from_env()
+        .with_bucket_name(&config.bucket)
+        .with_region(&config.region);
+    if let Some(endpoint) = &config.endpoint {
+        if endpoint.starts_with("http://") {
+            if !is_loopback_url(endpoint) {
+                return Err(StoreError::Setup(format!(
+                    "--s3-endpoint {endpoint}: plain http is allowed on a loopback host only; \
+                     use https"
+                )));
+            }
+            builder = builder.with_allow_http(true);
+        }
+        builder = builder.with_endpoint(endpoint);
+    }
+    let store = builder.build().map_err(|e| {
+        StoreError::Setup(format!(
+            "object storage s3://{} is not usable: {e}",
+            config.bucket
+        ))
+    })?;
+    Ok(Arc::new(store))
+}
+
+/// Whether an `http://` URL names 127.0.0.0/8, ::1 or localhost.
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// TLS for the database connection: rustls on ring, verified against the system's roots
+/// (none loaded: a server offering TLS is refused, unless the URL says `sslmode=disable`).
+fn database_tls() -> MakeRustlsConnect {
+    match MakeRustlsConnect::with_native_certs() {
+        Ok((tls, _unreadable)) => tls,
+        Err(_) => MakeRustlsConnect::new(
+            tokio_rustls::rustls::ClientConfig::builder()
+                .with_root_certificates(tokio_rustls::rustls::RootCertStore::empty())
+                .with_no_client_auth(),
+        ),
+    }
+}
+
+async fn connect(url: &str, tls: &MakeRustlsConnect) -> StoreResult<Client> {
+    let mut config: tokio_postgres::Config = url.parse().map_err(|e| {
+        StoreError::Setup(format!(
+            "--database {}: not a PostgreSQL URL: {e}",
+            redact_url(url)
+        ))
+    })?;
+    if config.get_password().is_none()
+        && let Ok(password) = std::env::var("PGPASSWORD")
+    {
+        config.password(password);
+    }
+    let (client, connection) =
+        config
+            .connect(tls.clone())
+            .await
+            .map_err(|source| StoreError::Connect {
+                url: redact_url(url),
+                source,
+            })?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            eprintln!("collector: database connection lost: {e}");
+        }
+    });
+    Ok(client)
+}
+
+/// Applies the migrations not applied yet, one instance at a time.
+async fn migrate(client: &mut Client) -> StoreResult<()> {
+    let tx = client
+        .transaction()
+        .await
+        .map_err(pg("starting the migrations"))?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await
+        .map_err(pg("taking the migration lock"))?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version INTEGER PRIMARY KEY,
+             applied_at BIGINT NOT NULL
+         )",
+    )
+    .await
+    .map_err(pg("creating schema_migrations"))?;
+    for (version, sql) in MIGRATIONS {
+        let done = tx
+            .query_opt(
+                "SELECT 1 FROM schema_migrations WHERE version = $1",
+                &[version],
+            )
+            .await
+            .map_err(pg("reading schema_migrations"))?;
+        if done.is_some() {
+            continue;
+        }
+        tx.batch_execute(sql)
+            .await
+            .map_err(pg("applying a migration"))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)",
+            &[version, &crate::unix_now()],
+        )
+        .await
+        .map_err(pg("recording a migration"))?;
+    }
+    tx.commit().await.map_err(pg("committing the migrations"))
+}
+
+const SPOOL_PREFIX: &str = "bestpick-collector-spool-";
+
+/// A new private folder for the bodies being received (sealed bodies; removed on drop), named
+/// after this process and a random part; it must not exist yet, so that nobody can have
+/// prepared it. The folders of collector processes that are gone (killed, so no drop ran)
+/// and were made by the same user are removed.
+fn spool_dir() -> StoreResult<PathBuf> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let random = bestpick_bundle::random_hex(8)
+        .map_err(|e| StoreError::Setup(format!("naming the spool folder: {e}")))?;
+    let tmp = std::env::temp_dir();
+    let dir = tmp.join(format!("{SPOOL_PREFIX}{}-{random}", std::process::id()));
+    let io = |source| StoreError::Io {
+        path: dir.clone(),
+        source,
+    };
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&dir)
+        .map_err(io)?;
+    let uid = std::fs::metadata(&dir).map_err(io)?.uid();
+    for entry in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(SPOOL_PREFIX))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let gone = !std::path::Path::new("/proc").join(pid.to_string()).exists();
+        let ours = entry
+            .path()
+            .symlink_metadata()
+            .is_ok_and(|m| m.is_dir() && m.uid() == uid);
+        if gone && ours {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+    Ok(dir)
+}
+
+/// `url` with its password masked, for messages: `postgres://user:***@host/db`. A password
+/// given as a `password=` parameter is masked too.
+pub fn redact_url(url: &str) -> String {
+    let mut out = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            // Up to the last '@' before the query: a password may hold an unencoded '/'.
+            let end = rest.find('?').unwrap_or(rest.len());
+            let (before_query, query) = rest.split_at(end);
+            match before_query.rsplit_once('@') {
+                Some((userinfo, host)) => {
+                    let user = userinfo.split(':').next().unwrap_or_default();
+                    let masked = if userinfo.contains(':') {
+                        format!("{user}:***")
+                    } else {
+                        user.to_owned()
+                    };
+                    format!("{scheme}://{masked}@{host}{query}")
+                }
+                None => url.to_owned(),
+            }
+        }
+        None => url.to_owned(),
+    };
+    // `password=...` in a query string or a key=value connection string.
+    let mut from = 0;
+    while let Some(at) = out[from..].find("password=") {
+        let start = from + at + "password=".len();
+        let end = out[start..]
+            .find(['&', ' '])
+            .map_or(out.len(), |e| start + e);
+        out.replace_range(start..end, "***");
+        from = start + 3;
+    }
+    out
+}
+
+impl Store for CloudStore {
+    fn find_idempotent(&self, idempotency_hash: &str) -> StoreResult<Option<(String, String)>> {
+        self.run(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "SELECT bundle_id, body_hash FROM idempotency_keys WHERE key_hash = $1",
+                    &[&idempotency_hash],
+                )
+                .await
+                .map_err(pg("looking up an idempotency key"))?;
+            Ok(row.map(|r| (r.get(0), r.get(1))))
+        })
+    }
+
+    fn create_partial(&self, id: &str) -> StoreResult<PartialFile> {
+        PartialFile::create(self.spool.join(format!("{id}.partial")))
+    }
+
+    fn insert(&self, b: NewBundle) -> StoreResult<()> {
+        let NewBundle {
+            id,
+            receipt_hash,
+            idempotency_hash,
+            body_hash,
+            image_count,
+            received_at,
+            mut body,
+        } = b;
+        let mut bytes = Vec::new();
+        let file = body.file();
+        if let Err(e) = file.rewind().and_then(|()| file.read_to_end(&mut bytes)) {
+            return Err(body.io_error(e));
+        }
+        let key = object_key(&id);
+        self.run(async {
+            // 1. The object, never replacing one (ids are random: a clash is an error).
+            let create = PutOptions {
+                mode: PutMode::Create,
+                ..PutOptions::default()
+            };
+            self.objects
+                .put_opts(&key, PutPayload::from(bytes), create)
+                .await
+                .map_err(obj(key.as_ref()))?;
+            // 2. The commit is the point of truth.
+            let committed = self
+                .commit_rows(
+                    &id,
+                    &receipt_hash,
+                    &idempotency_hash,
+                    &body_hash,
+                    image_count,
+                    received_at,
+                )
+                .await;
+            if committed.is_err() {
+                // Nothing refers to the object; if this fails too, the sweep removes it.
+                let _ = self.delete_object(&key).await;
+            }
+            committed
+        })
+        // The local body (dropped here) is removed: the object holds it now.
+    }
+
+    fn info(&self, id: &str) -> StoreResult<Option<BundleInfo>> {
+        self.run(async {
+            let client = self.client().await?;
+            let Some(row) = client
+                .query_opt(
+                    "SELECT state, receipt_hash, image_count FROM bundles WHERE id = $1",
+                    &[&id],
+                )
+                .await
+                .map_err(pg("looking up a bundle"))?
+            else {
+                return Ok(None);
+            };
+            let datasets = client
+                .query(
+                    "SELECT dataset FROM dataset_uses WHERE bundle_id = $1 ORDER BY dataset",
+                    &[&id],
+                )
+                .await
+                .map_err(pg("reading a bundle's datasets"))?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            let state: &str = row.get(0);
+            let image_count: i64 = row.get(2);
+            Ok(Some(BundleInfo {
+                id: id.to_owned(),
+                state: if state == "received" {
+                    BundleState::Received
+                } else {
+                    BundleState::Deleted
+                },
+                receipt_hash: row.get(1),
+                image_count: u32::try_from(image_count).unwrap_or(u32::MAX),
+                datasets,
+            }))
+        })
+    }
+
+    fn delete(&self, id: &str) -> StoreResult<bool> {
+        let exported: Vec<String> = match self.run(async {
+            let mut client = self.client().await?;
+            let tx = client
+                .transaction()
+                .await
+                .map_err(pg("starting a transaction"))?;
+            // The row lock orders concurrent deletes of one bundle.
+            let exists = tx
+                .query_opt("SELECT 1 FROM bundles WHERE id = $1 FOR UPDATE", &[&id])
+                .await
+                .map_err(pg("looking up a bundle"))?;
+            if exists.is_none() {
+                return Ok(None);
+            }
+            let paths = tx
+                .query("SELECT path FROM export_files WHERE bundle_id = $1", &[&id])
+                .await
+                .map_err(pg("reading a bundle's exported files"))?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            for sql in [
+                "DELETE FROM export_files WHERE bundle_id = $1",
+                "DELETE FROM dataset_uses WHERE bundle_id = $1",
+                "DELETE FROM idempotency_keys WHERE bundle_id = $1",
+                "UPDATE bundles SET state = 'deleted' WHERE id = $1",
+            ] {
+                tx.execute(sql, &[&id])
+                    .await
+                    .map_err(pg("deleting a bundle"))?;
+            }
+            tx.commit().await.map_err(pg("committing a delete"))?;
+            Ok(Some(paths))
+        })? {
+            Some(paths) => paths,
+            None => return Ok(false),
+        };
+        // The tombstone is committed: every instance answers "deleted" from here on.
+        for path in exported {
+            let path = PathBuf::from(path);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => return Err(StoreError::Io { path, source }),
+            }
+        }
+        let key = object_key(id);
+        if let Err(e) = self.run(self.delete_object(&key)) {
+            eprintln!("collector: left for the orphan sweep: {e}");
+        }
+        Ok(true)
+    }
+
+    fn live_bundles(&self) -> StoreResult<Vec<String>> {
+        self.run(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT id FROM bundles WHERE state = 'received' ORDER BY received_at, id",
+                    &[],
+                )
+                .await
+                .map_err(pg("listing bundles"))?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        })
+    }
+
+    fn sealed(&self, id: &str) -> StoreResult<Vec<u8>> {
+        let key = object_key(id);
+        self.run(async {
+            let got = self.objects.get(&key).await.map_err(obj(key.as_ref()))?;
+            let bytes = got.bytes().await.map_err(obj(key.as_ref()))?;
+            Ok(bytes.to_vec())
+        })
+    }
+
+    fn record_export(
+        &self,
+        dataset: &str,
+        id: &str,
+        files: &[PathBuf],
+        at: i64,
+    ) -> StoreResult<()> {
+        self.run(async {
+            let mut client = self.client().await?;
+            let tx = client
+                .transaction()
+                .await
+                .map_err(pg("starting a transaction"))?;
+            tx.execute(
+                "INSERT INTO dataset_uses (bundle_id, dataset, used_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                &[&id, &dataset, &at],
+            )
+            .await
+            .map_err(pg("recording a dataset use"))?;
+            for f in files {
+                tx.execute(
+                    "INSERT INTO export_files (bundle_id, path) VALUES ($1, $2)",
+                    &[&id, &f.to_string_lossy().as_ref()],
+                )
+                .await
+                .map_err(pg("recording an exported file"))?;
+            }
+            tx.commit().await.map_err(pg("committing an export"))
+        })
+    }
+
+    fn log_access(&self, at: i64, actor: &str, action: &str) -> StoreResult<()> {
+        self.run(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO access_log (at, actor, action) VALUES ($1, $2, $3)",
+                    &[&at, &actor, &action],
+                )
+                .await
+                .map(drop)
+                .map_err(pg("writing the access log"))
+        })
+    }
+
+    fn add_operator(&self, name: &str, token_sha256: &str, at: i64) -> StoreResult<bool> {
+        self.run(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "INSERT INTO operators (name, token_sha256, created_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (name) DO NOTHING",
+                    &[&name, &token_sha256, &at],
+                )
+                .await
+                .map(|n| n == 1)
+                .map_err(pg("adding an operator"))
+        })
+    }
+
+    fn operator(&self, token_sha256: &str) -> StoreResult<Option<String>> {
+        self.run(async {
+            let client = self.client().await?;
+            let row = client
+                .query_opt(
+                    "SELECT name FROM operators WHERE token_sha256 = $1",
+                    &[&token_sha256],
+                )
+                .await
+                .map_err(pg("looking up an operator"))?;
+            Ok(row.map(|r| r.get(0)))
+        })
+    }
+
+    fn access_log(&self) -> StoreResult<Vec<(i64, String, String)>> {
+        self.run(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT at, actor, action FROM access_log ORDER BY at, seq",
+                    &[],
+                )
+                .await
+                .map_err(pg("reading the access log"))?;
+            Ok(rows
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect())
+        })
+    }
+
+    fn purge(&self, now: i64) -> StoreResult<PurgeReport> {
+        // Reentrant within this connection: `export` and `purge` already hold it.
+        let locked: bool = self.run(async {
+            let client = self.client().await?;
+            let row = client
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&MAINTENANCE_LOCK])
+                .await
+                .map_err(pg("taking the maintenance lock"))?;
+            Ok(row.get(0))
+        })?;
+        if !locked {
+            eprintln!(
+                "collector: retention purge skipped: another instance is purging or exporting"
+            );
+            return Ok(PurgeReport::default());
+        }
+        let _unlock = MaintenanceLock { store: self };
+        let old: Vec<String> = self.run(async {
+            let client = self.client().await?;
+            let rows = client
+                .query(
+                    "SELECT id FROM bundles WHERE received_at < $1",
+                    &[&(now - BUNDLE_RETENTION_SECS)],
+                )
+                .await
+                .map_err(pg("listing expired bundles"))?;
+            Ok(rows.iter().map(|r| r.get(0)).collect())
+        })?;
+        for id in &old {
+            self.delete(id)?;
+            self.run(async {
+                let client = self.client().await?;
+                client
+                    .execute("DELETE FROM bundles WHERE id = $1", &[id])
+                    .await
+                    .map_err(pg("removing an expired bundle"))
+            })?;
+        }
+        let access_log_rows = self.run(async {
+            let client = self.client().await?;
+            client
+                .execute(
+                    "DELETE FROM access_log WHERE at < $1",
+                    &[&(now - ACCESS_LOG_RETENTION_SECS)],
+                )
+                .await
+                .map_err(pg("purging the access log"))
+        })?;
+        let orphan_objects = self.sweep_orphans(now)?;
+        Ok(PurgeReport {
+            bundles: old.len(),
+            access_log_rows: usize::try_from(access_log_rows).unwrap_or(usize::MAX),
+            orphan_objects,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(
+            redact_url("postgres://ana:s3cret@db.example:5432/collector"),
+            "postgres://ana:***@db.example:5432/collector"
+        );
+        assert_eq!(
+            redact_url("postgres://ana@127.0.0.1/c?password=s3cret&sslmode=disable"),
+            "postgres://ana@127.0.0.1/c?password=***&sslmode=disable"
+        );
+        assert_eq!(
+            redact_url("host=/tmp user=ana password=s3cret dbname=c"),
+            "host=/tmp user=ana password=*** dbname=c"
+        );
+        assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+        assert!(!redact_url("postgresql://a:p%40ss@h/db").contains("p%40ss"));
+        assert_eq!(
+            redact_url("postgres://a:p/s@s@h/db"),
+            "postgres://a:***@h/db"
+        );
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        assert!(is_loopback_url("http://127.0.0.1:9000"));
+        assert!(is_loopback_url("http://localhost:9000/"));
+        assert!(is_loopback_url("http://[::1]:9000"));
+        assert!(!is_loopback_url("http://10.0.0.5:9000"));
+        assert!(!is_loopback_url("http://s3.example"));
+    }
+}
