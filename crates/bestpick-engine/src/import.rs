@@ -211,7 +211,8 @@ pub struct ImportProgress {
 pub trait ImportSink: Sync {
     /// Called after each file.
     fn progress(&self, p: ImportProgress);
-    /// Called when a frame's copies are in place and recorded (final paths under DEST).
+    /// Called when copies are in place and recorded (final paths under DEST), in batches: the
+    /// journal is flushed every 64 frames or half a second.
     fn landed(&self, _files: &[PathBuf]) {}
 }
 

@@ -20,8 +20,8 @@ pub fn rename_example(pattern: String) -> Result<String> {
     Ok(RenamePattern::parse(&pattern)?.example())
 }
 
-/// Sends progress with the job id and the frames landed so far; a landed frame sends the
-/// last progress again so the window hears of it at once.
+/// Sends progress with the job id and the files landed so far; a landed batch sends the last
+/// progress again so the window hears of it at once.
 struct ChannelSink<'a> {
     channel: &'a Channel<ImportProgressDto>,
     job: u32,
@@ -41,17 +41,17 @@ impl ImportSink for ChannelSink<'_> {
     fn progress(&self, p: ImportProgress) {
         *lock(&self.last) = p;
         self.send(p);
+        e2e_pace();
     }
 
-    fn landed(&self, _files: &[PathBuf]) {
-        self.landed.fetch_add(1, Ordering::SeqCst);
+    fn landed(&self, files: &[PathBuf]) {
+        self.landed.fetch_add(files.len(), Ordering::SeqCst);
         let p = *lock(&self.last);
         self.send(p);
-        e2e_pace();
     }
 }
 
-/// The end-to-end suite slows imports down (`BESTPICK_E2E_IMPORT_PACE_MS` per frame) to see
+/// The end-to-end suite slows imports down (`BESTPICK_E2E_IMPORT_PACE_MS` per file) to see
 /// culling begin while one runs and to stop one halfway; debug builds only.
 fn e2e_pace() {
     #[cfg(debug_assertions)]

@@ -26,7 +26,7 @@ pub struct ImportRequestDto {
 pub struct ImportProgressDto {
     /// The import's job id (for `cancel_job`).
     pub job: u32,
-    /// Frames whose copies are in place so far (the destination shoot can show them).
+    /// Files in place and recorded so far (the destination shoot can show them).
     pub landed: u32,
     /// Files handled.
     pub files_done: u32,
@@ -39,7 +39,7 @@ pub struct ImportProgressDto {
 }
 
 impl ImportProgressDto {
-    /// The progress of import job `job`, with `landed` frames in place.
+    /// The progress of import job `job`, with `landed` files in place.
     pub fn new(job: u32, landed: usize, p: ImportProgress) -> Self {
         ImportProgressDto {
             job,

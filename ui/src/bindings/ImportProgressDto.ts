@@ -9,7 +9,7 @@ export type ImportProgressDto = {
  */
 job: number, 
 /**
- * Frames whose copies are in place so far (the destination shoot can show them).
+ * Files in place and recorded so far (the destination shoot can show them).
  */
 landed: number, 
 /**
