@@ -715,7 +715,8 @@ async function main() {
       await s.click("[data-testid=import-start]");
     };
     await startImport(stopped);
-    await s.until("a few frames landed", `return ${importing} && window.__bp.snapshot().photos >= 3`, 60_000);
+    const stoppedShown = `document.querySelector('.toolbar .shoot-name')?.title === ${JSON.stringify(stopped)}`;
+    await s.until("a few frames landed", `return ${importing} && ${stoppedShown} && window.__bp.snapshot().photos >= 3`, 60_000);
     await s.click("[data-testid=import-stop-live]");
     await s.until("the stopped import", `return !(${importing}) && /Import stopped/.test(document.querySelector('[data-testid=message]').textContent)`, 30_000);
     const landedFiles = () => readdirSync(stopped, { recursive: true }).map(String);

@@ -237,11 +237,15 @@ export class App {
         this.applyView(e.data.view);
         view.setState("ready");
         const s = e.data.view.status;
-        view.say(
-          s.cancelled
-            ? `Stopped: ${s.pending} photo(s) not analyzed yet (open the folder again to finish)`
-            : `${this.model.photos.length} photos · ${s.fromCache} from the catalog, ${s.analyzedNow} analyzed in ${s.seconds.toFixed(1)} s${s.failed ? ` · ${s.failed} could not be read` : ""}`,
-        );
+        // Opened as an import ended: its summary stays in the status bar.
+        const afterImport = generation === this.liveGeneration && this.live?.ended === true;
+        if (!afterImport) {
+          view.say(
+            s.cancelled
+              ? `Stopped: ${s.pending} photo(s) not analyzed yet (open the folder again to finish)`
+              : `${this.model.photos.length} photos · ${s.fromCache} from the catalog, ${s.analyzedNow} analyzed in ${s.seconds.toFixed(1)} s${s.failed ? ` · ${s.failed} could not be read` : ""}`,
+          );
+        }
         void recentShoots().then((r) => (view.home.recent = r)).catch(() => undefined);
         this.liveShown(generation);
         break;

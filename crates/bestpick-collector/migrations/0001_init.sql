@@ -1,4 +1,4 @@
--- The collector's metadata in PostgreSQL (the deployment store, src/store/cloud.rs): the same
+-- The collector's metadata in PostgreSQL (the deployment store, src/store/cloud/): the same
 -- tables as the embedded SQLite store. Bundle bodies live in object storage under
 -- bundles/<id>.sealed; a bundle exists when its row here is committed.
 CREATE TABLE bundles (

@@ -33,7 +33,9 @@ impl ChannelSink<'_> {
     fn send(&self, p: ImportProgress) {
         let landed = self.landed.load(Ordering::SeqCst);
         // A closed window drops the channel; the import still finishes.
-        let _ = self.channel.send(ImportProgressDto::new(self.job, landed, p));
+        let _ = self
+            .channel
+            .send(ImportProgressDto::new(self.job, landed, p));
     }
 }
 

@@ -53,6 +53,11 @@ export class LiveImport {
     this.following = false;
   }
 
+  /** Whether the import has ended. */
+  get ended(): boolean {
+    return this.finished;
+  }
+
   /** Whether the destination is still followed. */
   get attached(): boolean {
     return this.following;

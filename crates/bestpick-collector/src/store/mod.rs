@@ -7,7 +7,7 @@
 //!
 //! Layout: this file holds the trait and the shared types; `partial.rs` the file a body is
 //! received into ([`PartialFile`]); `dir.rs` the embedded default backend, files + SQLite in
-//! one directory ([`DirStore`]), with its durability order; `cloud.rs` the deployment backend,
+//! one directory ([`DirStore`]), with its durability order; `cloud/` the deployment backend,
 //! bundle objects in S3-compatible storage and rows in PostgreSQL ([`CloudStore`]), which
 //! several instances share.
 
