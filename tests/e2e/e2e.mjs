@@ -695,6 +695,7 @@ async function main() {
     await s.keys("p");
     await s.until("the pick during the import", `const d=window.__bp.snapshot().decisions.find((x) => x.relPath === ${JSON.stringify(firstName)}); return d && d.flag === 'pick'`, 10_000);
     check("culling begins while the import runs: the destination shows the frames landed so far, and P picks one", await s.exec(`return ${importing}`), `${early.photos} of ${sampleCount} shown, picked ${firstName}`);
+    await s.shot("import-live.png");
     await s.until("more frames joining during the import", `return ${importing} && window.__bp.snapshot().photos > ${early.photos}`, 60_000);
     check("frames that land join the grid while the import runs", true);
     // When done the status bar's import goes away and every frame is in the grid.
