@@ -58,11 +58,6 @@ export class LiveImport {
     return this.finished;
   }
 
-  /** Whether the destination is still followed. */
-  get attached(): boolean {
-    return this.following;
-  }
-
   /** Whether frames landed that the window does not show yet and nothing is running. */
   get behind(): boolean {
     return this.following && !this.busy && this.landed > this.shown;
