@@ -696,6 +696,7 @@ async function main() {
     await s.until("the pick during the import", `const d=window.__bp.snapshot().decisions.find((x) => x.relPath === ${JSON.stringify(firstName)}); return d && d.flag === 'pick'`, 10_000);
     check("culling begins while the import runs: the destination shows the frames landed so far, and P picks one", await s.exec(`return ${importing}`), `${early.photos} of ${sampleCount} shown, picked ${firstName}`);
     await s.shot("import-live.png");
+    check("the grid draws one cursor while frames join (the first frame's cell lost it when the view moved it)", await s.exec("return document.querySelectorAll('.cell.cursor').length === 1"));
     await s.until("more frames joining during the import", `return ${importing} && window.__bp.snapshot().photos > ${early.photos}`, 60_000);
     check("frames that land join the grid while the import runs", true);
     // When done the status bar's import goes away and every frame is in the grid.

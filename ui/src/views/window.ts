@@ -177,8 +177,10 @@ export class WindowView {
     if (this.currentMode === "empty" && this.model.photos.length) this.setMode("grid");
     this.refreshGrid();
     const first = this.grid.layout.order[0];
+    const before = this.model.cursorIndex();
     if (this.model.placeCursor(first)) {
-      this.grid.refresh(this.grid.layout.order.slice(0, 1));
+      // The row drawn with the cursor where it was loses it, the first row gets it.
+      this.grid.refresh([...(before === null ? [] : [before]), ...this.grid.layout.order.slice(0, 1)]);
       if (first !== undefined) this.grid.reveal(first);
     }
     this.renderStatus();
