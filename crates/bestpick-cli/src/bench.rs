@@ -10,6 +10,8 @@ use anyhow::{Context, bail};
 use bestpick_engine::vocabulary::{DecodeOptions, FileKind, PhotoFile};
 use rayon::prelude::*;
 
+mod scale;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Folder of JPEG files (e.g. made with make_camera_set.py).
@@ -26,6 +28,11 @@ pub struct Args {
     /// Skip the run with face analysis.
     #[arg(long)]
     no_faces: bool,
+    /// Instead: make a shoot of N small photos in DIR (kept for the next run) and time
+    /// analyzing, re-opening, grouping and ranking it, with peak memory and the catalog's size
+    /// per photo.
+    #[arg(long, value_name = "N")]
+    scale: Option<usize>,
 }
 
 #[derive(serde::Serialize)]
@@ -42,6 +49,9 @@ struct Figures {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(n) = args.scale {
+        return run_scale(&args, n);
+    }
     let root = args
         .dir
         .canonicalize()
@@ -161,6 +171,42 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             println!("  peak memory (RSS):                  {mb:7.0} MB");
         }
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_scale(args: &Args, n: usize) -> anyhow::Result<ExitCode> {
+    let faces = !args.no_faces && crate::analyze::faces_wanted(true);
+    let fig = scale::run(&args.dir, n, faces, args.threads)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&fig)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mb = |v: Option<f64>| v.map_or_else(|| "?".to_owned(), |mb| format!("{mb:.0} MB"));
+    println!(
+        "{} photos ({} groups){}",
+        fig.photos,
+        fig.groups,
+        fig.made_s
+            .map_or_else(String::new, |s| format!(", made in {s:.1} s"))
+    );
+    println!(
+        "  analyze into a new catalog: {:8.2} s, peak memory {}",
+        fig.analyze_s,
+        mb(fig.analyze_peak_rss_mb)
+    );
+    println!(
+        "  re-open the analyzed shoot: {:8.2} s, peak memory {}",
+        fig.reopen_s,
+        mb(fig.reopen_peak_rss_mb)
+    );
+    println!(
+        "  group and rank every photo: {:8.2} s",
+        fig.group_and_rank_s
+    );
+    println!(
+        "  catalog size per photo:     {:8.0} bytes",
+        fig.catalog_bytes_per_photo
+    );
     Ok(ExitCode::SUCCESS)
 }
 
