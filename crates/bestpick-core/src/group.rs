@@ -317,6 +317,9 @@ fn join_panoramas(frames: &[&GroupItem<'_>], group_of: &mut [usize]) {
                     || panorama_step(p[0].descriptor, p[1].descriptor).is_some())
         })
         .collect();
+    // Groups merged into others: each group's parent, a group being its own root. Relabelling
+    // every frame at each panorama would take quadratic time on a large shoot.
+    let mut parent: Vec<usize> = (0..group_of.len()).collect();
     let mut start = 0;
     while start < frames.len() {
         let mut end = start + 1;
@@ -325,16 +328,32 @@ fn join_panoramas(frames: &[&GroupItem<'_>], group_of: &mut [usize]) {
         }
         let descs: Vec<&[i8]> = frames[start..end].iter().map(|f| f.descriptor).collect();
         if end - start >= 2 && is_panorama(&descs) {
-            let target = group_of[start];
-            let joined: Vec<usize> = group_of[start..end].to_vec();
-            for g in group_of.iter_mut() {
-                if joined.contains(g) {
-                    *g = target;
-                }
+            let target = root(&mut parent, group_of[start]);
+            for &g in &group_of[start..end] {
+                let r = root(&mut parent, g);
+                parent[r] = target;
             }
         }
         start = end;
     }
+    for g in group_of.iter_mut() {
+        *g = root(&mut parent, *g);
+    }
+}
+
+/// The group `g` was merged into, following `parent` (and shortening the path for later).
+fn root(parent: &mut [usize], g: usize) -> usize {
+    let mut r = g;
+    while parent[r] != r {
+        r = parent[r];
+    }
+    let mut cur = g;
+    while parent[cur] != r {
+        let next = parent[cur];
+        parent[cur] = r;
+        cur = next;
+    }
+    r
 }
 
 /// A frame without a time, alone in its group, between two frames of another group that are
@@ -346,17 +365,24 @@ fn absorb_untimed_strays(
     strictness: Strictness,
 ) {
     let t_burst = strictness.burst_similarity();
+    // Group sizes, kept up to date as strays join: counting a group's members for every frame
+    // would take quadratic time on a large shoot.
+    let mut size = vec![0usize; group_of.len()];
+    for &g in group_of.iter() {
+        size[g] += 1;
+    }
     for pos in 1..frames.len().saturating_sub(1) {
         let (before, after) = (pos - 1, pos + 1);
-        let alone = group_of.iter().filter(|&&g| g == group_of[pos]).count() == 1;
         if frames[pos].time_ms.is_none()
-            && alone
+            && size[group_of[pos]] == 1
             && frames[before].time_ms.is_none()
             && frames[after].time_ms.is_none()
             && group_of[before] == group_of[after]
             && similarity(frames[before].descriptor, frames[after].descriptor) >= t_burst
         {
+            size[group_of[pos]] -= 1;
             group_of[pos] = group_of[before];
+            size[group_of[pos]] += 1;
         }
     }
 }

@@ -16,6 +16,7 @@
 //!
 //! `rank_group` runs them in that order and orders the frames.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::faces::Face;
@@ -154,6 +155,9 @@ pub fn rank(inputs: &[RankInput<'_>], groups: &[Group]) -> Vec<Ranked> {
     rank_with_sets(inputs, groups, Judging::default()).0
 }
 
+/// One group judged: its set and each member's ranking (with the member's index).
+type JudgedGroup = (Option<SetKind>, Vec<(usize, Ranked)>);
+
 /// As [`rank`] under `judging`, with the set each group is (see [`set_of`]), in the order of
 /// `groups`: each is found once and serves both the ranking and the caller.
 pub fn rank_with_sets(
@@ -161,12 +165,20 @@ pub fn rank_with_sets(
     groups: &[Group],
     judging: Judging<'_>,
 ) -> (Vec<Ranked>, Vec<Option<SetKind>>) {
+    // Groups are judged apart from each other: in parallel (a whole season's shoot is tens of
+    // thousands of groups).
+    let judged: Vec<JudgedGroup> = groups
+        .par_iter()
+        .map(|g| {
+            let set = set_of(inputs, &g.members);
+            (set, rank_group(inputs, &g.members, set, judging))
+        })
+        .collect();
     let mut out: Vec<Option<Ranked>> = vec![None; inputs.len()];
     let mut sets = Vec::with_capacity(groups.len());
-    for g in groups {
-        let set = set_of(inputs, &g.members);
-        for (idx, ranked) in rank_group(inputs, &g.members, set, judging) {
-            out[idx] = Some(ranked);
+    for (set, ranked) in judged {
+        for (idx, r) in ranked {
+            out[idx] = Some(r);
         }
         sets.push(set);
     }
