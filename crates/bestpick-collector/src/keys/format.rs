@@ -123,7 +123,10 @@ impl KeySet {
             let head = words.next().unwrap_or_default();
             if head == FORMAT_WORD {
                 let version = words.next().unwrap_or_default();
-                if !first || version.parse::<u32>().ok() != Some(FORMAT_VERSION) {
+                if !first {
+                    return Err(FormatError::NotAKey(keys.len() + 1)); // only first, once
+                }
+                if version.parse::<u32>().ok() != Some(FORMAT_VERSION) {
                     return Err(FormatError::NewerFormat(version.chars().take(8).collect()));
                 }
                 first = false;
@@ -306,6 +309,11 @@ mod tests {
                 FormatError::NewerFormat("2".into()),
             ),
             ("short", secret[..62].to_owned(), FormatError::NotAKey(1)),
+            (
+                "format line after a key",
+                format!("{secret}\n{FORMAT_LINE}\n"),
+                FormatError::NotAKey(2),
+            ),
             (
                 "second bad",
                 format!("{secret}\n{}zz\n", &hex_of(&b)[..62]),
