@@ -1,5 +1,6 @@
 //! The one error type of this crate.
 
+use crate::seal::KeyId;
 use crate::verify::Rejection;
 
 /// Everything that can go wrong while building, sealing, opening or checking a bundle.
@@ -48,6 +49,20 @@ pub enum Error {
     /// Sealing failed.
     #[error("encryption failed")]
     Seal,
+    /// The bundle names (by key id) another key than the one given to open it.
+    #[error("bundle sealed to key {sealed_to}, not to key {key}")]
+    WrongKey {
+        /// The key id in the bundle.
+        sealed_to: KeyId,
+        /// The id of the key given.
+        key: KeyId,
+    },
+    /// The bundle names (by key id) none of the keys given to open it.
+    #[error("bundle sealed to key {sealed_to}, which is not one of the keys held")]
+    UnknownKey {
+        /// The key id in the bundle.
+        sealed_to: KeyId,
+    },
     /// Opening failed: wrong key or tampered ciphertext (the two are indistinguishable).
     #[error("decryption failed (wrong key or tampered bundle)")]
     Open,

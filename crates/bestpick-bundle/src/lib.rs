@@ -23,8 +23,9 @@ pub use manifest::{
     AgeDecade, Buckets, Gender, ImageEntry, Manifest, SCHEMA_VERSION, SkinType, is_hex_id,
 };
 pub use seal::{
-    HPKE_INFO, PUBLIC_KEY_LEN, PublicKey, SEALED_MAGIC, SECRET_KEY_LEN, SUITE, SecretKey,
-    generate_keypair, open, open_in_place, random_bytes, random_hex, seal, sha256_hex,
+    HPKE_INFO, KEY_ID_LEN, KeyId, PUBLIC_KEY_LEN, PublicKey, SEALED_MAGIC, SEALED_MAGIC_V1,
+    SECRET_KEY_LEN, SUITE, SecretKey, generate_keypair, open, open_any, open_in_place,
+    open_in_place_any, random_bytes, random_hex, seal, seal_v1, sealed_key_id, sha256_hex,
 };
 pub use verify::{ImageFormat, Rejection, verify_image};
 

@@ -1,8 +1,12 @@
 //! The HTTP API, built by [`app`] so tests can drive it with `tower::ServiceExt::oneshot`.
 //!
-//! - `GET /v1/key`: the collector's public key and suite.
+//! - `GET /v1/key`: the collector's newest public key, its key id and the suite.
 //! - `POST /v1/bundles`: a sealed bundle; headers `Idempotency-Key` and
-//!   `Bestpick-Receipt-Hash` (SHA-256 hex of the contributor's receipt token).
+//!   `Bestpick-Receipt-Hash` (SHA-256 hex of the contributor's receipt token). A bundle sealed
+//!   to an older key is accepted for [`Config::retired_key_grace`] after the next key was
+//!   added, then answered 409 with `"code": "key_retired"`; one sealed to a key id the collector
+//!   does not hold, 409 with `"code": "unknown_key"`. Either way the client should fetch the
+//!   key again, seal the same archive to it and send it again (see [`crate::keys`]).
 //! - `GET|DELETE /v1/bundles/{id}` with `Authorization: Bearer <receipt token>`.
 //!
 //! Uploads are bounded: at most [`Config::max_uploads`] at once (the next one is answered 503
@@ -23,11 +27,12 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use bestpick_bundle::{Bundle, Limits, PublicKey, SecretKey, is_hex_id, random_hex, sha256_hex};
+use bestpick_bundle::{Bundle, Limits, SecretKey, is_hex_id, random_hex, sha256_hex};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use crate::error::AppError;
+use crate::keys::{CollectorKey, KeyRing, KeySet};
 use crate::receive::{BodyLimits, Received, receive};
 use crate::store::{BundleState, NewBundle, Store, StoreError};
 
@@ -55,6 +60,10 @@ pub struct Config {
     /// Bytes per second a body must keep up: every this many bytes received move the body's
     /// deadline one second further. A client slower than that is cut off with 408.
     pub body_min_rate: u64,
+    /// How long after a key rotation new bundles sealed to the key before are still accepted
+    /// (covering instances that have not yet seen the new key file and clients that fetched
+    /// the key just before). After it they are answered 409 `key_retired`.
+    pub retired_key_grace: Duration,
 }
 
 impl Default for Config {
@@ -67,9 +76,18 @@ impl Default for Config {
             max_uploads: 2,
             body_timeout: Duration::from_secs(20),
             body_min_rate: 16 * 1024,
+            retired_key_grace: DEFAULT_RETIRED_KEY_GRACE,
         }
     }
 }
+
+/// Default of [`Config::retired_key_grace`].
+pub const DEFAULT_RETIRED_KEY_GRACE: Duration = Duration::from_secs(600);
+
+/// The `code` of the 409 answering a bundle sealed to a retired key.
+pub const CODE_KEY_RETIRED: &str = "key_retired";
+/// The `code` of the 409 answering a bundle sealed to a key id the collector does not hold.
+pub const CODE_UNKNOWN_KEY: &str = "unknown_key";
 
 /// Seconds a client told 503 (all upload slots busy) is asked to wait.
 pub const BUSY_RETRY_AFTER_SECS: u64 = 5;
@@ -78,8 +96,7 @@ pub const BUSY_RETRY_AFTER_SECS: u64 = 5;
 #[derive(Clone)]
 pub struct AppState {
     store: Arc<dyn Store>,
-    secret: Arc<SecretKey>,
-    public: PublicKey,
+    keys: Arc<KeyRing>,
     config: Arc<Config>,
     limiter: Arc<RateLimiter>,
     uploads: Arc<Semaphore>,
@@ -87,13 +104,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over a store and key pair.
+    /// State over a store and one key.
     pub fn new(store: Arc<dyn Store>, secret: SecretKey, config: Config) -> AppState {
-        let public = secret.public_key();
+        let keys = KeyRing::fixed(KeySet::one(CollectorKey::new(secret, None)));
+        AppState::with_keys(store, Arc::new(keys), config)
+    }
+
+    /// State over a store and the collector's keys (see [`crate::keys`]).
+    pub fn with_keys(store: Arc<dyn Store>, keys: Arc<KeyRing>, config: Config) -> AppState {
         AppState {
             store,
-            secret: Arc::new(secret),
-            public,
+            keys,
             limiter: Arc::new(RateLimiter::new(config.rate_limit_per_minute)),
             uploads: Arc::new(Semaphore::new(config.max_uploads.max(1))),
             config: Arc::new(config),
@@ -119,9 +140,12 @@ pub fn app(state: AppState) -> Router {
 /// `GET /v1/key` answer.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct KeyResponse {
-    /// X25519 public key, hex.
+    /// X25519 public key, hex: the collector's newest key.
     pub public_key: String,
-    /// Short fingerprint of the key.
+    /// The id bundles sealed to it carry (16 hex digits; see [`bestpick_bundle::KeyId`]).
+    /// Added with key rotation: clients that do not know it ignore it.
+    pub key_id: String,
+    /// Short fingerprint of the key (the same 16 hex digits as `key_id`).
     pub fingerprint: String,
     /// Cipher suite.
     pub suite: String,
@@ -129,13 +153,17 @@ pub struct KeyResponse {
     pub schema_version: u32,
 }
 
-async fn get_key(State(state): State<AppState>) -> Json<KeyResponse> {
-    Json(KeyResponse {
-        public_key: state.public.to_hex(),
-        fingerprint: state.public.fingerprint(),
+async fn get_key(State(state): State<AppState>) -> Result<Json<KeyResponse>, AppError> {
+    // Looking at the key file touches the file system: off the async workers.
+    let keys = blocking(move || Ok(state.keys.keys())).await?;
+    let public = &keys.newest().public;
+    Ok(Json(KeyResponse {
+        public_key: public.to_hex(),
+        key_id: public.key_id().to_hex(),
+        fingerprint: public.fingerprint(),
         suite: bestpick_bundle::SUITE.into(),
         schema_version: bestpick_bundle::SCHEMA_VERSION,
-    })
+    }))
 }
 
 /// `POST /v1/bundles` answer.
@@ -276,9 +304,51 @@ fn check(state: &AppState, received: &mut Received) -> Result<u32, AppError> {
     if let Err(e) = file.rewind().and_then(|()| file.read_exact(&mut sealed)) {
         return Err(received.body.io_error(e).into());
     }
-    bestpick_bundle::open_in_place(&state.secret, &mut sealed).map_err(reject)?;
+    open_with_keys(state, &mut sealed)?;
     let manifest = Bundle::check_archive(&sealed, &state.config.archive_limits).map_err(reject)?;
     Ok(u32::try_from(manifest.images.len()).unwrap_or(u32::MAX))
+}
+
+/// Opens `sealed` in place with the key it names (envelope version 2) or whichever opens it
+/// (version 1), refusing a key retired for longer than the grace (409 `key_retired`) and a key
+/// id not held even after looking at the key file again (409 `unknown_key`).
+fn open_with_keys(state: &AppState, sealed: &mut Vec<u8>) -> Result<(), AppError> {
+    let mut keys = state.keys.keys();
+    let named = bestpick_bundle::sealed_key_id(sealed).map_err(reject)?;
+    if let Some(id) = named
+        && keys.position(id).is_none()
+    {
+        // Perhaps a rotation this instance has not seen yet: look at the file once more.
+        state.keys.refresh();
+        keys = state.keys.loaded();
+    }
+    let grace = i64::try_from(state.config.retired_key_grace.as_secs()).unwrap_or(i64::MAX);
+    let now = (state.clock)();
+    let retired = |index: usize| {
+        let id = keys.keys()[index].id;
+        keys.is_retired(index, now, grace).then(|| {
+            AppError::new(
+                StatusCode::CONFLICT,
+                format!(
+                    "bundle sealed to retired key {id}: fetch the current key (GET /v1/key), \
+                     seal the bundle to it and send it again"
+                ),
+            )
+            .with_code(CODE_KEY_RETIRED)
+        })
+    };
+    // Refused before any decryption when the bundle names its key.
+    if let Some(index) = named.and_then(|id| keys.position(id))
+        && let Some(refused) = retired(index)
+    {
+        return Err(refused);
+    }
+    let (secrets, indices) = keys.newest_first();
+    let opened = bestpick_bundle::open_in_place_any(&secrets, sealed).map_err(reject)?;
+    match retired(indices[opened]) {
+        Some(refused) => Err(refused),
+        None => Ok(()),
+    }
 }
 
 fn too_large(max: u64) -> AppError {
@@ -317,9 +387,17 @@ fn replay(
 fn reject(e: bestpick_bundle::Error) -> AppError {
     use bestpick_bundle::Error as E;
     match e {
-        E::Open | E::InvalidEnvelope | E::InvalidKey => {
+        E::Open | E::InvalidEnvelope | E::InvalidKey | E::WrongKey { .. } => {
             AppError::bad_request("cannot decrypt bundle (wrong key or tampered)")
         }
+        E::UnknownKey { sealed_to } => AppError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "bundle sealed to key {sealed_to}, which this collector does not hold: fetch \
+                 the current key (GET /v1/key), seal the bundle to it and send it again"
+            ),
+        )
+        .with_code(CODE_UNKNOWN_KEY),
         E::UnsupportedSchema { .. } => AppError::bad_request(e.to_string()),
         E::TooLarge(_) => AppError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
         E::ImageRejected { .. } => AppError::new(
@@ -491,5 +569,7 @@ async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> 
     }
 }
 
+#[cfg(test)]
+mod key_tests;
 #[cfg(test)]
 mod tests;

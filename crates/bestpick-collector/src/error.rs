@@ -1,4 +1,5 @@
-//! The one error type handlers return; it renders as `{ "error": "..." }` with a status.
+//! The one error type handlers return; it renders as `{ "error": "..." }` with a status, plus
+//! `"code"` when a client must act on the kind of error (see [`AppError::with_code`]).
 
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -10,6 +11,7 @@ pub struct AppError {
     status: StatusCode,
     message: String,
     retry_after: Option<u64>,
+    code: Option<&'static str>,
 }
 
 impl AppError {
@@ -19,6 +21,7 @@ impl AppError {
             status,
             message: message.into(),
             retry_after: None,
+            code: None,
         }
     }
 
@@ -31,6 +34,18 @@ impl AppError {
     pub fn with_retry_after(mut self, secs: u64) -> AppError {
         self.retry_after = Some(secs);
         self
+    }
+
+    /// Adds a machine-readable `"code"` to the answer (such as
+    /// [`crate::app::CODE_KEY_RETIRED`]): clients branch on it, never on the message.
+    pub fn with_code(mut self, code: &'static str) -> AppError {
+        self.code = Some(code);
+        self
+    }
+
+    /// The machine-readable code, if any.
+    pub fn code(&self) -> Option<&'static str> {
+        self.code
     }
 
     /// 400.
@@ -77,11 +92,11 @@ impl From<crate::receive::ReceiveError> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let mut response = (
-            self.status,
-            Json(serde_json::json!({ "error": self.message })),
-        )
-            .into_response();
+        let body = match self.code {
+            Some(code) => serde_json::json!({ "error": self.message, "code": code }),
+            None => serde_json::json!({ "error": self.message }),
+        };
+        let mut response = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             response
                 .headers_mut()

@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use bestpick_bundle::{Bundle, Limits, SecretKey};
+use bestpick_bundle::{Bundle, Limits};
 
+use crate::keys::KeySet;
 use crate::store::Store;
 
 /// What an export wrote.
@@ -29,10 +30,11 @@ pub fn valid_dataset_name(name: &str) -> bool {
 /// Exports every live bundle to `out/<bundle id>/{manifest.json, images/*.jpg}`.
 ///
 /// Deleted bundles never appear. Each bundle is checked again (decrypt, manifest, metadata
-/// verifier) before anything is written; a bundle that fails is skipped and reported.
+/// verifier) before anything is written; a bundle that fails is skipped and reported. Every
+/// key in `keys` is used: bundles sealed to keys since rotated out open too.
 pub fn export(
     store: &dyn Store,
-    secret: &SecretKey,
+    keys: &KeySet,
     dataset: &str,
     out: &Path,
     actor: &str,
@@ -51,10 +53,11 @@ pub fn export(
         bundles: 0,
         images: 0,
     };
+    let (secrets, _) = keys.newest_first();
     for id in store.live_bundles()? {
         let sealed = store.sealed(&id)?;
-        let bundle = match bestpick_bundle::open(secret, &sealed)
-            .and_then(|archive| Bundle::from_archive(&archive, &Limits::default()))
+        let bundle = match bestpick_bundle::open_any(&secrets, &sealed)
+            .and_then(|(archive, _)| Bundle::from_archive(&archive, &Limits::default()))
         {
             Ok(b) => b,
             Err(e) => {

@@ -1,4 +1,4 @@
-//! `bestpick-collector serve | export | purge | operators add`.
+//! `bestpick-collector serve | export | purge | operators add | keys rotate | keys list`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -61,6 +61,27 @@ enum Command {
     /// The operators allowed to export and purge (they give BESTPICK_OPERATOR_TOKEN).
     #[command(subcommand)]
     Operators(OperatorsCommand),
+    /// The collector's private keys: add a new one, list them.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Adds a new key to the key file, atomically; it becomes the one served. Running
+    /// instances pick it up within seconds; the old keys stay to open old bundles. Prints the
+    /// new key's id, never a secret.
+    Rotate {
+        /// The key file the instances read (as given to `serve --key-file`).
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+    },
+    /// Lists the keys: id, when added, which one is served.
+    List {
+        /// The key file; default: BESTPICK_COLLECTOR_KEY.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -127,11 +148,8 @@ impl Opened {
         }
     }
 
-    /// The key pair; a key file inside the data directory is refused.
-    fn keys(
-        &self,
-        key_file: Option<PathBuf>,
-    ) -> anyhow::Result<(bestpick_bundle::SecretKey, bestpick_bundle::PublicKey)> {
+    /// The keys; a key file inside the data directory is refused.
+    fn keys(&self, key_file: Option<PathBuf>) -> anyhow::Result<keys::KeyRing> {
         let source = keys::KeySource::choose(key_file)?;
         match self {
             Opened::Dir(_, data) => keys::load(&source, data),
@@ -198,6 +216,11 @@ struct ServeArgs {
     /// handshake); also how long an idle keep-alive connection stays open.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     header_timeout: u64,
+    /// Seconds after a key rotation during which bundles sealed to the key before are still
+    /// accepted; after that they are answered 409 key_retired and clients seal them again to
+    /// the new key. 0 after a suspected key compromise.
+    #[arg(long, value_name = "SECS", default_value_t = bestpick_collector::app::DEFAULT_RETIRED_KEY_GRACE.as_secs())]
+    retired_key_grace: u64,
     /// Seconds an upload body has before --body-min-rate starts to count.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout: u64,
@@ -236,7 +259,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             key_file,
         } => {
             let opened = Opened::open(&store)?;
-            let (secret, _) = opened.keys(key_file)?;
+            let keys = opened.keys(key_file)?.loaded();
             let operator = operator(opened.store())?;
             // One export or purge at a time across the instances of a shared store.
             let _lock = match &opened {
@@ -245,7 +268,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let store = opened.store();
             store.purge(unix_now())?;
-            let report = export::export(store, &secret, &dataset, &out, &operator, unix_now())?;
+            let report = export::export(store, &keys, &dataset, &out, &operator, unix_now())?;
             println!(
                 "exported {} bundle(s), {} image(s) for dataset {dataset} to {}",
                 report.bundles,
@@ -287,7 +310,56 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::Keys(KeysCommand::Rotate { key_file }) => rotate_keys(key_file),
+        Command::Keys(KeysCommand::List { key_file }) => {
+            let set = match keys::KeySource::choose(key_file)? {
+                keys::KeySource::File(path) => {
+                    keys::read_set(&path)?
+                        .with_context(|| format!("no key file at {}", path.display()))?
+                        .0
+                }
+                keys::KeySource::Env => keys::from_env()?,
+            };
+            let newest = set.newest().id;
+            for key in set.keys() {
+                let created = key
+                    .created
+                    .map_or_else(|| "unknown".to_owned(), |t| t.to_string());
+                let role = if key.id == newest {
+                    "current (served)"
+                } else {
+                    "older (opens bundles sealed to it)"
+                };
+                println!("{}  created {created}  {role}", key.id);
+            }
+            Ok(())
+        }
     }
+}
+
+/// `keys rotate`: only a key file can be rotated; the environment cannot be changed from here.
+fn rotate_keys(key_file: Option<PathBuf>) -> anyhow::Result<()> {
+    let path = match key_file {
+        Some(path) => path,
+        None if std::env::var_os(keys::KEY_ENV).is_some() => anyhow::bail!(
+            "the keys come from {env}, which this command cannot change. Write them to a \
+             private file (umask 077; printf '%s\\n' \"${env}\" > keys), run `bestpick-collector \
+             keys rotate --key-file keys`, store the file's content as the new value of {env} \
+             (in your secret manager), restart the instances, and delete the file",
+            env = keys::KEY_ENV
+        ),
+        None => anyhow::bail!("pass --key-file PATH: the key file the instances read"),
+    };
+    let set = keys::rotate(&path, unix_now())?;
+    let newest = set.newest();
+    println!(
+        "added key {} to {} ({} key(s)); it is served from now on, running instances pick it \
+         up within seconds",
+        newest.id,
+        path.display(),
+        set.keys().len()
+    );
+    Ok(())
 }
 
 /// The operator running this command, from the token in the environment.
@@ -310,6 +382,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         max_uploads: usize::try_from(args.max_uploads).context("--max-uploads")?,
         body_timeout: Duration::from_secs(args.body_timeout),
         body_min_rate: args.body_min_rate,
+        retired_key_grace: Duration::from_secs(args.retired_key_grace),
         ..Config::default()
     };
     let options = ServeOptions {
@@ -319,8 +392,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
     };
 
     let key_source = keys::KeySource::choose(args.key_file.clone())?;
-    let (store, (secret, public)): (Arc<dyn Store>, _) = match (&args.store.data, &args.store.store)
-    {
+    let (store, keys): (Arc<dyn Store>, _) = match (&args.store.data, &args.store.store) {
         (Some(data), _) => {
             let keys = keys::load(&key_source, data)?;
             let (store, recovered) = DirStore::open_for_serving(data)?;
@@ -362,7 +434,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
         // Tests read this line to learn the port.
         println!(
             "listening on {scheme}://{addr} (key {})",
-            public.fingerprint()
+            keys.loaded().newest().id
         );
 
         let purge_store = store.clone();
@@ -378,7 +450,7 @@ fn run_serve(args: ServeArgs) -> anyhow::Result<()> {
             }
         });
 
-        let router = app(AppState::new(store, secret, config));
+        let router = app(AppState::with_keys(store, Arc::new(keys), config));
         serve(listener, router, options, shutdown()).await;
         anyhow::Ok(())
     })

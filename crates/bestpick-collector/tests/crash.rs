@@ -19,7 +19,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
-use bestpick_bundle::SecretKey;
 use bestpick_collector::store::{InsertStep, StoreError};
 use bestpick_collector::{AppState, Config, DirStore, ServeOptions, Store, app, keys};
 use common::raw::{post_bundle, sealed_bundle};
@@ -144,7 +143,9 @@ impl Child9 {
 /// by its row, no partial file.
 fn check_after_restart(dir: &Path, acked: &HashMap<String, Vec<u8>>, case: &str) -> DirStore {
     let (store, _) = DirStore::open_for_serving(dir).unwrap();
-    let secret = SecretKey::from_bytes(&std::fs::read(common::key_file(dir)).unwrap()).unwrap();
+    let secret = bestpick_collector::keys::load_or_create(&common::key_file(dir))
+        .unwrap()
+        .0;
     let mut names: Vec<String> = std::fs::read_dir(dir.join("bundles"))
         .unwrap()
         .flatten()

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use bestpick_bundle::{Bundle, Limits, SecretKey};
+use bestpick_bundle::{Bundle, Limits};
 use bestpick_share::flow::{Age, ConsentRequest};
 use bestpick_share::ledger::{ContributionState, MemoryLedger};
 use bestpick_share::upload::CollectorClient;
@@ -170,7 +170,9 @@ fn contribute_export_withdraw_end_to_end() {
         sealed.starts_with(bestpick_bundle::SEALED_MAGIC),
         "stored sealed (at rest)"
     );
-    let secret = SecretKey::from_bytes(&std::fs::read(common::key_file(&data)).unwrap()).unwrap();
+    let secret = bestpick_collector::keys::load_or_create(&common::key_file(&data))
+        .unwrap()
+        .0;
     let archive = bestpick_bundle::open(&secret, &sealed).unwrap();
     let bundle = Bundle::from_archive(&archive, &Limits::default()).unwrap();
     assert_eq!(

@@ -295,15 +295,22 @@ fn wrong_key_and_tampering_are_refused() {
     let mut client = Client::new();
     client.stage(&ca);
 
-    // Sealed for A, sent to B: refused locally before upload.
+    // Staged for A, sent to B: refused locally before upload (never sealed again to B's key).
     let report = client.contributor().send(&cb, &mut |_, _| {}).unwrap();
     assert!(
         report.failed[0].1.contains("another collector key"),
         "{:?}",
         report.failed
     );
+    assert!(
+        std::fs::read_dir(b.data.join("bundles"))
+            .unwrap()
+            .next()
+            .is_none(),
+        "B got nothing"
+    );
 
-    // The same bytes pushed to B anyway: B cannot open them (wrong key).
+    // Bytes sealed to a key B does not hold, pushed to B anyway: B says so by the key id.
     let sealed_for_a = {
         let (sk, pk) = bestpick_bundle::generate_keypair();
         drop(sk);
@@ -320,8 +327,26 @@ fn wrong_key_and_tampering_are_refused() {
         &mut |_| {},
     );
     assert!(
+        matches!(&err, Err(Error::Collector { status: 409, code: Some(code), .. })
+            if code == "unknown_key"),
+        "wrong key answered 409 unknown_key: {err:?}"
+    );
+    // In the envelope before key ids, it cannot tell: 400, cannot decrypt.
+    let v1 = {
+        let (_, pk) = bestpick_bundle::generate_keypair();
+        bestpick_bundle::seal_v1(&pk, b"not for b").unwrap()
+    };
+    let err = cb.upload(
+        &mut log,
+        "wrong-key-v1",
+        &v1,
+        "idempotency-wrong-key-2",
+        &receipt,
+        &mut |_| {},
+    );
+    assert!(
         matches!(err, Err(Error::Collector { status: 400, .. })),
-        "wrong key answered 400: {err:?}"
+        "wrong key (v1) answered 400: {err:?}"
     );
 
     // Tampered in transit: a flipped byte in a bundle sealed for A.

@@ -266,10 +266,9 @@ fn tls_serving_works_with_a_self_signed_certificate() {
         .unwrap();
     let answer = raw::read_answer(&mut tls).unwrap();
     assert_eq!(answer.status, 200, "key over TLS: {answer:?}");
-    let secret = bestpick_bundle::SecretKey::from_bytes(
-        &std::fs::read(common::key_file(&collector.data)).unwrap(),
-    )
-    .unwrap();
+    let secret = bestpick_collector::keys::load_or_create(&common::key_file(&collector.data))
+        .unwrap()
+        .0;
     assert_eq!(
         answer.json()["public_key"],
         secret.public_key().to_hex(),

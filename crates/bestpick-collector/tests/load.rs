@@ -19,7 +19,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use bestpick_bundle::{Bundle, Limits, SecretKey};
+use bestpick_bundle::{Bundle, Limits};
 use common::Collector;
 use common::raw::{self, Answer, post_head, proc_kib, sealed_bundle};
 
@@ -76,7 +76,9 @@ fn run(image_bytes: usize, images: usize, extra: &[&str]) -> Figures {
     let mut args = vec!["--max-uploads", "2"];
     args.extend_from_slice(extra);
     let collector = Collector::start(&data, &args);
-    let secret = SecretKey::from_bytes(&std::fs::read(common::key_file(&data)).unwrap()).unwrap();
+    let secret = bestpick_collector::keys::load_or_create(&common::key_file(&data))
+        .unwrap()
+        .0;
     let body = Arc::new(sealed_bundle(&secret.public_key(), 7, images, image_bytes));
     let rss_before_kib = proc_kib(collector.pid(), "VmRSS");
 

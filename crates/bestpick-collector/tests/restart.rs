@@ -6,7 +6,6 @@
 
 mod common;
 
-use bestpick_bundle::SecretKey;
 use common::Collector;
 use common::raw::{post_bundle, sealed_bundle};
 
@@ -27,7 +26,9 @@ fn serve_cleans_up_after_an_unclean_stop() {
     let bundles = data.join("bundles");
 
     let first = Collector::start(&data, &[]);
-    let secret = SecretKey::from_bytes(&std::fs::read(common::key_file(&data)).unwrap()).unwrap();
+    let secret = bestpick_collector::keys::load_or_create(&common::key_file(&data))
+        .unwrap()
+        .0;
     let body = sealed_bundle(&secret.public_key(), 3, 2, 4096);
     let answer = post_bundle(first.addr(), &body, "restart-test-upload-1").unwrap();
     assert_eq!(answer.status, 201, "{answer:?}");

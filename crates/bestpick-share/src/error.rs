@@ -102,6 +102,10 @@ pub enum Error {
     /// A contribution record disappeared from the ledger while it was being changed.
     #[error("contribution {0} vanished from the ledger")]
     RecordVanished(String),
+    /// The collector no longer takes the key a staged bundle was sealed to, and the bundle
+    /// cannot be sealed again to its current key; it stays staged.
+    #[error("the collector no longer takes the key this bundle was sealed to, and {0}")]
+    CannotReseal(String),
     /// A staged bundle file is not in the staged format.
     #[error("staged bundle record is malformed")]
     MalformedStaged,
@@ -156,6 +160,9 @@ pub enum Error {
         status: u16,
         /// Message from the collector.
         message: String,
+        /// The machine-readable `code` of the answer, when it has one (such as
+        /// [`crate::upload::CODE_KEY_RETIRED`]).
+        code: Option<String>,
     },
     /// The collector answered with a bundle id that is not one of its ids (32 lowercase hex
     /// characters); it is never put in a URL or stored.
@@ -203,6 +210,16 @@ impl Error {
     pub(crate) fn json(what: impl Into<String>) -> impl FnOnce(serde_json::Error) -> Error {
         let what = what.into();
         move |source| Error::Json { what, source }
+    }
+}
+
+impl Error {
+    /// Whether the collector refused a bundle because of the key it was sealed to (rotated out,
+    /// or not held): sealing the same archive to the key it serves now is the remedy.
+    pub fn is_stale_key(&self) -> bool {
+        use crate::upload::{CODE_KEY_RETIRED, CODE_UNKNOWN_KEY};
+        matches!(self, Error::Collector { status: 409, code: Some(code), .. }
+            if code == CODE_KEY_RETIRED || code == CODE_UNKNOWN_KEY)
     }
 }
 

@@ -2,13 +2,15 @@
 //!
 //! It speaks the collector's protocol as far as the client uses it (`GET /v1/key`,
 //! `POST /v1/bundles` with idempotency, `GET`/`DELETE /v1/bundles/{id}`), remembers what it was
-//! asked, and can be told to answer uploads with a bundle id of the test's choosing.
+//! asked, and can be told to answer uploads with a bundle id of the test's choosing, or to
+//! rotate its key (uploads sealed to a retired key are answered 409 `key_retired`).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use bestpick_bundle::{KeyId, PublicKey, SecretKey};
 use serde_json::json;
 
 /// What the fake collector holds and saw.
@@ -22,6 +24,12 @@ pub(crate) struct FakeState {
     pub(crate) requests: Vec<(String, String)>,
     /// When set, uploads are answered with this bundle id (and nothing is stored).
     pub(crate) answer_id: Option<String>,
+    /// Its keys, oldest first; the last is served.
+    pub(crate) keys: Vec<(SecretKey, PublicKey)>,
+    /// Uploads sealed to these key ids are answered 409 `key_retired`.
+    pub(crate) retired: Vec<KeyId>,
+    /// The sealed body of every upload, in order.
+    pub(crate) uploads: Vec<Vec<u8>>,
 }
 
 /// A running fake collector; its thread lives as long as the test process.
@@ -36,16 +44,27 @@ impl FakeCollector {
     pub(crate) fn start() -> FakeCollector {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let url = format!("http://{}", listener.local_addr().expect("address"));
-        let (_, key) = bestpick_bundle::generate_keypair();
-        let state = Arc::new(Mutex::new(FakeState::default()));
+        let state = Arc::new(Mutex::new(FakeState {
+            keys: vec![bestpick_bundle::generate_keypair()],
+            ..FakeState::default()
+        }));
         let shared = Arc::clone(&state);
-        let key_hex = key.to_hex();
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let _ = serve(stream, &shared, &key_hex);
+                let _ = serve(stream, &shared);
             }
         });
         FakeCollector { url, state }
+    }
+
+    /// Adds a new key (served from now on) and retires the one before; returns the new one.
+    pub(crate) fn rotate(&self) -> PublicKey {
+        let mut state = self.state();
+        let old = state.keys.last().map(|(_, pk)| pk.key_id());
+        state.retired.extend(old);
+        let (sk, pk) = bestpick_bundle::generate_keypair();
+        state.keys.push((sk, pk.clone()));
+        pk
     }
 
     /// Its state, to inspect or change.
@@ -54,7 +73,7 @@ impl FakeCollector {
     }
 }
 
-fn serve(stream: TcpStream, state: &Mutex<FakeState>, key_hex: &str) -> std::io::Result<()> {
+fn serve(stream: TcpStream, state: &Mutex<FakeState>) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
@@ -81,7 +100,24 @@ fn serve(stream: TcpStream, state: &Mutex<FakeState>, key_hex: &str) -> std::io:
     let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
     state.requests.push((method.clone(), path.clone()));
     let (status, answer) = match (method.as_str(), path.as_str()) {
-        ("GET", "/v1/key") => (200, json!({ "public_key": key_hex })),
+        ("GET", "/v1/key") => match state.keys.last() {
+            Some((_, pk)) => (
+                200,
+                json!({ "public_key": pk.to_hex(), "key_id": pk.key_id().to_hex() }),
+            ),
+            None => (500, json!({ "error": "no key" })),
+        },
+        ("POST", "/v1/bundles")
+            if bestpick_bundle::sealed_key_id(&body)
+                .ok()
+                .flatten()
+                .is_some_and(|id| state.retired.contains(&id)) =>
+        {
+            state.uploads.push(body);
+            let answer =
+                json!({ "error": "bundle sealed to a retired key", "code": "key_retired" });
+            (409, answer)
+        }
         ("POST", "/v1/bundles") => match state.answer_id.clone() {
             Some(id) => (201, json!({ "bundle_id": id, "image_count": 1 })),
             None => {
@@ -99,6 +135,7 @@ fn serve(stream: TcpStream, state: &Mutex<FakeState>, key_hex: &str) -> std::io:
                     .cloned()
                     .unwrap_or_default();
                 state.receipt_hashes.insert(id.clone(), hash);
+                state.uploads.push(body);
                 (201, json!({ "bundle_id": id, "image_count": 1 }))
             }
         },

@@ -129,7 +129,7 @@ impl<'a> Contributor<'a> {
             let Ok(Some(bytes)) = self.vault.get(&record) else {
                 continue;
             };
-            let Ok((header, _)) = decode_staged(&bytes) else {
+            let Ok(staging::Staged { header, .. }) = decode_staged(&bytes) else {
                 continue;
             };
             if header.anonymous_id != anon {
@@ -170,5 +170,7 @@ impl<'a> Contributor<'a> {
 #[cfg(all(test, unix))]
 mod crash_tests;
 
+#[cfg(test)]
+mod key_tests;
 #[cfg(test)]
 pub(crate) mod tests;

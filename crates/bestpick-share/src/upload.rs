@@ -23,6 +23,12 @@ use crate::{Error, Result};
 pub const IDEMPOTENCY_HEADER: &str = "Idempotency-Key";
 /// Receipt-hash header name.
 pub const RECEIPT_HASH_HEADER: &str = "Bestpick-Receipt-Hash";
+/// The `code` of a 409 answering a bundle sealed to a key the collector rotated out: fetch the
+/// key again and seal the bundle to it.
+pub const CODE_KEY_RETIRED: &str = "key_retired";
+/// The `code` of a 409 answering a bundle sealed to a key the collector does not hold: the
+/// same remedy.
+pub const CODE_UNKNOWN_KEY: &str = "unknown_key";
 
 /// How often and how patiently to retry.
 #[derive(Debug, Clone, Copy)]
@@ -76,6 +82,12 @@ pub enum UploadEvent {
         /// What went wrong.
         reason: String,
     },
+    /// The collector no longer takes the key the bundle was sealed to: it was sealed again
+    /// to the key it serves now, and is sent again.
+    Resealed {
+        /// Id of the key it is now sealed to.
+        key_id: String,
+    },
     /// The collector confirmed the bundle.
     Done {
         /// Collector-assigned id.
@@ -106,11 +118,16 @@ pub struct RemoteStatus {
 #[derive(Deserialize)]
 struct KeyAnswer {
     public_key: String,
+    /// The key's id; collectors before key rotation do not send it.
+    #[serde(default)]
+    key_id: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct ErrorAnswer {
     error: String,
+    #[serde(default)]
+    code: Option<String>,
 }
 
 /// Length of a collector bundle id: 16 random bytes in lowercase hex.
@@ -251,7 +268,7 @@ impl CollectorClient {
                     (outcome(body.len(), Some(status.as_u16()), None), Ok(body))
                 }
                 Ok((status, body)) => {
-                    let message = error_message(&body);
+                    let (message, code) = error_message(&body);
                     let failure = format!("{status}: {message}");
                     let answered = outcome(body.len(), Some(status.as_u16()), Some(&failure));
                     if status.is_server_error() || status.as_u16() == 429 {
@@ -261,6 +278,7 @@ impl CollectorClient {
                         return Err(Error::Collector {
                             status: status.as_u16(),
                             message,
+                            code,
                         });
                     }
                 }
@@ -301,7 +319,18 @@ impl CollectorClient {
             &mut |_| {},
         )?;
         let answer: KeyAnswer = answer.json("key")?;
-        Ok(PublicKey::from_hex(&answer.public_key)?)
+        let key = PublicKey::from_hex(&answer.public_key)?;
+        // A collector that names its key's id must name the right one.
+        if let Some(id) = answer.key_id
+            && !id.eq_ignore_ascii_case(&key.key_id().to_hex())
+        {
+            return Err(Error::Collector {
+                status: 200,
+                message: "the key answer's key_id does not match its public key".into(),
+                code: None,
+            });
+        }
+        Ok(key)
     }
 
     /// Uploads a sealed bundle (`POST /v1/bundles`); `anonymous_id` names it in the network
@@ -428,6 +457,7 @@ impl Answer {
         serde_json::from_slice(&self.body).map_err(|e| Error::Collector {
             status: 200,
             message: format!("unreadable {what} answer: {e}"),
+            code: None,
         })
     }
 }
@@ -449,11 +479,13 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn error_message(body: &[u8]) -> String {
+/// The message of an error answer, and its code if it has one.
+fn error_message(body: &[u8]) -> (String, Option<String>) {
     let text = String::from_utf8_lossy(body);
-    serde_json::from_str::<ErrorAnswer>(&text)
-        .map(|e| e.error)
-        .unwrap_or_else(|_| text.chars().take(200).collect())
+    match serde_json::from_str::<ErrorAnswer>(&text) {
+        Ok(e) => (e.error, e.code),
+        Err(_) => (text.chars().take(200).collect(), None),
+    }
 }
 
 /// reqwest's Display hides the cause; include the source chain (no bodies, no secrets).

@@ -113,10 +113,13 @@ impl Contributor<'_> {
             image_count,
             idempotency_key: bestpick_bundle::random_hex(24)?,
             receipt_token: bestpick_bundle::random_hex(32)?,
+            archive_len: None,
         };
+        // The archive is staged too (in the encrypted vault), so that a bundle sealed to a key
+        // the collector rotated out can be sealed again to its new key (see send.rs).
         self.vault.put(
             &format!("{STAGED_PREFIX}{anonymous_id}"),
-            &encode_staged(&header, &sealed)?,
+            &encode_staged(&header, &sealed, Some(&archive))?,
         )?;
         crate::fsutil::crash_point("preview: staged, not in the ledger");
         self.ledger.upsert_contribution(&Contribution {

@@ -152,11 +152,12 @@ fn staged_bundles_expire_after_30_days() {
             image_count: 1,
             idempotency_key: "k".repeat(48),
             receipt_token: "t".repeat(64),
+            archive_len: None,
         };
         vault
             .put(
                 &format!("{STAGED_PREFIX}{anon}"),
-                &encode_staged(&header, b"x").unwrap(),
+                &encode_staged(&header, b"x", None).unwrap(),
             )
             .unwrap();
         ledger

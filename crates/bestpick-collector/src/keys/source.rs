@@ -1,21 +1,26 @@
-//! The collector's HPKE private key, kept away from the bundles it opens: in a file outside the
-//! data folder (`--key-file`, created with a new key on first start, refused when group or
-//! others may read it) or in the environment (`BESTPICK_COLLECTOR_KEY`, for a secret manager).
-//! Whoever copies the data folder must not get the key with it, so a key inside it is refused.
+//! Where the keys come from: a file outside the data folder (`--key-file`, created with a new
+//! key on first start, refused when group or others may read it) or the environment
+//! ([`KEY_ENV`], for a secret manager). Whoever copies the data folder must not get the keys
+//! with it, so a key inside it is refused.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use anyhow::{Context, bail};
-use bestpick_bundle::{PublicKey, SecretKey, generate_keypair};
+use bestpick_bundle::{PublicKey, SecretKey};
 
-/// The environment variable that may hold the private key: 64 hex digits.
+use super::format::{CollectorKey, KeySet};
+use super::ring::KeyRing;
+
+/// The environment variable that may hold the private keys: 64 hex digits, or several keys in
+/// the key file's format (see [`KeySet::parse_text`](super::KeySet::parse_text)).
 pub const KEY_ENV: &str = "BESTPICK_COLLECTOR_KEY";
 
 /// Where versions before key files kept the key: inside the data folder. Refused now.
 pub const LEGACY_KEY_FILE: &str = "collector.key";
 
-/// Where the private key comes from.
+/// Where the private keys come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySource {
     /// A file outside the data folder, created (0600) with a new key when absent.
@@ -39,9 +44,36 @@ impl KeySource {
     }
 }
 
-/// The key pair from `source`, for the collector whose data folder is `data`. Refuses a key
-/// kept inside `data`, and a key file that group or others may read.
-pub fn load(source: &KeySource, data: &Path) -> anyhow::Result<(SecretKey, PublicKey)> {
+/// What identifies one version of a key file: a rotation replaces the file (a new inode), and
+/// an edit changes its time or length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    modified: Option<SystemTime>,
+    len: u64,
+    inode: u64,
+}
+
+impl FileStamp {
+    /// The stamp of `meta`.
+    pub fn of(meta: &std::fs::Metadata) -> FileStamp {
+        #[cfg(unix)]
+        let inode = {
+            use std::os::unix::fs::MetadataExt;
+            meta.ino()
+        };
+        #[cfg(not(unix))]
+        let inode = 0;
+        FileStamp {
+            modified: meta.modified().ok(),
+            len: meta.len(),
+            inode,
+        }
+    }
+}
+
+/// The keys from `source`, for the collector whose data folder is `data`. Refuses a key kept
+/// inside `data`, and a key file that group or others may read.
+pub fn load(source: &KeySource, data: &Path) -> anyhow::Result<KeyRing> {
     let legacy = data.join(LEGACY_KEY_FILE);
     if legacy.exists() {
         bail!(
@@ -51,48 +83,68 @@ pub fn load(source: &KeySource, data: &Path) -> anyhow::Result<(SecretKey, Publi
             legacy.display()
         );
     }
+    if let KeySource::File(path) = source
+        && inside(path, data)?
+    {
+        bail!(
+            "--key-file {} is inside the data folder {}: keep the private key away from the \
+             bundles it opens",
+            path.display(),
+            data.display()
+        );
+    }
+    load_detached(source)
+}
+
+/// The keys from `source`, for a collector without a data folder (the deployment store:
+/// bundles in a bucket), which only the file-mode check applies to. A key file is watched:
+/// see [`KeyRing`].
+pub fn load_detached(source: &KeySource) -> anyhow::Result<KeyRing> {
     match source {
         KeySource::File(path) => {
-            if inside(path, data)? {
-                bail!(
-                    "--key-file {} is inside the data folder {}: keep the private key away \
-                     from the bundles it opens",
-                    path.display(),
-                    data.display()
-                );
-            }
-            load_or_create(path)
+            let (set, stamp) = load_set_or_create(path)?;
+            Ok(KeyRing::watching(path.clone(), set, stamp))
         }
-        KeySource::Env => from_env(),
+        KeySource::Env => Ok(KeyRing::fixed(from_env()?)),
     }
 }
 
-/// The key pair from `source`, for a collector without a data folder (the deployment store:
-/// bundles in a bucket), which only the file-mode check applies to.
-pub fn load_detached(source: &KeySource) -> anyhow::Result<(SecretKey, PublicKey)> {
-    match source {
-        KeySource::File(path) => load_or_create(path),
-        KeySource::Env => from_env(),
-    }
-}
-
-/// Loads the key pair from the file `path`, creating it (0600, in a folder made 0700) with a
+/// The newest key pair from the file `path`, creating it (0600, in a folder made 0700) with a
 /// new key when absent. An existing file that group or others may read is refused.
 pub fn load_or_create(path: &Path) -> anyhow::Result<(SecretKey, PublicKey)> {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            refuse_shared(path)?;
-            let sk = SecretKey::from_bytes(&bytes)
-                .with_context(|| format!("{} is not a collector key", path.display()))?;
-            let pk = sk.public_key();
-            Ok((sk, pk))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
-        Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
+    let (set, _) = load_set_or_create(path)?;
+    let newest = set.into_newest();
+    Ok((newest.secret, newest.public))
+}
+
+/// All keys of the file `path`, created with one new key when absent.
+pub fn load_set_or_create(path: &Path) -> anyhow::Result<(KeySet, FileStamp)> {
+    match read_set(path)? {
+        Some(loaded) => Ok(loaded),
+        None => create(path),
     }
 }
 
-fn create(path: &Path) -> anyhow::Result<(SecretKey, PublicKey)> {
+/// The keys in the file `path` and the stamp of what was read; `None` when there is no file.
+/// A file that group or others may read is refused.
+pub fn read_set(path: &Path) -> anyhow::Result<Option<(KeySet, FileStamp)>> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    let meta = file
+        .metadata()
+        .with_context(|| format!("reading {}", path.display()))?;
+    refuse_shared(path, &meta)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .with_context(|| format!("reading {}", path.display()))?;
+    let set = KeySet::parse(&bytes).with_context(|| format!("key file {}", path.display()))?;
+    Ok(Some((set, FileStamp::of(&meta))))
+}
+
+fn create(path: &Path) -> anyhow::Result<(KeySet, FileStamp)> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.exists()
     {
@@ -107,7 +159,23 @@ fn create(path: &Path) -> anyhow::Result<(SecretKey, PublicKey)> {
             .create(dir)
             .with_context(|| format!("creating {}", dir.display()))?;
     }
-    let (sk, pk) = generate_keypair();
+    let (secret, _) = bestpick_bundle::generate_keypair();
+    let set = KeySet::one(CollectorKey::new(secret, Some(bestpick_bundle::unix_now())));
+    let mut file = private_options()
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(set.to_text().as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", path.display()))?;
+    let meta = file
+        .metadata()
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok((set, FileStamp::of(&meta)))
+}
+
+/// Options that create a new file only the owner may read (0600), never opening one that
+/// exists.
+pub(super) fn private_options() -> std::fs::OpenOptions {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -115,24 +183,15 @@ fn create(path: &Path) -> anyhow::Result<(SecretKey, PublicKey)> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(&sk.to_bytes())
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("writing {}", path.display()))?;
-    Ok((sk, pk))
+    options
 }
 
-/// Refuses a key file that group or others may read or write.
-fn refuse_shared(path: &Path) -> anyhow::Result<()> {
+/// Refuses a key file (of metadata `meta`) that group or others may read or write.
+pub(super) fn refuse_shared(path: &Path, meta: &std::fs::Metadata) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .with_context(|| format!("reading {}", path.display()))?
-            .permissions()
-            .mode();
+        let mode = meta.permissions().mode();
         if mode & 0o077 != 0 {
             bail!(
                 "{} may be read by group or others (mode {:o}): a private key must be the \
@@ -143,6 +202,8 @@ fn refuse_shared(path: &Path) -> anyhow::Result<()> {
             );
         }
     }
+    #[cfg(not(unix))]
+    let _ = (path, meta);
     Ok(())
 }
 
@@ -158,21 +219,11 @@ fn inside(path: &Path, dir: &Path) -> anyhow::Result<bool> {
     Ok(parent.canonicalize().is_ok_and(|p| p.starts_with(&dir)))
 }
 
-/// The key pair from [`KEY_ENV`] (64 hex digits). Its value never appears in an error.
-fn from_env() -> anyhow::Result<(SecretKey, PublicKey)> {
-    let bad = || anyhow::anyhow!("{KEY_ENV} is not a collector key (64 hex digits expected)");
-    let text = std::env::var(KEY_ENV).map_err(|_| bad())?;
-    let text = text.trim();
-    if text.len() != 64 || !text.is_ascii() {
-        return Err(bad());
-    }
-    let bytes = (0..32)
-        .map(|i| u8::from_str_radix(&text[2 * i..2 * i + 2], 16))
-        .collect::<Result<Vec<u8>, _>>()
-        .map_err(|_| bad())?;
-    let sk = SecretKey::from_bytes(&bytes).map_err(|_| bad())?;
-    let pk = sk.public_key();
-    Ok((sk, pk))
+/// The keys in [`KEY_ENV`]. Its value never appears in an error.
+pub fn from_env() -> anyhow::Result<KeySet> {
+    let text =
+        std::env::var(KEY_ENV).map_err(|_| anyhow::anyhow!("{KEY_ENV} is not set, or not text"))?;
+    KeySet::parse_text(&text).map_err(|e| anyhow::anyhow!("{KEY_ENV}: {e}"))
 }
 
 #[cfg(test)]
