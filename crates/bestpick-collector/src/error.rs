@@ -52,10 +52,23 @@ impl AppError {
     }
 }
 
+/// Seconds a client told 503 because the database or the object storage is down is asked
+/// to wait.
+pub const STORE_DOWN_RETRY_AFTER_SECS: u64 = 30;
+
 impl From<crate::store::StoreError> for AppError {
+    /// A store whose database or object storage cannot be reached answers 503 with
+    /// `Retry-After` (the client keeps the bundle staged and retries); anything else is 500.
     fn from(e: crate::store::StoreError) -> AppError {
         eprintln!("collector: store error: {e}");
-        AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal storage error")
+        match e.unavailable() {
+            Some(service) => AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the collector's {service} is unavailable; retry later"),
+            )
+            .with_retry_after(STORE_DOWN_RETRY_AFTER_SECS),
+            None => AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal storage error"),
+        }
     }
 }
 
