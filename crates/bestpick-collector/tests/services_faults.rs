@@ -483,9 +483,11 @@ fn percentile(sorted: &[Duration], p: usize) -> Duration {
     sorted[rank - 1]
 }
 
-/// One upload of the load test: retried after a short pause while the instance sheds load
-/// (503), as a client would. Returns the answer, the time of the accepted attempt, the time
-/// from the first attempt, and the attempts.
+/// One upload of the load test, retried after a short pause while the instance sheds load,
+/// as a client would: a 503, or the connection closed under a body still being sent (the 503
+/// of a busy instance comes before it reads the body, and it closes the connection). Returns
+/// the answer, the time of the accepted attempt, the time from the first attempt, and the
+/// attempts.
 fn upload_with_retries(
     addr: SocketAddr,
     body: &[u8],
@@ -496,12 +498,18 @@ fn upload_with_retries(
     loop {
         attempts += 1;
         let sent = Instant::now();
-        let answer = post(addr, body, key);
-        if answer.status != 503 || attempts == 50 {
-            return (answer, sent.elapsed(), start.elapsed(), attempts);
+        match try_post(addr, body, key) {
+            Ok(answer) if answer.status != 503 => {
+                return (answer, sent.elapsed(), start.elapsed(), attempts);
+            }
+            Ok(_) | Err(_) if attempts < 50 => {}
+            Ok(answer) => panic!(
+                "{key}: still 503 after {attempts} attempts: {}",
+                answer.body
+            ),
+            Err(e) => panic!("{key}: still failing after {attempts} attempts: {e}"),
         }
-        let jitter =
-            u64::from(random_hex(1).map_or(0, |h| u8::from_str_radix(&h, 16).unwrap_or(0)));
+        let jitter = random_hex(1).map_or(0, |h| u64::from_str_radix(&h, 16).unwrap_or(0));
         std::thread::sleep(Duration::from_millis(50 + jitter / 2));
     }
 }
@@ -599,7 +607,7 @@ fn load_200_small_and_8_large_bundles_across_two_instances() {
     let ms = |d: Duration| d.as_millis();
     println!(
         "load: {SMALL} small ({} KiB) + {LARGE} large ({} MiB) bundles across 2 instances in \
-         {:.1} s, {retries} retries after 503 (busy)",
+         {:.1} s, {retries} retries after 503 (busy) or a closed connection",
         small.len() / 1024,
         large.len() / (1024 * 1024),
         total.as_secs_f64()
