@@ -103,3 +103,68 @@ impl IntoResponse for AppError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::StoreError;
+
+    #[test]
+    fn a_server_that_is_down_is_503_anything_else_500() {
+        let object = |source| StoreError::Object {
+            key: "bundles/x.sealed".into(),
+            source,
+        };
+        let cases = [
+            (
+                "pool timeout",
+                StoreError::PoolTimeout {
+                    waited: Duration::from_secs(30),
+                },
+                503,
+                "database",
+            ),
+            (
+                "object storage unreachable",
+                object(object_store::Error::Generic {
+                    store: "S3",
+                    source: "error sending request".into(),
+                }),
+                503,
+                "object storage",
+            ),
+            (
+                "object missing",
+                object(object_store::Error::NotFound {
+                    path: "bundles/x.sealed".into(),
+                    source: "404".into(),
+                }),
+                500,
+                "internal",
+            ),
+            (
+                "lock lost",
+                StoreError::MaintenanceLockLost,
+                500,
+                "internal",
+            ),
+            ("setup", StoreError::Setup("bad".into()), 500, "internal"),
+        ];
+        for (name, error, status, says) in cases {
+            let answer = AppError::from(error);
+            assert_eq!(answer.status().as_u16(), status, "case {name}");
+            assert!(
+                answer.message.contains(says),
+                "case {name}: {}",
+                answer.message
+            );
+            assert_eq!(
+                answer.retry_after.is_some(),
+                status == 503,
+                "case {name}: Retry-After"
+            );
+        }
+    }
+}

@@ -117,7 +117,11 @@ impl<'a> Stopped<'a> {
 
 impl Drop for Stopped<'_> {
     fn drop(&mut self) {
-        self.start();
+        if !self.running
+            && let Err(e) = self.services.try_ctl(&format!("start-{}", self.which))
+        {
+            eprintln!("could not start {} again: {e}", self.which);
+        }
     }
 }
 

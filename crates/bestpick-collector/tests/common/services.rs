@@ -117,16 +117,23 @@ impl Services {
 
     /// `tests/services/ctl.sh ACTION` (stop-postgres, start-postgres, stop-s3, start-s3).
     pub fn ctl(&self, action: &str) {
+        if let Err(e) = self.try_ctl(action) {
+            panic!("ctl.sh {action}: {e}");
+        }
+    }
+
+    /// [`Services::ctl`], returning its failure (for drops, which must not panic).
+    pub fn try_ctl(&self, action: &str) -> Result<(), String> {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/services/ctl.sh");
         let out = Command::new(script)
             .arg(action)
             .output()
-            .expect("run tests/services/ctl.sh");
-        assert!(
-            out.status.success(),
-            "ctl.sh {action}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .map_err(|e| e.to_string())?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
     }
 
     /// A direct connection to the database (not through the collector).
