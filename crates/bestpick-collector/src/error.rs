@@ -67,10 +67,23 @@ impl AppError {
     }
 }
 
+/// Seconds a client told 503 because the database or the object storage is down is asked
+/// to wait.
+pub const STORE_DOWN_RETRY_AFTER_SECS: u64 = 30;
+
 impl From<crate::store::StoreError> for AppError {
+    /// A store whose database or object storage cannot be reached answers 503 with
+    /// `Retry-After` (the client keeps the bundle staged and retries); anything else is 500.
     fn from(e: crate::store::StoreError) -> AppError {
         eprintln!("collector: store error: {e}");
-        AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal storage error")
+        match e.unavailable() {
+            Some(service) => AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the collector's {service} is unavailable; retry later"),
+            )
+            .with_retry_after(STORE_DOWN_RETRY_AFTER_SECS),
+            None => AppError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal storage error"),
+        }
     }
 }
 
@@ -103,5 +116,70 @@ impl IntoResponse for AppError {
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::StoreError;
+
+    #[test]
+    fn a_server_that_is_down_is_503_anything_else_500() {
+        let object = |source| StoreError::Object {
+            key: "bundles/x.sealed".into(),
+            source,
+        };
+        let cases = [
+            (
+                "pool timeout",
+                StoreError::PoolTimeout {
+                    waited: Duration::from_secs(30),
+                },
+                503,
+                "database",
+            ),
+            (
+                "object storage unreachable",
+                object(object_store::Error::Generic {
+                    store: "S3",
+                    source: "error sending request".into(),
+                }),
+                503,
+                "object storage",
+            ),
+            (
+                "object missing",
+                object(object_store::Error::NotFound {
+                    path: "bundles/x.sealed".into(),
+                    source: "404".into(),
+                }),
+                500,
+                "internal",
+            ),
+            (
+                "lock lost",
+                StoreError::MaintenanceLockLost,
+                500,
+                "internal",
+            ),
+            ("setup", StoreError::Setup("bad".into()), 500, "internal"),
+        ];
+        for (name, error, status, says) in cases {
+            let answer = AppError::from(error);
+            assert_eq!(answer.status().as_u16(), status, "case {name}");
+            assert!(
+                answer.message.contains(says),
+                "case {name}: {}",
+                answer.message
+            );
+            assert_eq!(
+                answer.retry_after.is_some(),
+                status == 503,
+                "case {name}: Retry-After"
+            );
+        }
     }
 }

@@ -13,126 +13,14 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::process::Command;
 use std::sync::Arc;
 
-use bestpick_bundle::sha256_hex;
 use common::Collector;
-use common::raw::{Answer, request, sealed_bundle};
-use object_store::aws::AmazonS3Builder;
+use common::raw::sealed_bundle;
+use common::services::{Services, bundle_request, created_id, ok, post};
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
-
-const RECEIPT_TOKEN: &str = "services-test-receipt-token-0123456789";
-
-/// What up.sh exported.
-struct Services {
-    endpoint: String,
-    bucket: String,
-    database: String,
-}
-
-impl Services {
-    fn from_env() -> Option<Services> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let names = [
-            "BESTPICK_S3_ENDPOINT",
-            "BESTPICK_S3_BUCKET",
-            "BESTPICK_DATABASE_URL",
-            "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY",
-        ];
-        let missing: Vec<&str> = names.into_iter().filter(|n| var(n).is_none()).collect();
-        if !missing.is_empty() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI=true: the services test needs the servers of tests/services/up.sh \
-                 (missing: {missing:?})"
-            );
-            println!(
-                "skipped: no services (run: eval \"$(tests/services/up.sh)\"); missing {missing:?}"
-            );
-            return None;
-        }
-        Some(Services {
-            endpoint: var("BESTPICK_S3_ENDPOINT")?,
-            bucket: var("BESTPICK_S3_BUCKET")?,
-            database: var("BESTPICK_DATABASE_URL")?,
-        })
-    }
-
-    /// `--store s3://BUCKET --s3-endpoint URL --database URL`.
-    fn store_args(&self) -> Vec<String> {
-        vec![
-            "--store".into(),
-            format!("s3://{}", self.bucket),
-            "--s3-endpoint".into(),
-            self.endpoint.clone(),
-            "--database".into(),
-            self.database.clone(),
-        ]
-    }
-
-    /// The bucket, straight through the S3 API (not through the collector).
-    fn bucket(&self) -> Arc<dyn ObjectStore> {
-        let _ = tokio_rustls::rustls::crypto::ring::default_provider().install_default();
-        let store = AmazonS3Builder::from_env()
-            .with_bucket_name(&self.bucket)
-            .with_region("us-east-1")
-            .with_endpoint(&self.endpoint)
-            .with_allow_http(true)
-            .build()
-            .expect("bucket client");
-        Arc::new(store)
-    }
-
-    /// Runs `bestpick-collector ARGS...` with the store options appended.
-    fn run(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-        Command::new(env!("CARGO_BIN_EXE_bestpick-collector"))
-            .args(args)
-            .args(self.store_args())
-            .envs(env.iter().copied())
-            .output()
-            .expect("run collector")
-    }
-}
-
-fn ok(out: &std::process::Output, what: &str) -> String {
-    assert!(
-        out.status.success(),
-        "{what} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn post(addr: SocketAddr, body: &[u8], idempotency_key: &str) -> Answer {
-    let head = format!(
-        "POST /v1/bundles HTTP/1.1\r\nHost: collector\r\nContent-Type: application/octet-stream\r\n\
-         Content-Length: {}\r\nIdempotency-Key: {idempotency_key}\r\n\
-         Bestpick-Receipt-Hash: {}\r\nConnection: close\r\n\r\n",
-        body.len(),
-        sha256_hex(RECEIPT_TOKEN.as_bytes())
-    );
-    request(addr, &head, body).expect("POST")
-}
-
-fn bundle_request(addr: SocketAddr, method: &str, id: &str) -> Answer {
-    let head = format!(
-        "{method} /v1/bundles/{id} HTTP/1.1\r\nHost: collector\r\n\
-         Authorization: Bearer {RECEIPT_TOKEN}\r\nConnection: close\r\n\r\n"
-    );
-    request(addr, &head, b"").expect(method)
-}
-
-fn created_id(answer: &Answer) -> String {
-    assert_eq!(answer.status, 201, "{}", answer.body);
-    answer.json()["bundle_id"]
-        .as_str()
-        .expect("bundle_id")
-        .to_owned()
-}
 
 fn object_exists(rt: &tokio::runtime::Runtime, bucket: &Arc<dyn ObjectStore>, key: &str) -> bool {
     match rt.block_on(bucket.head(&ObjectPath::from(key))) {

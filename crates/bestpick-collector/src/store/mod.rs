@@ -18,7 +18,8 @@ mod partial;
 use std::path::PathBuf;
 
 pub use cloud::{
-    CloudConfig, CloudStore, DEFAULT_SWEEP_AFTER, MAINTENANCE_LOCK, MaintenanceLock, redact_url,
+    CloudConfig, CloudStore, DEFAULT_SWEEP_AFTER, MAINTENANCE_LOCK, MaintenanceLock, POOL_SIZE,
+    redact_url,
 };
 pub use dir::{DirStore, LOCK_FILE, PARTIAL_SUFFIX, SEALED_SUFFIX};
 pub use partial::PartialFile;
@@ -73,12 +74,67 @@ pub enum StoreError {
     /// The idempotency key was already used (by a concurrent request).
     #[error("idempotency key already used")]
     DuplicateIdempotencyKey,
+    /// Every database connection of the pool stayed busy for `waited` ([`CloudStore`]).
+    #[error("database busy: no connection free after {} s", waited.as_secs())]
+    PoolTimeout {
+        /// How long the caller waited.
+        waited: std::time::Duration,
+    },
+    /// The database connection holding the maintenance lock closed while an export or purge
+    /// ran ([`CloudStore::maintenance_lock`]): the lock is gone with it, so the run stops
+    /// instead of going on unlocked.
+    #[error(
+        "the maintenance lock was lost (its database connection closed); stopped rather than \
+         continue without it: run the command again"
+    )]
+    MaintenanceLockLost,
     /// Another process serves from the same data directory.
     #[error("{path} is locked: another collector already serves from this data directory")]
     Locked {
         /// Lock file.
         path: PathBuf,
     },
+}
+
+impl StoreError {
+    /// The service that is down or unreachable when this error says one is (`"database"`,
+    /// `"object storage"`): worth retrying later, unlike a bug or a refusal. A client is told
+    /// 503 for these.
+    pub fn unavailable(&self) -> Option<&'static str> {
+        match self {
+            StoreError::Connect { .. } | StoreError::PoolTimeout { .. } => Some("database"),
+            StoreError::Postgres { source, .. } if postgres_unavailable(source) => Some("database"),
+            // What is left after object_store's retries: the server unreachable, timing out
+            // or answering 5xx. Not found, precondition and permission errors are not it.
+            StoreError::Object {
+                source: object_store::Error::Generic { .. },
+                ..
+            } => Some("object storage"),
+            _ => None,
+        }
+    }
+}
+
+/// A connection that closed or failed, or the server shutting down, starting, or out of
+/// connections (SQLSTATE classes 08, 57, 53), as opposed to an error in a statement.
+fn postgres_unavailable(e: &tokio_postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(code) = e.code() {
+        return ["08", "57", "53"]
+            .iter()
+            .any(|class| code.code().starts_with(class));
+    }
+    // No SQLSTATE: the client side failed; an I/O error means the connection did.
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if c.is::<std::io::Error>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// A point in [`DirStore`]'s insert, for crash tests (see [`DirStore::set_step_hook`]).

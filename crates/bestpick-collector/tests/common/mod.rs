@@ -3,6 +3,7 @@
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 
 pub mod raw;
+pub mod services;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -76,6 +77,13 @@ impl Collector {
     pub fn start_serve(args: &[&str], data: &Path) -> Collector {
         let mut command = Command::new(env!("CARGO_BIN_EXE_bestpick-collector"));
         command.arg("serve").args(args);
+        Collector::spawn(command, data)
+    }
+
+    /// [`Collector::start_serve`] with these environment variables set.
+    pub fn start_serve_env(args: &[&str], env: &[(&str, &str)], data: &Path) -> Collector {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_bestpick-collector"));
+        command.arg("serve").args(args).envs(env.iter().copied());
         Collector::spawn(command, data)
     }
 

@@ -4,9 +4,10 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-use object_store::ObjectStore;
 use object_store::aws::AmazonS3Builder;
+use object_store::{BackoffConfig, ObjectStore, RetryConfig};
 use tokio_postgres::Client;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
@@ -18,10 +19,26 @@ const MIGRATION_LOCK: i64 = 0x6265_7374_7069_636a;
 /// The checked-in migrations (`migrations/*.sql`), applied in order at start.
 const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../../migrations/0001_init.sql"))];
 
+/// How long opening a database connection may take, unless the URL says (`connect_timeout`).
+const DATABASE_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long one request to object storage may take, its retries included: object_store's
+/// default (3 min) would hold an upload that long while the server is down, where the
+/// client, told 503, keeps its bundle staged and tries again later.
+const OBJECT_RETRY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Retries of one request to object storage (5xx, timeouts, connection errors).
+const OBJECT_RETRIES: usize = 3;
+
 pub(super) fn object_store(config: &CloudConfig) -> StoreResult<Arc<dyn ObjectStore>> {
+    let retry = RetryConfig {
+        backoff: BackoffConfig::default(),
+        max_retries: OBJECT_RETRIES,
+        retry_timeout: OBJECT_RETRY_TIMEOUT,
+    };
     let mut builder = AmazonS3Builder::from_env()
         .with_bucket_name(&config.bucket)
-        .with_region(&config.region);
+        .with_region(&config.region)
+        // object_store's client connects within 5 s and answers within 30 s by default.
+        .with_retry(retry);
     if let Some(endpoint) = &config.endpoint {
         if endpoint.starts_with("http://") {
             if !is_loopback_url(endpoint) {
@@ -82,6 +99,9 @@ pub(super) async fn connect(url: &str, tls: &MakeRustlsConnect) -> StoreResult<C
         && let Ok(password) = std::env::var("PGPASSWORD")
     {
         config.password(password);
+    }
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(DATABASE_CONNECT_TIMEOUT);
     }
     let (client, connection) =
         config

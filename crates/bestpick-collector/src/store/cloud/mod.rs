@@ -27,7 +27,20 @@
 //!
 //! `export` and `purge` take a PostgreSQL advisory lock ([`CloudStore::maintenance_lock`]), so
 //! only one runs at a time across instances; the hourly purge of a server skips its turn when
-//! another instance holds it.
+//! another instance holds it. The lock is a session lock on a connection of its own, outside
+//! the pool: if that connection closes (the database restarted), the lock is gone, and the
+//! next step of the export or purge fails with [`StoreError::MaintenanceLockLost`] instead of
+//! going on unlocked (a step already under way finishes: the check is made before each one).
+//!
+//! ## The servers going away
+//!
+//! Rows are read and written through a small pool of connections ([`pool`]): a connection
+//! that closed is replaced by a new one, so after a database restart the process goes on
+//! without being restarted. While the database or the bucket cannot be reached, calls fail
+//! with errors whose [`StoreError::unavailable`] names the service (the HTTP API answers 503
+//! and the client keeps the bundle staged); object storage requests are retried a few times
+//! within [`connect`]'s bounds first. An upload whose object was put but whose rows could not
+//! be committed removes its object again, or leaves it to the sweep.
 //!
 //! The store's calls are synchronous, like every [`Store`]: each runs its async clients on the
 //! store's own small runtime. The server calls the store from blocking threads only
@@ -43,6 +56,7 @@
 //! not trust (a self-signed one) is refused, whatever the sslmode short of `disable`.
 
 mod connect;
+mod pool;
 
 use std::io::{Read, Seek};
 use std::path::PathBuf;
@@ -52,12 +66,13 @@ use std::time::Duration;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use tokio::runtime::Runtime;
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::Mutex;
 use tokio_postgres::Client;
-use tokio_postgres_rustls::MakeRustlsConnect;
 
 pub use connect::redact_url;
 use connect::{connect, database_tls, migrate, object_store, spool_dir};
+pub use pool::POOL_SIZE;
+use pool::{Pool, Pooled};
 
 use super::{
     ACCESS_LOG_RETENTION_SECS, BUNDLE_RETENTION_SECS, BundleInfo, BundleState, NewBundle,
@@ -91,11 +106,20 @@ pub struct CloudStore {
     /// Present until drop (see the `Drop` impl).
     runtime: Option<Runtime>,
     objects: Arc<dyn ObjectStore>,
-    db: Mutex<Client>,
-    database_url: String,
-    tls: MakeRustlsConnect,
+    db: Pool,
+    /// The connection holding the maintenance lock, and how many guards hold it, while
+    /// export or purge runs (see [`CloudStore::maintenance_lock`]). Boxed: a `Client` is
+    /// large, and only held for a while.
+    maintenance: Mutex<Option<Box<LockHolder>>>,
     spool: PathBuf,
     sweep_after: Duration,
+}
+
+/// The connection on which this store holds the maintenance advisory lock.
+struct LockHolder {
+    client: Client,
+    /// Guards alive (export holds it and calls purge, which takes it again).
+    depth: usize,
 }
 
 /// Holds the maintenance advisory lock until dropped (see [`CloudStore::maintenance_lock`]).
@@ -107,13 +131,28 @@ impl Drop for MaintenanceLock<'_> {
     fn drop(&mut self) {
         let store = self.store;
         let unlocked = store.run(async {
-            let client = store.client().await?;
-            client
+            let mut held = store.maintenance.lock().await;
+            let Some(holder) = held.as_mut() else {
+                return Ok(());
+            };
+            holder.depth = holder.depth.saturating_sub(1);
+            if holder.depth > 0 {
+                return Ok(());
+            }
+            let Some(holder) = held.take() else {
+                return Ok(());
+            };
+            if holder.client.is_closed() {
+                return Ok(()); // the lock went with the connection
+            }
+            // Closing the connection (dropping the client) would release it too.
+            holder
+                .client
                 .execute("SELECT pg_advisory_unlock($1)", &[&MAINTENANCE_LOCK])
                 .await
+                .map(drop)
                 .map_err(pg("releasing the maintenance lock"))
         });
-        // Closing the connection would release it too: the process is about to exit.
         if let Err(e) = unlocked {
             eprintln!("collector: {e}");
         }
@@ -144,9 +183,8 @@ impl CloudStore {
         Ok(CloudStore {
             runtime: Some(runtime),
             objects,
-            db: Mutex::new(client),
-            database_url,
-            tls,
+            db: Pool::new(database_url, tls, client),
+            maintenance: Mutex::new(None),
             spool,
             sweep_after: config.sweep_after,
         })
@@ -154,15 +192,59 @@ impl CloudStore {
 
     /// Takes the advisory lock that export and purge hold, waiting while another process
     /// (any instance) holds it. Released when the guard is dropped.
+    ///
+    /// The lock is held by a database session of its own (not a pooled connection). If that
+    /// connection closes, the lock is gone: it is not taken again behind the caller's back;
+    /// instead the store's maintenance steps (recording an export, removing expired bundles
+    /// or orphan objects, the access log) fail with [`StoreError::MaintenanceLockLost`] until
+    /// the guard is dropped.
     pub fn maintenance_lock(&self) -> StoreResult<MaintenanceLock<'_>> {
-        self.run(async {
-            let client = self.client().await?;
-            client
-                .execute("SELECT pg_advisory_lock($1)", &[&MAINTENANCE_LOCK])
-                .await
-                .map_err(pg("taking the maintenance lock"))
-        })?;
+        self.lock_maintenance(true)?;
         Ok(MaintenanceLock { store: self })
+    }
+
+    /// The maintenance lock if no other process holds it, else None at once.
+    fn try_maintenance_lock(&self) -> StoreResult<Option<MaintenanceLock<'_>>> {
+        Ok(self
+            .lock_maintenance(false)?
+            .then_some(MaintenanceLock { store: self }))
+    }
+
+    /// Takes the maintenance lock (waiting for it if `wait`, else giving up at once when
+    /// another session holds it); reentrant in this store. True when it is held.
+    fn lock_maintenance(&self, wait: bool) -> StoreResult<bool> {
+        self.run(async {
+            let mut held = self.maintenance.lock().await;
+            if let Some(holder) = held.as_mut() {
+                check_lock(&holder.client).await?;
+                holder.depth += 1;
+                return Ok(true);
+            }
+            let client = self.db.connect_dedicated().await?;
+            let sql = if wait {
+                "SELECT true FROM pg_advisory_lock($1)"
+            } else {
+                "SELECT pg_try_advisory_lock($1)"
+            };
+            let row = client
+                .query_one(sql, &[&MAINTENANCE_LOCK])
+                .await
+                .map_err(pg("taking the maintenance lock"))?;
+            let locked: bool = row.get(0);
+            if locked {
+                *held = Some(Box::new(LockHolder { client, depth: 1 }));
+            }
+            Ok(locked)
+        })
+    }
+
+    /// Before a maintenance step: when this store holds the maintenance lock, checks that its
+    /// connection (and so the lock) is still there.
+    async fn still_locked(&self) -> StoreResult<()> {
+        match self.maintenance.lock().await.as_ref() {
+            Some(holder) => check_lock(&holder.client).await,
+            None => Ok(()),
+        }
     }
 
     /// Removes bundle objects that have no live row and were last written before
@@ -191,6 +273,7 @@ impl CloudStore {
                 if !id.is_empty() && self.is_live(&id).await? {
                     continue;
                 }
+                self.still_locked().await?;
                 self.delete_object(&meta.location).await?;
                 removed += 1;
             }
@@ -210,13 +293,9 @@ impl CloudStore {
         self.runtime().block_on(work)
     }
 
-    /// The database connection, opened again if it was lost.
-    async fn client(&self) -> StoreResult<MutexGuard<'_, Client>> {
-        let mut client = self.db.lock().await;
-        if client.is_closed() {
-            *client = connect(&self.database_url, &self.tls).await?;
-        }
-        Ok(client)
+    /// A database connection from the pool (a new one if the old ones were lost).
+    async fn client(&self) -> StoreResult<Pooled<'_>> {
+        self.db.get().await
     }
 
     async fn is_live(&self, id: &str) -> StoreResult<bool> {
@@ -287,6 +366,27 @@ impl Drop for CloudStore {
     }
 }
 
+/// A session lock lasts as long as its session: the lock is held while its connection answers.
+async fn check_lock(client: &Client) -> StoreResult<()> {
+    if client.is_closed() || client.simple_query("SELECT 1").await.is_err() {
+        return Err(StoreError::MaintenanceLockLost);
+    }
+    Ok(())
+}
+
+/// The fault tests (tests/services_faults.rs) kill an instance between an upload's object and
+/// its rows: `BESTPICK_E2E_CLOUD_PAUSE_AFTER_PUT_MS` holds every upload there that long.
+/// Debug builds only: a release build ignores the variable.
+async fn pause_after_put() {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("BESTPICK_E2E_CLOUD_PAUSE_AFTER_PUT_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+}
+
 const BUNDLE_PREFIX: &str = "bundles";
 const SEALED_OBJECT_SUFFIX: &str = ".sealed";
 
@@ -348,6 +448,7 @@ impl Store for CloudStore {
                 .put_opts(&key, PutPayload::from(bytes), create)
                 .await
                 .map_err(obj(key.as_ref()))?;
+            pause_after_put().await;
             // 2. The commit is the point of truth.
             let committed = self
                 .commit_rows(
@@ -492,6 +593,7 @@ impl Store for CloudStore {
         at: i64,
     ) -> StoreResult<()> {
         self.run(async {
+            self.still_locked().await?;
             let mut client = self.client().await?;
             let tx = client
                 .transaction()
@@ -518,6 +620,7 @@ impl Store for CloudStore {
 
     fn log_access(&self, at: i64, actor: &str, action: &str) -> StoreResult<()> {
         self.run(async {
+            self.still_locked().await?;
             let client = self.client().await?;
             client
                 .execute(
@@ -577,22 +680,13 @@ impl Store for CloudStore {
     }
 
     fn purge(&self, now: i64) -> StoreResult<PurgeReport> {
-        // Reentrant within this connection: `export` and `purge` already hold it.
-        let locked: bool = self.run(async {
-            let client = self.client().await?;
-            let row = client
-                .query_one("SELECT pg_try_advisory_lock($1)", &[&MAINTENANCE_LOCK])
-                .await
-                .map_err(pg("taking the maintenance lock"))?;
-            Ok(row.get(0))
-        })?;
-        if !locked {
+        // Reentrant in this store: `export` and `purge` already hold it.
+        let Some(_unlock) = self.try_maintenance_lock()? else {
             eprintln!(
                 "collector: retention purge skipped: another instance is purging or exporting"
             );
             return Ok(PurgeReport::default());
-        }
-        let _unlock = MaintenanceLock { store: self };
+        };
         let old: Vec<String> = self.run(async {
             let client = self.client().await?;
             let rows = client
@@ -605,6 +699,7 @@ impl Store for CloudStore {
             Ok(rows.iter().map(|r| r.get(0)).collect())
         })?;
         for id in &old {
+            self.run(self.still_locked())?;
             self.delete(id)?;
             self.run(async {
                 let client = self.client().await?;
@@ -615,6 +710,7 @@ impl Store for CloudStore {
             })?;
         }
         let access_log_rows = self.run(async {
+            self.still_locked().await?;
             let client = self.client().await?;
             client
                 .execute(
