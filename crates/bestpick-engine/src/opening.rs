@@ -148,13 +148,20 @@ impl Opening {
         faces: bool,
     ) -> Result<Opening> {
         let cached = catalog.cached_analyses(shoot, ANALYSIS_VERSION)?;
+        // Read back on every core: a large shoot's re-opening is mostly this.
+        let outcomes: Vec<Option<StoredOutcome>> = photos
+            .par_iter()
+            .map(|entry| {
+                cached
+                    .get(&entry.id)
+                    .and_then(|b| StoredOutcome::from_blob(b))
+            })
+            .collect();
+        drop(cached);
         let mut status = ShootStatus::default();
         let mut todo = Vec::new();
-        for (i, entry) in photos.iter_mut().enumerate() {
-            match cached
-                .get(&entry.id)
-                .and_then(|blob| serde_json::from_slice::<StoredOutcome>(blob).ok())
-            {
+        for (i, (entry, outcome)) in photos.iter_mut().zip(outcomes).enumerate() {
+            match outcome {
                 // Analyzed without faces, now wanted with them: analyze again.
                 Some(StoredOutcome::Analyzed { analysis, .. })
                     if faces && analysis.faces.is_none() =>
@@ -444,7 +451,7 @@ fn record(
             c
         }
     };
-    let data = serde_json::to_vec(&cached).ok()?;
+    let data = cached.to_blob()?;
     Some(StoredAnalysis {
         photo: entry.id,
         version: ANALYSIS_VERSION,

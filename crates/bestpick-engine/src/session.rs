@@ -119,6 +119,25 @@ pub(crate) enum StoredOutcome {
     },
 }
 
+impl StoredOutcome {
+    /// The catalog's form: MessagePack, fields by name (about half the JSON this catalog
+    /// stored before, and faster to read back: re-opening a large shoot reads every row).
+    pub(crate) fn to_blob(&self) -> Option<Vec<u8>> {
+        rmp_serde::to_vec_named(self).ok()
+    }
+
+    /// Reads a stored outcome in either form: JSON (catalogs written before, always an object,
+    /// so it starts with `{`) or MessagePack (a map, never starting with that byte). `None`
+    /// when it cannot be read: the photo is analyzed again.
+    pub(crate) fn from_blob(blob: &[u8]) -> Option<StoredOutcome> {
+        if blob.first() == Some(&b'{') {
+            serde_json::from_slice(blob).ok()
+        } else {
+            rmp_serde::from_slice(blob).ok()
+        }
+    }
+}
+
 impl Session {
     /// Groups and ranks the analyzed photos.
     pub fn cull(&self, strictness: Strictness) -> (Vec<Option<Suggestion>>, Vec<GroupSummary>) {
@@ -157,7 +176,7 @@ impl Session {
                 }
                 let analysis = cached
                     .remove(&row.id)
-                    .and_then(|blob| serde_json::from_slice::<StoredOutcome>(&blob).ok())
+                    .and_then(|blob| StoredOutcome::from_blob(&blob))
                     .and_then(|c| match c {
                         StoredOutcome::Analyzed { analysis, .. } => Some(*analysis),
                         StoredOutcome::Failed { .. } => None,
@@ -251,6 +270,51 @@ pub fn find_photo(catalog: &Catalog, path: &Path) -> Result<(ShootId, PhotoId, P
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An analysis stored as MessagePack reads back identical, and one stored as JSON (every
+    /// catalog written before) still reads.
+    #[test]
+    fn stored_analyses_read_back_in_both_forms() {
+        let photo = bestpick_core::PhotoFile {
+            path: std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../assets/sample/facerec_obama__00_original.jpg"),
+            rel_path: "facerec_obama__00_original.jpg".into(),
+            size: 0,
+            mtime_ns: 0,
+            kind: FileKind::Jpeg,
+            companions: Vec::new(),
+        };
+        let analyzed = bestpick_core::analyze::measure_photo(&photo, &Default::default())
+            .expect("the sample photo analyzes");
+        let outcome = StoredOutcome::Analyzed {
+            analysis: Box::new(analyzed.analysis),
+            warning: None,
+        };
+        let json = serde_json::to_vec(&outcome).expect("JSON");
+        let blob = outcome.to_blob().expect("MessagePack");
+        assert!(
+            blob.len() * 3 < json.len() * 2,
+            "{} vs {} bytes",
+            blob.len(),
+            json.len()
+        );
+        for form in [&blob, &json] {
+            let back = StoredOutcome::from_blob(form).expect("reads back");
+            // Compared through JSON: every field, floats exactly.
+            assert_eq!(serde_json::to_vec(&back).expect("JSON"), json);
+        }
+        assert!(StoredOutcome::from_blob(b"\x81garbage").is_none());
+        let failed = StoredOutcome::Failed {
+            error: PhotoErrorKind::Empty,
+        };
+        let back = StoredOutcome::from_blob(&failed.to_blob().expect("blob"));
+        assert!(matches!(
+            back,
+            Some(StoredOutcome::Failed {
+                error: PhotoErrorKind::Empty
+            })
+        ));
+    }
 
     /// A failure the catalog kept before the I/O error's kind was stored still reads back
     /// (an unreadable entry would be analyzed again for nothing), and one stored now keeps it.
