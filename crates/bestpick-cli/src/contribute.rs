@@ -466,6 +466,9 @@ fn print_progress(bundle: &str, event: &UploadEvent) {
                 wait.as_secs_f32()
             );
         }
+        UploadEvent::Resealed { key_id } => eprintln!(
+            "  the collector has a new key: sealed again to key {key_id} from the staged copy, sending again"
+        ),
         UploadEvent::Done { bundle_id } => eprintln!("  confirmed as {bundle_id}"),
         _ => {}
     }
