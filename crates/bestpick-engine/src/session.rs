@@ -121,9 +121,16 @@ pub(crate) enum StoredOutcome {
 
 impl StoredOutcome {
     /// The catalog's form: MessagePack, fields by name (about half the JSON this catalog
-    /// stored before, and faster to read back: re-opening a large shoot reads every row).
+    /// stored before, and faster to read back: re-opening a large shoot reads every row),
+    /// through [`Packed`].
     pub(crate) fn to_blob(&self) -> Option<Vec<u8>> {
-        rmp_serde::to_vec_named(self).ok()
+        let packed = match self {
+            StoredOutcome::Analyzed { analysis, warning } => {
+                Packed::Analyzed(analysis, warning.as_ref())
+            }
+            StoredOutcome::Failed { error } => Packed::Failed(error),
+        };
+        rmp_serde::to_vec_named(&packed).ok()
     }
 
     /// Reads a stored outcome in either form: JSON (catalogs written before, always an object,
@@ -131,11 +138,29 @@ impl StoredOutcome {
     /// when it cannot be read: the photo is analyzed again.
     pub(crate) fn from_blob(blob: &[u8]) -> Option<StoredOutcome> {
         if blob.first() == Some(&b'{') {
-            serde_json::from_slice(blob).ok()
-        } else {
-            rmp_serde::from_slice(blob).ok()
+            return serde_json::from_slice(blob).ok();
         }
+        Some(match rmp_serde::from_slice::<Unpacked>(blob).ok()? {
+            Unpacked::Analyzed(analysis, warning) => StoredOutcome::Analyzed { analysis, warning },
+            Unpacked::Failed(error) => StoredOutcome::Failed { error },
+        })
     }
+}
+
+/// [`StoredOutcome`] as MessagePack stores it: tagged from outside, which reads straight
+/// through (an internally tagged enum is first read whole into a buffer of generic values,
+/// which took most of a large shoot's re-opening).
+#[derive(Serialize)]
+enum Packed<'a> {
+    Analyzed(&'a Analysis, Option<&'a PhotoErrorKind>),
+    Failed(&'a PhotoErrorKind),
+}
+
+/// [`Packed`] read back.
+#[derive(Deserialize)]
+enum Unpacked {
+    Analyzed(Box<Analysis>, Option<PhotoErrorKind>),
+    Failed(PhotoErrorKind),
 }
 
 impl Session {
