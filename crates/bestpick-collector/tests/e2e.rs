@@ -5,23 +5,16 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use bestpick_bundle::{Bundle, Limits};
-use bestpick_share::flow::{Age, ConsentRequest};
 use bestpick_share::ledger::{ContributionState, MemoryLedger};
 use bestpick_share::upload::CollectorClient;
 use bestpick_share::vault::{MemoryKeyStore, Vault};
-use bestpick_share::{Contributor, Error, terms};
-use common::{
-    Collector, exiftool_foreign_groups, files_under, fixtures, quick_retry, shared_photos,
+use bestpick_share::{Contributor, Error};
+use common::flow::{
+    add_metadata_rich, adult_consent, assert_no_names_or_paths, exported_images_without_metadata,
+    metadata_rich_photos, scores,
 };
-
-fn scores(path: &std::path::Path) -> Result<serde_json::Value, String> {
-    // Stand-in for the engine's signals: numbers only, derived from the file size.
-    let len = std::fs::metadata(path).map_err(|e| e.to_string())?.len();
-    Ok(serde_json::json!({ "sharpness": (len % 997) as f64 / 997.0, "faces": [] }))
-}
+use common::{Collector, files_under, quick_retry};
 
 #[test]
 fn contribute_export_withdraw_end_to_end() {
@@ -31,46 +24,7 @@ fn contribute_export_withdraw_end_to_end() {
     let client = CollectorClient::new(&collector.url, quick_retry(3)).unwrap();
 
     // Photos: the licensed fixtures, plus the larger metadata-rich shared photos if present.
-    let photos_dir = tmp.path().join("My Holiday Photos");
-    std::fs::create_dir_all(&photos_dir).unwrap();
-    let mut photos: Vec<PathBuf> = Vec::new();
-    for name in [
-        "exiftool_ExifTool.jpg",
-        "exiftool_ExtendedXMP.jpg",
-        "exiftool_MWG.jpg",
-        "exiftool_GPS.jpg",
-        "exiftool_PNG.png",
-        "exiftool_ExifTool.tif",
-        "piexif_r_canon.jpg",
-        "exiftool_DNG.dng",
-        "exiftool_QuickTime.heic",
-    ] {
-        let dst = photos_dir.join(name);
-        std::fs::copy(fixtures().join(name), &dst).unwrap();
-        photos.push(dst);
-    }
-    match shared_photos() {
-        Some(shared) => {
-            for name in [
-                "facerec_obama.jpg",
-                "plasma_ColorfulCups.jpg",
-                "opencv_leuvenA.jpg",
-                "lxqt_drop.png",
-            ] {
-                let dst = photos_dir.join(name);
-                std::fs::copy(shared.join(name), &dst).unwrap();
-                photos.push(dst);
-            }
-        }
-        None => println!("SKIP shared photos: ../shared/photos/images not present"),
-    }
-    let sidecar = photos_dir.join("exiftool_ExifTool.xmp");
-    std::fs::write(
-        &sidecar,
-        "<?xpacket begin='' id='W5M0MpCehiHzreSzNTczkc9d'?>",
-    )
-    .unwrap();
-    photos.push(sidecar);
+    let photos = metadata_rich_photos(&tmp.path().join("My Holiday Photos"));
 
     let keys = MemoryKeyStore::default();
     let mut ledger = MemoryLedger::default();
@@ -83,45 +37,15 @@ fn contribute_export_withdraw_end_to_end() {
         matches!(contributor.add(&photos), Err(Error::NoConsent)),
         "off by default"
     );
-    contributor
-        .give_consent(&ConsentRequest {
-            terms_version: terms::CURRENT_VERSION,
-            age: Age::Adult,
-            buckets: bestpick_bundle::Buckets {
-                age_decade: Some("30-39".parse().unwrap()),
-                gender: None,
-                skin_type: None,
-            },
-        })
-        .unwrap();
+    contributor.give_consent(&adult_consent()).unwrap();
 
-    let added = contributor.add(&photos).unwrap();
-    let refused: Vec<String> = added
-        .refused
-        .iter()
-        .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(
-        refused,
-        vec![
-            "exiftool_DNG.dng",
-            "exiftool_QuickTime.heic",
-            "exiftool_ExifTool.xmp"
-        ],
-        "RAW, HEIC and sidecar refused at add"
-    );
-    assert!(
-        added.refused.iter().all(|(_, r)| r.contains("never sent")),
-        "refusals say why: {:?}",
-        added.refused
-    );
+    let sendable = add_metadata_rich(&mut contributor, &photos);
 
     // Preview: what will leave, in clear, for the contributor to inspect.
     let preview_dir = tmp.path().join("preview");
     let preview = contributor
         .preview(&client, &mut scores, &preview_dir)
         .unwrap();
-    let sendable = photos.len() - 3;
     assert_eq!(
         preview.images.len(),
         sendable,
@@ -180,23 +104,7 @@ fn contribute_export_withdraw_end_to_end() {
         sendable,
         "all sendable photos in the bundle"
     );
-    let haystack = String::from_utf8_lossy(&archive).to_lowercase();
-    let mut needles: Vec<String> = photos
-        .iter()
-        .flat_map(|p| [p.file_name().unwrap(), p.file_stem().unwrap()])
-        .map(|s| s.to_string_lossy().to_lowercase())
-        .collect();
-    needles.push("my holiday photos".into());
-    needles.push(tmp.path().to_string_lossy().to_lowercase());
-    if let Ok(user) = std::env::var("USER") {
-        needles.push(format!("/{}/", user.to_lowercase()));
-    }
-    for needle in &needles {
-        assert!(
-            !haystack.contains(needle.as_str()),
-            "bundle contains {needle:?}"
-        );
-    }
+    assert_no_names_or_paths(&archive, &photos, tmp.path());
 
     // Export for researchers, then exiftool on every exported image.
     let out1 = tmp.path().join("export1");
@@ -213,25 +121,8 @@ fn contribute_export_withdraw_end_to_end() {
         printed.contains("exported 1 bundle(s)"),
         "export output: {printed}"
     );
-    let exported: Vec<PathBuf> = files_under(&out1)
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
-        .collect();
+    let exported = exported_images_without_metadata(&out1);
     assert_eq!(exported.len(), sendable, "exported images");
-    let mut exiftool_ran = false;
-    for image in &exported {
-        if let Some(foreign) = exiftool_foreign_groups(image) {
-            exiftool_ran = true;
-            assert!(
-                foreign.is_empty(),
-                "exiftool found {foreign:?} in {}",
-                image.display()
-            );
-        }
-    }
-    if !exiftool_ran {
-        println!("SKIP exiftool checks: exiftool not installed (libimage-exiftool-perl)");
-    }
 
     // Status: received, used in the dataset.
     let status = contributor.status(Some(&client)).unwrap();

@@ -90,6 +90,27 @@ impl Services {
             .expect("run collector")
     }
 
+    /// `export --dataset DATASET --out OUT --key-file KEY` as the operator of `token`; returns
+    /// its stdout (fails if the export failed).
+    pub fn export(&self, key_file: &Path, dataset: &str, out: &Path, token: &str) -> String {
+        let (key_file, out) = (key_file.to_string_lossy(), out.to_string_lossy());
+        ok(
+            &self.run(
+                &[
+                    "export",
+                    "--dataset",
+                    dataset,
+                    "--out",
+                    &out,
+                    "--key-file",
+                    &key_file,
+                ],
+                &[("BESTPICK_OPERATOR_TOKEN", token)],
+            ),
+            "export",
+        )
+    }
+
     /// `serve --listen 127.0.0.1:0 STORE --key-file KEY EXTRA...`, with `env` set.
     pub fn serve(&self, key_file: &Path, extra: &[&str], env: &[(&str, &str)]) -> Collector {
         let mut args: Vec<String> = vec!["--listen".into(), "127.0.0.1:0".into()];
