@@ -79,31 +79,23 @@ fn measure(
         },
         ..Default::default()
     };
-    let cancel = Default::default();
-
-    reset_peak_rss();
-    let t = Instant::now();
-    {
+    // Opens the shoot with a new connection to the catalog: seconds, peak memory, session.
+    let open = || -> anyhow::Result<(f64, Option<f64>, Session)> {
+        reset_peak_rss();
+        let t = Instant::now();
         let mut catalog = Catalog::open(&catalog_path)?;
         let bar = Bar::new();
-        let session = bestpick_engine::open_shoot(&mut catalog, root, &params, &cancel, &bar)?;
+        let session =
+            bestpick_engine::open_shoot(&mut catalog, root, &params, &Default::default(), &bar)?;
         bar.finish();
+        let seconds = t.elapsed().as_secs_f64();
         check_all_analyzed(&session, n)?;
-    }
-    let analyze_s = t.elapsed().as_secs_f64();
-    let analyze_peak_rss_mb = super::peak_rss_mb();
-
+        Ok((seconds, super::peak_rss_mb(), session))
+    };
+    let (analyze_s, analyze_peak_rss_mb, _) = open()?;
     // Re-opening, as `bestpick analyze` and the app do: the folder is scanned, every analysis
     // comes from the catalog.
-    reset_peak_rss();
-    let t = Instant::now();
-    let mut catalog = Catalog::open(&catalog_path)?;
-    let bar = Bar::new();
-    let session = bestpick_engine::open_shoot(&mut catalog, root, &params, &cancel, &bar)?;
-    bar.finish();
-    let reopen_s = t.elapsed().as_secs_f64();
-    let reopen_peak_rss_mb = super::peak_rss_mb();
-    check_all_analyzed(&session, n)?;
+    let (reopen_s, reopen_peak_rss_mb, session) = open()?;
 
     // Grouping and ranking the whole shoot: the best of three.
     let mut best = Duration::MAX;
@@ -114,7 +106,6 @@ fn measure(
         best = best.min(t.elapsed());
         groups = summary.len();
     }
-    drop(catalog);
     let bytes: u64 = ["catalog.db", "catalog.db-wal"]
         .iter()
         .filter_map(|f| std::fs::metadata(work.join(f)).ok())
