@@ -3,27 +3,20 @@
 //! all the new ones, never half a file; the old keys stay in it to open old bundles. Two
 //! rotations at once are serialised by a lock on the file, so neither loses the other's key.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, bail};
 
 use super::format::{CollectorKey, KeySet};
-use super::source::{private_options, refuse_shared};
+use super::source::{private_options, read_open};
 
 /// Adds a new key, created at `now`, as the newest in the key file `path`, and returns the
 /// keys now in it. The file must exist (`serve` creates it on first start): a mistyped path
 /// must not quietly start a key file no instance reads.
 pub fn rotate(path: &Path, now: i64) -> anyhow::Result<KeySet> {
     let mut file = lock_current(path)?;
-    let meta = file
-        .metadata()
-        .with_context(|| format!("reading {}", path.display()))?;
-    refuse_shared(path, &meta)?;
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)
-        .with_context(|| format!("reading {}", path.display()))?;
-    let mut set = KeySet::parse(&bytes).with_context(|| format!("key file {}", path.display()))?;
+    let (mut set, _) = read_open(path, &mut file)?;
     let (secret, _) = bestpick_bundle::generate_keypair();
     set.push(CollectorKey::new(secret, Some(now)));
     replace(path, set.to_text().as_bytes())?;

@@ -133,6 +133,16 @@ pub fn read_set(path: &Path) -> anyhow::Result<Option<(KeySet, FileStamp)>> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
+    let (set, meta) = read_open(path, &mut file)?;
+    Ok(Some((set, FileStamp::of(&meta))))
+}
+
+/// The keys in the key file `path`, open as `file` (refused when group or others may read
+/// it), and its metadata.
+pub(super) fn read_open(
+    path: &Path,
+    file: &mut std::fs::File,
+) -> anyhow::Result<(KeySet, std::fs::Metadata)> {
     let meta = file
         .metadata()
         .with_context(|| format!("reading {}", path.display()))?;
@@ -141,7 +151,7 @@ pub fn read_set(path: &Path) -> anyhow::Result<Option<(KeySet, FileStamp)>> {
     file.read_to_end(&mut bytes)
         .with_context(|| format!("reading {}", path.display()))?;
     let set = KeySet::parse(&bytes).with_context(|| format!("key file {}", path.display()))?;
-    Ok(Some((set, FileStamp::of(&meta))))
+    Ok((set, meta))
 }
 
 fn create(path: &Path) -> anyhow::Result<(KeySet, FileStamp)> {
@@ -187,7 +197,7 @@ pub(super) fn private_options() -> std::fs::OpenOptions {
 }
 
 /// Refuses a key file (of metadata `meta`) that group or others may read or write.
-pub(super) fn refuse_shared(path: &Path, meta: &std::fs::Metadata) -> anyhow::Result<()> {
+fn refuse_shared(path: &Path, meta: &std::fs::Metadata) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
