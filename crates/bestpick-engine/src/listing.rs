@@ -37,6 +37,9 @@ pub struct Listing {
     pub(crate) scan: ScanReport,
     /// When listing began (an opening's time counts from it).
     pub(crate) started: Instant,
+    /// The thumbnail folder `thumbnail` was read from (an opening with the same folder trusts
+    /// it instead of looking at every thumbnail again).
+    pub(crate) thumbnail_dir: Option<PathBuf>,
 }
 
 /// Scans `root` and records its photos in the catalog (no analysis). `thumbnails` is the
@@ -64,6 +67,7 @@ pub fn list_shoot(
         photos,
         scan,
         started,
+        thumbnail_dir: thumbnails.map(Path::to_path_buf),
     })
 }
 
@@ -120,6 +124,55 @@ mod tests {
             first.photos.iter().all(|p| !p.thumbnail),
             "no thumbnail cache given"
         );
+    }
+
+    #[test]
+    fn an_opening_renders_the_thumbnails_the_listing_found_missing() {
+        // Analyzed earlier without thumbnails (as `bestpick analyze` does), one thumbnail made
+        // since: the opening renders the others, from the listing's word, and only them.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/sample");
+        for (name, from) in [
+            ("a.jpg", "chelsea_portrait_orientation6.jpg"),
+            ("b.jpg", "facerec_obama__00_original.jpg"),
+            ("c.jpg", "chelsea_portrait_orientation6.jpg"),
+        ] {
+            std::fs::copy(sample.join(from), dir.path().join(name)).expect("copy a sample");
+        }
+        let mut catalog = Catalog::open_in_memory().expect("catalog");
+        let listing = list_shoot(&mut catalog, dir.path(), None).expect("list");
+        crate::opening::open_listed_quietly(&mut catalog, listing);
+        let thumbs = tempfile::tempdir().expect("tempdir");
+        let listing = list_shoot(&mut catalog, dir.path(), Some(thumbs.path())).expect("list");
+        let made = thumbnail_path(thumbs.path(), listing.shoot, listing.photos[1].id);
+        std::fs::create_dir_all(made.parent().expect("folder")).expect("mkdir");
+        std::fs::write(&made, b"made since").expect("write");
+        let listing = list_shoot(&mut catalog, dir.path(), Some(thumbs.path())).expect("list");
+        let had: Vec<bool> = listing.photos.iter().map(|p| p.thumbnail).collect();
+        assert_eq!(had, [false, true, false]);
+        let (shoot, ids): (_, Vec<PhotoId>) =
+            (listing.shoot, listing.photos.iter().map(|p| p.id).collect());
+        let params = crate::OpenParams {
+            thumbnails: Some(crate::ThumbnailParams {
+                dir: thumbs.path().to_path_buf(),
+                side: 64,
+            }),
+            ..Default::default()
+        };
+        let session = crate::open_listed(
+            &mut catalog,
+            listing,
+            &params,
+            &bestpick_core::CancelFlag::default(),
+            &bestpick_core::NoProgress,
+        )
+        .expect("open");
+        assert_eq!(session.status.from_cache, 3, "nothing analyzed again");
+        for (i, id) in ids.iter().enumerate() {
+            let bytes = std::fs::read(thumbnail_path(thumbs.path(), shoot, *id)).expect("thumb");
+            let rendered = bytes.starts_with(&[0xFF, 0xD8]);
+            assert_eq!(rendered, i != 1, "photo {i}: rendered only where missing");
+        }
     }
 
     #[test]

@@ -78,7 +78,14 @@ pub fn open_listed(
         scan,
         started,
         photos: listed,
+        thumbnail_dir,
     } = listing;
+    // Which photos had a thumbnail when listed, if the listing looked in the same folder.
+    let listed_thumbnails: Option<Vec<bool>> = params
+        .thumbnails
+        .as_ref()
+        .filter(|t| thumbnail_dir.as_deref() == Some(t.dir.as_path()))
+        .map(|_| listed.iter().map(|p| p.thumbnail).collect());
     let entries = scan
         .photos
         .into_iter()
@@ -93,7 +100,7 @@ pub fn open_listed(
         .collect();
     let mut opening = Opening::from_cache(catalog, shoot, root, entries, params.analyze.faces)?;
     let missing = match &params.thumbnails {
-        Some(t) => opening.missing_thumbnails(&t.dir),
+        Some(t) => opening.missing_thumbnails(&t.dir, listed_thumbnails.as_deref()),
         None => Vec::new(),
     };
     if (!opening.todo.is_empty() || !missing.is_empty()) && !cancel.is_cancelled() {
@@ -189,14 +196,22 @@ impl Opening {
         })
     }
 
-    /// Photos analyzed earlier (perhaps by the CLI) whose thumbnail is not in `dir`.
-    fn missing_thumbnails(&self, dir: &Path) -> Vec<(usize, PhotoFile, PathBuf)> {
+    /// Photos analyzed earlier (perhaps by the CLI) whose thumbnail is not in `dir`; `listed`
+    /// says which had one when the shoot was listed (else each is looked for).
+    fn missing_thumbnails(
+        &self,
+        dir: &Path,
+        listed: Option<&[bool]>,
+    ) -> Vec<(usize, PhotoFile, PathBuf)> {
         self.photos
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.analysis.is_some())
-            .map(|(i, p)| (i, p.file.clone(), thumbnail_path(dir, self.shoot, p.id)))
-            .filter(|(_, _, path)| !path.exists())
+            .filter(|(i, p)| {
+                p.analysis.is_some() && listed.is_none_or(|l| l.get(*i).copied() != Some(true))
+            })
+            .map(|(i, p)| (i, thumbnail_path(dir, self.shoot, p.id), p))
+            .filter(|(_, path, _)| listed.is_some() || !path.exists())
+            .map(|(i, path, p)| (i, p.file.clone(), path))
             .collect()
     }
 
