@@ -29,6 +29,8 @@ interface Metrics {
   listedAt: number;
   firstThumbAt: number;
   doneAt: number;
+  /** When the grouped shoot arrived from the back end (before the window applied it). */
+  viewAt: number;
 }
 
 export class App {
@@ -43,7 +45,7 @@ export class App {
   private importJob: number | null = null;
   private liveGeneration = -1;
   private liveTimer = 0;
-  metrics: Metrics = { openStartedAt: 0, listedAt: 0, firstThumbAt: 0, doneAt: 0 };
+  metrics: Metrics = { openStartedAt: 0, listedAt: 0, firstThumbAt: 0, doneAt: 0, viewAt: 0 };
 
   constructor(
     rootEl: HTMLElement,
@@ -137,7 +139,7 @@ export class App {
     if (!live) this.live?.detach();
     this.view.home.error = null;
     this.view.closeOverlay();
-    this.metrics = { openStartedAt: performance.now(), listedAt: 0, firstThumbAt: 0, doneAt: 0 };
+    this.metrics = { openStartedAt: performance.now(), listedAt: 0, firstThumbAt: 0, doneAt: 0, viewAt: 0 };
     this.view.setState("opening");
     this.model.opening();
     this.view.showProgress("Scanning…", 0);
@@ -230,12 +232,14 @@ export class App {
         break;
       }
       case "done": {
+        this.metrics.viewAt = performance.now();
         this.job = null;
         view.hideProgress();
-        this.metrics.doneAt = performance.now();
         this.model.analyzed = true;
         this.applyView(e.data.view);
         view.setState("ready");
+        // Done when the grid shows the grouped shoot (the view applied), not when it arrived.
+        this.metrics.doneAt = performance.now();
         const s = e.data.view.status;
         // Opened as an import ended: its summary stays in the status bar.
         const afterImport = generation === this.liveGeneration && this.live?.ended === true;
