@@ -2,6 +2,7 @@
 //! go together. One knob, strict ↔ loose, sets how alike and how close. Deterministic: the same
 //! input always gives the same groups.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::overlap::{SAME_VIEW_SIMILARITY, is_panorama, panorama_step};
@@ -308,9 +309,10 @@ fn join_panoramas(frames: &[&GroupItem<'_>], group_of: &mut [usize]) {
                 _ => false,
             }
     };
-    // Each frame with the next: a panorama step or the same view repeated, close in time.
+    // Each frame with the next: a panorama step or the same view repeated, close in time. On
+    // every core: the step search is most of grouping a large shoot.
     let linked: Vec<bool> = frames
-        .windows(2)
+        .par_windows(2)
         .map(|p| {
             close(p[0], p[1])
                 && (similarity(p[0].descriptor, p[1].descriptor) >= SAME_VIEW_SIMILARITY
