@@ -175,9 +175,18 @@ impl Catalog {
         if !shoots::exists(&tx, shoot)? {
             return Err(Error::UnknownShoot(shoot));
         }
+        // Only new and changed files are written: re-opening an unchanged shoot of 100 000
+        // photos rewrote every row (a fifth of a second, and the whole table into the WAL).
+        let known: HashMap<String, StoredPhoto> = photos::list(&tx, shoot)?
+            .into_iter()
+            .map(|p| (p.rel_path.clone(), p))
+            .collect();
         let ids = files
             .iter()
-            .map(|file| photos::upsert(&tx, shoot, file))
+            .map(|file| match known.get(&file.rel_path) {
+                Some(p) if p.size == file.size && p.mtime_ns == file.mtime_ns => Ok(p.id),
+                _ => photos::upsert(&tx, shoot, file),
+            })
             .collect::<Result<Vec<_>>>()?;
         tx.commit().ctx("committing synced photos")?;
         Ok(ids)

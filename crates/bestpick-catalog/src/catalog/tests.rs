@@ -196,12 +196,32 @@ fn sync_photos_upserts_in_order_and_keeps_decisions() {
     )
     .expect("decide");
 
-    // a.jpg changed, b.jpg is gone, d.jpg is new; input order is kept in the result.
+    // a.jpg changed, b.jpg is gone, c.jpg is unchanged, d.jpg is new; input order is kept in
+    // the result.
     let again = cat
-        .sync_photos(shoot, &[key("d.jpg", 400, 4), key("a.jpg", 111, 11)])
+        .sync_photos(
+            shoot,
+            &[
+                key("d.jpg", 400, 4),
+                key("a.jpg", 111, 11),
+                key("c.jpg", 300, 3),
+            ],
+        )
         .expect("resync");
     assert_eq!(again[1], ids[0], "known path keeps its id");
+    assert_eq!(again[2], ids[2], "unchanged path keeps its id");
     assert!(!ids.contains(&again[0]), "new path gets a new id");
+    let twice = cat
+        .sync_photos(
+            shoot,
+            &[
+                key("d.jpg", 400, 4),
+                key("a.jpg", 111, 11),
+                key("c.jpg", 300, 3),
+            ],
+        )
+        .expect("resync unchanged");
+    assert_eq!(twice, again, "an unchanged shoot syncs to the same ids");
 
     let photos = cat.photos(shoot).expect("photos");
     let paths: Vec<_> = photos.iter().map(|p| p.rel_path.as_str()).collect();
