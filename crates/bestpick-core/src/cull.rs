@@ -70,7 +70,7 @@ pub fn cull_with(
             })
         })
         .collect();
-    let groups = group::group(&items, strictness);
+    let (groups, steps) = group::group_with_steps(&items, strictness);
     let inputs: Vec<RankInput<'_>> = present
         .iter()
         .filter_map(|&i| {
@@ -81,7 +81,7 @@ pub fn cull_with(
             })
         })
         .collect();
-    let (ranked, sets) = rank::rank_with_sets(&inputs, &groups, judging);
+    let (ranked, sets) = rank::rank_with_known_sets(&inputs, &groups, judging, &steps);
     let mut suggestions: Vec<Option<Suggestion>> = vec![None; analyses.len()];
     let mut summaries = Vec::with_capacity(groups.len());
     for (g, &set) in groups.iter().zip(&sets) {

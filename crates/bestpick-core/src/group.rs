@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::overlap::{SAME_VIEW_SIMILARITY, is_panorama, panorama_step};
+use crate::overlap::{KnownSteps, SAME_VIEW_SIMILARITY, Shift, is_panorama_by, panorama_step};
 use crate::signals::similarity;
 
 /// How eager grouping is: 0 = loose (group more), 100 = strict (group only near-identical
@@ -138,6 +138,15 @@ const CUT_SPAN: usize = 3;
 /// without a time that sit alone between two near-identical frames of one group (a damaged
 /// frame of a burst whose times were stripped) join it.
 pub fn group(items: &[GroupItem<'_>], strictness: Strictness) -> Vec<Group> {
+    group_with_steps(items, strictness).0
+}
+
+/// [`group`], with the panorama steps it searched between neighbouring frames (indices into
+/// `items`), for ranking to reuse.
+pub fn group_with_steps(
+    items: &[GroupItem<'_>],
+    strictness: Strictness,
+) -> (Vec<Group>, KnownSteps) {
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by(|&a, &b| {
         let (ta, tb) = (items[a].time_ms, items[b].time_ms);
@@ -152,7 +161,7 @@ pub fn group(items: &[GroupItem<'_>], strictness: Strictness) -> Vec<Group> {
     let runs = sequences(&ordered, strictness);
     let mut group_of = join_runs(&ordered, &runs, strictness);
     absorb_untimed_strays(&ordered, &mut group_of, strictness);
-    join_panoramas(&ordered, &mut group_of);
+    let steps = join_panoramas(&ordered, &order, &mut group_of);
 
     // Number the groups in shooting order of their first frame.
     let mut number: Vec<Option<usize>> = vec![None; ordered.len()];
@@ -167,7 +176,7 @@ pub fn group(items: &[GroupItem<'_>], strictness: Strictness) -> Vec<Group> {
         });
         groups[id].members.push(order[pos]);
     }
-    groups
+    (groups, steps)
 }
 
 /// Splits the ordered frames into runs: continuous sequences (positions `start..end`) cut at
@@ -300,7 +309,12 @@ const PANORAMA_MAX_GAP_MS: i64 = 10_000;
 /// Frames that sweep across a scene in overlapping steps (see [`crate::overlap`]) are one
 /// panorama: their groups become one, so its frames stay whole even though each looks unlike
 /// the last. Only frames of one camera, close in time (or all without a time) chain.
-fn join_panoramas(frames: &[&GroupItem<'_>], group_of: &mut [usize]) {
+/// Returns the steps searched, by the frames' indices in `order`.
+fn join_panoramas(
+    frames: &[&GroupItem<'_>],
+    order: &[usize],
+    group_of: &mut [usize],
+) -> KnownSteps {
     let close = |a: &GroupItem<'_>, b: &GroupItem<'_>| {
         a.camera == b.camera
             && match (a.time_ms, b.time_ms) {
@@ -309,14 +323,22 @@ fn join_panoramas(frames: &[&GroupItem<'_>], group_of: &mut [usize]) {
                 _ => false,
             }
     };
-    // Each frame with the next: a panorama step or the same view repeated, close in time. On
-    // every core: the step search is most of grouping a large shoot.
-    let linked: Vec<bool> = frames
+    // Each frame with the next, close in time: the panorama step (searched on every core: it is
+    // most of grouping a large shoot), and whether they are linked by it or by being the same
+    // view repeated. Every linked pair's step is needed below, and each searched once.
+    let searched: Vec<Option<Option<Shift>>> = frames
         .par_windows(2)
-        .map(|p| {
-            close(p[0], p[1])
-                && (similarity(p[0].descriptor, p[1].descriptor) >= SAME_VIEW_SIMILARITY
-                    || panorama_step(p[0].descriptor, p[1].descriptor).is_some())
+        .map(|p| close(p[0], p[1]).then(|| panorama_step(p[0].descriptor, p[1].descriptor)))
+        .collect();
+    let linked: Vec<bool> = frames
+        .windows(2)
+        .zip(&searched)
+        .map(|(p, step)| match step {
+            None => false,
+            Some(step) => {
+                step.is_some()
+                    || similarity(p[0].descriptor, p[1].descriptor) >= SAME_VIEW_SIMILARITY
+            }
         })
         .collect();
     // Groups merged into others: each group's parent, a group being its own root. Relabelling
@@ -329,7 +351,9 @@ fn join_panoramas(frames: &[&GroupItem<'_>], group_of: &mut [usize]) {
             end += 1;
         }
         let descs: Vec<&[i8]> = frames[start..end].iter().map(|f| f.descriptor).collect();
-        if end - start >= 2 && is_panorama(&descs) {
+        let step =
+            |k: usize| searched[start + k].unwrap_or_else(|| panorama_step(descs[k], descs[k + 1]));
+        if end - start >= 2 && is_panorama_by(&descs, step) {
             let target = root(&mut parent, group_of[start]);
             for &g in &group_of[start..end] {
                 let r = root(&mut parent, g);
@@ -341,6 +365,13 @@ fn join_panoramas(frames: &[&GroupItem<'_>], group_of: &mut [usize]) {
     for g in group_of.iter_mut() {
         *g = root(&mut parent, *g);
     }
+    let mut known = KnownSteps::default();
+    for (pos, step) in searched.into_iter().enumerate() {
+        if let Some(step) = step {
+            known.insert(order[pos], order[pos + 1], step);
+        }
+    }
+    known
 }
 
 /// The group `g` was merged into, following `parent` (and shortening the path for later).

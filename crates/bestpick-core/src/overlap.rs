@@ -3,6 +3,8 @@
 //! Both read only the small per-frame grids in [`Signals`] (the 16×16 luma layout of the
 //! descriptor, the focus map), so sets are found without decoding anything again.
 
+use std::collections::HashMap;
+
 use crate::signals::{DESCRIPTOR_SIDE, Signals, similarity};
 
 /// A panorama step shifts the view by at least this many layout cells (a quarter of the
@@ -313,14 +315,47 @@ pub fn panorama_step(a: &[i8], b: &[i8]) -> Option<Shift> {
     Some(shift)
 }
 
+/// Panorama steps between frames already searched (by grouping), so that ranking does not
+/// search them again: the [`panorama_step`] from frame `a` to frame `b`, by their indices in
+/// the frames grouped. The search is most of grouping and ranking a large shoot.
+#[derive(Debug, Default)]
+pub struct KnownSteps(HashMap<(usize, usize), Option<Shift>>);
+
+impl KnownSteps {
+    /// Remembers the step from frame `a` to frame `b`.
+    pub(crate) fn insert(&mut self, a: usize, b: usize, step: Option<Shift>) {
+        self.0.insert((a, b), step);
+    }
+
+    /// The step from frame `a` (descriptor `da`) to frame `b` (`db`): as found before, else
+    /// searched now.
+    pub(crate) fn step(&self, (a, da): (usize, &[i8]), (b, db): (usize, &[i8])) -> Option<Shift> {
+        match self.0.get(&(a, b)) {
+            Some(known) => *known,
+            None => panorama_step(da, db),
+        }
+    }
+}
+
 /// Whether the frames (descriptors in shooting order) are one panorama: each next frame either
 /// repeats the view (a second frame at one position) or steps on in the same direction along
 /// the same axis, with at least two steps, or one step of `PANORAMA_PAIR_MIN_SHIFT` to
 /// `PANORAMA_PAIR_MAX_SHIFT` cells agreeing to `PANORAMA_PAIR_MIN_CORRELATION`.
 pub fn is_panorama(descriptors: &[&[i8]]) -> bool {
+    is_panorama_by(descriptors, |k| {
+        panorama_step(descriptors[k], descriptors[k + 1])
+    })
+}
+
+/// [`is_panorama`] with the steps from `step(k)`: the [`panorama_step`] from frame `k` to
+/// frame `k + 1`, perhaps found earlier (see [`KnownSteps`]).
+pub(crate) fn is_panorama_by(
+    descriptors: &[&[i8]],
+    mut step: impl FnMut(usize) -> Option<Shift>,
+) -> bool {
     let mut steps: Vec<Shift> = Vec::new();
-    for pair in descriptors.windows(2) {
-        if let Some(s) = panorama_step(pair[0], pair[1]) {
+    for (k, pair) in descriptors.windows(2).enumerate() {
+        if let Some(s) = step(k) {
             steps.push(s);
         } else if similarity(pair[0], pair[1]) < SAME_VIEW_SIMILARITY {
             return false;

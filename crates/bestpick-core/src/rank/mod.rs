@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::faces::Face;
 use crate::group::Group;
+use crate::overlap::KnownSteps;
 use crate::signals::Signals;
 
 mod detail;
@@ -33,7 +34,7 @@ mod taste;
 
 pub use faces::{FaceVerdict, JudgedFace, someone_blinked};
 pub use reason::Reason;
-pub use sets::{SetKind, set_of};
+pub use sets::{SetKind, set_of, set_of_known};
 pub use taste::{Choice, Preference, TRAITS, Taste, TasteFrame, Trait, describe};
 
 use crate::profile::Weights;
@@ -165,12 +166,23 @@ pub fn rank_with_sets(
     groups: &[Group],
     judging: Judging<'_>,
 ) -> (Vec<Ranked>, Vec<Option<SetKind>>) {
+    rank_with_known_sets(inputs, groups, judging, &KnownSteps::default())
+}
+
+/// [`rank_with_sets`], reusing the panorama steps grouping found between `inputs` (see
+/// [`crate::group::group_with_steps`]).
+pub fn rank_with_known_sets(
+    inputs: &[RankInput<'_>],
+    groups: &[Group],
+    judging: Judging<'_>,
+    known: &KnownSteps,
+) -> (Vec<Ranked>, Vec<Option<SetKind>>) {
     // Groups are judged apart from each other: in parallel (a whole season's shoot is tens of
     // thousands of groups).
     let judged: Vec<JudgedGroup> = groups
         .par_iter()
         .map(|g| {
-            let set = set_of(inputs, &g.members);
+            let set = set_of_known(inputs, &g.members, known);
             (set, rank_group(inputs, &g.members, set, judging))
         })
         .collect();

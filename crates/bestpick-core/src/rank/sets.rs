@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Parts, RankInput, Reason};
-use crate::overlap::{is_focus_stack, is_panorama};
+use crate::overlap::{KnownSteps, is_focus_stack, is_panorama_by};
 use crate::signals::Signals;
 
 /// A set of frames that belong together and differ on purpose.
@@ -53,6 +53,15 @@ const BRACKET_MIN_SPAN_EV: f64 = 0.9;
 /// What kind of set the group `members` (in shooting order) is, if any: an exposure bracket
 /// (see `is_bracket`), a panorama ([`is_panorama`]) or a focus stack ([`is_focus_stack`]).
 pub fn set_of(inputs: &[RankInput<'_>], members: &[usize]) -> Option<SetKind> {
+    set_of_known(inputs, members, &KnownSteps::default())
+}
+
+/// [`set_of`], reusing the panorama steps grouping found between `inputs`.
+pub fn set_of_known(
+    inputs: &[RankInput<'_>],
+    members: &[usize],
+    known: &KnownSteps,
+) -> Option<SetKind> {
     if members.len() < 2 {
         return None;
     }
@@ -61,7 +70,12 @@ pub fn set_of(inputs: &[RankInput<'_>], members: &[usize]) -> Option<SetKind> {
     let descriptors: Vec<&[i8]> = signals.iter().map(|s| s.descriptor.as_slice()).collect();
     if is_bracket(&biases) {
         Some(SetKind::Bracket)
-    } else if is_panorama(&descriptors) {
+    } else if is_panorama_by(&descriptors, |k| {
+        known.step(
+            (members[k], descriptors[k]),
+            (members[k + 1], descriptors[k + 1]),
+        )
+    }) {
         Some(SetKind::Panorama)
     } else if is_focus_stack(&signals) {
         Some(SetKind::FocusStack)
