@@ -2,7 +2,7 @@
 //! data, with the luma blocks' band energies added as the coefficients come out of the Huffman
 //! decoder. This is the hot loop of the whole analysis.
 
-use super::bands::{WEIGHTS, accumulate};
+use super::bands::{Lanes, accumulate, energy_rows};
 use super::bits::BitReader;
 use super::huffman::Huffman;
 use super::markers::Frame;
@@ -41,7 +41,10 @@ impl Decoder<'_> {
             .iter()
             .map(|sc| self.quant_f32[sc.comp])
             .collect();
-        let quant_sq: Vec<[f32; 64]> = quant.iter().map(|q| q.map(|x| x * x)).collect();
+        let energy: Vec<[Lanes; 64]> = quant
+            .iter()
+            .map(|q| energy_rows(&q.map(|x| x * x)))
+            .collect();
         let mut restarts = match &window {
             Some(w) => {
                 for (sc, &pred) in scan_comps.iter_mut().zip(&w.start.preds) {
@@ -125,7 +128,7 @@ impl Decoder<'_> {
                                             reader,
                                             dc_t,
                                             ac_t,
-                                            &quant_sq[si],
+                                            &energy[si],
                                             &mut sc.pred,
                                             &mut acc,
                                             &mut block,
@@ -135,7 +138,7 @@ impl Decoder<'_> {
                                             reader,
                                             dc_t,
                                             ac_t,
-                                            &quant_sq[si],
+                                            &energy[si],
                                             &mut sc.pred,
                                             &mut acc,
                                             &mut block,
@@ -191,7 +194,7 @@ fn decode_block_luma<const LOW: bool>(
     reader: &mut BitReader<'_>,
     dc_t: &Huffman,
     ac_t: &Huffman,
-    quant_sq: &[f32; 64],
+    energy: &[Lanes; 64],
     pred: &mut i32,
     acc: &mut [f32; 8],
     low: &mut [i16; 64],
@@ -226,7 +229,7 @@ fn decode_block_luma<const LOW: bool>(
             // A run past the end (damaged data): libjpeg still reads the value's bits and puts
             // it at the last position (its natural-order table is padded with 63s), then ends
             // the block.
-            place::<LOW>(&mut sum, low, quant_sq, k.min(63), v);
+            place::<LOW>(&mut sum, low, energy, k.min(63), v);
             k += 1;
             continue;
         }
@@ -237,11 +240,11 @@ fn decode_block_luma<const LOW: bool>(
             reader.rewind(saved, pair.len1());
             if pair.value1() != 0 {
                 // A run past the end: libjpeg puts the value at the last position.
-                place::<LOW>(&mut sum, low, quant_sq, 63, pair.value1());
+                place::<LOW>(&mut sum, low, energy, 63, pair.value1());
             }
             break;
         }
-        place::<LOW>(&mut sum, low, quant_sq, k - 1, pair.value1());
+        place::<LOW>(&mut sum, low, energy, k - 1, pair.value1());
         if k == 64 {
             // The block is full: the second symbol's bits belong to the next block.
             reader.rewind(saved, pair.len1());
@@ -251,14 +254,14 @@ fn decode_block_luma<const LOW: bool>(
         if k > 64 {
             // The second symbol ended the block: end of block, or a run past the end.
             if pair.value2() != 0 {
-                place::<LOW>(&mut sum, low, quant_sq, 63, pair.value2());
+                place::<LOW>(&mut sum, low, energy, 63, pair.value2());
             }
             break;
         }
         // Without a second symbol this lands on the first one's position again with a value
         // of 0: it adds nothing, and `low` keeps the first value.
         let (p2, v2) = (k - 1, pair.value2());
-        accumulate(&mut sum, (v2 * v2) as f32 * quant_sq[p2], &WEIGHTS[p2]);
+        accumulate(&mut sum, (v2 * v2) as f32, &energy[p2]);
         if LOW && pair.advance2() != 0 {
             low[p2] = v2 as i16;
         }
@@ -273,11 +276,11 @@ fn decode_block_luma<const LOW: bool>(
 fn place<const LOW: bool>(
     sum: &mut [f32; 8],
     low: &mut [i16; 64],
-    quant_sq: &[f32; 64],
+    energy: &[Lanes; 64],
     at: usize,
     v: i32,
 ) {
-    accumulate(sum, (v * v) as f32 * quant_sq[at], &WEIGHTS[at]);
+    accumulate(sum, (v * v) as f32, &energy[at]);
     if LOW {
         low[at] = v as i16;
     }
