@@ -4,7 +4,7 @@
 
 use super::bands::{Lanes, accumulate, energy_rows};
 use super::bits::BitReader;
-use super::huffman::Huffman;
+use super::huffman::{AC_BITS, Huffman};
 use super::markers::Frame;
 use super::restart::Restarts;
 use super::rows::Checkpoint;
@@ -183,6 +183,11 @@ impl Decoder<'_> {
     }
 }
 
+/// Combined-table lookups between refills. A refill leaves at least 57 bits buffered and a
+/// lookup takes at most `AC_BITS`, so this many need no test of the fill level; one that takes
+/// the slow path makes sure of its own bits and asks for a refill before the next lookup.
+const LOOKUPS_PER_REFILL: u32 = 57 / AC_BITS;
+
 /// Decodes one baseline luma block, adding AC energies into `acc`; returns the DC value
 /// (quantized). With `LOW`, also keeps the coefficients (zigzag order) in `low`.
 ///
@@ -206,12 +211,22 @@ fn decode_block_luma<const LOW: bool>(
     let mut sum = [0f32; 8];
     // `k` is the index after the last coefficient placed.
     let mut k = 1usize;
+    let mut ready = 0;
     while k < 64 {
-        // A code (<= 16 bits) and its extra bits (<= 15) fit in 32 buffered bits.
-        reader.ensure(32);
+        // Refill on a count of lookups rather than on the fill level, whose outcome the data
+        // makes hard to predict: see `LOOKUPS_PER_REFILL`.
+        if ready == 0 {
+            reader.refill();
+            ready = LOOKUPS_PER_REFILL;
+        }
+        ready -= 1;
         let saved = reader.save();
         let pair = ac_t.ac_pair(reader);
         if pair.is_empty() {
+            // A code (<= 16 bits) and its extra bits (<= 15) fit in 32 buffered bits; refill
+            // before the next lookup.
+            reader.ensure(32);
+            ready = 0;
             let rs = ac_t
                 .decode_buffered(reader)
                 .ok_or(JpegError::Corrupt("bad Huffman code"))?;
@@ -300,8 +315,13 @@ fn decode_block_dc(
         *b = [0; 64];
     }
     let mut k = 1usize;
+    let mut ready = 0;
     while k < 64 {
-        reader.ensure(32);
+        if ready == 0 {
+            reader.refill();
+            ready = LOOKUPS_PER_REFILL;
+        }
+        ready -= 1;
         let saved = reader.save();
         let pair = ac_t.ac_pair(reader);
         if !pair.is_empty() {
@@ -336,6 +356,8 @@ fn decode_block_dc(
             }
             continue;
         }
+        reader.ensure(32);
+        ready = 0;
         let rs = ac_t
             .decode_buffered(reader)
             .ok_or(JpegError::Corrupt("bad Huffman code"))?;
