@@ -183,10 +183,13 @@ impl Decoder<'_> {
     }
 }
 
-/// Combined-table lookups between refills. A refill leaves at least 57 bits buffered and a
+/// Combined-table lookups between refills. A refill leaves at least 56 bits buffered and a
 /// lookup takes at most `AC_BITS`, so this many need no test of the fill level; one that takes
 /// the slow path makes sure of its own bits and asks for a refill before the next lookup.
-const LOOKUPS_PER_REFILL: u32 = 57 / AC_BITS;
+const LOOKUPS_PER_REFILL: u32 = 56 / AC_BITS;
+
+/// Lookups left after the refill at the start of a block has also fed its DC difference.
+const AFTER_DC: u32 = (56 - 27) / AC_BITS;
 
 /// Decodes one baseline luma block, adding AC energies into `acc`; returns the DC value
 /// (quantized). With `LOW`, also keeps the coefficients (zigzag order) in `low`.
@@ -204,19 +207,21 @@ fn decode_block_luma<const LOW: bool>(
     acc: &mut [f32; 8],
     low: &mut [i16; 64],
 ) -> Result<i32, JpegError> {
-    *pred = pred.wrapping_add(dc_t.dc_diff(reader)?);
+    // One refill for the DC difference (<= 27 bits) and the first two AC lookups.
+    reader.refill_eager();
+    *pred = pred.wrapping_add(dc_t.dc_diff_buffered(reader)?);
     if LOW {
         *low = [0; 64];
     }
     let mut sum = [0f32; 8];
     // `k` is the index after the last coefficient placed.
     let mut k = 1usize;
-    let mut ready = 0;
+    let mut ready = AFTER_DC;
     while k < 64 {
         // Refill on a count of lookups rather than on the fill level, whose outcome the data
         // makes hard to predict: see `LOOKUPS_PER_REFILL`.
         if ready == 0 {
-            reader.refill();
+            reader.refill_eager();
             ready = LOOKUPS_PER_REFILL;
         }
         ready -= 1;
@@ -310,15 +315,17 @@ fn decode_block_dc(
     pred: &mut i32,
     mut low: Option<&mut [i16; 64]>,
 ) -> Result<i32, JpegError> {
-    *pred = pred.wrapping_add(dc_t.dc_diff(reader)?);
+    // One refill for the DC difference (<= 27 bits) and the first two AC lookups.
+    reader.refill_eager();
+    *pred = pred.wrapping_add(dc_t.dc_diff_buffered(reader)?);
     if let Some(b) = low.as_deref_mut() {
         *b = [0; 64];
     }
     let mut k = 1usize;
-    let mut ready = 0;
+    let mut ready = AFTER_DC;
     while k < 64 {
         if ready == 0 {
-            reader.refill();
+            reader.refill_eager();
             ready = LOOKUPS_PER_REFILL;
         }
         ready -= 1;
