@@ -2,9 +2,9 @@
 //! data, with the luma blocks' band energies added as the coefficients come out of the Huffman
 //! decoder. This is the hot loop of the whole analysis.
 
-use super::bands::{WEIGHTS, accumulate};
+use super::bands::{Lanes, accumulate, energy_rows};
 use super::bits::BitReader;
-use super::huffman::Huffman;
+use super::huffman::{AC_BITS, Huffman};
 use super::markers::Frame;
 use super::restart::Restarts;
 use super::rows::Checkpoint;
@@ -41,7 +41,10 @@ impl Decoder<'_> {
             .iter()
             .map(|sc| self.quant_f32[sc.comp])
             .collect();
-        let quant_sq: Vec<[f32; 64]> = quant.iter().map(|q| q.map(|x| x * x)).collect();
+        let energy: Vec<[Lanes; 64]> = quant
+            .iter()
+            .map(|q| energy_rows(&q.map(|x| x * x)))
+            .collect();
         let mut restarts = match &window {
             Some(w) => {
                 for (sc, &pred) in scan_comps.iter_mut().zip(&w.start.preds) {
@@ -125,7 +128,7 @@ impl Decoder<'_> {
                                             reader,
                                             dc_t,
                                             ac_t,
-                                            &quant_sq[si],
+                                            &energy[si],
                                             &mut sc.pred,
                                             &mut acc,
                                             &mut block,
@@ -135,7 +138,7 @@ impl Decoder<'_> {
                                             reader,
                                             dc_t,
                                             ac_t,
-                                            &quant_sq[si],
+                                            &energy[si],
                                             &mut sc.pred,
                                             &mut acc,
                                             &mut block,
@@ -180,6 +183,14 @@ impl Decoder<'_> {
     }
 }
 
+/// Combined-table lookups between refills. A refill leaves at least 56 bits buffered and a
+/// lookup takes at most `AC_BITS`, so this many need no test of the fill level; one that takes
+/// the slow path makes sure of its own bits and asks for a refill before the next lookup.
+const LOOKUPS_PER_REFILL: u32 = 56 / AC_BITS;
+
+/// Lookups left after the refill at the start of a block has also fed its DC difference.
+const AFTER_DC: u32 = (56 - 27) / AC_BITS;
+
 /// Decodes one baseline luma block, adding AC energies into `acc`; returns the DC value
 /// (quantized). With `LOW`, also keeps the coefficients (zigzag order) in `low`.
 ///
@@ -191,24 +202,36 @@ fn decode_block_luma<const LOW: bool>(
     reader: &mut BitReader<'_>,
     dc_t: &Huffman,
     ac_t: &Huffman,
-    quant_sq: &[f32; 64],
+    energy: &[Lanes; 64],
     pred: &mut i32,
     acc: &mut [f32; 8],
     low: &mut [i16; 64],
 ) -> Result<i32, JpegError> {
-    *pred = pred.wrapping_add(dc_t.dc_diff(reader)?);
+    // One refill for the DC difference (<= 27 bits) and the first two AC lookups.
+    reader.refill_eager();
+    *pred = pred.wrapping_add(dc_t.dc_diff_buffered(reader)?);
     if LOW {
         *low = [0; 64];
     }
     let mut sum = [0f32; 8];
     // `k` is the index after the last coefficient placed.
     let mut k = 1usize;
+    let mut ready = AFTER_DC;
     while k < 64 {
-        // A code (<= 16 bits) and its extra bits (<= 15) fit in 32 buffered bits.
-        reader.ensure(32);
+        // Refill on a count of lookups rather than on the fill level, whose outcome the data
+        // makes hard to predict: see `LOOKUPS_PER_REFILL`.
+        if ready == 0 {
+            reader.refill_eager();
+            ready = LOOKUPS_PER_REFILL;
+        }
+        ready -= 1;
         let saved = reader.save();
         let pair = ac_t.ac_pair(reader);
         if pair.is_empty() {
+            // A code (<= 16 bits) and its extra bits (<= 15) fit in 32 buffered bits; refill
+            // before the next lookup.
+            reader.ensure(32);
+            ready = 0;
             let rs = ac_t
                 .decode_buffered(reader)
                 .ok_or(JpegError::Corrupt("bad Huffman code"))?;
@@ -226,7 +249,7 @@ fn decode_block_luma<const LOW: bool>(
             // A run past the end (damaged data): libjpeg still reads the value's bits and puts
             // it at the last position (its natural-order table is padded with 63s), then ends
             // the block.
-            place::<LOW>(&mut sum, low, quant_sq, k.min(63), v);
+            place::<LOW>(&mut sum, low, energy, k.min(63), v);
             k += 1;
             continue;
         }
@@ -237,11 +260,11 @@ fn decode_block_luma<const LOW: bool>(
             reader.rewind(saved, pair.len1());
             if pair.value1() != 0 {
                 // A run past the end: libjpeg puts the value at the last position.
-                place::<LOW>(&mut sum, low, quant_sq, 63, pair.value1());
+                place::<LOW>(&mut sum, low, energy, 63, pair.value1());
             }
             break;
         }
-        place::<LOW>(&mut sum, low, quant_sq, k - 1, pair.value1());
+        place::<LOW>(&mut sum, low, energy, k - 1, pair.value1());
         if k == 64 {
             // The block is full: the second symbol's bits belong to the next block.
             reader.rewind(saved, pair.len1());
@@ -251,14 +274,14 @@ fn decode_block_luma<const LOW: bool>(
         if k > 64 {
             // The second symbol ended the block: end of block, or a run past the end.
             if pair.value2() != 0 {
-                place::<LOW>(&mut sum, low, quant_sq, 63, pair.value2());
+                place::<LOW>(&mut sum, low, energy, 63, pair.value2());
             }
             break;
         }
         // Without a second symbol this lands on the first one's position again with a value
         // of 0: it adds nothing, and `low` keeps the first value.
         let (p2, v2) = (k - 1, pair.value2());
-        accumulate(&mut sum, (v2 * v2) as f32 * quant_sq[p2], &WEIGHTS[p2]);
+        accumulate(&mut sum, (v2 * v2) as f32, &energy[p2]);
         if LOW && pair.advance2() != 0 {
             low[p2] = v2 as i16;
         }
@@ -273,11 +296,11 @@ fn decode_block_luma<const LOW: bool>(
 fn place<const LOW: bool>(
     sum: &mut [f32; 8],
     low: &mut [i16; 64],
-    quant_sq: &[f32; 64],
+    energy: &[Lanes; 64],
     at: usize,
     v: i32,
 ) {
-    accumulate(sum, (v * v) as f32 * quant_sq[at], &WEIGHTS[at]);
+    accumulate(sum, (v * v) as f32, &energy[at]);
     if LOW {
         low[at] = v as i16;
     }
@@ -292,13 +315,20 @@ fn decode_block_dc(
     pred: &mut i32,
     mut low: Option<&mut [i16; 64]>,
 ) -> Result<i32, JpegError> {
-    *pred = pred.wrapping_add(dc_t.dc_diff(reader)?);
+    // One refill for the DC difference (<= 27 bits) and the first two AC lookups.
+    reader.refill_eager();
+    *pred = pred.wrapping_add(dc_t.dc_diff_buffered(reader)?);
     if let Some(b) = low.as_deref_mut() {
         *b = [0; 64];
     }
     let mut k = 1usize;
+    let mut ready = AFTER_DC;
     while k < 64 {
-        reader.ensure(32);
+        if ready == 0 {
+            reader.refill_eager();
+            ready = LOOKUPS_PER_REFILL;
+        }
+        ready -= 1;
         let saved = reader.save();
         let pair = ac_t.ac_pair(reader);
         if !pair.is_empty() {
@@ -333,6 +363,8 @@ fn decode_block_dc(
             }
             continue;
         }
+        reader.ensure(32);
+        ready = 0;
         let rs = ac_t
             .decode_buffered(reader)
             .ok_or(JpegError::Corrupt("bad Huffman code"))?;

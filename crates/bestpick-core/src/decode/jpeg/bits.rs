@@ -87,6 +87,33 @@ impl<'a> BitReader<'a> {
         }
     }
 
+    /// Fills the buffer to at least 56 bits without testing how full it is when the next eight
+    /// bytes hold no `FF` (the usual case): a load and three shifts. Otherwise as [`refill`].
+    ///
+    /// Bits below the valid ones may then hold the start of the next byte: the same bits that
+    /// any later refill ORs in there, so they never change what is read.
+    ///
+    /// [`refill`]: Self::refill
+    #[inline(always)]
+    pub(super) fn refill_eager(&mut self) {
+        // After a marker `pos` is at its FF, so the FF test also sends that case to `refill`.
+        if let Some(bytes) = self.data.get(self.pos..self.pos + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(bytes);
+            let w = u64::from_be_bytes(word);
+            let inv = !w;
+            let has_ff = inv.wrapping_sub(0x0101_0101_0101_0101) & !inv & 0x8080_8080_8080_8080;
+            if has_ff == 0 {
+                // n <= 63: whole bytes up to n | 56 bits, and part of the next one below them.
+                self.acc |= w >> self.n;
+                self.pos += ((63 - self.n) >> 3) as usize;
+                self.n |= 56;
+                return;
+            }
+        }
+        self.refill();
+    }
+
     /// Fills the buffer so that at least 57 bits are available.
     #[inline(always)]
     pub(super) fn refill(&mut self) {
@@ -206,6 +233,18 @@ impl<'a> BitReader<'a> {
         extend(v, k)
     }
 
+    /// Reads `k` (0..=16) already-buffered bits and sign-extends them, without a branch.
+    #[inline(always)]
+    pub(super) fn receive_extend_any(&mut self, k: u32) -> i32 {
+        debug_assert!(k <= 16 && k <= self.n);
+        // Two shifts so that k = 0 reads nothing.
+        let v = ((self.acc >> (63 - k)) >> 1) as i32;
+        self.consume(k);
+        // EXTEND: values below half the range are negative (v - 2^k + 1).
+        let half = (1 << k) >> 1;
+        v + (((v - half) >> 31) & (1 - (1 << k)))
+    }
+
     #[inline(always)]
     pub(super) fn bit(&mut self) -> u32 {
         self.bits(1)
@@ -306,6 +345,22 @@ mod tests {
         assert_eq!(extend(0b01, 2), -2);
         assert_eq!(extend(0b10, 2), 2);
         assert_eq!(extend(0b11, 2), 3);
+    }
+
+    #[test]
+    fn branch_free_reads_match() {
+        let data: Vec<u8> = (0..96u8)
+            .map(|i| i.wrapping_mul(73).wrapping_add(5))
+            .filter(|&b| b != 0xFF)
+            .collect();
+        for k in 0..=16u32 {
+            let (mut a, mut b) = (BitReader::new(&data, 0), BitReader::new(&data, 0));
+            for _ in 0..20 {
+                a.refill();
+                b.refill_eager();
+                assert_eq!(a.receive_extend(k), b.receive_extend_any(k), "k = {k}");
+            }
+        }
     }
 
     #[test]

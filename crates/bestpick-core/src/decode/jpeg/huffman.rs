@@ -195,6 +195,20 @@ impl Huffman {
         Ok(r.receive_extend(size))
     }
 
+    /// [`dc_diff`](Self::dc_diff) when at least 27 bits are buffered (a code and its value):
+    /// no test of the fill level, and the sign taken without a branch.
+    #[inline(always)]
+    pub(super) fn dc_diff_buffered(&self, r: &mut BitReader<'_>) -> Result<i32, JpegError> {
+        let size = u32::from(
+            self.decode_buffered(r)
+                .ok_or(JpegError::Corrupt("bad Huffman code"))?,
+        );
+        if size > 11 {
+            return Err(JpegError::Corrupt("DC difference too large"));
+        }
+        Ok(r.receive_extend_any(size))
+    }
+
     /// The symbol and code length at the start of `code16` (the next 16 bits).
     fn lookup(&self, code16: u32) -> Option<(u8, u32)> {
         let entry = self.fast[(code16 >> (16 - FAST_BITS)) as usize];
