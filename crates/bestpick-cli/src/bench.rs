@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use bestpick_engine::vocabulary::{DecodeOptions, FileKind, PhotoFile};
 use rayon::prelude::*;
 
+mod compare;
 mod scale;
 
 #[derive(clap::Args)]
@@ -33,6 +34,11 @@ pub struct Args {
     /// per photo.
     #[arg(long, value_name = "N")]
     scale: Option<usize>,
+    /// Also time `bestpick analyze --no-faces DIR` end to end (this program, a new catalog
+    /// each pass) against czkawka_cli's similar-images scan of the same folder with its cache
+    /// off, alternating, one of each per pass: the czkawka_cli on PATH, or the one given.
+    #[arg(long, value_name = "CZKAWKA_CLI", num_args = 0..=1, default_missing_value = "czkawka_cli")]
+    czkawka: Option<PathBuf>,
 }
 
 #[derive(serde::Serialize)]
@@ -46,6 +52,8 @@ struct Figures {
     reference_images_per_s: f64,
     ratio: f64,
     peak_rss_mb: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_to_end: Option<compare::EndToEnd>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -131,6 +139,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             best_faces = best_faces.min(t.elapsed().as_secs_f64());
         }
     }
+    let end_to_end = match &args.czkawka {
+        Some(czkawka) => Some(compare::run(&root, czkawka, args.passes.max(1))?),
+        None => None,
+    };
     let n = files.len() as f64;
     let fig = Figures {
         files: files.len(),
@@ -142,6 +154,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         reference_images_per_s: round2(n / best_reference),
         ratio: round2(best_reference / best_analysis),
         peak_rss_mb: peak_rss_mb(),
+        end_to_end,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&fig)?);
@@ -169,6 +182,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("  analysis / decode-only:             {:7.2}", fig.ratio);
         if let Some(mb) = fig.peak_rss_mb {
             println!("  peak memory (RSS):                  {mb:7.0} MB");
+        }
+        if let Some(e) = &fig.end_to_end {
+            compare::print(e);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@
 mod util;
 
 mod analyze;
+mod bench;
 mod contribute;
 mod decisions;
 mod hostile;
