@@ -58,6 +58,14 @@ fn stage_latency() {
             .detect(vec![0.1f32; 3 * h * w], h, w)
             .unwrap()))
     );
+    let close = crate::detect::CLOSE_UP_CANVAS_PX as usize;
+    models.detect(vec![0.1f32; 3 * close * close], close, close).unwrap();
+    println!(
+        "detector run, {close}×{close} (close-up pass): {:.2} ms",
+        ms(best(n, || models
+            .detect(vec![0.1f32; 3 * close * close], close, close)
+            .unwrap()))
+    );
     println!(
         "mesh run:     {:.2} ms",
         ms(best(n, || models.mesh(mesh_in.clone()).unwrap()))

@@ -36,7 +36,7 @@ const AUTO_TILE_TRIGGER: f32 = 2.0;
 /// on tight head shots and beauty crops of the test faces this finds 30 of 30 faces where the
 /// plain pass found 16, at about a quarter of the plain pass's cost.
 const CLOSE_UP_CONTENT_PX: u32 = 64;
-const CLOSE_UP_CANVAS_PX: u32 = 96;
+pub(crate) const CLOSE_UP_CANVAS_PX: u32 = 96;
 const AUTO_TILE_MIN_FACES: usize = 2;
 
 /// One detected face, in oriented full-image pixels.
