@@ -59,7 +59,9 @@ fn stage_latency() {
             .unwrap()))
     );
     let close = crate::detect::CLOSE_UP_CANVAS_PX as usize;
-    models.detect(vec![0.1f32; 3 * close * close], close, close).unwrap();
+    models
+        .detect(vec![0.1f32; 3 * close * close], close, close)
+        .unwrap();
     println!(
         "detector run, {close}×{close} (close-up pass): {:.2} ms",
         ms(best(n, || models

@@ -45,11 +45,13 @@ fn czkawka_comparison_alternates_whole_runs_and_keeps_the_users_catalog_alone() 
             "{fig}"
         );
     }
-    // A real analyze of the folder takes measurable time (it decodes 15 JPEGs).
+    // A real analyze of the folder takes measurable time (it decodes 15 JPEGs), and analyzed
+    // every photo in each pass.
     assert!(
         e["bestpick_s"][0].as_f64().is_some_and(|s| s > 0.01),
         "{fig}"
     );
+    assert_eq!(e["bestpick_partial_passes"], 0, "{fig}");
     let root = shoot.root().canonicalize().expect("root");
     let scans = std::fs::read_to_string(&log).expect("the stand-in ran");
     let want = format!("image --directories {} --disable-cache", root.display());
@@ -60,6 +62,43 @@ fn czkawka_comparison_alternates_whole_runs_and_keeps_the_users_catalog_alone() 
     assert!(
         !shoot.catalog.exists(),
         "bench analyzes into a catalog of its own, never the user's"
+    );
+}
+
+/// A folder with a photo that cannot be analyzed still benchmarks, and the figures say that
+/// those passes decoded fewer photos.
+#[test]
+fn passes_that_could_not_analyze_every_photo_are_counted() {
+    let shoot = Shoot::new();
+    shoot.add("singles/mpl_grace_hopper.jpg");
+    std::fs::write(
+        shoot.root().join("broken.jpg"),
+        b"\xFF\xD8\xFF\xE0 not a JPEG",
+    )
+    .expect("write a broken photo");
+    let stand_in = shoot.dir.path().join("czkawka_cli");
+    std::fs::write(
+        &stand_in,
+        "#!/bin/sh\necho 'czkawka_cli 0.0 (stand-in)'\nexit 0\n",
+    )
+    .expect("write the stand-in");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let out = shoot
+        .cmd()
+        .arg("bench")
+        .arg(shoot.root())
+        .args(["--no-faces", "--passes", "2", "--czkawka"])
+        .arg(&stand_in)
+        .output()
+        .expect("run bestpick bench");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("in 2 of the passes bestpick could not analyze every photo"),
+        "{text}"
     );
 }
 
