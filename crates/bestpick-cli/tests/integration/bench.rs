@@ -1,6 +1,17 @@
 //! `bestpick bench`: the end-to-end comparison against czkawka_cli, with a stand-in for it.
 
+use std::path::PathBuf;
+
 use crate::util::{Shoot, code, stderr};
+
+/// An executable `czkawka_cli` stand-in beside the shoot, running the shell `body`.
+fn stand_in(shoot: &Shoot, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = shoot.dir.path().join("czkawka_cli");
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write the stand-in");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
 
 #[test]
 fn czkawka_comparison_alternates_whole_runs_and_keeps_the_users_catalog_alone() {
@@ -9,20 +20,14 @@ fn czkawka_comparison_alternates_whole_runs_and_keeps_the_users_catalog_alone() 
     // A stand-in czkawka_cli: says its version, records each scan's arguments, and exits 11
     // as czkawka does when it finds similar images.
     let log = shoot.dir.path().join("czkawka.log");
-    let stand_in = shoot.dir.path().join("czkawka_cli");
-    std::fs::write(
-        &stand_in,
-        format!(
-            "#!/bin/sh\n[ \"$1\" = --version ] && {{ echo 'czkawka_cli 0.0 (stand-in)'; echo 'commit: x'; exit 0; }}\n\
-             echo \"$@\" >> '{}'\nexit 11\n",
+    let stand_in = stand_in(
+        &shoot,
+        &format!(
+            "[ \"$1\" = --version ] && {{ echo 'czkawka_cli 0.0 (stand-in)'; echo 'commit: x'; exit 0; }}\n\
+             echo \"$@\" >> '{}'\nexit 11",
             log.display()
         ),
-    )
-    .expect("write the stand-in");
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    }
+    );
     let out = shoot
         .cmd()
         .arg("bench")
@@ -76,16 +81,7 @@ fn passes_that_could_not_analyze_every_photo_are_counted() {
         b"\xFF\xD8\xFF\xE0 not a JPEG",
     )
     .expect("write a broken photo");
-    let stand_in = shoot.dir.path().join("czkawka_cli");
-    std::fs::write(
-        &stand_in,
-        "#!/bin/sh\necho 'czkawka_cli 0.0 (stand-in)'\nexit 0\n",
-    )
-    .expect("write the stand-in");
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    }
+    let stand_in = stand_in(&shoot, "echo 'czkawka_cli 0.0 (stand-in)'\nexit 0");
     let out = shoot
         .cmd()
         .arg("bench")
