@@ -81,6 +81,7 @@ mod options;
 mod sharpness;
 mod source;
 mod tensor;
+mod upsample;
 
 pub use analyze::{FaceStats, analyze_faces, analyze_faces_with_stats};
 pub use error::{BoxError, Error, Result};

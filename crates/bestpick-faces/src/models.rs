@@ -8,6 +8,7 @@ use tract_onnx::prelude::*;
 use tract_onnx::tract_core::internal::{TractErrorContext as _, bail};
 
 use crate::error::{Error, Result};
+use crate::upsample::replace_resizes;
 
 /// BlazeFace full range: 192×192 input, 2304 anchors (one per 4×4 input pixels).
 pub(crate) const DETECTOR_FILE: &str = "face_detection_full_range.onnx";
@@ -93,11 +94,12 @@ impl FaceModels {
     pub fn load(dir: &Path) -> Result<FaceModels> {
         let detector_path = dir.join(DETECTOR_FILE);
         let detector_net = load_detector(&detector_path)?;
-        let square = plan_for(
+        let square = detector_plan_for(
             detector_net.clone(),
             &detector_path,
             DETECTOR_SIZE,
             DETECTOR_SIZE,
+            Upsampling::Direct,
         )?;
         Ok(FaceModels {
             detector_net,
@@ -172,11 +174,12 @@ impl FaceModels {
         if let Some(plan) = lock().get(&(h, w)) {
             return Ok(plan.clone());
         }
-        let plan = plan_for(
+        let plan = detector_plan_for(
             self.detector_net.clone(),
             &self.dir.join(DETECTOR_FILE),
             h,
             w,
+            Upsampling::Direct,
         )?;
         let plan = lock().entry((h, w)).or_insert(plan).clone();
         Ok(plan)
@@ -241,6 +244,21 @@ fn load_detector(path: &Path) -> Result<InferenceModel> {
         let scales_name = "bestpick_resize_scales_x2";
         let mut rewritten = 0;
         for node in graph.node.iter_mut().filter(|n| n.op_type == "Resize") {
+            // `Upsample2x` replaces these in the plans: it computes exactly this mode.
+            let text = |name: &str| {
+                node.attribute
+                    .iter()
+                    .find(|a| a.name == name)
+                    .map(|a| String::from_utf8_lossy(&a.s).into_owned())
+            };
+            if text("mode").as_deref() != Some("linear")
+                || text("coordinate_transformation_mode").as_deref() != Some("half_pixel")
+            {
+                bail!(
+                    "Resize node {} is not linear with half_pixel coordinates",
+                    node.name
+                );
+            }
             // Inputs: X, roi, scales, sizes. Keep X and roi, scale by 2, drop sizes.
             if node.input.len() != 4 {
                 bail!(
@@ -253,8 +271,8 @@ fn load_detector(path: &Path) -> Result<InferenceModel> {
             node.input.push(scales_name.to_string());
             rewritten += 1;
         }
-        if rewritten != 3 {
-            bail!("expected 3 Resize nodes, found {rewritten}");
+        if rewritten != DETECTOR_RESIZES {
+            bail!("expected {DETECTOR_RESIZES} Resize nodes, found {rewritten}");
         }
         graph.initializer.push(tract_onnx::pb::TensorProto {
             name: scales_name.to_string(),
@@ -275,6 +293,45 @@ fn load_detector(path: &Path) -> Result<InferenceModel> {
         onnx().model_for_proto_model(&proto)
     };
     load().map_err(|e| Error::ModelLoad {
+        path: path.to_path_buf(),
+        source: e.into(),
+    })
+}
+
+/// How a detector plan computes its three ×2 upsamplings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Upsampling {
+    /// [`Upsample2x`]: the same arithmetic as tract's `Resize`, without its per-element plan.
+    Direct,
+    /// tract's own `Resize` (kept to check that the two agree bit for bit).
+    #[cfg_attr(
+        not(test),
+        expect(dead_code, reason = "the reference, used by the tests")
+    )]
+    Tract,
+}
+
+/// Number of `Resize` nodes in the detector (checked when it is loaded).
+const DETECTOR_RESIZES: usize = 3;
+
+/// A runnable detector plan of `net` (loaded from `path`) for `h`×`w` inputs.
+pub(crate) fn detector_plan_for(
+    net: InferenceModel,
+    path: &Path,
+    h: usize,
+    w: usize,
+    upsampling: Upsampling,
+) -> Result<Plan> {
+    let prepare = || -> TractResult<Plan> {
+        let mut model = net
+            .with_input_fact(0, f32::fact([1, 3, h, w]).into())?
+            .into_optimized()?;
+        if upsampling == Upsampling::Direct {
+            replace_resizes(&mut model, DETECTOR_RESIZES)?;
+        }
+        model.into_runnable()
+    };
+    prepare().map_err(|e| Error::ModelLoad {
         path: path.to_path_buf(),
         source: e.into(),
     })
@@ -402,6 +459,54 @@ mod tests {
             got.logits.iter().any(|&l| l > 0.0),
             "the photo's faces are detected"
         );
+    }
+
+    /// `Upsample2x` in place of tract's `Resize` changes no bit of the detector's output, at
+    /// the input sizes the detection uses (landscape, portrait, square tiles, the close-up
+    /// canvas), on both licensed photos.
+    #[test]
+    fn direct_upsampling_gives_the_detector_output_bit_for_bit() {
+        let dir = FaceModels::find_dir().expect("models folder");
+        let path = dir.join(DETECTOR_FILE);
+        let net = load_detector(&path).expect("detector loads");
+        for (h, w) in [(128, 192), (192, 128), (192, 192), (96, 96)] {
+            let direct = detector_plan_for(net.clone(), &path, h, w, Upsampling::Direct)
+                .expect("direct plan");
+            let tract =
+                detector_plan_for(net.clone(), &path, h, w, Upsampling::Tract).expect("tract plan");
+            for name in ["fr_two_people.jpg", "mpl_grace_hopper.jpg"] {
+                let img = image::open(
+                    Path::new(env!("CARGO_MANIFEST_DIR"))
+                        .join("tests/fixtures")
+                        .join(name),
+                )
+                .expect("fixture")
+                .resize_exact(w as u32, h as u32, image::imageops::FilterType::Triangle)
+                .to_rgb8();
+                let input = to_tensor(&img, Norm::SignedUnit);
+                let bits = |plan: &Plan| -> Vec<Vec<u32>> {
+                    run(plan, "detector", input.clone(), h, w)
+                        .expect("runs")
+                        .iter()
+                        .map(|t| {
+                            let t = t.try_as_plain_ram().expect("plain tensor");
+                            let v = t.as_slice::<f32>().expect("f32 output");
+                            v.iter().map(|x| x.to_bits()).collect()
+                        })
+                        .collect()
+                };
+                let (got, want) = (bits(&direct), bits(&tract));
+                assert_eq!(got.len(), 2, "{name} {w}×{h}: two outputs");
+                assert!(got == want, "{name} {w}×{h}: outputs differ");
+                let best = want[1]
+                    .iter()
+                    .map(|&b| f32::from_bits(b))
+                    .fold(f32::MIN, f32::max);
+                if (h, w) != (96, 96) {
+                    assert!(best > 0.0, "{name} {w}×{h}: the face is detected");
+                }
+            }
+        }
     }
 
     #[test]
