@@ -228,7 +228,7 @@ fn load_plan(path: &Path, side: usize) -> Result<Plan> {
         path: path.to_path_buf(),
         source: e.into(),
     })?;
-    plan_for(net, path, side, side)
+    plan_for(net, path, side, side, |_| Ok(()))
 }
 
 /// The detector network with its input size left open.
@@ -315,34 +315,34 @@ pub(crate) enum Upsampling {
 const DETECTOR_RESIZES: usize = 3;
 
 /// A runnable detector plan of `net` (loaded from `path`) for `h`×`w` inputs.
-pub(crate) fn detector_plan_for(
+fn detector_plan_for(
     net: InferenceModel,
     path: &Path,
     h: usize,
     w: usize,
     upsampling: Upsampling,
 ) -> Result<Plan> {
+    plan_for(net, path, h, w, |model| match upsampling {
+        Upsampling::Direct => replace_resizes(model, DETECTOR_RESIZES),
+        Upsampling::Tract => Ok(()),
+    })
+}
+
+/// A runnable plan of `net` (loaded from `path`) for `h`×`w` inputs; `rewrite` may change the
+/// optimized model before it is made runnable.
+fn plan_for(
+    net: InferenceModel,
+    path: &Path,
+    h: usize,
+    w: usize,
+    rewrite: impl FnOnce(&mut TypedModel) -> TractResult<()>,
+) -> Result<Plan> {
     let prepare = || -> TractResult<Plan> {
         let mut model = net
             .with_input_fact(0, f32::fact([1, 3, h, w]).into())?
             .into_optimized()?;
-        if upsampling == Upsampling::Direct {
-            replace_resizes(&mut model, DETECTOR_RESIZES)?;
-        }
+        rewrite(&mut model)?;
         model.into_runnable()
-    };
-    prepare().map_err(|e| Error::ModelLoad {
-        path: path.to_path_buf(),
-        source: e.into(),
-    })
-}
-
-/// A runnable plan of `net` (loaded from `path`) for `h`×`w` inputs.
-fn plan_for(net: InferenceModel, path: &Path, h: usize, w: usize) -> Result<Plan> {
-    let prepare = || -> TractResult<Plan> {
-        net.with_input_fact(0, f32::fact([1, 3, h, w]).into())?
-            .into_optimized()?
-            .into_runnable()
     };
     prepare().map_err(|e| Error::ModelLoad {
         path: path.to_path_buf(),
