@@ -73,6 +73,7 @@ mod analyze;
 #[cfg(test)]
 mod bench;
 mod crop;
+mod depthwise;
 mod detect;
 mod error;
 mod face;

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::internal::{TractErrorContext as _, bail};
 
+use crate::depthwise::replace_depthwise;
 use crate::error::{Error, Result};
 use crate::upsample::replace_resizes;
 
@@ -99,13 +100,13 @@ impl FaceModels {
             &detector_path,
             DETECTOR_SIZE,
             DETECTOR_SIZE,
-            Upsampling::Direct,
+            Ops::Direct,
         )?;
         Ok(FaceModels {
             detector_net,
             detectors: Mutex::new(HashMap::from([((DETECTOR_SIZE, DETECTOR_SIZE), square)])),
-            mesh: load_plan(&dir.join(MESH_FILE), MESH_SIZE)?,
-            iris: load_plan(&dir.join(IRIS_FILE), IRIS_SIZE)?,
+            mesh: load_plan(&dir.join(MESH_FILE), MESH_SIZE, MESH_DEPTHWISE, Ops::Direct)?,
+            iris: load_plan(&dir.join(IRIS_FILE), IRIS_SIZE, IRIS_DEPTHWISE, Ops::Direct)?,
             dir: dir.to_path_buf(),
         })
     }
@@ -179,7 +180,7 @@ impl FaceModels {
             &self.dir.join(DETECTOR_FILE),
             h,
             w,
-            Upsampling::Direct,
+            Ops::Direct,
         )?;
         let plan = lock().entry((h, w)).or_insert(plan).clone();
         Ok(plan)
@@ -223,12 +224,15 @@ fn candidate_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-fn load_plan(path: &Path, side: usize) -> Result<Plan> {
+fn load_plan(path: &Path, side: usize, depthwise: usize, ops: Ops) -> Result<Plan> {
     let net = onnx().model_for_path(path).map_err(|e| Error::ModelLoad {
         path: path.to_path_buf(),
         source: e.into(),
     })?;
-    plan_for(net, path, side, side, |_| Ok(()))
+    plan_for(net, path, side, side, |model| match ops {
+        Ops::Direct => replace_depthwise(model, depthwise),
+        Ops::Tract => Ok(()),
+    })
 }
 
 /// The detector network with its input size left open.
@@ -298,12 +302,15 @@ fn load_detector(path: &Path) -> Result<InferenceModel> {
     })
 }
 
-/// How a detector plan computes its three ×2 upsamplings.
+/// How a plan computes the detector's three ×2 upsamplings and every model's 3×3 depthwise
+/// convolutions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Upsampling {
-    /// [`Upsample2x`]: the same arithmetic as tract's `Resize`, without its per-element plan.
+pub(crate) enum Ops {
+    /// [`Upsample2x`](crate::upsample::Upsample2x) and
+    /// [`Depthwise3x3`](crate::depthwise::Depthwise3x3): the same arithmetic as tract's
+    /// `Resize` and `DepthWiseConv`, without their per-element plans and zone scans.
     Direct,
-    /// tract's own `Resize` (kept to check that the two agree bit for bit).
+    /// tract's own ops (kept to check that the two agree bit for bit).
     #[cfg_attr(
         not(test),
         expect(dead_code, reason = "the reference, used by the tests")
@@ -313,6 +320,11 @@ pub(crate) enum Upsampling {
 
 /// Number of `Resize` nodes in the detector (checked when it is loaded).
 const DETECTOR_RESIZES: usize = 3;
+/// Number of 3×3 depthwise convolutions in the optimized detector, face mesh and iris model
+/// (checked for each plan).
+const DETECTOR_DEPTHWISE: usize = 40;
+const MESH_DEPTHWISE: usize = 20;
+const IRIS_DEPTHWISE: usize = 26;
 
 /// A runnable detector plan of `net` (loaded from `path`) for `h`×`w` inputs.
 fn detector_plan_for(
@@ -320,11 +332,14 @@ fn detector_plan_for(
     path: &Path,
     h: usize,
     w: usize,
-    upsampling: Upsampling,
+    ops: Ops,
 ) -> Result<Plan> {
-    plan_for(net, path, h, w, |model| match upsampling {
-        Upsampling::Direct => replace_resizes(model, DETECTOR_RESIZES),
-        Upsampling::Tract => Ok(()),
+    plan_for(net, path, h, w, |model| match ops {
+        Ops::Direct => {
+            replace_resizes(model, DETECTOR_RESIZES)?;
+            replace_depthwise(model, DETECTOR_DEPTHWISE)
+        }
+        Ops::Tract => Ok(()),
     })
 }
 
@@ -461,41 +476,49 @@ mod tests {
         );
     }
 
-    /// `Upsample2x` in place of tract's `Resize` changes no bit of the detector's output, at
-    /// the input sizes the detection uses (landscape, portrait, square tiles, the close-up
-    /// canvas), on both licensed photos.
+    /// A licensed test photo squeezed to `w`×`h`, as a model input.
+    fn fixture_input(name: &str, w: usize, h: usize, norm: Norm) -> Vec<f32> {
+        let img = image::open(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures")
+                .join(name),
+        )
+        .expect("fixture")
+        .resize_exact(w as u32, h as u32, image::imageops::FilterType::Triangle)
+        .to_rgb8();
+        to_tensor(&img, norm)
+    }
+
+    /// Every output of `plan` on `input`, as bits.
+    fn output_bits(plan: &Plan, input: &[f32], h: usize, w: usize) -> Vec<Vec<u32>> {
+        run(plan, "test", input.to_vec(), h, w)
+            .expect("runs")
+            .iter()
+            .map(|t| {
+                let t = t.try_as_plain_ram().expect("plain tensor");
+                let v = t.as_slice::<f32>().expect("f32 output");
+                v.iter().map(|x| x.to_bits()).collect()
+            })
+            .collect()
+    }
+
+    /// `Upsample2x` and `Depthwise3x3` in place of tract's `Resize` and `DepthWiseConv`
+    /// change no bit of the detector's output, at the input sizes the detection uses
+    /// (landscape, portrait, square tiles, the close-up canvas), on both licensed photos.
     #[test]
-    fn direct_upsampling_gives_the_detector_output_bit_for_bit() {
+    fn direct_ops_give_the_detector_output_bit_for_bit() {
         let dir = FaceModels::find_dir().expect("models folder");
         let path = dir.join(DETECTOR_FILE);
         let net = load_detector(&path).expect("detector loads");
         for (h, w) in [(128, 192), (192, 128), (192, 192), (96, 96)] {
-            let direct = detector_plan_for(net.clone(), &path, h, w, Upsampling::Direct)
-                .expect("direct plan");
+            let direct =
+                detector_plan_for(net.clone(), &path, h, w, Ops::Direct).expect("direct plan");
             let tract =
-                detector_plan_for(net.clone(), &path, h, w, Upsampling::Tract).expect("tract plan");
+                detector_plan_for(net.clone(), &path, h, w, Ops::Tract).expect("tract plan");
             for name in ["fr_two_people.jpg", "mpl_grace_hopper.jpg"] {
-                let img = image::open(
-                    Path::new(env!("CARGO_MANIFEST_DIR"))
-                        .join("tests/fixtures")
-                        .join(name),
-                )
-                .expect("fixture")
-                .resize_exact(w as u32, h as u32, image::imageops::FilterType::Triangle)
-                .to_rgb8();
-                let input = to_tensor(&img, Norm::SignedUnit);
-                let bits = |plan: &Plan| -> Vec<Vec<u32>> {
-                    run(plan, "detector", input.clone(), h, w)
-                        .expect("runs")
-                        .iter()
-                        .map(|t| {
-                            let t = t.try_as_plain_ram().expect("plain tensor");
-                            let v = t.as_slice::<f32>().expect("f32 output");
-                            v.iter().map(|x| x.to_bits()).collect()
-                        })
-                        .collect()
-                };
-                let (got, want) = (bits(&direct), bits(&tract));
+                let input = fixture_input(name, w, h, Norm::SignedUnit);
+                let got = output_bits(&direct, &input, h, w);
+                let want = output_bits(&tract, &input, h, w);
                 assert_eq!(got.len(), 2, "{name} {w}×{h}: two outputs");
                 assert!(got == want, "{name} {w}×{h}: outputs differ");
                 let best = want[1]
@@ -505,6 +528,28 @@ mod tests {
                 if (h, w) != (96, 96) {
                     assert!(best > 0.0, "{name} {w}×{h}: the face is detected");
                 }
+            }
+        }
+    }
+
+    /// The same for the face mesh and the iris model: `Depthwise3x3` changes no bit of any
+    /// of their outputs.
+    #[test]
+    fn direct_depthwise_gives_the_mesh_and_iris_outputs_bit_for_bit() {
+        let dir = FaceModels::find_dir().expect("models folder");
+        for (file, side, depthwise, outputs) in [
+            (MESH_FILE, MESH_SIZE, MESH_DEPTHWISE, 2),
+            (IRIS_FILE, IRIS_SIZE, IRIS_DEPTHWISE, 2),
+        ] {
+            let path = dir.join(file);
+            let direct = load_plan(&path, side, depthwise, Ops::Direct).expect("direct plan");
+            let tract = load_plan(&path, side, depthwise, Ops::Tract).expect("tract plan");
+            for name in ["fr_two_people.jpg", "mpl_grace_hopper.jpg"] {
+                let input = fixture_input(name, side, side, Norm::Unit);
+                let got = output_bits(&direct, &input, side, side);
+                let want = output_bits(&tract, &input, side, side);
+                assert_eq!(got.len(), outputs, "{file} on {name}: outputs");
+                assert!(got == want, "{file} on {name}: outputs differ");
             }
         }
     }
