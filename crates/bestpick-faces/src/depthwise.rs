@@ -58,21 +58,25 @@ impl EvalOp for Depthwise3x3 {
             bias.len()
         );
         let [oh, ow] = self.out;
-        let mut out = vec![0f32; channels * oh * ow];
-        for c in 0..channels {
-            self.channel(
-                &x[c * h * w..][..h * w],
-                [h, w],
-                &taps[c * K * K..][..K * K],
-                bias[c],
-                &mut out[c * oh * ow..][..oh * ow],
-            );
-        }
         let mut out_shape = shape;
         let rank = out_shape.len();
         out_shape[rank - 2] = oh;
         out_shape[rank - 1] = ow;
-        let out = tract_ndarray::ArrayD::from_shape_vec(&*out_shape, out)?.into_tensor();
+        // Written straight into the tensor tract passes on (a `Vec` would be copied into it).
+        let mut out = Tensor::zero::<f32>(&out_shape)?;
+        {
+            let mut view = out.try_as_plain_ram_mut()?;
+            let data = view.as_slice_mut::<f32>()?;
+            for c in 0..channels {
+                self.channel(
+                    &x[c * h * w..][..h * w],
+                    [h, w],
+                    &taps[c * K * K..][..K * K],
+                    bias[c],
+                    &mut data[c * oh * ow..][..oh * ow],
+                );
+            }
+        }
         Ok(tvec!(out.into_tvalue()))
     }
 }

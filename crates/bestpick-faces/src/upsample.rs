@@ -32,24 +32,35 @@ impl EvalOp for Upsample2x {
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let input = args_1!(inputs);
         let mut shape: TVec<usize> = input.shape().into();
-        let mut data: Option<Vec<f32>> = None;
+        // Each doubling is written straight into a tensor (a `Vec` would be copied into one).
+        let mut data: Option<Tensor> = None;
         for &axis in &self.axes {
             ensure!(
                 axis < shape.len(),
                 "axis {axis} of a rank {} tensor",
                 shape.len()
             );
-            let src = match &data {
-                Some(d) => d.as_slice(),
-                None => input.try_as_plain_ram()?.as_slice::<f32>()?,
-            };
-            let mut out = vec![0f32; src.len() * 2];
-            double_axis(src, &shape, axis, &mut out);
+            let mut doubled = shape.clone();
+            doubled[axis] *= 2;
+            let mut out = Tensor::zero::<f32>(&doubled)?;
+            {
+                let src = match &data {
+                    Some(d) => d.try_as_plain_ram()?,
+                    None => input.try_as_plain_ram()?,
+                };
+                let mut dst = out.try_as_plain_ram_mut()?;
+                double_axis(
+                    src.as_slice::<f32>()?,
+                    &shape,
+                    axis,
+                    dst.as_slice_mut::<f32>()?,
+                );
+            }
             data = Some(out);
-            shape[axis] *= 2;
+            shape = doubled;
         }
         let out = match data {
-            Some(d) => tract_ndarray::ArrayD::from_shape_vec(&*shape, d)?.into_tensor(),
+            Some(d) => d,
             None => input.into_tensor(),
         };
         Ok(tvec!(out.into_tvalue()))
