@@ -504,13 +504,14 @@ mod tests {
 
     /// `Upsample2x` and `Depthwise3x3` in place of tract's `Resize` and `DepthWiseConv`
     /// change no bit of the detector's output, at the input sizes the detection uses
-    /// (landscape, portrait, square tiles, the close-up canvas), on both licensed photos.
+    /// (landscape, portrait, square tiles, the close-up canvas, the narrowest panorama), on
+    /// both licensed photos.
     #[test]
     fn direct_ops_give_the_detector_output_bit_for_bit() {
         let dir = FaceModels::find_dir().expect("models folder");
         let path = dir.join(DETECTOR_FILE);
         let net = load_detector(&path).expect("detector loads");
-        for (h, w) in [(128, 192), (192, 128), (192, 192), (96, 96)] {
+        for (h, w) in [(128, 192), (192, 128), (192, 192), (96, 96), (32, 192)] {
             let direct =
                 detector_plan_for(net.clone(), &path, h, w, Ops::Direct).expect("direct plan");
             let tract =
@@ -525,9 +526,29 @@ mod tests {
                     .iter()
                     .map(|&b| f32::from_bits(b))
                     .fold(f32::MIN, f32::max);
-                if (h, w) != (96, 96) {
+                if h >= 128 && w >= 128 {
                     assert!(best > 0.0, "{name} {w}×{h}: the face is detected");
                 }
+            }
+        }
+    }
+
+    /// Every input size the detection can ask for (the longer side 192, the other a multiple
+    /// of 32; the close-up canvas) gets a plan with all 40 depthwise convolutions computed
+    /// directly (the plan builder checks the count).
+    #[test]
+    fn direct_plans_are_made_at_every_detector_input_size() {
+        let dir = FaceModels::find_dir().expect("models folder");
+        let path = dir.join(DETECTOR_FILE);
+        let net = load_detector(&path).expect("detector loads");
+        let mut sizes = vec![(96, 96)];
+        for short in (DETECTOR_ALIGN..=DETECTOR_SIZE).step_by(DETECTOR_ALIGN) {
+            sizes.push((short, DETECTOR_SIZE));
+            sizes.push((DETECTOR_SIZE, short));
+        }
+        for (h, w) in sizes {
+            if let Err(e) = detector_plan_for(net.clone(), &path, h, w, Ops::Direct) {
+                panic!("{w}×{h}: {e} ({:?})", std::error::Error::source(&e));
             }
         }
     }
