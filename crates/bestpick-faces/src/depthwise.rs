@@ -136,9 +136,9 @@ fn channel_any(map: &Map, stride: usize, out: &mut [f32]) {
 }
 
 /// Every output is the bias, then `+= tap · input` for each tap inside the input, taps row by
-/// row: tract's order. Rows whose three taps lie inside the input are computed in runs of
-/// outputs held in registers (their columns with all taps inside), the rest a tap at a time
-/// across the row.
+/// row: tract's order. In rows whose three taps lie inside the input, the columns with all taps
+/// inside are computed in runs of outputs held in registers and the border columns one output
+/// at a time; the other rows a tap at a time across the row.
 #[inline(always)]
 fn channel_strided<const S: usize>(map: &Map, out: &mut [f32]) {
     let &Map {
