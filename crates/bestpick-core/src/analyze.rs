@@ -113,8 +113,9 @@ pub trait ProgressSink: Sync {
     /// Called after each item and at stage changes.
     fn progress(&self, p: Progress);
 
-    /// Called when item `index` of the job is finished (its result, and thumbnail if asked
-    /// for, are ready).
+    /// Called once per item: when item `index` of the job is finished (its result, and its
+    /// thumbnail if asked for, are ready), or, where thumbnails are shown as they come
+    /// ([`analyze_files_showing`], the engine's opening of a shoot), when its thumbnail is.
     fn item_done(&self, _index: usize) {}
 }
 
@@ -158,6 +159,17 @@ pub fn measure_photo(file: &PhotoFile, opts: &DecodeOptions) -> Result<Analyzed,
 /// Between stages, and inside the decoders, a cancelled job stops the photo's work
 /// ([`PhotoErrorKind::Cancelled`]).
 pub fn analyze_photo(file: &PhotoFile, params: &AnalyzeParams) -> Result<Analyzed, PhotoError> {
+    analyze_one(file, params, None)
+}
+
+/// [`analyze_photo`], handing the thumbnail to `on_thumbnail` as soon as it is rendered (then
+/// it is not in the result): a front end can show it while the faces are still being looked
+/// for, or while the face models are still loading.
+fn analyze_one(
+    file: &PhotoFile,
+    params: &AnalyzeParams,
+    on_thumbnail: Option<&dyn Fn(image::RgbImage)>,
+) -> Result<Analyzed, PhotoError> {
     let path = &file.path;
     let fail = |kind: PhotoErrorKind| PhotoError::new(path, kind);
     let stop_if_cancelled = || {
@@ -167,15 +179,12 @@ pub fn analyze_photo(file: &PhotoFile, params: &AnalyzeParams) -> Result<Analyze
             Ok(())
         }
     };
-    let models = if params.faces {
-        crate::faces::models().ok()
-    } else {
-        None
-    };
     let mut opts = params.decode;
     // A JPEG's face regions are read again from its bytes when faces are found; a RAW's
-    // preview is not passed on, so its decode keeps the coefficients faces need.
-    opts.low = models.is_some() && file.kind == FileKind::Raw;
+    // preview is not passed on, so its decode keeps the coefficients faces need. (The models
+    // themselves are asked for only after the thumbnail: the first photos of a run are decoded,
+    // measured and shown while they load.)
+    opts.low = file.kind == FileKind::Raw && params.faces && crate::faces::available().is_ok();
     let data = guard::stage(Step::Read, path, || read(file, &opts))
         .and_then(|r| r)
         .map_err(fail)?;
@@ -193,13 +202,20 @@ pub fn analyze_photo(file: &PhotoFile, params: &AnalyzeParams) -> Result<Analyze
     let mut stage_warning = None;
     if let Some(side) = params.thumbnail_side {
         stop_if_cancelled()?;
-        match guard::stage(Step::Thumbnail, path, || {
+        let rendered = guard::stage(Step::Thumbnail, path, || {
             crate::thumbnail::thumbnail(&decoded, bytes, side, &opts)
-        }) {
-            Ok(thumbnail) => analyzed.thumbnail = thumbnail,
-            Err(kind) => stage_warning = Some(kind),
+        });
+        match (rendered, on_thumbnail) {
+            (Ok(Some(thumbnail)), Some(hand_on)) => hand_on(thumbnail),
+            (Ok(thumbnail), _) => analyzed.thumbnail = thumbnail,
+            (Err(kind), _) => stage_warning = Some(kind),
         }
     }
+    let models = if params.faces {
+        crate::faces::models().ok()
+    } else {
+        None
+    };
     if let Some(models) = models {
         stop_if_cancelled()?;
         // A misfire has no faces worth the time.
@@ -319,6 +335,46 @@ pub fn analyze_files<F>(
 where
     F: Fn(usize, Result<Analyzed, PhotoError>) + Sync,
 {
+    analyze_each(files, params, cancel, progress, None, &on_result)
+}
+
+/// [`analyze_files`] with thumbnails (`params.thumbnail_side`) handed to
+/// `on_thumbnail(index, thumbnail)` as soon as each is rendered, before the photo's faces are
+/// looked for (the results then carry none). The first thumbnails of a run so wait for
+/// neither the face models to load nor the detector. `on_thumbnail` is called from worker
+/// threads, before `on_result` for the same photo; a panic in it costs only that thumbnail.
+pub fn analyze_files_showing<T, F>(
+    files: &[PhotoFile],
+    params: &AnalyzeParams,
+    cancel: &CancelFlag,
+    progress: &dyn ProgressSink,
+    on_thumbnail: T,
+    on_result: F,
+) -> usize
+where
+    T: Fn(usize, image::RgbImage) + Sync,
+    F: Fn(usize, Result<Analyzed, PhotoError>) + Sync,
+{
+    analyze_each(
+        files,
+        params,
+        cancel,
+        progress,
+        Some(&on_thumbnail),
+        &on_result,
+    )
+}
+
+type ThumbnailSink<'a> = &'a (dyn Fn(usize, image::RgbImage) + Sync);
+
+fn analyze_each(
+    files: &[PhotoFile],
+    params: &AnalyzeParams,
+    cancel: &CancelFlag,
+    progress: &dyn ProgressSink,
+    on_thumbnail: Option<ThumbnailSink<'_>>,
+    on_result: &(dyn Fn(usize, Result<Analyzed, PhotoError>) + Sync),
+) -> usize {
     let done = AtomicUsize::new(0);
     let total = files.len();
     progress.progress(Progress {
@@ -331,9 +387,16 @@ where
             if cancel.is_cancelled() {
                 return;
             }
+            let hand_on = on_thumbnail.map(|sink| {
+                move |thumbnail| {
+                    // The caller's callback must not take the photo down with it.
+                    let _ = catch_unwind(AssertUnwindSafe(|| sink(i, thumbnail)));
+                }
+            });
+            let hand_on = hand_on.as_ref().map(|f| f as &dyn Fn(image::RgbImage));
             let result = guard::with_cancel(cancel, || {
-                catch_unwind(AssertUnwindSafe(|| analyze_photo(file, params))).unwrap_or_else(
-                    |panic| {
+                catch_unwind(AssertUnwindSafe(|| analyze_one(file, params, hand_on)))
+                    .unwrap_or_else(|panic| {
                         Err(PhotoError::new(
                             &file.path,
                             PhotoErrorKind::StageFailed {
@@ -341,8 +404,7 @@ where
                                 detail: guard::panic_message(panic.as_ref()),
                             },
                         ))
-                    },
-                )
+                    })
             });
             if matches!(&result, Err(e) if e.kind == PhotoErrorKind::Cancelled) {
                 return;

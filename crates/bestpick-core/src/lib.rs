@@ -27,7 +27,7 @@ pub mod thumbnail;
 
 pub use analyze::{
     ANALYSIS_VERSION, Analysis, AnalyzeParams, Analyzed, CancelFlag, NoProgress, Progress,
-    ProgressSink, Stage, analyze_files, analyze_path,
+    ProgressSink, Stage, analyze_files, analyze_files_showing, analyze_path,
 };
 pub use cull::{GroupSummary, Suggestion, cull, cull_with};
 pub use error::{Error, IoFailure, PhotoError, PhotoErrorKind, Result};

@@ -13,7 +13,8 @@ use bestpick_core::decode::jpeg::synth::Flat;
 use bestpick_core::decode::{self, DecodeOptions};
 use bestpick_core::guard::{self, Step};
 use bestpick_core::{
-    AnalyzeParams, CancelFlag, FileKind, NoProgress, PhotoErrorKind, analyze_files, scan,
+    AnalyzeParams, CancelFlag, FileKind, NoProgress, PhotoErrorKind, analyze_files,
+    analyze_files_showing, scan,
 };
 use common::fixtures;
 
@@ -285,5 +286,76 @@ fn a_panic_in_any_stage_is_that_photos_error_and_the_rest_is_analyzed() {
                 assert!(a.analysis.faces.is_some(), "{name}: faces analyzed");
             }
         }
+    }
+}
+
+#[test]
+fn thumbnails_handed_on_early_are_the_same_and_a_failing_receiver_costs_only_its_own() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = fixtures().join("singles");
+    for (name, from) in [
+        ("early-1", "facerec_obama.jpg"),
+        ("early-2", "mpl_grace_hopper.jpg"),
+        ("early-receiver-panics", "facerec_obama.jpg"),
+    ] {
+        std::fs::copy(src.join(from), dir.path().join(format!("{name}.jpg"))).expect("copy");
+    }
+    let photos = scan(dir.path()).expect("scan").photos;
+    let params = AnalyzeParams {
+        faces: true,
+        thumbnail_side: Some(256),
+        ..AnalyzeParams::default()
+    };
+    // The same job with each thumbnail in its result, to compare with.
+    let plain = std::sync::Mutex::new(vec![None; photos.len()]);
+    analyze_files(&photos, &params, &CancelFlag::new(), &NoProgress, |i, r| {
+        plain.lock().expect("lock")[i] = Some(r.expect("analyzed"));
+    });
+    let plain = plain.into_inner().expect("lock");
+    // (photo, whether a thumbnail or a result), in the order they came.
+    let order = std::sync::Mutex::new(Vec::new());
+    let thumbs = std::sync::Mutex::new(vec![None; photos.len()]);
+    let results = std::sync::Mutex::new(vec![None; photos.len()]);
+    let finished = analyze_files_showing(
+        &photos,
+        &params,
+        &CancelFlag::new(),
+        &NoProgress,
+        |i, thumbnail| {
+            order.lock().expect("lock").push((i, "thumbnail"));
+            thumbs.lock().expect("lock")[i] = Some(thumbnail);
+            assert!(!photos[i].rel_path.contains("panics"), "the receiver fails");
+        },
+        |i, r| {
+            order.lock().expect("lock").push((i, "result"));
+            results.lock().expect("lock")[i] = Some(r);
+        },
+    );
+    assert_eq!(finished, photos.len());
+    let order = order.into_inner().expect("lock");
+    let thumbs = thumbs.into_inner().expect("lock");
+    let results = results.into_inner().expect("lock");
+    for (i, photo) in photos.iter().enumerate() {
+        let name = photo.rel_path.as_str();
+        let at = |what| order.iter().position(|&e| e == (i, what));
+        let (Some(thumb_at), Some(result_at)) = (at("thumbnail"), at("result")) else {
+            panic!("{name}: a thumbnail and a result: {order:?}")
+        };
+        assert!(
+            thumb_at < result_at,
+            "{name}: the thumbnail first: {order:?}"
+        );
+        let Some(Ok(a)) = &results[i] else {
+            panic!("{name}: {:?}", results[i])
+        };
+        let before = plain[i].as_ref().unwrap_or_else(|| panic!("{name}"));
+        assert!(a.thumbnail.is_none(), "{name}: handed on, not kept");
+        assert!(a.warning.is_none(), "{name}: {:?}", a.warning);
+        assert_eq!(a.analysis, before.analysis, "{name}: the same analysis");
+        assert!(
+            a.analysis.faces.as_ref().is_some_and(|f| !f.is_empty()),
+            "{name}: faces found after the thumbnail"
+        );
+        assert_eq!(thumbs[i], before.thumbnail, "{name}: the same thumbnail");
     }
 }

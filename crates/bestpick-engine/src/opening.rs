@@ -253,6 +253,8 @@ impl Opening {
                 source,
             })?;
         let mut store = Batches::new(params.batch);
+        // Photos to do whose thumbnail was shown already: they are done once, not twice.
+        let mut shown = vec![false; self.todo.len()];
         let mut finished = false;
         loop {
             let message = match rx.recv_timeout(Duration::from_millis(100)) {
@@ -266,9 +268,15 @@ impl Opening {
             match message {
                 Some(Message::Progress(p)) => progress.progress(p),
                 Some(Message::Thumbnail(i)) => progress.item_done(i),
+                Some(Message::Shown(i)) => {
+                    shown[i] = true;
+                    progress.item_done(self.todo[i]);
+                }
                 Some(Message::Analyzed(i, result)) => {
                     self.record(i, *result, &mut store);
-                    progress.item_done(self.todo[i]);
+                    if !shown[i] {
+                        progress.item_done(self.todo[i]);
+                    }
                 }
                 None => {}
             }
@@ -377,6 +385,8 @@ enum Message {
     Analyzed(usize, Box<std::result::Result<Analyzed, PhotoError>>),
     /// The thumbnail of photo `i` (of the whole shoot) was rendered.
     Thumbnail(usize),
+    /// The thumbnail of photo `todo[i]` was written, before its analysis finished.
+    Shown(usize),
 }
 
 /// Progress of the worker, sent to the storing thread.
@@ -406,19 +416,26 @@ impl Job {
     fn run(self, tx: &mpsc::Sender<Message>) {
         let sink = ToStore(tx.clone());
         if !self.files.is_empty() {
-            bestpick_core::analyze_files(&self.files, &self.analyze, &self.cancel, &sink, {
-                let tx = tx.clone();
-                let thumbnails = self.thumbnails.as_deref();
-                move |i, mut r| {
-                    if let (Ok(a), Some(paths)) = (&mut r, thumbnails)
-                        && let Some(img) = a.thumbnail.take()
-                    {
-                        // A thumbnail that cannot be written is only a missing thumbnail.
-                        let _ = save_thumbnail(&img, &paths[i]);
-                    }
-                    let _ = tx.send(Message::Analyzed(i, Box::new(r)));
+            let thumbnails = self.thumbnails.as_deref();
+            // Each thumbnail is written and shown as soon as it is rendered, before the faces.
+            let show = |i: usize, img: image::RgbImage| {
+                if let Some(path) = thumbnails.and_then(|paths| paths.get(i)) {
+                    // A thumbnail that cannot be written is only a missing thumbnail.
+                    let _ = save_thumbnail(&img, path);
+                    let _ = tx.send(Message::Shown(i));
                 }
-            });
+            };
+            let store = |i, r| {
+                let _ = tx.send(Message::Analyzed(i, Box::new(r)));
+            };
+            bestpick_core::analyze_files_showing(
+                &self.files,
+                &self.analyze,
+                &self.cancel,
+                &sink,
+                show,
+                store,
+            );
         }
         let (Some(side), false) = (self.analyze.thumbnail_side, self.missing.is_empty()) else {
             return;

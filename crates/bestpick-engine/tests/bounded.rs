@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use bestpick_catalog::Catalog;
 use bestpick_core::guard::{self, Step};
-use bestpick_core::{AnalyzeParams, CancelFlag, PhotoErrorKind, Progress, ProgressSink};
+use bestpick_core::{AnalyzeParams, CancelFlag, PhotoErrorKind, Progress, ProgressSink, Stage};
 use bestpick_engine::{OpenParams, ThumbnailParams, open_shoot};
 
 fn fixtures() -> PathBuf {
@@ -159,4 +159,97 @@ fn every_photo_ends_analyzed_or_listed_with_the_stage_that_failed() {
         }
     }
     assert_eq!(session.problems().len(), 2);
+}
+
+/// Tells each photo done (its thumbnail shown) and each count of photos analyzed as they come.
+struct Done {
+    shown: std::sync::mpsc::Sender<usize>,
+    analyzed: std::sync::mpsc::Sender<usize>,
+}
+
+impl ProgressSink for Done {
+    fn progress(&self, p: Progress) {
+        if p.stage == Stage::Analyzing {
+            let _ = self.analyzed.send(p.done);
+        }
+    }
+    fn item_done(&self, index: usize) {
+        let _ = self.shown.send(index);
+    }
+}
+
+/// Files under `dir`, at any depth.
+fn files_under(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| {
+                let path = e.path();
+                if path.is_dir() { files_under(&path) } else { 1 }
+            })
+            .sum()
+    })
+}
+
+#[test]
+fn each_thumbnail_is_shown_before_its_faces_are_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let names = ["a.jpg", "b.jpg", "slow-faces.jpg"];
+    shoot(dir.path(), &names);
+    // The faces of one photo take a minute (as the first photos of a run waited for the face
+    // models to load): its thumbnail is shown all the same.
+    guard::fault::stall(Step::Faces, "slow-faces", Duration::from_secs(60));
+    let catalog_path = dir.path().join("catalog.sqlite");
+    let thumbs = dir.path().join("thumbs");
+    let photos = dir.path().to_path_buf();
+    let cancel = CancelFlag::new();
+    let flag = cancel.clone();
+    let (shown, done) = std::sync::mpsc::channel();
+    let (analyzed, counts) = std::sync::mpsc::channel();
+    let params = OpenParams {
+        analyze: AnalyzeParams {
+            threads: Some(2),
+            faces: true,
+            ..AnalyzeParams::default()
+        },
+        thumbnails: Some(ThumbnailParams {
+            dir: thumbs.clone(),
+            side: 200,
+        }),
+        ..OpenParams::default()
+    };
+    let job = std::thread::spawn(move || {
+        let mut catalog = Catalog::open(&catalog_path).expect("catalog");
+        open_shoot(
+            &mut catalog,
+            &photos,
+            &params,
+            &flag,
+            &Done { shown, analyzed },
+        )
+    });
+    let mut shown: Vec<usize> = (0..names.len())
+        .map(|_| {
+            done.recv_timeout(Duration::from_secs(30))
+                .expect("every thumbnail shown while one photo's faces stall")
+        })
+        .collect();
+    shown.sort_unstable();
+    assert_eq!(shown, [0, 1, 2], "each photo once");
+    assert_eq!(files_under(&thumbs), names.len(), "each thumbnail written");
+    // The other two finish, faces and all; then the stalled one is given up.
+    while counts
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the other photos analyzed")
+        < names.len() - 1
+    {}
+    cancel.cancel();
+    let session = job.join().expect("job").expect("session");
+    assert!(done.try_iter().next().is_none(), "no photo done twice");
+    assert_eq!(session.status.pending, 1, "the stalled photo");
+    for p in &session.photos {
+        let slow = p.file.rel_path.starts_with("slow");
+        let faces = p.analysis.as_ref().map(|a| a.faces.is_some());
+        assert_eq!(faces, (!slow).then_some(true), "{}", p.file.rel_path);
+    }
 }

@@ -33,7 +33,8 @@ pub enum ProgressEvent {
         /// Items in the stage (0 = unknown).
         total: u32,
     },
-    /// A photo's thumbnail (and analysis) is ready.
+    /// A photo's thumbnail is ready (shown before its faces are found), or, for a photo that
+    /// has none, its analysis.
     ThumbReady {
         /// Photo id.
         photo: i64,
