@@ -113,9 +113,9 @@ pub trait ProgressSink: Sync {
     /// Called after each item and at stage changes.
     fn progress(&self, p: Progress);
 
-    /// Called once per item: when item `index` of the job is finished (its result, and its
-    /// thumbnail if asked for, are ready), or, where thumbnails are shown as they come
-    /// ([`analyze_files_showing`], the engine's opening of a shoot), when its thumbnail is.
+    /// Called once per item, when item `index` of the job is finished (its result, and its
+    /// thumbnail if asked for, are ready). The engine's opening of a shoot calls it earlier,
+    /// as soon as a photo's thumbnail is written (see [`analyze_files_showing`]).
     fn item_done(&self, _index: usize) {}
 }
 
