@@ -12,6 +12,7 @@ pub use bestpick_core::analyze::{analyze_photo, measure_photo};
 pub use bestpick_core::decode::{BlockSource, DecodeOptions, default_budget};
 pub use bestpick_core::exif::ExifInfo;
 pub use bestpick_core::faces::{Face, available as faces_available, models as face_models};
+pub use bestpick_core::guard::on_large_release;
 pub use bestpick_core::signals::Misfire;
 pub use bestpick_core::{
     AnalyzeParams, CancelFlag, FaceVerdict, FileKind, GroupSummary, JudgedFace, PhotoFile,

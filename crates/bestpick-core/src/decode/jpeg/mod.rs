@@ -158,7 +158,6 @@ struct Decoder<'a> {
     frame: Option<Frame>,
     adobe_transform: Option<u8>,
     jfif: bool,
-    out: JpegBlocks,
     /// Per component: quantization table (zigzag order) as f32, latched at the first scan.
     quant_f32: Vec<[f32; 64]>,
     /// Progressive files: all coefficients, per component over the padded block grid.
@@ -173,6 +172,9 @@ struct Decoder<'a> {
     window: Option<RowWindow>,
     /// Test hook ([`read_coefficients`]): every coefficient of every component.
     capture: Option<Vec<CoefPlane>>,
+    /// Last, so that a decoder dropped on an error frees `coefs` before the reservation in
+    /// `out` ends (see [`crate::guard::on_large_release`]).
+    out: JpegBlocks,
 }
 
 impl<'a> Decoder<'a> {
