@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use clap::{Parser, Subcommand};
 
 /// mimalloc keeps freed memory for reuse within each thread. With the system allocator, the
 /// ~20 MB of block data per 24 MP photo is mapped and unmapped for every photo, and the page
@@ -36,7 +37,6 @@ fn give_back_freed_memory() {
     // thread at any time.
     unsafe { libmimalloc_sys::mi_collect(true) }
 }
-use clap::{Parser, Subcommand};
 
 /// `--version`: the package version and the git commit it was built from ("unknown" when
 /// built outside a git checkout; see build.rs).
