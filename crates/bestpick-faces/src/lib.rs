@@ -77,6 +77,7 @@ mod depthwise;
 mod detect;
 mod error;
 mod face;
+mod maxpool;
 mod models;
 mod options;
 mod sharpness;

@@ -9,6 +9,7 @@ use tract_onnx::tract_core::internal::{TractErrorContext as _, bail};
 
 use crate::depthwise::replace_depthwise;
 use crate::error::{Error, Result};
+use crate::maxpool::replace_maxpools;
 use crate::upsample::replace_resizes;
 
 /// BlazeFace full range: 192×192 input, 2304 anchors (one per 4×4 input pixels).
@@ -105,8 +106,8 @@ impl FaceModels {
         Ok(FaceModels {
             detector_net,
             detectors: Mutex::new(HashMap::from([((DETECTOR_SIZE, DETECTOR_SIZE), square)])),
-            mesh: load_plan(&dir.join(MESH_FILE), MESH_SIZE, MESH_DEPTHWISE, Ops::Direct)?,
-            iris: load_plan(&dir.join(IRIS_FILE), IRIS_SIZE, IRIS_DEPTHWISE, Ops::Direct)?,
+            mesh: load_plan(&dir.join(MESH_FILE), MESH_SIZE, MESH_OPS, Ops::Direct)?,
+            iris: load_plan(&dir.join(IRIS_FILE), IRIS_SIZE, IRIS_OPS, Ops::Direct)?,
             dir: dir.to_path_buf(),
         })
     }
@@ -224,13 +225,16 @@ fn candidate_dirs() -> Vec<PathBuf> {
     dirs
 }
 
-fn load_plan(path: &Path, side: usize, depthwise: usize, ops: Ops) -> Result<Plan> {
+fn load_plan(path: &Path, side: usize, direct: DirectOps, ops: Ops) -> Result<Plan> {
     let net = onnx().model_for_path(path).map_err(|e| Error::ModelLoad {
         path: path.to_path_buf(),
         source: e.into(),
     })?;
     plan_for(net, path, side, side, |model| match ops {
-        Ops::Direct => replace_depthwise(model, depthwise),
+        Ops::Direct => {
+            replace_depthwise(model, direct.depthwise)?;
+            replace_maxpools(model, direct.maxpools)
+        }
         Ops::Tract => Ok(()),
     })
 }
@@ -303,12 +307,14 @@ fn load_detector(path: &Path) -> Result<InferenceModel> {
 }
 
 /// How a plan computes the detector's three ×2 upsamplings and every model's 3×3 depthwise
-/// convolutions.
+/// convolutions and 2×2 max pools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ops {
-    /// [`Upsample2x`](crate::upsample::Upsample2x) and
-    /// [`Depthwise3x3`](crate::depthwise::Depthwise3x3): the same arithmetic as tract's
-    /// `Resize` and `DepthWiseConv`, without their per-element plans and zone scans.
+    /// [`Upsample2x`](crate::upsample::Upsample2x),
+    /// [`Depthwise3x3`](crate::depthwise::Depthwise3x3) and
+    /// [`MaxPool2x2`](crate::maxpool::MaxPool2x2): the same arithmetic as tract's `Resize`,
+    /// `DepthWiseConv` and `MaxPool`, without their per-element plans, zone scans and
+    /// per-tap bounds tests.
     Direct,
     /// tract's own ops (kept to check that the two agree bit for bit).
     #[cfg_attr(
@@ -320,11 +326,25 @@ pub(crate) enum Ops {
 
 /// Number of `Resize` nodes in the detector (checked when it is loaded).
 const DETECTOR_RESIZES: usize = 3;
-/// Number of 3×3 depthwise convolutions in the optimized detector, face mesh and iris model
-/// (checked for each plan).
-const DETECTOR_DEPTHWISE: usize = 40;
-const MESH_DEPTHWISE: usize = 20;
-const IRIS_DEPTHWISE: usize = 26;
+/// Number of 3×3 depthwise convolutions and of 2×2 max pools in an optimized model, computed
+/// directly (checked for each plan).
+#[derive(Debug, Clone, Copy)]
+struct DirectOps {
+    depthwise: usize,
+    maxpools: usize,
+}
+const DETECTOR_OPS: DirectOps = DirectOps {
+    depthwise: 40,
+    maxpools: 4,
+};
+const MESH_OPS: DirectOps = DirectOps {
+    depthwise: 20,
+    maxpools: 5,
+};
+const IRIS_OPS: DirectOps = DirectOps {
+    depthwise: 26,
+    maxpools: 6,
+};
 
 /// A runnable detector plan of `net` (loaded from `path`) for `h`×`w` inputs.
 fn detector_plan_for(
@@ -337,7 +357,8 @@ fn detector_plan_for(
     plan_for(net, path, h, w, |model| match ops {
         Ops::Direct => {
             replace_resizes(model, DETECTOR_RESIZES)?;
-            replace_depthwise(model, DETECTOR_DEPTHWISE)
+            replace_depthwise(model, DETECTOR_OPS.depthwise)?;
+            replace_maxpools(model, DETECTOR_OPS.maxpools)
         }
         Ops::Tract => Ok(()),
     })
@@ -502,8 +523,8 @@ mod tests {
             .collect()
     }
 
-    /// `Upsample2x` and `Depthwise3x3` in place of tract's `Resize` and `DepthWiseConv`
-    /// change no bit of the detector's output, at the input sizes the detection uses
+    /// `Upsample2x`, `Depthwise3x3` and `MaxPool2x2` in place of tract's `Resize`,
+    /// `DepthWiseConv` and `MaxPool` change no bit of the detector's output, at the input sizes the detection uses
     /// (landscape, portrait, square tiles, the close-up canvas, the narrowest panorama), on
     /// both licensed photos.
     #[test]
@@ -534,8 +555,8 @@ mod tests {
     }
 
     /// Every input size the detection can ask for (the longer side 192, the other a multiple
-    /// of 32; the close-up canvas) gets a plan with all 40 depthwise convolutions computed
-    /// directly (the plan builder checks the count).
+    /// of 32; the close-up canvas) gets a plan with all 40 depthwise convolutions and 4 max pools
+    /// computed directly (the plan builder checks the count).
     #[test]
     fn direct_plans_are_made_at_every_detector_input_size() {
         let dir = FaceModels::find_dir().expect("models folder");
@@ -553,18 +574,18 @@ mod tests {
         }
     }
 
-    /// The same for the face mesh and the iris model: `Depthwise3x3` changes no bit of any
-    /// of their outputs.
+    /// The same for the face mesh and the iris model: `Depthwise3x3` and `MaxPool2x2` change
+    /// no bit of any of their outputs.
     #[test]
-    fn direct_depthwise_gives_the_mesh_and_iris_outputs_bit_for_bit() {
+    fn direct_ops_give_the_mesh_and_iris_outputs_bit_for_bit() {
         let dir = FaceModels::find_dir().expect("models folder");
-        for (file, side, depthwise, outputs) in [
-            (MESH_FILE, MESH_SIZE, MESH_DEPTHWISE, 2),
-            (IRIS_FILE, IRIS_SIZE, IRIS_DEPTHWISE, 2),
+        for (file, side, direct_ops, outputs) in [
+            (MESH_FILE, MESH_SIZE, MESH_OPS, 2),
+            (IRIS_FILE, IRIS_SIZE, IRIS_OPS, 2),
         ] {
             let path = dir.join(file);
-            let direct = load_plan(&path, side, depthwise, Ops::Direct).expect("direct plan");
-            let tract = load_plan(&path, side, depthwise, Ops::Tract).expect("tract plan");
+            let direct = load_plan(&path, side, direct_ops, Ops::Direct).expect("direct plan");
+            let tract = load_plan(&path, side, direct_ops, Ops::Tract).expect("tract plan");
             for name in ["fr_two_people.jpg", "mpl_grace_hopper.jpg"] {
                 let input = fixture_input(name, side, side, Norm::Unit);
                 let got = output_bits(&direct, &input, side, side);
