@@ -48,7 +48,8 @@ type Plan = Arc<TypedRunnableModel>;
 pub struct FaceModels {
     /// The detector network before shapes are fixed: every input size gets its own plan.
     detector_net: InferenceModel,
-    /// Detector plans by input (height, width); the square one is made at load.
+    /// Detector plans by input (height, width): those of `PREPARED_DETECTOR_SIZES` are made
+    /// at load, the others when first asked for.
     detectors: Mutex<HashMap<(usize, usize), Plan>>,
     mesh: Plan,
     iris: Plan,
@@ -96,18 +97,34 @@ impl FaceModels {
     pub fn load(dir: &Path) -> Result<FaceModels> {
         let detector_path = dir.join(DETECTOR_FILE);
         let detector_net = load_detector(&detector_path)?;
-        let square = detector_plan_for(
-            detector_net.clone(),
-            &detector_path,
-            DETECTOR_SIZE,
-            DETECTOR_SIZE,
-            Ops::Direct,
-        )?;
+        let mesh_path = dir.join(MESH_FILE);
+        let iris_path = dir.join(IRIS_FILE);
+        // Preparing a plan is ~0.1 s of one core: the plans are prepared side by side (the
+        // analysis threads wait for the models meanwhile), and the detector's are those most
+        // shoots need at once, so that the first photos do not each prepare them again.
+        let (detectors, mesh, iris) = std::thread::scope(|s| {
+            let detectors: Vec<_> = PREPARED_DETECTOR_SIZES
+                .iter()
+                .map(|&(h, w)| {
+                    let (net, path) = (detector_net.clone(), &detector_path);
+                    s.spawn(move || {
+                        detector_plan_for(net, path, h, w, Ops::Direct).map(|p| ((h, w), p))
+                    })
+                })
+                .collect();
+            let mesh = s.spawn(|| load_plan(&mesh_path, MESH_SIZE, MESH_OPS, Ops::Direct));
+            let iris = load_plan(&iris_path, IRIS_SIZE, IRIS_OPS, Ops::Direct);
+            let detectors = detectors
+                .into_iter()
+                .map(|h| joined(h, &detector_path))
+                .collect::<Result<HashMap<_, _>>>();
+            (detectors, joined(mesh, &mesh_path), iris)
+        });
         Ok(FaceModels {
             detector_net,
-            detectors: Mutex::new(HashMap::from([((DETECTOR_SIZE, DETECTOR_SIZE), square)])),
-            mesh: load_plan(&dir.join(MESH_FILE), MESH_SIZE, MESH_OPS, Ops::Direct)?,
-            iris: load_plan(&dir.join(IRIS_FILE), IRIS_SIZE, IRIS_OPS, Ops::Direct)?,
+            detectors: Mutex::new(detectors?),
+            mesh: mesh?,
+            iris: iris?,
             dir: dir.to_path_buf(),
         })
     }
@@ -306,6 +323,17 @@ fn load_detector(path: &Path) -> Result<InferenceModel> {
     })
 }
 
+/// The result of a thread preparing a plan of the model at `path` (a panic is that model's
+/// load error).
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>, path: &Path) -> Result<T> {
+    handle.join().unwrap_or_else(|_| {
+        Err(Error::ModelLoad {
+            path: path.to_path_buf(),
+            source: "preparing the model's plan panicked".into(),
+        })
+    })
+}
+
 /// How a plan computes the detector's three ×2 upsamplings and every model's 3×3 depthwise
 /// convolutions and 2×2 max pools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -323,6 +351,19 @@ pub(crate) enum Ops {
     )]
     Tract,
 }
+
+/// Detector input sizes (height, width) whose plans are made at load: 3:2 and 4:3 landscape
+/// frames (192×128, 192×160) and the close-up pass's canvas, which every frame without a face
+/// in the plain pass needs. Portrait frames, square tiles and other shapes get theirs when
+/// first asked for.
+const PREPARED_DETECTOR_SIZES: [(usize, usize); 3] = [
+    (128, DETECTOR_SIZE),
+    (160, DETECTOR_SIZE),
+    (
+        crate::detect::CLOSE_UP_CANVAS_PX as usize,
+        crate::detect::CLOSE_UP_CANVAS_PX as usize,
+    ),
+];
 
 /// Number of `Resize` nodes in the detector (checked when it is loaded).
 const DETECTOR_RESIZES: usize = 3;
