@@ -42,7 +42,7 @@ type Plan = Arc<TypedRunnableModel>;
 
 /// The face models, loaded and optimized once per process and shared by all threads.
 ///
-/// Loading parses and optimizes the three networks (about half a second); each analysis then
+/// Loading parses and optimizes the three networks (about 0.3 s on two cores); each analysis then
 /// only runs the prepared plans, so keep one `FaceModels` (for example in an `Arc` or a
 /// `OnceLock`) for the whole run.
 pub struct FaceModels {
