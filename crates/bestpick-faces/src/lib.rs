@@ -80,6 +80,7 @@ mod face;
 mod maxpool;
 mod models;
 mod options;
+mod prelu;
 mod sharpness;
 mod source;
 mod tensor;

@@ -10,6 +10,7 @@ use tract_onnx::tract_core::internal::{TractErrorContext as _, bail};
 use crate::depthwise::replace_depthwise;
 use crate::error::{Error, Result};
 use crate::maxpool::replace_maxpools;
+use crate::prelu::replace_prelus;
 use crate::upsample::replace_resizes;
 
 /// BlazeFace full range: 192×192 input, 2304 anchors (one per 4×4 input pixels).
@@ -250,7 +251,8 @@ fn load_plan(path: &Path, side: usize, direct: DirectOps, ops: Ops) -> Result<Pl
     plan_for(net, path, side, side, |model| match ops {
         Ops::Direct => {
             replace_depthwise(model, direct.depthwise)?;
-            replace_maxpools(model, direct.maxpools)
+            replace_maxpools(model, direct.maxpools)?;
+            replace_prelus(model, direct.prelus)
         }
         Ops::Tract => Ok(()),
     })
@@ -334,15 +336,16 @@ fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>, path: &Path) 
     })
 }
 
-/// How a plan computes the detector's three ×2 upsamplings and every model's 3×3 depthwise
-/// convolutions and 2×2 max pools.
+/// How a plan computes the detector's three ×2 upsamplings, every model's 3×3 depthwise
+/// convolutions and 2×2 max pools, and the mesh's and iris model's PReLU activations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Ops {
     /// [`Upsample2x`](crate::upsample::Upsample2x),
-    /// [`Depthwise3x3`](crate::depthwise::Depthwise3x3) and
-    /// [`MaxPool2x2`](crate::maxpool::MaxPool2x2): the same arithmetic as tract's `Resize`,
-    /// `DepthWiseConv` and `MaxPool`, without their per-element plans, zone scans and
-    /// per-tap bounds tests.
+    /// [`Depthwise3x3`](crate::depthwise::Depthwise3x3),
+    /// [`MaxPool2x2`](crate::maxpool::MaxPool2x2) and [`PRelu`](crate::prelu::PRelu): the
+    /// same arithmetic as tract's `Resize`, `DepthWiseConv`, `MaxPool` and the
+    /// comparison-product-select that spells a PReLU, without their per-element plans, zone
+    /// scans, per-tap bounds tests and boolean maps.
     Direct,
     /// tract's own ops (kept to check that the two agree bit for bit).
     #[cfg_attr(
@@ -367,24 +370,28 @@ const PREPARED_DETECTOR_SIZES: [(usize, usize); 3] = [
 
 /// Number of `Resize` nodes in the detector (checked when it is loaded).
 const DETECTOR_RESIZES: usize = 3;
-/// Number of 3×3 depthwise convolutions and of 2×2 max pools in an optimized model, computed
-/// directly (checked for each plan).
+/// Number of 3×3 depthwise convolutions, 2×2 max pools and PReLU activations in an optimized
+/// model, computed directly (checked for each plan).
 #[derive(Debug, Clone, Copy)]
 struct DirectOps {
     depthwise: usize,
     maxpools: usize,
+    prelus: usize,
 }
 const DETECTOR_OPS: DirectOps = DirectOps {
     depthwise: 40,
     maxpools: 4,
+    prelus: 0,
 };
 const MESH_OPS: DirectOps = DirectOps {
     depthwise: 20,
     maxpools: 5,
+    prelus: 23,
 };
 const IRIS_OPS: DirectOps = DirectOps {
     depthwise: 26,
     maxpools: 6,
+    prelus: 53,
 };
 
 /// A runnable detector plan of `net` (loaded from `path`) for `h`×`w` inputs.
@@ -399,7 +406,8 @@ fn detector_plan_for(
         Ops::Direct => {
             replace_resizes(model, DETECTOR_RESIZES)?;
             replace_depthwise(model, DETECTOR_OPS.depthwise)?;
-            replace_maxpools(model, DETECTOR_OPS.maxpools)
+            replace_maxpools(model, DETECTOR_OPS.maxpools)?;
+            replace_prelus(model, DETECTOR_OPS.prelus)
         }
         Ops::Tract => Ok(()),
     })
@@ -615,8 +623,8 @@ mod tests {
         }
     }
 
-    /// The same for the face mesh and the iris model: `Depthwise3x3` and `MaxPool2x2` change
-    /// no bit of any of their outputs.
+    /// The same for the face mesh and the iris model: `Depthwise3x3`, `MaxPool2x2` and
+    /// `PRelu` change no bit of any of their outputs.
     #[test]
     fn direct_ops_give_the_mesh_and_iris_outputs_bit_for_bit() {
         let dir = FaceModels::find_dir().expect("models folder");
@@ -647,6 +655,59 @@ mod tests {
                 .and_then(|e| std::error::Error::source(&e).map(ToString::to_string))
                 .unwrap_or_default();
             assert!(err.contains("multiples of 32"), "{h}×{w}: {err}");
+        }
+    }
+
+    /// Time per op kind of each model's plan, run on a constant input (release build:
+    /// `cargo test --release -p bestpick-faces --lib op_latency -- --ignored --nocapture`).
+    #[test]
+    #[ignore = "timing report; run in release with --ignored --nocapture"]
+    fn op_latency() {
+        use std::collections::BTreeMap;
+        use std::time::Instant;
+        let dir = FaceModels::find_dir().expect("models folder");
+        let path = dir.join(DETECTOR_FILE);
+        let net = load_detector(&path).expect("detector loads");
+        let close = crate::detect::CLOSE_UP_CANVAS_PX as usize;
+        for (name, h, w) in [
+            ("detector", 128, DETECTOR_SIZE),
+            ("detector, close-up", close, close),
+            ("face mesh", MESH_SIZE, MESH_SIZE),
+            ("iris", IRIS_SIZE, IRIS_SIZE),
+        ] {
+            let plan = match name {
+                "face mesh" => load_plan(&dir.join(MESH_FILE), h, MESH_OPS, Ops::Direct),
+                "iris" => load_plan(&dir.join(IRIS_FILE), h, IRIS_OPS, Ops::Direct),
+                _ => detector_plan_for(net.clone(), &path, h, w, Ops::Direct),
+            }
+            .expect("plan");
+            let (warm, runs) = (10, 50);
+            let mut times: BTreeMap<String, (f64, usize)> = BTreeMap::new();
+            for i in 0..warm + runs {
+                let input =
+                    Tensor::from_shape(&[1, 3, h, w], &vec![0.1f32; 3 * h * w]).expect("input");
+                let mut state =
+                    tract_onnx::tract_core::plan::SimpleState::new(&plan).expect("state");
+                state
+                    .run_plan_with_eval(tvec!(input.into()), |ctx, st, node, inputs| {
+                        let t = Instant::now();
+                        let out = tract_onnx::tract_core::plan::eval(ctx, st, node, inputs);
+                        if i >= warm {
+                            let e = times.entry(node.op.name().to_string()).or_default();
+                            e.0 += t.elapsed().as_secs_f64() * 1e3 / runs as f64;
+                            e.1 += 1;
+                        }
+                        out
+                    })
+                    .expect("runs");
+            }
+            let total: f64 = times.values().map(|v| v.0).sum();
+            println!("{name}, {w}×{h}: {total:.2} ms a run");
+            let mut ops: Vec<_> = times.into_iter().collect();
+            ops.sort_by(|a, b| b.1.0.total_cmp(&a.1.0));
+            for (op, (ms, count)) in ops {
+                println!("  {op:28} {ms:6.3} ms ({} nodes)", count / runs);
+            }
         }
     }
 }
