@@ -279,19 +279,24 @@ impl TypedOp for Depthwise3x3 {
     as_op!();
 }
 
+/// The numbers of one field of a tract op's description: those between `from` and the next
+/// `to` (or the end), e.g. `[3, 3]` from `kernel: 3,3 strides: …` with `kernel:` and
+/// `strides:`. `None` when `from` is missing.
+pub(crate) fn info_numbers(info: &str, from: &str, to: &str) -> Option<Vec<usize>> {
+    let rest = &info[info.find(from)? + from.len()..];
+    let field = &rest[..rest.find(to).unwrap_or(rest.len())];
+    field
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse().ok())
+        .collect()
+}
+
 /// What tract's `DepthWiseConv` says of itself ("input: 96,96 kernel: 3,3 strides: 2,2 dil:
 /// 1,1 pad: Explicit([0, 0], [1, 1])"), when it is a 3×3 kernel with equal strides of 1 or 2,
 /// no dilation and explicit padding: (stride, padding before). `None` for anything else.
 fn parse_spec(info: &str) -> Option<(usize, [usize; 2])> {
-    let numbers = |from: &str, to: &str| -> Option<Vec<usize>> {
-        let rest = &info[info.find(from)? + from.len()..];
-        let field = &rest[..rest.find(to).unwrap_or(rest.len())];
-        field
-            .split(|c: char| !c.is_ascii_digit())
-            .filter(|t| !t.is_empty())
-            .map(|t| t.parse().ok())
-            .collect()
-    };
+    let numbers = |from: &str, to: &str| info_numbers(info, from, to);
     let kernel = numbers("kernel:", "strides:")?;
     let strides = numbers("strides:", "dil:")?;
     let dil = numbers("dil:", "pad:")?;

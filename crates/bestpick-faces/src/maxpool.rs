@@ -10,6 +10,8 @@
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::{as_op, op_as_typed_op, op_out_of_plan};
 
+use crate::depthwise::info_numbers as numbers;
+
 /// 2×2 max pooling with stride 2 over the last two axes (all leading axes are channels, batch
 /// 1), no padding before: an odd last row or column, where `SameUpper` padding asks for one,
 /// pools over the taps inside the input.
@@ -108,18 +110,6 @@ fn pool_plane(x: &[f32], [h, w]: [usize; 2], out: &mut [f32], [oh, ow]: [usize; 
             }
         }
     }
-}
-
-/// Pulls a field's numbers out of a tract op description, e.g. `[2, 2]` from
-/// `Kernel shape:[2, 2] (strides:…`.
-fn numbers(info: &str, from: &str, to: &str) -> Option<Vec<usize>> {
-    let rest = &info[info.find(from)? + from.len()..];
-    let field = &rest[..rest.find(to).unwrap_or(rest.len())];
-    field
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|t| !t.is_empty())
-        .map(|t| t.parse().ok())
-        .collect()
 }
 
 /// Whether tract's description of a max pool is a 2×2, stride 2 NCHW pool without padding
