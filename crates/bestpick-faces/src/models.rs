@@ -103,29 +103,61 @@ impl FaceModels {
         // Preparing a plan is ~0.1 s of one core: the plans are prepared side by side (the
         // analysis threads wait for the models meanwhile), and the detector's are those most
         // shoots need at once, so that the first photos do not each prepare them again.
-        let (detectors, mesh, iris) = std::thread::scope(|s| {
-            let detectors: Vec<_> = PREPARED_DETECTOR_SIZES
-                .iter()
-                .map(|&(h, w)| {
-                    let (net, path) = (detector_net.clone(), &detector_path);
-                    s.spawn(move || {
-                        detector_plan_for(net, path, h, w, Ops::Direct).map(|p| ((h, w), p))
-                    })
-                })
+        // Jobs: one per prepared detector size, then the mesh, then the iris model.
+        let sizes = PREPARED_DETECTOR_SIZES.len();
+        let path_of = |job: usize| match job.checked_sub(sizes) {
+            None => &detector_path,
+            Some(0) => &mesh_path,
+            Some(_) => &iris_path,
+        };
+        let prepare = |job: usize| match job.checked_sub(sizes) {
+            None => {
+                let (h, w) = PREPARED_DETECTOR_SIZES[job];
+                detector_plan_for(detector_net.clone(), &detector_path, h, w, Ops::Direct)
+            }
+            Some(0) => load_plan(&mesh_path, MESH_SIZE, MESH_OPS, Ops::Direct),
+            Some(_) => load_plan(&iris_path, IRIS_SIZE, IRIS_OPS, Ops::Direct),
+        };
+        let plans = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..sizes + 2)
+                .map(|job| std::thread::Builder::new().spawn_scoped(s, move || prepare(job)))
                 .collect();
-            let mesh = s.spawn(|| load_plan(&mesh_path, MESH_SIZE, MESH_OPS, Ops::Direct));
-            let iris = load_plan(&iris_path, IRIS_SIZE, IRIS_OPS, Ops::Direct);
-            let detectors = detectors
+            threads
                 .into_iter()
-                .map(|h| joined(h, &detector_path))
-                .collect::<Result<HashMap<_, _>>>();
-            (detectors, joined(mesh, &mesh_path), iris)
+                .enumerate()
+                .map(|(job, thread)| match thread {
+                    Ok(thread) => thread.join().unwrap_or_else(|_| {
+                        Err(Error::ModelLoad {
+                            path: path_of(job).clone(),
+                            source: "preparing the model's plan panicked".into(),
+                        })
+                    }),
+                    // No thread to be had: prepare it here.
+                    Err(_) => prepare(job),
+                })
+                // Every thread is joined before the first error is returned (a thread that
+                // panicked and was not joined would make the scope panic).
+                .collect::<Vec<Result<Plan>>>()
         });
+        let mut plans = plans
+            .into_iter()
+            .collect::<Result<Vec<Plan>>>()?
+            .into_iter();
+        let detectors = PREPARED_DETECTOR_SIZES
+            .into_iter()
+            .zip(plans.by_ref())
+            .collect();
+        let (Some(mesh), Some(iris)) = (plans.next(), plans.next()) else {
+            return Err(Error::ModelLoad {
+                path: iris_path,
+                source: "a model's plan is missing".into(),
+            });
+        };
         Ok(FaceModels {
             detector_net,
-            detectors: Mutex::new(detectors?),
-            mesh: mesh?,
-            iris: iris?,
+            detectors: Mutex::new(detectors),
+            mesh,
+            iris,
             dir: dir.to_path_buf(),
         })
     }
@@ -322,17 +354,6 @@ fn load_detector(path: &Path) -> Result<InferenceModel> {
     load().map_err(|e| Error::ModelLoad {
         path: path.to_path_buf(),
         source: e.into(),
-    })
-}
-
-/// The result of a thread preparing a plan of the model at `path` (a panic is that model's
-/// load error).
-fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, Result<T>>, path: &Path) -> Result<T> {
-    handle.join().unwrap_or_else(|_| {
-        Err(Error::ModelLoad {
-            path: path.to_path_buf(),
-            source: "preparing the model's plan panicked".into(),
-        })
     })
 }
 

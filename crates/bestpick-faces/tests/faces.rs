@@ -513,6 +513,24 @@ fn models_missing_or_corrupt_are_errors_with_the_path() {
         }
         other => panic!("corrupt models: {other:?}"),
     }
+    // A good detector beside a corrupt mesh and iris model: their plans are prepared on
+    // threads of their own, and the error still names the file.
+    let real = FaceModels::find_dir().expect("models folder");
+    std::fs::copy(
+        real.join("face_detection_full_range.onnx"),
+        dir.path().join("face_detection_full_range.onnx"),
+    )
+    .expect("copies the detector");
+    match FaceModels::load(dir.path()) {
+        Err(e @ Error::ModelLoad { .. }) => {
+            let msg = e.to_string();
+            assert!(
+                msg.contains("face_landmark.onnx") || msg.contains("iris_landmark.onnx"),
+                "corrupt mesh and iris: {msg}"
+            );
+        }
+        other => panic!("corrupt mesh and iris: {other:?}"),
+    }
 }
 
 #[test]
