@@ -34,8 +34,6 @@ impl EvalOp for PRelu {
         let rank = shape.len();
         let plane = shape[rank - 2] * shape[rank - 1];
         let channels: usize = shape[..rank - 2].iter().product();
-        let x = input.try_as_plain_ram()?;
-        let x = x.as_slice::<f32>()?;
         let slopes = slopes.try_as_plain_ram()?;
         let slopes = slopes.as_slice::<f32>()?;
         ensure!(
@@ -43,18 +41,14 @@ impl EvalOp for PRelu {
             "PReLU: {channels} channels, {} slopes",
             slopes.len()
         );
-        // Written straight into the tensor tract passes on (a `Vec` would be copied into it).
-        let mut out = Tensor::zero::<f32>(&shape)?;
+        // In place, in the input's buffer, which tract hands over when nothing else holds it.
+        let mut out = input.into_tensor();
         if plane > 0 {
             let mut view = out.try_as_plain_ram_mut()?;
             let data = view.as_slice_mut::<f32>()?;
-            for ((src, dst), &alpha) in x
-                .chunks_exact(plane)
-                .zip(data.chunks_exact_mut(plane))
-                .zip(slopes)
-            {
-                for (o, &v) in dst.iter_mut().zip(src) {
-                    *o = if 0.0 > v { v * alpha } else { v };
+            for (map, &alpha) in data.chunks_exact_mut(plane).zip(slopes) {
+                for v in map {
+                    *v = if 0.0 > *v { *v * alpha } else { *v };
                 }
             }
         }
