@@ -281,11 +281,7 @@ fn load_plan(path: &Path, side: usize, direct: DirectOps, ops: Ops) -> Result<Pl
         source: e.into(),
     })?;
     plan_for(net, path, side, side, |model| match ops {
-        Ops::Direct => {
-            replace_depthwise(model, direct.depthwise)?;
-            replace_maxpools(model, direct.maxpools)?;
-            replace_prelus(model, direct.prelus)
-        }
+        Ops::Direct => direct.replace(model),
         Ops::Tract => Ok(()),
     })
 }
@@ -399,6 +395,15 @@ struct DirectOps {
     maxpools: usize,
     prelus: usize,
 }
+impl DirectOps {
+    /// Replaces the ops in the optimized `model`, checking each count.
+    fn replace(self, model: &mut TypedModel) -> TractResult<()> {
+        replace_depthwise(model, self.depthwise)?;
+        replace_maxpools(model, self.maxpools)?;
+        replace_prelus(model, self.prelus)
+    }
+}
+
 const DETECTOR_OPS: DirectOps = DirectOps {
     depthwise: 40,
     maxpools: 4,
@@ -426,9 +431,7 @@ fn detector_plan_for(
     plan_for(net, path, h, w, |model| match ops {
         Ops::Direct => {
             replace_resizes(model, DETECTOR_RESIZES)?;
-            replace_depthwise(model, DETECTOR_OPS.depthwise)?;
-            replace_maxpools(model, DETECTOR_OPS.maxpools)?;
-            replace_prelus(model, DETECTOR_OPS.prelus)
+            DETECTOR_OPS.replace(model)
         }
         Ops::Tract => Ok(()),
     })
@@ -594,9 +597,9 @@ mod tests {
     }
 
     /// `Upsample2x`, `Depthwise3x3` and `MaxPool2x2` in place of tract's `Resize`,
-    /// `DepthWiseConv` and `MaxPool` change no bit of the detector's output, at the input sizes the detection uses
-    /// (landscape, portrait, square tiles, the close-up canvas, the narrowest panorama), on
-    /// both licensed photos.
+    /// `DepthWiseConv` and `MaxPool` change no bit of the detector's output, at the input
+    /// sizes the detection uses (landscape, portrait, square tiles, the close-up canvas, the
+    /// narrowest panorama), on both licensed photos.
     #[test]
     fn direct_ops_give_the_detector_output_bit_for_bit() {
         let dir = FaceModels::find_dir().expect("models folder");
@@ -625,8 +628,8 @@ mod tests {
     }
 
     /// Every input size the detection can ask for (the longer side 192, the other a multiple
-    /// of 32; the close-up canvas) gets a plan with all 40 depthwise convolutions and 4 max pools
-    /// computed directly (the plan builder checks the count).
+    /// of 32; the close-up canvas) gets a plan with all 40 depthwise convolutions and 4 max
+    /// pools computed directly (the plan builder checks the counts).
     #[test]
     fn direct_plans_are_made_at_every_detector_input_size() {
         let dir = FaceModels::find_dir().expect("models folder");
