@@ -319,6 +319,8 @@ async function main() {
     check("thumbnails shown in the grid", images >= 8, `${images} loaded`);
     const orient = await s.exec("const c=[...document.querySelectorAll('.cell')].find(c=>c.textContent.includes('orientation6')); if(!c) return null; const i=c.querySelector('img'); return i ? [i.naturalWidth,i.naturalHeight] : null");
     check("EXIF-rotated photo's thumbnail is upright (landscape cat)", Array.isArray(orient) && orient[0] > orient[1], JSON.stringify(orient));
+    const badges = await s.exec("const f = (n) => { const c = [...document.querySelectorAll('.cell')].find((c) => c.textContent.includes(n)); return c ? [c.dataset.fault, c.querySelector('.fault')?.textContent ?? null] : null; }; return [f('chelsea__01_gauss_blur'), f('chelsea__00_original')];");
+    check("a blurred frame's thumbnail names its fault; the pick's has no badge", JSON.stringify(badges) === JSON.stringify([["out of focus", "out of focus"], ["", null]]), JSON.stringify(badges));
     await s.shot("grid.png");
     // The content security policy allows no remote origin: a remote image is refused by the
     // policy itself (a violation event), not merely unreachable.

@@ -180,6 +180,10 @@ struct PhotoOut<'a> {
     rank: usize,
     score: f32,
     reasons: Vec<String>,
+    /// The heaviest fault that usually costs a frame its place, in a word or two ("motion
+    /// blur", "eyes closed"), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fault: Option<&'static str>,
     reject_candidate: bool,
     signals: SignalsOut<'a>,
     exif: &'a bestpick_engine::vocabulary::ExifInfo,
@@ -254,6 +258,7 @@ fn json_report<'a>(
             rank: sug.ranked.rank,
             score: sug.ranked.score,
             reasons: sug.reason_words(),
+            fault: sug.fault(),
             reject_candidate: sug.ranked.reject_candidate,
             signals: SignalsOut {
                 width: sig.width,

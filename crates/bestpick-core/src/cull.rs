@@ -23,6 +23,12 @@ impl Suggestion {
     pub fn reason_words(&self) -> Vec<String> {
         self.ranked.reasons.iter().map(Reason::to_string).collect()
     }
+
+    /// The heaviest fault that usually costs a frame its place, in a word or two (see
+    /// [`Reason::fault_tag`]); `None` when the frame has none.
+    pub fn fault(&self) -> Option<&'static str> {
+        self.ranked.reasons.iter().find_map(Reason::fault_tag)
+    }
 }
 
 /// A group of the shoot.

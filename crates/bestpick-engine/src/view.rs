@@ -41,6 +41,10 @@ pub struct PhotoRow {
     pub reject_candidate: bool,
     /// Reasons in words, most important first.
     pub reasons: Vec<String>,
+    /// The heaviest fault that usually costs a frame its place, in a word or two ("motion
+    /// blur", "eyes closed"; [`bestpick_core::Suggestion::fault`]), for a badge on the
+    /// thumbnail.
+    pub fault: Option<&'static str>,
     /// Someone in the frame blinked: a judged face's eyes closed or half closed
     /// ([`bestpick_core::FaceVerdict::is_blink`], the ranking's own test; only once faces are
     /// analyzed).
@@ -166,6 +170,7 @@ fn photo_row(
         score: suggestion.map_or(0.0, |s| s.ranked.score),
         reject_candidate: suggestion.is_some_and(|s| s.ranked.reject_candidate),
         reasons: suggestion.map(Suggestion::reason_words).unwrap_or_default(),
+        fault: suggestion.and_then(Suggestion::fault),
         eyes_closed: suggestion.is_some_and(|s| someone_blinked(&s.ranked.judged_faces)),
         judged_faces: suggestion
             .map(|s| s.ranked.judged_faces.clone())

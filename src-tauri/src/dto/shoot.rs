@@ -136,6 +136,9 @@ pub struct PhotoDto {
     pub reject_candidate: bool,
     /// Reasons in words.
     pub reasons: Vec<String>,
+    /// The heaviest fault that usually costs a frame its place, in a word or two ("motion
+    /// blur", "eyes closed"): the thumbnail's badge.
+    pub fault: Option<String>,
     /// Someone's eyes are closed.
     pub eyes_closed: bool,
     /// Each salient face judged against the same person in the group's other frames.
@@ -161,6 +164,7 @@ impl From<&PhotoRow> for PhotoDto {
             score: p.score,
             reject_candidate: p.reject_candidate,
             reasons: p.reasons.clone(),
+            fault: p.fault.map(str::to_string),
             eyes_closed: p.eyes_closed,
             judged_faces: p.judged_faces.iter().map(JudgedFaceDto::from).collect(),
             error: p.error.clone(),
@@ -332,6 +336,7 @@ mod tests {
             score: 50.0,
             reject_candidate: true,
             reasons: Vec::new(),
+            fault: Some("eyes closed"),
             eyes_closed: true,
             judged_faces: vec![face],
             error: None,
@@ -360,6 +365,7 @@ mod tests {
             "wire shape of a judged face"
         );
         assert_eq!(json["judgedFaces"][0]["openShare"][1], Value::Null);
+        assert_eq!(json["fault"], "eyes closed", "the badge's words");
 
         let cases = [(Some(SetKind::Bracket), Some("bracket")), (None, None)];
         for (set, want) in cases {

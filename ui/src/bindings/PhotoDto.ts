@@ -55,6 +55,11 @@ rejectCandidate: boolean,
  */
 reasons: Array<string>, 
 /**
+ * The heaviest fault that usually costs a frame its place, in a word or two ("motion
+ * blur", "eyes closed"): the thumbnail's badge.
+ */
+fault: string | null, 
+/**
  * Someone's eyes are closed.
  */
 eyesClosed: boolean, 

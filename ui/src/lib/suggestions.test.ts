@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { GroupDto } from "../bindings/GroupDto";
 import type { PhotoDto } from "../bindings/PhotoDto";
 import type { GroupInput } from "./filters";
-import { mergeSuggestions, sameGrouping } from "./suggestions";
+import { faultBadge, mergeSuggestions, sameGrouping } from "./suggestions";
 
 const photo = (id: number, best: boolean, rank: number, reasons: string[] = []): PhotoDto => ({
   id,
@@ -17,6 +17,7 @@ const photo = (id: number, best: boolean, rank: number, reasons: string[] = []):
   score: best ? 100 : 50,
   rejectCandidate: false,
   reasons,
+  fault: null,
   eyesClosed: false,
   judgedFaces: [],
   error: null,
@@ -60,5 +61,24 @@ describe("live re-ranking", () => {
     expect(sameGrouping(groups(), dto(2))).toBe(true);
     expect(sameGrouping(groups(), [{ id: 1, members: [0, 2, 1], best: 0, set: null }])).toBe(false);
     expect(sameGrouping([], [])).toBe(true);
+  });
+
+  it("carries a changed fault badge over", () => {
+    const photos = [photo(10, true, 1), photo(11, false, 2)];
+    const g: GroupInput[] = [{ id: 1, members: [0, 1], best: 0, set: null }];
+    const next = [photo(10, true, 1), { ...photo(11, false, 2), fault: "motion blur" }];
+    const merged = mergeSuggestions(photos, g, { photos: next, groups: [{ id: 1, members: [0, 1], best: 0, set: null }] });
+    expect(merged).toEqual({ changed: [1], moved: [] });
+    expect(photos[1].fault).toBe("motion blur");
+  });
+});
+
+describe("the thumbnail's fault badge", () => {
+  it("names the heaviest fault, then a reject candidate, then a blink", () => {
+    const p = photo(1, false, 2);
+    expect(faultBadge(p)).toBeNull();
+    expect(faultBadge({ ...p, eyesClosed: true })).toBe("eyes closed");
+    expect(faultBadge({ ...p, rejectCandidate: true, eyesClosed: true })).toBe("suggested reject");
+    expect(faultBadge({ ...p, rejectCandidate: true, fault: "motion blur", eyesClosed: true })).toBe("motion blur");
   });
 });

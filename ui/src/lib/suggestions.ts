@@ -1,5 +1,5 @@
 // Live re-ranking after a decision: the profile learned from it, so the view comes again and
-// only the suggestions move (best, rank, score, reasons); the grouping and the decisions stay
+// only the suggestions move (best, rank, score, reasons, the fault badge); the grouping and the decisions stay
 // as the window has them, so keyboard culling is never interrupted by a stale answer.
 
 import type { GroupDto } from "../bindings/GroupDto";
@@ -24,6 +24,7 @@ function sameSuggestion(a: PhotoDto, b: PhotoDto): boolean {
     a.rank === b.rank &&
     a.score === b.score &&
     a.rejectCandidate === b.rejectCandidate &&
+    a.fault === b.fault &&
     a.reasons.length === b.reasons.length &&
     a.reasons.every((r, k) => r === b.reasons[k])
   );
@@ -42,7 +43,7 @@ export function mergeSuggestions(photos: PhotoDto[], groups: GroupInput[], next:
     const p = photos[k];
     if (sameSuggestion(p, n)) return;
     changed.push(k);
-    photos[k] = { ...p, best: n.best, rank: n.rank, score: n.score, rejectCandidate: n.rejectCandidate, reasons: n.reasons };
+    photos[k] = { ...p, best: n.best, rank: n.rank, score: n.score, rejectCandidate: n.rejectCandidate, reasons: n.reasons, fault: n.fault };
   });
   const moved: number[] = [];
   next.groups.forEach((n, k) => {
@@ -52,4 +53,15 @@ export function mergeSuggestions(photos: PhotoDto[], groups: GroupInput[], next:
     }
   });
   return { changed, moved };
+}
+
+/**
+ * The words on a thumbnail's badge: the frame's heaviest fault ("motion blur", "eyes closed"),
+ * else "suggested reject" for a reject candidate without one, else "eyes closed" when someone
+ * blinked; null for a sound frame.
+ */
+export function faultBadge(p: PhotoDto): string | null {
+  if (p.fault) return p.fault;
+  if (p.rejectCandidate) return "suggested reject";
+  return p.eyesClosed ? "eyes closed" : null;
 }

@@ -30,6 +30,7 @@ export const blankPhoto = (id: number, relPath: string): PhotoDto => ({
   score: 0,
   rejectCandidate: false,
   reasons: [],
+  fault: null,
   eyesClosed: false,
   judgedFaces: [],
   error: null,

@@ -4,6 +4,7 @@
 import type { VisibleGroup } from "../lib/filters";
 import { DEFAULT_LAYOUT, buildLayout, scrollToShow, visibleRows, type Layout, type Row } from "../lib/layout";
 import { h } from "../lib/dom";
+import { faultBadge } from "../lib/suggestions";
 import type { PhotoDto } from "../bindings/PhotoDto";
 import type { DecisionDto } from "../bindings/DecisionDto";
 
@@ -157,7 +158,7 @@ export class GridView {
     const d = this.host.decision(index);
     const selected = this.host.selected(index);
     const cls = ["cell", isCursor ? "cursor" : "", selected ? "selected" : "", d.flag === "pick" ? "pick" : d.flag === "reject" ? "reject" : ""].join(" ");
-    const cell = h("div", { class: cls, "aria-selected": selected || isCursor ? "true" : "false", "data-photo": p.id, "data-index": index, "data-flag": d.flag, "data-stars": d.stars, "data-label": d.label ?? "" });
+    const cell = h("div", { class: cls, "aria-selected": selected || isCursor ? "true" : "false", "data-photo": p.id, "data-index": index, "data-flag": d.flag, "data-stars": d.stars, "data-label": d.label ?? "", "data-fault": faultBadge(p) ?? "" });
     cell.style.left = `${left}px`;
     cell.style.width = `${w}px`;
     cell.style.height = `${hgt}px`;
@@ -182,7 +183,8 @@ export class GridView {
     cell.append(thumb);
     if (p.best && this.host.groupSize(index) > 1) cell.append(h("div", { class: "best", title: "suggested pick of its group" }, "BEST"));
     if (d.flag !== "none") cell.append(h("div", { class: "flag" }, d.flag === "pick" ? "P" : "X"));
-    if (p.eyesClosed) cell.append(h("div", { class: "eyes" }, "eyes closed"));
+    const fault = faultBadge(p);
+    if (fault) cell.append(h("div", { class: "fault", title: p.reasons.join("\n") }, fault));
     const name = p.relPath.split("/").pop() ?? p.relPath;
     cell.append(
       h(

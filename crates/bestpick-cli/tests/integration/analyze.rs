@@ -41,6 +41,14 @@ fn json_report_has_every_promised_field() {
             .contains("sharpest of 15"),
         "{original}"
     );
+    assert!(original.get("fault").is_none(), "a sound frame: {original}");
+    for (name, fault) in [
+        ("skimage_astronaut__02_gauss_blur_L3.jpg", "out of focus"),
+        ("skimage_astronaut__04_motion_blur_L3.jpg", "motion blur"),
+    ] {
+        let p = photo(&report, name);
+        assert_eq!(p["fault"], fault, "{p}");
+    }
     assert_eq!(report["errors"].as_array().expect("errors").len(), 0);
 }
 

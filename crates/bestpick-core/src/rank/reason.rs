@@ -131,6 +131,27 @@ pub enum Reason {
     },
 }
 
+impl Reason {
+    /// The fault in a word or two, for a badge on a thumbnail: only faults that usually cost a
+    /// frame its place (lost focus, motion blur, a blink, a misfire, something in front of the
+    /// lens). Milder differences (exposure, noise, "slightly softer") and praise have none.
+    pub fn fault_tag(&self) -> Option<&'static str> {
+        match self {
+            Reason::OutOfFocus { .. } | Reason::Blurry => Some("out of focus"),
+            Reason::MotionBlur { .. } => Some("motion blur"),
+            Reason::Misfire { what } => Some(match what {
+                Misfire::Black => "black frame",
+                Misfire::White => "blown out",
+                Misfire::ExtremeBlur => "no detail",
+            }),
+            Reason::Obstructed => Some("lens blocked"),
+            Reason::EyesClosed { .. } => Some("eyes closed"),
+            Reason::EyesHalfClosed { .. } => Some("eyes half closed"),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for Reason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let stops = |s: f32| {
@@ -282,6 +303,53 @@ mod tests {
         ];
         for (reason, words) in cases {
             assert_eq!(reason.to_string(), words, "{reason:?}");
+        }
+    }
+
+    #[test]
+    fn only_faults_that_cost_a_frame_its_place_have_a_tag() {
+        let tagged = [
+            (Reason::OutOfFocus { stops: 2.0 }, "out of focus"),
+            (Reason::Blurry, "out of focus"),
+            (Reason::MotionBlur { stops: 1.5 }, "motion blur"),
+            (
+                Reason::Misfire {
+                    what: Misfire::Black,
+                },
+                "black frame",
+            ),
+            (Reason::Obstructed, "lens blocked"),
+            (
+                Reason::EyesClosed {
+                    closed: 1,
+                    faces: 2,
+                },
+                "eyes closed",
+            ),
+            (
+                Reason::EyesHalfClosed { half: 1, faces: 1 },
+                "eyes half closed",
+            ),
+        ];
+        for (reason, tag) in tagged {
+            assert_eq!(reason.fault_tag(), Some(tag), "{reason:?}");
+        }
+        let untagged = [
+            Reason::SharpestOf { of: 3 },
+            Reason::FacesSharp,
+            Reason::SlightlySoft,
+            Reason::FacesSoft,
+            Reason::Darker { stops: 2.0 },
+            Reason::HighlightsClipped { percent: 0.2 },
+            Reason::Noisier { times: 3.0 },
+            Reason::Compressed { quality: 20 },
+            Reason::EyesShutLaughing {
+                laughing: 1,
+                faces: 1,
+            },
+        ];
+        for reason in untagged {
+            assert_eq!(reason.fault_tag(), None, "{reason:?}");
         }
     }
 }
