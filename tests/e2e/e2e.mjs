@@ -406,6 +406,18 @@ async function main() {
     const run = await s.exec("return { heads: [...document.querySelectorAll('.ghead b')].map(b => b.textContent), order: window.__bp.grid.layout.order.map(i => window.__bp.photos[i].timeMs) }");
     check("shooting order shows every photo in one run by capture time", run.heads.length === 1 && run.heads[0] === "Shooting order" && run.order.length === 36 && run.order.every((t, k) => k === 0 || t === null || run.order[k - 1] === null || run.order[k - 1] <= t), JSON.stringify(run.heads));
     await s.exec("const sel=[...document.querySelectorAll('.toolbar select')].find(x => [...x.options].some(o => o.value === 'shooting')); sel.value='time'; sel.dispatchEvent(new Event('change')); return true");
+    // ---- the Flagged filter: only the frames with a fault badge, to reject them in one go ----
+    const setFlagged = (v) => s.exec("const sel=document.querySelector('[data-testid=flagged]'); sel.value=arguments[0]; sel.dispatchEvent(new Event('change')); return true", [v]);
+    await setFlagged("faults");
+    const flagged = await s.exec("return window.__bp.grid.layout.order.map(i => window.__bp.photos[i]).map(p => [p.relPath, p.fault, p.rejectCandidate, p.eyesClosed])");
+    check(
+      "Flagged: faults shows only the frames with a fault badge (the blurred cat among them)",
+      flagged.length >= 3 && flagged.length < 36 && flagged.every(([, f, r, e]) => f !== null || r || e) && flagged.some(([n]) => n.includes("chelsea__01_gauss_blur")),
+      JSON.stringify(flagged.map(([n, f]) => [n, f])),
+    );
+    await s.shot("grid-faults.png");
+    await setFlagged("");
+    check("Flagged: any shows every photo again", (await s.exec("return window.__bp.grid.layout.order.length")) === 36);
     // ---- auto-advance is a setting ----
     const setAutoAdvance = async (on) => {
       await s.click("[data-testid=settings-open]");

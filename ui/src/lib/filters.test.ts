@@ -20,22 +20,31 @@ describe("matches", () => {
     ["eyes closed keeps blink", { ...NO_FILTER, eyesClosed: true }, d("none"), true, true],
     ["eyes closed drops open eyes", { ...NO_FILTER, eyesClosed: true }, d("none"), false, false],
     ["combined pick + 2 stars", { ...NO_FILTER, flag: "picks", minStars: 2 }, d("pick", 2), false, true],
+    ["faults keeps a blink", { ...NO_FILTER, faults: true }, d("none"), true, true],
+    ["faults drops a sound frame", { ...NO_FILTER, faults: true }, d("none"), false, false],
   ];
   for (const [name, f, dec, eyes, want] of cases) {
-    it(name, () => expect(matches({ eyesClosed: eyes }, dec, f), name).toBe(want));
+    it(name, () => expect(matches({ eyesClosed: eyes, fault: null, rejectCandidate: false }, dec, f), name).toBe(want));
   }
+  it("faults keeps every frame with a badge", () => {
+    const f = { ...NO_FILTER, faults: true };
+    expect(matches({ eyesClosed: false, fault: "motion blur", rejectCandidate: false }, d("none"), f), "a fault").toBe(true);
+    expect(matches({ eyesClosed: false, fault: null, rejectCandidate: true }, d("none"), f), "a reject candidate").toBe(true);
+    expect(matches({ eyesClosed: false, fault: "motion blur", rejectCandidate: false }, d("pick"), { ...f, flag: "unrated" }), "and the other filters").toBe(false);
+  });
   it("knows when a filter is on", () => {
     expect(isFiltered(NO_FILTER), "no filter").toBe(false);
     expect(isFiltered({ ...NO_FILTER, minStars: 1 }), "stars").toBe(true);
+    expect(isFiltered({ ...NO_FILTER, faults: true }), "faults").toBe(true);
   });
 });
 
 describe("visibleGroups", () => {
   const photos = [
-    { relPath: "a.jpg", timeMs: 3000, score: 50, eyesClosed: false },
-    { relPath: "b.jpg", timeMs: 1000, score: 90, eyesClosed: false },
-    { relPath: "c.jpg", timeMs: 2000, score: 70, eyesClosed: true },
-    { relPath: "d.jpg", timeMs: null, score: 10, eyesClosed: false },
+    { relPath: "a.jpg", timeMs: 3000, score: 50, eyesClosed: false, fault: null, rejectCandidate: false },
+    { relPath: "b.jpg", timeMs: 1000, score: 90, eyesClosed: false, fault: null, rejectCandidate: false },
+    { relPath: "c.jpg", timeMs: 2000, score: 70, eyesClosed: true, fault: "eyes closed", rejectCandidate: true },
+    { relPath: "d.jpg", timeMs: null, score: 10, eyesClosed: false, fault: "out of focus", rejectCandidate: false },
   ];
   const groups = [
     { id: 1, members: [0, 1, 2], best: 1 },
@@ -57,6 +66,10 @@ describe("visibleGroups", () => {
   it("eyes-closed filter", () => {
     const v = visibleGroups(groups, photos, (i) => decisions[i], { ...NO_FILTER, eyesClosed: true }, "time");
     expect(v.map((g) => g.members), "only the blink").toEqual([[2]]);
+  });
+  it("faults filter", () => {
+    const v = visibleGroups(groups, photos, (i) => decisions[i], { ...NO_FILTER, faults: true }, "time");
+    expect(v.map((g) => g.members), "the blink and the blurred frame").toEqual([[2], [3]]);
   });
   it("reviews in shooting order across groups that interleave in time", () => {
     const interleaved = [

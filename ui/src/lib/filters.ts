@@ -4,6 +4,7 @@
 import type { DecisionDto } from "../bindings/DecisionDto";
 import type { LabelDto } from "../bindings/LabelDto";
 import type { PhotoDto } from "../bindings/PhotoDto";
+import { faultBadge } from "./suggestions";
 
 export type FlagFilter = "all" | "picks" | "rejects" | "unrated";
 /** Within each group by capture time or by score; or `shooting`: no groups, all by capture time. */
@@ -20,15 +21,20 @@ export interface Filter {
   label: LabelDto | null;
   /** Only photos where someone's eyes are closed. */
   eyesClosed: boolean;
+  /** Only photos whose thumbnail wears a fault badge (see `faultBadge`): what to throw away. */
+  faults: boolean;
 }
 
-export const NO_FILTER: Filter = { flag: "all", minStars: 0, label: null, eyesClosed: false };
+export const NO_FILTER: Filter = { flag: "all", minStars: 0, label: null, eyesClosed: false, faults: false };
 
 export function isFiltered(f: Filter): boolean {
-  return f.flag !== "all" || f.minStars > 0 || f.label !== null || f.eyesClosed;
+  return f.flag !== "all" || f.minStars > 0 || f.label !== null || f.eyesClosed || f.faults;
 }
 
-export function matches(photo: Pick<PhotoDto, "eyesClosed">, d: DecisionDto, f: Filter): boolean {
+/** What the filter reads of a photo besides its decision. */
+export type Flaggable = Pick<PhotoDto, "eyesClosed" | "fault" | "rejectCandidate">;
+
+export function matches(photo: Flaggable, d: DecisionDto, f: Filter): boolean {
   switch (f.flag) {
     case "picks":
       if (d.flag !== "pick") return false;
@@ -45,6 +51,7 @@ export function matches(photo: Pick<PhotoDto, "eyesClosed">, d: DecisionDto, f: 
   if (d.stars < f.minStars) return false;
   if (f.label !== null && d.label !== f.label) return false;
   if (f.eyesClosed && !photo.eyesClosed) return false;
+  if (f.faults && faultBadge(photo) === null) return false;
   return true;
 }
 
@@ -72,7 +79,7 @@ export interface GroupInput {
  */
 export function visibleGroups(
   groups: GroupInput[],
-  photos: Pick<PhotoDto, "eyesClosed" | "timeMs" | "relPath" | "score">[],
+  photos: (Flaggable & Pick<PhotoDto, "timeMs" | "relPath" | "score">)[],
   decisionOf: (index: number) => DecisionDto,
   filter: Filter,
   sort: SortKey,

@@ -60,7 +60,7 @@ export function mergeSuggestions(photos: PhotoDto[], groups: GroupInput[], next:
  * else "suggested reject" for a reject candidate without one, else "eyes closed" when someone
  * blinked; null for a sound frame.
  */
-export function faultBadge(p: PhotoDto): string | null {
+export function faultBadge(p: Pick<PhotoDto, "fault" | "rejectCandidate" | "eyesClosed">): string | null {
   if (p.fault) return p.fault;
   if (p.rejectCandidate) return "suggested reject";
   return p.eyesClosed ? "eyes closed" : null;

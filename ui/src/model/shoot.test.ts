@@ -150,9 +150,9 @@ describe("filter and sort", () => {
     expect(m.visible()).toEqual([{ id: 2, members: [3], best: 5 }]);
     await m.store.decide([id(0)], { kind: "flag", value: "pick" }, echo(m));
     expect(order(m), "a new pick shows").toEqual([0, 3]);
-    m.filter = { flag: "all", minStars: 0, label: null, eyesClosed: true };
+    m.filter = { flag: "all", minStars: 0, label: null, eyesClosed: true, faults: false };
     expect(order(m)).toEqual([4]);
-    m.filter = { flag: "unrated", minStars: 0, label: null, eyesClosed: false };
+    m.filter = { flag: "unrated", minStars: 0, label: null, eyesClosed: false, faults: false };
     expect(order(m), "decided photos hidden").toEqual([1, 2, 4, 5, 6, 7]);
   });
 

@@ -22,6 +22,8 @@ export type Mode = "empty" | "grid" | "loupe" | "compare";
 
 /** The sort picker's words. */
 const SORT_NAMES: Record<SortKey, string> = { time: "time", score: "score", shooting: "all by time" };
+/** The "Flagged" filter's choices: every photo, those with a fault badge, those with a blink. */
+const FLAGGED_NAMES: Record<string, string> = { "": "any", faults: "faults", eyes: "eyes closed" };
 
 /** What the window asks of the controller. */
 export interface WindowHost {
@@ -368,7 +370,7 @@ export class WindowView {
       h("span", { class: "segmented" }, seg("all", "All"), seg("picks", "Picks"), seg("rejects", "Rejects"), seg("unrated", "Unrated")),
       this.select("★ ≥", ["0", "1", "2", "3", "4", "5"], String(m.filter.minStars), (v) => this.setFilter({ minStars: Number(v) }), (v) => (v === "0" ? "any" : "★".repeat(Number(v)))),
       this.select("Label", ["", "red", "yellow", "green", "blue", "purple"], m.filter.label ?? "", (v) => this.setFilter({ label: (v || null) as Filter["label"] }), (v) => v || "any"),
-      h("button", { class: m.filter.eyesClosed ? "on" : "", title: "Only photos where someone's eyes are closed (needs face analysis)", onclick: () => this.setFilter({ eyesClosed: !m.filter.eyesClosed }) }, "Eyes closed"),
+      this.select("Flagged", ["", "faults", "eyes"], m.filter.faults ? "faults" : m.filter.eyesClosed ? "eyes" : "", (v) => this.setFilter({ faults: v === "faults", eyesClosed: v === "eyes" }), (v) => FLAGGED_NAMES[v] ?? v, { testid: "flagged", title: "Only frames with a fault badge (out of focus, motion blur, a blink, a misfire, a suggested reject), or only those where someone's eyes are closed (needs face analysis)" }),
       this.select("Sort", ["time", "score", "shooting"], m.sort, (v) => ((m.sort = v as SortKey), this.refreshGrid(), this.renderToolbar()), (v) => SORT_NAMES[v as SortKey]),
       h("label", { title: "Grouping: loose ↔ strict" }, h("span", { class: "lbl" }, "Groups"), strict),
       this.profilePicker(),
@@ -401,8 +403,8 @@ export class WindowView {
     return h("span", { class: "joined" }, page, s);
   }
 
-  private select(label: string, values: string[], current: string, onChange: (v: string) => void, show: (v: string) => string): HTMLElement {
-    const s = h("select", {}, values.map((v) => h("option", { value: v, selected: v === current }, show(v))));
+  private select(label: string, values: string[], current: string, onChange: (v: string) => void, show: (v: string) => string, extra: { testid?: string; title?: string } = {}): HTMLElement {
+    const s = h("select", { "data-testid": extra.testid, title: extra.title }, values.map((v) => h("option", { value: v, selected: v === current }, show(v))));
     s.addEventListener("change", () => {
       onChange(s.value);
       s.blur();
