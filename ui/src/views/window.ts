@@ -23,7 +23,7 @@ export type Mode = "empty" | "grid" | "loupe" | "compare";
 /** The sort picker's words. */
 const SORT_NAMES: Record<SortKey, string> = { time: "time", score: "score", shooting: "all by time" };
 /** The "Flagged" filter's choices: every photo, those with a fault badge, those with a blink. */
-const FLAGGED_NAMES: Record<string, string> = { "": "any", faults: "faults", eyes: "eyes closed" };
+const FLAGGED_NAMES: Record<string, string> = { "": "any", faults: "faults", eyes: "blinks" };
 
 /** What the window asks of the controller. */
 export interface WindowHost {
