@@ -132,22 +132,12 @@ impl Parts {
         self.faces *= w.faces;
     }
 
-    /// A fault taste never overrules: blur, a blink, a misfire, an obstruction.
+    /// A fault taste never overrules: one with a badge ([`Reason::fault_tag`]: blur, a blink,
+    /// a misfire, an obstruction).
     fn faulty(&self) -> bool {
         self.misfire > 0.0
             || self.obstruction > 0.0
-            || self.reasons.iter().any(|(_, r)| {
-                matches!(
-                    r,
-                    Reason::OutOfFocus { .. }
-                        | Reason::MotionBlur { .. }
-                        | Reason::Blurry
-                        | Reason::Obstructed
-                        | Reason::Misfire { .. }
-                        | Reason::EyesClosed { .. }
-                        | Reason::EyesHalfClosed { .. }
-                )
-            })
+            || self.reasons.iter().any(|(_, r)| r.fault_tag().is_some())
     }
 }
 
