@@ -316,3 +316,22 @@ fn raw_files_are_read_through_their_embedded_preview() {
     );
     assert_eq!(d.exif.info.model.as_deref(), Some("NIKON D70s"));
 }
+
+#[test]
+fn a_format_variant_no_decoder_reads_is_named_in_plain_words() {
+    // A real palette (indexed-colour) GeoTIFF from ExifTool's test images.
+    let Some(path) = bestpick_testkit::shared("images/exiftool_GeoTiff.tif") else {
+        return;
+    };
+    let err = decode::decode(&read(&path), FileKind::Tiff, &DecodeOptions::default())
+        .expect_err("a palette TIFF is not read");
+    let PhotoErrorKind::Unsupported(words) = &err else {
+        panic!("not an unsupported-format error: {err:?}");
+    };
+    assert!(
+        words.starts_with("a TIFF variant that cannot be read here (")
+            && words.contains("RGBPalette")
+            && words.ends_with("; save it as JPEG, PNG or an RGB TIFF to analyze it"),
+        "{words}"
+    );
+}

@@ -467,11 +467,33 @@ fn image_error(e: image::ImageError) -> PhotoErrorKind {
     use image::ImageError as E;
     match e {
         E::Limits(l) => PhotoErrorKind::TooLarge(format!("image exceeds the decoder limits: {l}")),
-        E::Unsupported(u) => PhotoErrorKind::Unsupported(u.to_string()),
+        E::Unsupported(u) => PhotoErrorKind::Unsupported(unsupported_words(&u)),
         E::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             PhotoErrorKind::Corrupt("truncated: the file ends before the image data does".into())
         }
         other => PhotoErrorKind::Corrupt(other.to_string()),
+    }
+}
+
+/// What a decoder could not read, in our words and with what to do about it (the image crate
+/// says "The decoder for Tiff does not support the format features ...").
+fn unsupported_words(u: &image::error::UnsupportedError) -> String {
+    use image::error::{ImageFormatHint, UnsupportedErrorKind as K};
+    const CONVERT: &str = "save it as JPEG, PNG or an RGB TIFF to analyze it";
+    let ImageFormatHint::Exact(format) = u.format_hint() else {
+        return u.to_string();
+    };
+    let format = format!("{format:?}").to_uppercase();
+    match u.kind() {
+        K::Color(c) | K::ColorLayout(c) => {
+            format!("a {format} in a colour type that cannot be read here ({c:?}); {CONVERT}")
+        }
+        K::GenericFeature(what) => {
+            let what = what.trim_end_matches(" is unsupported");
+            format!("a {format} variant that cannot be read here ({what}); {CONVERT}")
+        }
+        K::Format(_) => format!("{format} files cannot be read here; {CONVERT}"),
+        _ => u.to_string(),
     }
 }
 
