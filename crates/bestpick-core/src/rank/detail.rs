@@ -119,6 +119,13 @@ pub(super) fn judge_detail(s: &Signals, refs: &References, noise_ref: f32, p: &m
     }
 }
 
+/// Whether the frame lost its detail the way motion blur does (see [`looks_like_motion`]):
+/// the eyelids of a face softened with it are smeared too. `noise_ref` is the group's noise
+/// reference.
+pub(super) fn smeared_by_motion(s: &Signals, refs: &References, noise_ref: f32) -> bool {
+    looks_like_motion(s, refs, trust(s, noise_ref))
+}
+
 /// How far fine detail can be trusted, 0..=1: little when noise or compression dominates the
 /// frame (the noise floor removed with the noise takes the detail with it; quantization zeroes
 /// it).

@@ -266,7 +266,12 @@ fn rank_group(
                 && sigs[i].noise <= exposure::NOISE_COMPARABLE * refs.noise
         })
         .collect();
-    let judged = faces::judge_faces(inputs, members, &clean);
+    // Frames smeared by motion: the eyelids of their softened faces are smeared too.
+    let smeared: Vec<bool> = sigs
+        .iter()
+        .map(|s| !alone && detail::smeared_by_motion(s, &detail_refs, refs.noise))
+        .collect();
+    let judged = faces::judge_faces(inputs, members, &clean, &smeared);
     faces::weigh_faces(&judged, n, &mut parts);
     for p in &mut parts {
         p.weigh(&judging.weights);
