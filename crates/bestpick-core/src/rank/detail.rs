@@ -1,7 +1,7 @@
 //! Focus and motion blur: detail lost against the sharpest frame among those without other
 //! damage (over-exposure and noise can fake detail; such frames must not set the bar).
 
-use super::{Parts, Reason};
+use super::{Parts, REJECT_PENALTY, Reason};
 use crate::signals::Signals;
 
 /// One stop of lost detail (beyond [`BLUR_TOLERANCE_STOPS`]) costs this much.
@@ -11,6 +11,10 @@ const BLUR_TOLERANCE_STOPS: f32 = 0.3;
 /// from [`SLIGHTLY_SOFT_STOPS`] "slightly softer".
 const BLURRED_STOPS: f32 = 1.0;
 const SLIGHTLY_SOFT_STOPS: f32 = 0.5;
+/// From this many stops of lost detail (a sixteenth of the group's best left, the subject
+/// too) a frame is unusable beside its sharp neighbours: a reject candidate, below every
+/// frame that kept its detail. Below it, blur costs [`BLUR_WEIGHT`] a stop.
+const UNUSABLE_STOPS: f32 = 4.0;
 /// Frames whose other damage is within this of the least damaged frame set the detail bar.
 const CLEAN_MARGIN: f32 = 0.5;
 /// Added to sharpness values before ratios, so that near-zero values do not explode.
@@ -108,6 +112,9 @@ pub(super) fn judge_detail(s: &Signals, refs: &References, noise_ref: f32, p: &m
         p.blur *= SOFT_BACKGROUND_WEIGHT;
         p.reason(p.blur, Reason::SlightlySoft);
     } else if deficit >= BLURRED_STOPS {
+        if deficit >= UNUSABLE_STOPS {
+            p.blur = p.blur.max(REJECT_PENALTY);
+        }
         let r = if looks_like_motion(s, refs, trust) {
             Reason::MotionBlur { stops: deficit }
         } else {
@@ -208,6 +215,29 @@ mod tests {
             "{:?}",
             parts[2]
         );
+    }
+
+    #[test]
+    fn a_frame_with_a_sixteenth_of_the_detail_is_a_reject() {
+        // 3 stops lost: blurred, ranked by how much; 4 stops and more: unusable.
+        let mut frames = vec![signals(0.4); 3];
+        frames[1] = signals(0.4 / 8.0);
+        frames[2] = signals(0.4 / 20.0);
+        frames[1].coarse_sharpness = 0.9;
+        frames[2].coarse_sharpness = 0.9;
+        let parts = judged(&frames);
+        assert!(
+            matches!(parts[1].reasons[..], [(_, Reason::OutOfFocus { stops })] if stops < 4.0),
+            "{:?}",
+            parts[1]
+        );
+        assert!(parts[1].blur < REJECT_PENALTY, "{:?}", parts[1]);
+        assert!(
+            matches!(parts[2].reasons[..], [(_, Reason::OutOfFocus { stops })] if stops >= 4.0),
+            "{:?}",
+            parts[2]
+        );
+        assert!(parts[2].blur >= REJECT_PENALTY, "{:?}", parts[2]);
     }
 
     #[test]
