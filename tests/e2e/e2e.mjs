@@ -98,6 +98,9 @@ class Session {
     await sleep(250);
   }
   async shot(name) {
+    // WebKit's screenshot is the last frame it painted: let it paint what the last script
+    // changed (two animation frames), or the picture shows the window a step behind.
+    await this.execAsync("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));").catch(() => undefined);
     const b64 = await wd("GET", `/session/${this.id}/screenshot`);
     writeFileSync(join(artifacts, name), Buffer.from(b64, "base64"));
   }
