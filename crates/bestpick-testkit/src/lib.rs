@@ -25,6 +25,13 @@ pub fn photos() -> PathBuf {
     p
 }
 
+/// The bundled sample shoot (`assets/sample`, licences in its `LICENSES`).
+pub fn sample() -> PathBuf {
+    let p = repo().join("assets/sample");
+    assert!(p.is_dir(), "the sample shoot missing at {}", p.display());
+    p
+}
+
 /// The contribution client's metadata-rich fixtures (`crates/bestpick-share/tests/fixtures`,
 /// licences in its `README.md`).
 pub fn share_fixtures() -> PathBuf {

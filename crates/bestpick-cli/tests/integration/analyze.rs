@@ -55,6 +55,38 @@ fn json_report_has_every_promised_field() {
 }
 
 #[test]
+fn a_shake_is_named_where_the_faces_softened_with_it() {
+    // The sample's sideways shake of a portrait: the sharpest region (the flag's stripes, along
+    // the shake) kept its edges, which alone reads as a sharp subject over a softer background;
+    // the face lost 40 % of its sharpness, so the subject is not sharp and the shake is named.
+    let shoot = Shoot::new();
+    shoot.add_sample("facerec_obama__");
+    let (exit, report) = shoot.analyze_json();
+    assert_eq!(exit, 0, "{report}");
+    assert_eq!(report["groups"].as_array().expect("groups").len(), 1);
+    assert_eq!(
+        photo(&report, "facerec_obama__00_original.jpg")["best"],
+        true
+    );
+    let shake = photo(&report, "facerec_obama__03_motion_blur_L1.jpg");
+    assert_eq!(shake["fault"], "motion blur", "{shake}");
+    let reasons: Vec<&str> = shake["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    assert!(
+        reasons.contains(&"faces softer than in the best frame"),
+        "{shake}"
+    );
+    assert!(
+        !reasons.iter().any(|r| r.contains("slightly softer")),
+        "{shake}"
+    );
+}
+
+#[test]
 fn second_run_reuses_the_catalog() {
     let shoot = Shoot::new();
     shoot.add_dir("bursts/skimage_chelsea");

@@ -37,6 +37,17 @@ impl Shoot {
         dst
     }
 
+    /// Copies the bundled sample shoot's photos whose names start with `prefix`.
+    pub fn add_sample(&self, prefix: &str) {
+        for entry in std::fs::read_dir(bestpick_testkit::sample()).expect("read_dir") {
+            let p = entry.expect("entry").path();
+            let name = p.file_name().expect("name");
+            if p.is_file() && name.to_string_lossy().starts_with(prefix) {
+                std::fs::copy(&p, self.root().join(name)).expect("copy");
+            }
+        }
+    }
+
     pub fn add_dir(&self, rel: &str) {
         for entry in std::fs::read_dir(fixtures().join(rel)).expect("read_dir") {
             let p = entry.expect("entry").path();

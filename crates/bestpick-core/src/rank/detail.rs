@@ -99,15 +99,32 @@ pub(super) fn judge_single(s: &Signals, p: &mut Parts) {
     }
 }
 
+/// What is known of a frame's subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Subject {
+    /// Nothing but the frame: the sharpest region stands for the subject.
+    SharpestRegion,
+    /// The subject (its faces) lost detail against its sharpest frame.
+    Soft,
+}
+
 /// Detail lost against the group's bar, in stops, and whether it looks like motion or defocus;
-/// with the sharpest region as sharp as the group's best ([`SUBJECT_KEPT_STOPS`]), only
-/// "slightly softer". `noise_ref` is the group's noise reference.
-pub(super) fn judge_detail(s: &Signals, refs: &References, noise_ref: f32, p: &mut Parts) {
+/// with the subject as sharp as the group's best (the sharpest region within
+/// [`SUBJECT_KEPT_STOPS`], unless `subject` is known [`Subject::Soft`]), only "slightly softer".
+/// `noise_ref` is the group's noise reference.
+pub(super) fn judge_detail(
+    s: &Signals,
+    refs: &References,
+    noise_ref: f32,
+    subject: Subject,
+    p: &mut Parts,
+) {
     let trust = trust(s, noise_ref);
     let deficit = deficit(s, refs, trust);
     p.blur = (deficit - BLUR_TOLERANCE_STOPS).max(0.0) * BLUR_WEIGHT;
     let subject_lost = ((refs.best_peak + SHARP_EPS) / (s.peak_sharpness + SHARP_EPS)).log2();
-    let subject_sharp = trust > 0.5 && subject_lost < SUBJECT_KEPT_STOPS;
+    let subject_sharp =
+        subject == Subject::SharpestRegion && trust > 0.5 && subject_lost < SUBJECT_KEPT_STOPS;
     if subject_sharp && deficit >= SLIGHTLY_SOFT_STOPS {
         p.blur *= SOFT_BACKGROUND_WEIGHT;
         p.reason(p.blur, Reason::SlightlySoft);
@@ -190,7 +207,7 @@ mod tests {
         let mut parts = vec![Parts::default(); frames.len()];
         let refs = References::of(&sigs, &parts);
         for (s, p) in sigs.iter().zip(&mut parts) {
-            judge_detail(s, &refs, 2.0, p);
+            judge_detail(s, &refs, 2.0, Subject::SharpestRegion, p);
         }
         parts
     }
@@ -238,6 +255,41 @@ mod tests {
             parts[2]
         );
         assert!(parts[2].blur >= REJECT_PENALTY, "{:?}", parts[2]);
+    }
+
+    #[test]
+    fn a_shake_that_spared_the_sharpest_region_is_motion_blur_when_the_faces_softened() {
+        // A sideways shake: 1.5 stops of the frame's detail gone, the vertical edges with it,
+        // while the sharpest region's measure kept within 0.3 stops (the edges along the
+        // shake survive).
+        let mut frames = vec![signals(0.4); 3];
+        frames[1].sharpness = 0.4 / 2.8;
+        frames[1].peak_sharpness = 0.4 / 1.23;
+        frames[1].detail_direction = [0.2, 0.72, 0.08];
+        let sigs: Vec<&Signals> = frames.iter().collect();
+        let parts = vec![Parts::default(); 3];
+        let refs = References::of(&sigs, &parts);
+        let mut by_region = Parts::default();
+        judge_detail(
+            &frames[1],
+            &refs,
+            2.0,
+            Subject::SharpestRegion,
+            &mut by_region,
+        );
+        let mut by_faces = Parts::default();
+        judge_detail(&frames[1], &refs, 2.0, Subject::Soft, &mut by_faces);
+        // Alone, the frame reads as a sharp subject over a softer background...
+        assert!(
+            matches!(by_region.reasons[..], [(_, Reason::SlightlySoft)]),
+            "{by_region:?}"
+        );
+        // ...but its faces say the subject is not sharp: the shake is named, and costs more.
+        assert!(
+            matches!(by_faces.reasons[..], [(_, Reason::MotionBlur { stops })] if stops >= 1.0),
+            "{by_faces:?}"
+        );
+        assert!(by_faces.blur > by_region.blur, "{by_faces:?} {by_region:?}");
     }
 
     #[test]

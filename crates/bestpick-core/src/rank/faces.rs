@@ -177,6 +177,12 @@ impl FrameFaces {
         !someone_blinked(&self.faces) && self.laughing == 0
     }
 
+    /// Faces softer than in their sharpest frame ("faces softer", [`FACES_SOFT_LOSS`]), among
+    /// them one large enough to judge: the subject lost its detail.
+    pub(super) fn soft(&self) -> bool {
+        self.sharpness_loss >= FACES_SOFT_LOSS && self.small_faces < self.count()
+    }
+
     /// Faces, all with open eyes and as sharp as anywhere in the group.
     pub(super) fn all_sharp_and_open(&self) -> bool {
         self.count() > 0 && self.eyes_open() && self.sharpness_loss < FACES_SHARP_LOSS
@@ -597,7 +603,7 @@ pub(super) fn weigh_faces(judged: &[Option<FrameFaces>], n: usize, parts: &mut [
                 soften_detail_reasons(&mut p.reasons);
             }
             p.faces = (f.sharpness_loss - FACES_SHARP_LOSS).max(0.0) * FACES_SOFT_WEIGHT;
-            if f.sharpness_loss >= FACES_SOFT_LOSS && f.small_faces < f.count() {
+            if f.soft() {
                 p.reason(p.faces, Reason::FacesSoft);
             }
         }

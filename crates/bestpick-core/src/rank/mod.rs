@@ -246,17 +246,6 @@ fn rank_group(
     let alone = n == 1 || matches!(set, Some(SetKind::Panorama | SetKind::FocusStack));
 
     let detail_refs = detail::References::of(&sigs, &parts);
-    for (s, p) in sigs.iter().zip(&mut parts) {
-        if alone {
-            detail::judge_single(s, p);
-        } else {
-            detail::judge_detail(s, &detail_refs, refs.noise, p);
-        }
-    }
-    if set == Some(SetKind::Bracket) {
-        sets::excuse_bracket_detail(&mut parts);
-    }
-
     // Face references (a face's sharpest reading, its open eyes) come from frames without
     // other damage and no noisier than the group's reference: noise fakes face detail and
     // opens eyes.
@@ -272,6 +261,24 @@ fn rank_group(
         .map(|s| !alone && detail::smeared_by_motion(s, &detail_refs, refs.noise))
         .collect();
     let judged = faces::judge_faces(inputs, members, &clean, &smeared);
+
+    for (i, (s, p)) in sigs.iter().zip(&mut parts).enumerate() {
+        if alone {
+            detail::judge_single(s, p);
+        } else {
+            // Softer faces are a subject that lost its detail, whatever the sharpest region
+            // kept (a shake spares the edges along it).
+            let subject = if judged[i].as_ref().is_some_and(faces::FrameFaces::soft) {
+                detail::Subject::Soft
+            } else {
+                detail::Subject::SharpestRegion
+            };
+            detail::judge_detail(s, &detail_refs, refs.noise, subject, p);
+        }
+    }
+    if set == Some(SetKind::Bracket) {
+        sets::excuse_bracket_detail(&mut parts);
+    }
     faces::weigh_faces(&judged, n, &mut parts);
     for p in &mut parts {
         p.weigh(&judging.weights);
