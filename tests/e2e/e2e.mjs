@@ -403,6 +403,8 @@ async function main() {
     check("S selects the photo's group", cursorGroup !== undefined && cursorGroup.members.length > 1 && JSON.stringify([...snap.targets].sort()) === JSON.stringify([...cursorGroup.members].sort()), JSON.stringify(snap.targets));
     await s.shot("selection.png");
     await s.keys(KEY.esc);
+    const hint = await s.exec("return document.querySelector('[data-testid=message]').textContent");
+    check("Esc back to one photo takes the selection's hint with it", !hint.includes("selected"), JSON.stringify(hint));
 
     // ---- review in shooting order across groups ----
     await s.exec("const sel=[...document.querySelectorAll('.toolbar select')].find(x => [...x.options].some(o => o.value === 'shooting')); sel.value='shooting'; sel.dispatchEvent(new Event('change')); return true");

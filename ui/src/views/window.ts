@@ -74,6 +74,8 @@ export class WindowView {
   private progressBar: HTMLElement;
   private progressText: HTMLElement;
   private msg: HTMLElement;
+  /** The message is the many-photos selection's hint: it goes when the selection does. */
+  private selectionHint = false;
   private counts: HTMLElement;
   private reportButton: HTMLButtonElement;
   private current: HTMLElement;
@@ -253,6 +255,7 @@ export class WindowView {
     this.renderStatus();
     const n = this.model.selection.size;
     this.say(`${n} photo${n === 1 ? "" : "s"} selected${n > 1 ? ": P, X, U, stars and labels apply to all of them (Esc: just the current one)" : ""}`);
+    this.selectionHint = n > 1;
   }
 
   /** Esc in the grid: back to the current photo alone. True when there was more selected. */
@@ -423,6 +426,7 @@ export class WindowView {
     const i = m.cursorIndex();
     const selected = m.selection.many ? `${m.selection.size} selected · ` : "";
     this.current.textContent = i === null ? "" : `${selected}${m.photos[i].relPath}`;
+    if (this.selectionHint && !m.selection.many) this.say("");
   }
 
   showProgress(text: string, fraction: number): void {
@@ -443,6 +447,7 @@ export class WindowView {
 
   /** A message in the status bar. */
   say(m: string, error = false): void {
+    this.selectionHint = false;
     this.msg.textContent = m;
     this.msg.classList.toggle("error", error);
   }
