@@ -14,7 +14,8 @@
 //! - `detail`: focus and motion blur (against the sharpest undamaged frame);
 //! - `faces`: eyes and face sharpness (against the same person elsewhere in the burst).
 //!
-//! `rank_group` runs them in that order and orders the frames.
+//! `rank_group` runs them in that order and orders the frames; the faces are read before the
+//! detail is judged (softer faces tell it the subject lost its detail) and weighed after it.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
