@@ -21,6 +21,7 @@ use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
@@ -213,34 +214,56 @@ struct Connection {
 impl Connection {
     async fn run(self, tcp: TcpStream, tls: Option<TlsAcceptor>, header_timeout: Duration) {
         match tls {
-            None => self.drive(TokioIo::new(tcp)).await,
+            None => self.drive(tcp).await,
             Some(acceptor) => {
                 // A failed or too slow handshake: nothing to answer, just close.
                 let handshake = tokio::time::timeout(header_timeout, acceptor.accept(tcp)).await;
                 if let Ok(Ok(stream)) = handshake {
-                    self.drive(TokioIo::new(stream)).await;
+                    self.drive(stream).await;
                 }
             }
         }
     }
 
-    async fn drive<I>(mut self, io: I)
+    async fn drive<T>(mut self, io: T)
     where
-        I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+        T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let (router, remote) = (self.router, self.remote);
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             req.extensions_mut().insert(ConnectInfo(remote));
-            router.clone().oneshot(req)
+            Box::pin(router.clone().oneshot(req))
         });
-        let connection = self.http.serve_connection(io, service);
-        tokio::pin!(connection);
-        tokio::select! {
-            _ = connection.as_mut() => {}
-            _ = self.stop.changed() => {
-                connection.as_mut().graceful_shutdown();
-                let _ = connection.await;
-            }
+        let mut connection = self.http.serve_connection(TokioIo::new(io), service);
+        // Served without closing the socket at the end: see [`linger`].
+        let stopped = tokio::select! {
+            _ = std::future::poll_fn(|cx| connection.poll_without_shutdown(cx)) => false,
+            _ = self.stop.changed() => true,
+        };
+        if stopped {
+            std::pin::Pin::new(&mut connection).graceful_shutdown();
+            let _ = std::future::poll_fn(|cx| connection.poll_without_shutdown(cx)).await;
+        }
+        linger(connection.into_parts().io.into_inner()).await;
+    }
+}
+
+/// How long a finished connection keeps reading, and dropping, what the client still sends
+/// before it is closed. Closing a socket with unread bytes makes the kernel reset the
+/// connection, and the reset can destroy the last answer (a 408 or 413 saying why) before the
+/// client reads it: the uploading app would see "connection reset" instead of the reason. The
+/// lingering close of Apache and nginx.
+const LINGER: Duration = Duration::from_secs(2);
+
+/// Ends our side of a finished connection (FIN, or TLS close_notify), then reads until the
+/// client closes its side too, for at most [`LINGER`].
+async fn linger<T: AsyncRead + AsyncWrite + Unpin>(mut io: T) {
+    let deadline = tokio::time::Instant::now() + LINGER;
+    let _ = tokio::time::timeout_at(deadline, io.shutdown()).await;
+    let mut discard = [0u8; 8192];
+    while let Ok(Ok(n)) = tokio::time::timeout_at(deadline, io.read(&mut discard)).await {
+        if n == 0 {
+            break;
         }
     }
 }
