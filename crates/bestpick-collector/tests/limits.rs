@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,17 +13,15 @@ use common::Collector;
 use common::raw::{self, post_head, wait_closed};
 
 /// Sends `bytes` one a second until the collector closes the connection; returns how long
-/// that took and what it answered, or panics after `limit`.
+/// that took and what it answered, or panics after `limit`. What arrives is kept across the
+/// seconds: an answer that comes a second before the close is still the answer.
 fn trickle(stream: &mut TcpStream, bytes: &[u8], limit: Duration) -> (Duration, String) {
     let start = Instant::now();
+    let mut got = Vec::new();
     for &b in bytes.iter().cycle() {
-        if stream.write_all(&[b]).is_err() {
-            // Closed while this byte went out: what it answered before closing may still be
-            // waiting to be read.
-            let got = wait_closed(stream, Duration::from_secs(1)).unwrap_or_default();
-            return (start.elapsed(), String::from_utf8_lossy(&got).into_owned());
-        }
-        if let Some(got) = wait_closed(stream, Duration::from_secs(1)) {
+        // A byte that cannot go out: closed, and what it answered before may still be waiting.
+        let sent = stream.write_all(&[b]).is_ok();
+        if read_until_closed(stream, Duration::from_secs(1), &mut got) || !sent {
             return (start.elapsed(), String::from_utf8_lossy(&got).into_owned());
         }
         assert!(
@@ -33,6 +31,33 @@ fn trickle(stream: &mut TcpStream, bytes: &[u8], limit: Duration) -> (Duration, 
         );
     }
     unreachable!("cycle never ends")
+}
+
+/// Reads into `got` for `wait`; true when the connection closed (end of stream or an error).
+fn read_until_closed(stream: &mut TcpStream, wait: Duration, got: &mut Vec<u8>) -> bool {
+    let deadline = Instant::now() + wait;
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        stream
+            .set_read_timeout(Some(left.min(Duration::from_millis(200))))
+            .expect("timeout");
+        match stream.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
+                ) => {}
+            Err(_) => return true,
+        }
+    }
 }
 
 #[test]
