@@ -4,13 +4,13 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::Collector;
-use common::raw::{self, post_head, wait_closed};
+use common::raw::{self, post_head, read_until_closed, wait_closed};
 
 /// Sends `bytes` one a second until the collector closes the connection; returns how long
 /// that took and what it answered, or panics after `limit`. What arrives is kept across the
@@ -31,33 +31,6 @@ fn trickle(stream: &mut TcpStream, bytes: &[u8], limit: Duration) -> (Duration, 
         );
     }
     unreachable!("cycle never ends")
-}
-
-/// Reads into `got` for `wait`; true when the connection closed (end of stream or an error).
-fn read_until_closed(stream: &mut TcpStream, wait: Duration, got: &mut Vec<u8>) -> bool {
-    let deadline = Instant::now() + wait;
-    let mut buf = [0u8; 4096];
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return false;
-        }
-        stream
-            .set_read_timeout(Some(left.min(Duration::from_millis(200))))
-            .expect("timeout");
-        match stream.read(&mut buf) {
-            Ok(0) => return true,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock
-                        | std::io::ErrorKind::TimedOut
-                        | std::io::ErrorKind::Interrupted
-                ) => {}
-            Err(_) => return true,
-        }
-    }
 }
 
 #[test]

@@ -171,19 +171,25 @@ pub fn proc_kib(pid: u32, field: &str) -> u64 {
 /// Reads until the peer closes the connection (EOF or reset), returning what arrived, or
 /// `None` if it is still open after `wait`.
 pub fn wait_closed(stream: &mut TcpStream, wait: Duration) -> Option<Vec<u8>> {
-    let deadline = std::time::Instant::now() + wait;
     let mut got = Vec::new();
+    read_until_closed(stream, wait, &mut got).then_some(got)
+}
+
+/// Reads into `got` for `wait`; true when the connection closed (end of stream or an error).
+/// What was read stays in `got` either way.
+pub fn read_until_closed(stream: &mut TcpStream, wait: Duration, got: &mut Vec<u8>) -> bool {
+    let deadline = std::time::Instant::now() + wait;
     let mut buf = [0u8; 4096];
     loop {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         if left.is_zero() {
-            return None;
+            return false;
         }
         stream
             .set_read_timeout(Some(left.min(Duration::from_millis(200))))
             .expect("timeout");
         match stream.read(&mut buf) {
-            Ok(0) => return Some(got),
+            Ok(0) => return true,
             Ok(n) => got.extend_from_slice(&buf[..n]),
             Err(e)
                 if matches!(
@@ -192,7 +198,7 @@ pub fn wait_closed(stream: &mut TcpStream, wait: Duration) -> Option<Vec<u8>> {
                         | io::ErrorKind::TimedOut
                         | io::ErrorKind::Interrupted
                 ) => {}
-            Err(_) => return Some(got),
+            Err(_) => return true,
         }
     }
 }
