@@ -144,3 +144,93 @@ fn blinks_and_half_blinks_are_called_out_and_never_picked() {
         );
     }
 }
+
+/// The APP1 (EXIF) segment of a JPEG file, with its marker, when it has one.
+fn exif_segment(jpeg: &[u8]) -> Option<&[u8]> {
+    let mut at = 2;
+    while at + 4 <= jpeg.len() && jpeg[at] == 0xFF {
+        let len = usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
+        if jpeg[at + 1] == 0xE1 {
+            return jpeg.get(at..at + 2 + len);
+        }
+        at += 2 + len;
+    }
+    None
+}
+
+/// Burst `burst` of the real bursts written to a new folder as `change` makes each frame
+/// (the pixels, and the JPEG quality to save them at), keeping each frame's EXIF (its capture
+/// time) and file name. `None` without the shared corpus.
+fn resaved(
+    burst: &str,
+    change: impl Fn(&str, image::RgbImage) -> (image::RgbImage, u8),
+) -> Option<tempfile::TempDir> {
+    let from = corpus()?.join("realbursts").join(burst);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut names: Vec<String> = std::fs::read_dir(&from)
+        .expect("burst folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in &names {
+        let original = std::fs::read(from.join(name)).expect("frame");
+        let img = image::load_from_memory(&original)
+            .expect("decode")
+            .to_rgb8();
+        let (img, quality) = change(name, img);
+        let mut encoded = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut encoded, quality)
+            .encode_image(&img)
+            .expect("encode");
+        let mut out = encoded[..2].to_vec();
+        out.extend_from_slice(exif_segment(&original).expect("the frames carry EXIF"));
+        out.extend_from_slice(&encoded[2..]);
+        std::fs::write(dir.path().join(name), out).expect("write");
+    }
+    Some(dir)
+}
+
+fn labels(burst: &str) -> BTreeMap<String, String> {
+    let root = corpus().expect("corpus").join("realbursts");
+    std::fs::read_to_string(root.join("truth.tsv"))
+        .expect("truth.tsv")
+        .lines()
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            (cols.first() == Some(&burst))
+                .then(|| Some((cols.get(1)?.to_string(), cols.get(2)?.to_string())))
+                .flatten()
+        })
+        .collect()
+}
+
+#[test]
+fn a_burst_saved_at_one_low_quality_is_not_faulted_for_it() {
+    // A real blink burst as a phone or a messaging app saves it: quality 60 throughout, one
+    // frame re-saved again at 25. Compression is judged against the group: only that frame is
+    // heavily compressed, and the blinks are still what the rejects are.
+    let heavy = "IMG_3125.JPG";
+    let Some(dir) = resaved("b01", |name, img| {
+        (img, if name == heavy { 25 } else { 60 })
+    }) else {
+        return;
+    };
+    let culled = analyze_and_cull(dir.path(), true);
+    let labels = labels("b01");
+    assert_eq!(culled.names.len(), labels.len());
+    for (name, s) in culled.names.iter().zip(&culled.suggestions) {
+        let compressed = s
+            .ranked
+            .reasons
+            .iter()
+            .any(|r| matches!(r, Reason::Compressed { .. }));
+        assert_eq!(compressed, name == heavy, "{name}: {:?}", s.reason_words());
+        if labels[name] == "reject" {
+            assert!(
+                s.ranked.reject_candidate && !s.ranked.best,
+                "{name}: {:?}",
+                s.reason_words()
+            );
+        }
+    }
+}

@@ -41,9 +41,14 @@ pub(super) const NOISE_COMPARABLE: f32 = 1.5;
 /// detail, and a frame drowned in noise keeps none.
 const NOISE_REFERENCE_DETAIL: f32 = 0.6;
 
-/// One halving of JPEG quality below [`COMPRESSION_FROM`] costs this much.
+/// One halving of JPEG quality below the reference costs this much: below
+/// [`COMPRESSION_FROM`], or below the group's best quality when that is lower (a shoot saved at
+/// quality 60 throughout has nothing to choose between on compression).
 const COMPRESSION_WEIGHT: f32 = 0.7;
 const COMPRESSION_FROM: u8 = 75;
+/// "Heavy JPEG compression" is worded from this many halvings below the reference (quality 60
+/// against 75): a few points of quality between frames are not worth a word.
+const COMPRESSION_WORDED: f32 = 0.3;
 
 /// Penalty of a misfire: it should sink to the bottom of any group.
 const MISFIRE_PENALTY: f32 = 8.0;
@@ -57,6 +62,9 @@ pub(super) struct References {
     /// Median clipped shares of the frames as clean as the cleanest.
     pub(super) highlights: f32,
     shadows: f32,
+    /// The quality compression is judged against: [`COMPRESSION_FROM`], or the group's best
+    /// JPEG quality when lower.
+    pub(super) quality: u8,
 }
 
 impl References {
@@ -73,6 +81,7 @@ impl References {
             noise,
             highlights: median(comparable.iter().map(|s| s.clipped_highlights).collect()),
             shadows: median(comparable.iter().map(|s| s.clipped_shadows).collect()),
+            quality: quality_reference(sigs),
         }
     }
 }
@@ -90,6 +99,20 @@ fn noise_reference(signals: &[&Signals]) -> f32 {
         .collect();
     let all = || signals.iter().map(|s| s.noise).collect();
     median(if kept.is_empty() { all() } else { kept }).max(1.0)
+}
+
+/// The group's compression reference: its best JPEG quality, at most [`COMPRESSION_FROM`]
+/// (frames of unknown quality, not JPEGs, count as uncompressed). A photo alone is held to
+/// [`COMPRESSION_FROM`].
+fn quality_reference(signals: &[&Signals]) -> u8 {
+    if signals.len() < 2 {
+        return COMPRESSION_FROM;
+    }
+    signals
+        .iter()
+        .map(|s| s.jpeg_quality.unwrap_or(COMPRESSION_FROM))
+        .max()
+        .map_or(COMPRESSION_FROM, |q| q.min(COMPRESSION_FROM))
 }
 
 /// Exposure away from the group's median (in a group of `n`), or too dark or bright alone.
@@ -162,12 +185,15 @@ pub(super) fn judge_noise(s: &Signals, refs: &References, n: usize, p: &mut Part
     }
 }
 
-/// Heavy JPEG compression (quality below [`COMPRESSION_FROM`]).
-pub(super) fn judge_compression(s: &Signals, p: &mut Parts) {
-    if let Some(q) = s.jpeg_quality.filter(|&q| q < COMPRESSION_FROM) {
-        p.compression =
-            (f32::from(COMPRESSION_FROM) / f32::from(q.max(1))).log2() * COMPRESSION_WEIGHT;
-        p.reason(p.compression, Reason::Compressed { quality: q });
+/// Heavier JPEG compression than the group's reference (see [`References::quality`]; a photo
+/// alone against [`COMPRESSION_FROM`]).
+pub(super) fn judge_compression(s: &Signals, refs: &References, p: &mut Parts) {
+    if let Some(q) = s.jpeg_quality.filter(|&q| q < refs.quality) {
+        let halvings = (f32::from(refs.quality) / f32::from(q.max(1))).log2();
+        p.compression = halvings * COMPRESSION_WEIGHT;
+        if halvings >= COMPRESSION_WORDED {
+            p.reason(p.compression, Reason::Compressed { quality: q });
+        }
     }
 }
 
@@ -259,10 +285,62 @@ mod tests {
         let mut s = signals(0.5);
         s.jpeg_quality = Some(30);
         s.misfire = Some(Misfire::Black);
+        let refs = References::of(&[&s]);
         let mut p = Parts::default();
-        judge_compression(&s, &mut p);
+        judge_compression(&s, &refs, &mut p);
         judge_misfire(&s, &mut p);
         assert!(p.compression > 0.9 && p.misfire == MISFIRE_PENALTY, "{p:?}");
         assert_eq!(p.reasons.len(), 2);
+    }
+
+    fn compression(qualities: &[u8]) -> Vec<Parts> {
+        let frames: Vec<Signals> = qualities
+            .iter()
+            .map(|&q| {
+                let mut s = signals(0.5);
+                s.jpeg_quality = Some(q);
+                s
+            })
+            .collect();
+        judged(&frames, |s, refs, _, p| judge_compression(s, refs, p))
+    }
+
+    #[test]
+    fn compression_is_judged_against_the_group() {
+        // A re-saved copy among the camera's originals: the fault it always was.
+        let parts = compression(&[92, 35, 92]);
+        assert!(parts[1].compression > 0.7, "{:?}", parts[1]);
+        assert!(matches!(
+            parts[1].reasons[..],
+            [(_, Reason::Compressed { quality: 35 })]
+        ));
+        assert_eq!(parts[0].compression, 0.0);
+        // A shoot saved at quality 60 throughout: nothing to choose between, nothing to say.
+        let parts = compression(&[60, 60, 60]);
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.compression == 0.0 && p.reasons.is_empty()),
+            "{parts:?}"
+        );
+        // A few points of quality between frames cost a little and are not worded.
+        let parts = compression(&[61, 58, 61]);
+        assert!(
+            parts[1].compression > 0.0 && parts[1].reasons.is_empty(),
+            "{:?}",
+            parts[1]
+        );
+        // Heavier than the group's own compression is still worded.
+        let parts = compression(&[60, 30, 60]);
+        assert!(matches!(
+            parts[1].reasons[..],
+            [(_, Reason::Compressed { quality: 30 })]
+        ));
+        // Alone, a photo is held to the usual bar.
+        let parts = compression(&[60]);
+        assert!(matches!(
+            parts[0].reasons[..],
+            [(_, Reason::Compressed { quality: 60 })]
+        ));
     }
 }

@@ -232,7 +232,7 @@ fn rank_group(
         exposure::judge_exposure(s, &refs, n, p);
         exposure::judge_clipping(s, &refs, n, p);
         exposure::judge_noise(s, &refs, n, p);
-        exposure::judge_compression(s, p);
+        exposure::judge_compression(s, &refs, p);
         exposure::judge_misfire(s, p);
     }
     obstruction::judge_obstructions(&sigs, &mut parts);
