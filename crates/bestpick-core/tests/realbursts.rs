@@ -234,3 +234,42 @@ fn a_burst_saved_at_one_low_quality_is_not_faulted_for_it() {
         }
     }
 }
+
+#[test]
+fn a_player_watching_the_ball_is_looking_down_not_blinking() {
+    // b08 at twice the size (a closer camera): the player's face is read, head 15–35° down
+    // all burst, watching the ball, and the lids so low that some frames read closed or one
+    // eye closed on the face alone. None of the frames labelled fine is called a blink.
+    let Some(dir) = resaved("b08", |_, img| {
+        let (w, h) = (img.width() * 2, img.height() * 2);
+        let big = image::imageops::resize(&img, w, h, image::imageops::FilterType::Lanczos3);
+        (big, 92)
+    }) else {
+        return;
+    };
+    let culled = analyze_and_cull(dir.path(), true);
+    let labels = labels("b08");
+    let mut down = 0;
+    for (name, s) in culled.names.iter().zip(&culled.suggestions) {
+        down += s
+            .ranked
+            .judged_faces
+            .iter()
+            .filter(|f| f.eyes == bestpick_core::FaceVerdict::LookingDown)
+            .count();
+        if labels[name] != "reject" {
+            assert!(
+                !s.ranked.reasons.iter().any(|r| matches!(
+                    r,
+                    Reason::EyesClosed { .. } | Reason::EyesHalfClosed { .. }
+                )),
+                "{name}: {:?}",
+                s.reason_words()
+            );
+        }
+    }
+    assert!(
+        down >= 2,
+        "the player's face read looking down in {down} frames"
+    );
+}

@@ -32,6 +32,13 @@ const MIN_JUDGED_FACE_PX: f32 = 80.0;
 /// (its lower-quartile pitch) lowers the lids without a blink: looking down at a cup, a phone,
 /// cards.
 const LOOKING_DOWN_DEG: f32 = 5.0;
+/// A head pitched this far down (nose down from facing the camera), or
+/// [`LOOKING_FAR_DOWN_DEG`] more than its head-up pose, looks down so far that the lids cover
+/// the eyes whatever they do: a closed reading there is not a blink (a player watching the
+/// ball, someone reading). Measured: real blinks in the development bursts move the head
+/// 2.5° at most; frontal faces read within ±7°.
+const HEAD_DOWN_DEG: f32 = 20.0;
+const LOOKING_FAR_DOWN_DEG: f32 = 10.0;
 /// The open state of an eye: this quantile of its openness over the burst's clean, sharp
 /// frames (high, so that blinks and narrowed eyes in the burst do not lower it).
 const OPEN_STATE_QUANTILE: f32 = 0.75;
@@ -317,6 +324,9 @@ fn is_laughing(mouth: Option<(f32, f32)>, usual_wide: Option<f32>) -> bool {
 struct FaceContext {
     /// Pitched down at least [`LOOKING_DOWN_DEG`] more than usual for this face in the burst.
     looking_down: bool,
+    /// Pitched far down (see [`HEAD_DOWN_DEG`]): lowered lids, even closed-looking ones, are
+    /// the look, not a blink.
+    head_down: bool,
     /// The same face is closed in the frame just before or after.
     beside_a_blink: bool,
     /// Laughing or smiling hard (see [`is_laughing`]).
@@ -326,11 +336,13 @@ struct FaceContext {
 /// Judges eyes at `share` of their open state (`closed` when read closed on the face alone):
 /// closed (absolutely, or below [`BLINK_SHARE`]), half closed (below [`HALF_CLOSED_SHARE`], or
 /// below [`HALF_CLOSED_NEAR_BLINK_SHARE`] beside a blink), else open. Lids lowered by looking
-/// down are not a blink.
+/// down are not a blink: short of closed when the head is a little down, at all when it is far
+/// down.
 fn judge_eyes(share: Option<f32>, closed: bool, context: &FaceContext) -> FaceVerdict {
     let lowered = closed || share.is_some_and(|s| s < HALF_CLOSED_SHARE);
     match share {
         _ if lowered && context.laughing => FaceVerdict::Laughing,
+        _ if lowered && context.head_down => FaceVerdict::LookingDown,
         _ if closed => FaceVerdict::Closed,
         Some(s) if s < BLINK_SHARE => FaceVerdict::Closed,
         Some(s) if context.looking_down && s < HALF_CLOSED_SHARE => FaceVerdict::LookingDown,
@@ -352,6 +364,8 @@ struct FirstReading {
     closed: bool,
     /// See [`FaceContext::looking_down`].
     looking_down: bool,
+    /// See [`FaceContext::head_down`].
+    head_down: bool,
     /// See [`FaceContext::laughing`].
     laughing: bool,
 }
@@ -437,6 +451,8 @@ pub(super) fn judge_faces(
                     let mut pitches: Vec<f32> = same.iter().map(|b| b.pitch).collect();
                     let head_up = quantile(&mut pitches, 0.25).unwrap_or(a.pitch);
                     let looking_down = a.pitch - head_up >= LOOKING_DOWN_DEG;
+                    let head_down =
+                        a.pitch >= HEAD_DOWN_DEG || a.pitch - head_up >= LOOKING_FAR_DOWN_DEG;
                     let mut widths: Vec<f32> =
                         same.iter().filter_map(|b| Some(b.mouth?.1)).collect();
                     let laughing = is_laughing(a.mouth, quantile(&mut widths, 0.5));
@@ -446,6 +462,7 @@ pub(super) fn judge_faces(
                         shares,
                         closed,
                         looking_down,
+                        head_down,
                         laughing,
                     }
                 })
@@ -477,6 +494,7 @@ pub(super) fn judge_faces(
                 let context = FaceContext {
                     laughing: r.laughing,
                     looking_down: r.looking_down,
+                    head_down: r.head_down,
                     beside_a_blink: closed_beside(at, a),
                 };
                 let best_sharp = same_in_clean(a)
@@ -795,6 +813,7 @@ mod tests {
     fn eyes_are_judged_by_their_share_of_the_persons_open_state() {
         let plain = FaceContext {
             looking_down: false,
+            head_down: false,
             beside_a_blink: false,
             laughing: false,
         };
@@ -826,6 +845,18 @@ mod tests {
             judge_eyes(Some(0.75), false, &down),
             FaceVerdict::LookingDown
         );
+        // A little down, closed is closed; far down, the lids cannot tell.
+        assert_eq!(judge_eyes(Some(0.4), true, &down), FaceVerdict::Closed);
+        let far_down = FaceContext {
+            head_down: true,
+            ..down
+        };
+        assert_eq!(
+            judge_eyes(Some(0.4), true, &far_down),
+            FaceVerdict::LookingDown
+        );
+        assert_eq!(judge_eyes(None, true, &far_down), FaceVerdict::LookingDown);
+        assert_eq!(judge_eyes(Some(1.0), false, &far_down), FaceVerdict::Open);
         assert_eq!(judge_eyes(None, false, &plain), FaceVerdict::Uncertain);
         assert_eq!(
             judge_eyes(Some(0.5), false, &laughing),
@@ -996,6 +1027,31 @@ mod tests {
         // Head as usual: the same reading is a half blink.
         let r = rank_frames(&burst(&[0.30, 0.30, 0.30, 0.22, 0.30]));
         assert!(r[3].reject_candidate);
+    }
+
+    #[test]
+    fn a_head_far_down_is_looking_down_even_when_the_lids_read_closed() {
+        // A player watching the ball: head 20–30° down the whole burst, the lids so low that
+        // one frame reads closed on the face alone. Looking down, not a blink.
+        let pitches = [22.0, 25.0, 30.0, 24.0, 21.0];
+        let mut frames = burst(&[0.30, 0.28, 0.10, 0.27, 0.30]);
+        for (f, &pitch) in frames.iter_mut().zip(&pitches) {
+            f.1[0] = pitched(f.1[0].clone(), pitch);
+        }
+        let r = rank_frames(&frames);
+        assert_eq!(r[2].judged_faces[0].eyes, FaceVerdict::LookingDown);
+        assert!(!r[2].reject_candidate, "{:?}", r[2].reasons);
+        assert!(
+            !r[2].reasons.iter().any(|x| x.fault_tag().is_some()),
+            "{:?}",
+            r[2].reasons
+        );
+        // The same lids with the head as usual (a blink nods the head a degree or two).
+        let mut frames = burst(&[0.30, 0.28, 0.10, 0.27, 0.30]);
+        frames[2].1[0] = pitched(frames[2].1[0].clone(), 2.5);
+        let r = rank_frames(&frames);
+        assert_eq!(r[2].judged_faces[0].eyes, FaceVerdict::Closed);
+        assert!(r[2].reject_candidate);
     }
 
     #[test]
