@@ -36,6 +36,11 @@ const MOTION_DIAGONAL_GAIN: f32 = 1.6;
 const SUBJECT_KEPT_STOPS: f32 = 0.35;
 /// ...and weighs this share of its blur penalty.
 const SOFT_BACKGROUND_WEIGHT: f32 = 0.5;
+/// The sharpest frame leads the next sharpest by less than this many stops: the frames are
+/// alike in detail ("as sharp as any", not "sharpest"). About the reading's jitter between
+/// consecutive frames of a still subject (0.00–0.07 stops in the real development bursts); a
+/// visible difference in sharpness is several times it.
+pub(super) const ALIKE_STOPS: f32 = 0.1;
 /// A photo alone is blurry with less peak and coarse detail than these.
 const BLURRY_PEAK: f32 = 0.01;
 const BLURRY_COARSE: f32 = 0.15;
@@ -88,6 +93,21 @@ impl References {
             clean,
             reference,
         }
+    }
+}
+
+impl References {
+    /// How far the sharpest clean frame leads the next sharpest clean frame, in stops of
+    /// detail (`detail_of` gives a frame's [`detail`] by position); `None` when it is the only
+    /// clean frame.
+    pub(super) fn lead(&self, detail_of: impl Fn(usize) -> f32) -> Option<f32> {
+        let next = self
+            .clean
+            .iter()
+            .filter(|&&i| i != self.reference)
+            .map(|&i| detail_of(i))
+            .reduce(f32::max)?;
+        Some(((detail_of(self.reference) + SHARP_EPS) / (next + SHARP_EPS)).log2())
     }
 }
 

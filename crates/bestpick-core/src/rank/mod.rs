@@ -409,7 +409,13 @@ fn explain(
                     metered: sets::is_metered(&biases, i),
                 }
             } else if Some(i) == sharpest {
-                Reason::SharpestOf { of: n }
+                // Sharpest by less than the reading's jitter is not sharpest: as sharp as any.
+                let lead = detail_refs.lead(|k| detail::detail(sig(k)));
+                if lead.is_some_and(|l| l < detail::ALIKE_STOPS) {
+                    Reason::AsSharpAsAny { of: n }
+                } else {
+                    Reason::SharpestOf { of: n }
+                }
             } else {
                 Reason::BestOf { of: n }
             };
@@ -536,6 +542,57 @@ mod taste_tests {
                 .any(|r| matches!(r, Reason::OutOfFocus { .. } | Reason::MotionBlur { .. })),
             "{:?}",
             tasted[2].reasons
+        );
+    }
+}
+
+#[cfg(test)]
+mod lead_tests {
+    use super::test_support::signals;
+    use super::*;
+
+    fn pick_words(sigs: &[Signals]) -> String {
+        let inputs: Vec<RankInput<'_>> = sigs
+            .iter()
+            .map(|s| RankInput {
+                signals: s,
+                faces: None,
+                exposure_bias: None,
+            })
+            .collect();
+        let group = Group {
+            id: 1,
+            members: (0..sigs.len()).collect(),
+        };
+        let ranked = rank(&inputs, &[group]);
+        let pick = ranked.iter().find(|r| r.best).expect("a pick");
+        pick.reasons[0].to_string()
+    }
+
+    #[test]
+    fn the_sharpest_by_a_hair_is_as_sharp_as_any() {
+        // A burst of a still subject: the readings differ by 3 % (0.04 stops), which is the
+        // reading's jitter, not a sharper frame.
+        let alike = vec![
+            signals(0.300),
+            signals(0.309),
+            signals(0.302),
+            signals(0.301),
+        ];
+        assert_eq!(pick_words(&alike), "as sharp as any of 4");
+        // One frame clearly ahead (a quarter more detail, 0.32 stops): the sharpest.
+        let ahead = vec![
+            signals(0.300),
+            signals(0.375),
+            signals(0.302),
+            signals(0.301),
+        ];
+        assert_eq!(pick_words(&ahead), "sharpest of 4");
+        // Two frames: the lead over the other decides the same way.
+        assert_eq!(pick_words(&[signals(0.3), signals(0.2)]), "sharpest of 2");
+        assert_eq!(
+            pick_words(&[signals(0.3), signals(0.295)]),
+            "as sharp as any of 2"
         );
     }
 }

@@ -16,6 +16,12 @@ pub enum Reason {
         /// Group size.
         of: usize,
     },
+    /// As sharp as any of a group of `of` frames: the sharpest reading, by less than the
+    /// reading's jitter between frames of a still subject (see `rank::detail::ALIKE_STOPS`).
+    AsSharpAsAny {
+        /// Group size.
+        of: usize,
+    },
     /// The pick of an exposure bracket of `of` frames.
     BestOfBracket {
         /// Frames in the bracket.
@@ -164,6 +170,7 @@ impl std::fmt::Display for Reason {
         };
         match self {
             Reason::SharpestOf { of } => write!(f, "sharpest of {of}"),
+            Reason::AsSharpAsAny { of } => write!(f, "as sharp as any of {of}"),
             Reason::BestOf { of } => write!(f, "best balance of focus and exposure of {of}"),
             Reason::BestOfBracket { of, metered } => {
                 write!(f, "best of an exposure bracket of {of}")?;
@@ -258,6 +265,7 @@ mod tests {
     fn reasons_read_as_plain_words() {
         let cases = [
             (Reason::SharpestOf { of: 7 }, "sharpest of 7"),
+            (Reason::AsSharpAsAny { of: 16 }, "as sharp as any of 16"),
             (
                 Reason::HighlightsClipped { percent: 0.12 },
                 "highlights clipped 12%",
@@ -336,6 +344,7 @@ mod tests {
         }
         let untagged = [
             Reason::SharpestOf { of: 3 },
+            Reason::AsSharpAsAny { of: 3 },
             Reason::FacesSharp,
             Reason::SlightlySoft,
             Reason::FacesSoft,
