@@ -19,7 +19,9 @@ use crate::signals::{self, Signals};
 /// Bumped whenever analysis results change meaning: cached analyses of another version are
 /// recomputed. 3: faces that fill the frame are found, eyes narrowed alike are not a wink.
 /// 4: the mouth's corners and lips are recorded (a laugh is told from a blink).
-pub const ANALYSIS_VERSION: u32 = 4;
+/// 5: noise floors are measured on the frame's flattest blocks counting clipped ones (a blown
+/// sky no longer leaves texture to be read as noise): noise and sharpness change.
+pub const ANALYSIS_VERSION: u32 = 5;
 
 /// Everything measured on one photo. Pure data, stored in the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -267,8 +267,8 @@ fn usable_with(m: f32, energy: f32) -> bool {
 }
 
 /// Thresholds taken from a sample of the blocks (every third, every seventh on big frames):
-/// quantiles of coarse energy over usable blocks, and the noise floors measured on the flattest
-/// 30 % of them — plenty for thresholds, and cheap on 24 MP frames.
+/// quantiles of coarse energy over usable blocks, and the noise floors measured on the frame's
+/// flattest blocks (see [`FLAT_SHARE`]) — plenty for thresholds, and cheap on 24 MP frames.
 struct Sample {
     q50: f32,
     q90: f32,
@@ -277,25 +277,51 @@ struct Sample {
     noise: f32,
 }
 
+/// The noise floors are measured on the blocks among the flattest this share of the whole
+/// frame, clipped blocks included (a sky blown white is the frame's flattest part even though
+/// nothing can be read there): taken among the usable blocks only, a frame that lost its flat
+/// areas to clipping would read its texture as noise (measured: a photo brightened 0.8 stops
+/// went from 0.4 to 13 levels of "noise", and one with a blown sky read 8.6 times noisier than
+/// its darker copy).
+const FLAT_SHARE: f32 = 0.3;
+/// ...and on at least this share of the usable sampled blocks (and 16), the flattest, when the
+/// frame has fewer flat ones.
+const MIN_FLAT_SHARE: f32 = 0.01;
+
 fn sample(g: &Grid<'_>) -> Option<Sample> {
     let step = if g.dc.len() > 100_000 { 7 } else { 3 };
     let usable_at = |i: usize| usable(g.dc[i], &g.feat[i]);
-    let mut lows: Vec<f32> = (0..g.dc.len())
+    let mut all_lows: Vec<f32> = (0..g.dc.len())
+        .step_by(step)
+        .map(|i| g.feat[i][feat::LOW])
+        .collect();
+    let flat_level = quantile(&mut all_lows, FLAT_SHARE);
+    let usable_blocks: Vec<usize> = (0..g.dc.len())
         .step_by(step)
         .filter(|&i| usable_at(i))
-        .map(|i| g.feat[i][feat::LOW])
+        .collect();
+    let mut lows: Vec<f32> = usable_blocks
+        .iter()
+        .map(|&i| g.feat[i][feat::LOW])
         .collect();
     if lows.len() < 16 {
         return None;
     }
     let q90 = quantile(&mut lows, 0.9);
     let q50 = quantile(&mut lows, 0.5);
-    let q30 = quantile(&mut lows, 0.3);
+    let n = lows.len();
+    let min_flat = ((n as f32 * MIN_FLAT_SHARE) as usize).max(16);
+    // The level below which usable blocks count as flat: the frame's flat level, raised to
+    // the `min_flat`-th flattest usable block when fewer are that flat.
+    let level = flat_level.max(quantile(
+        &mut lows,
+        (min_flat - 1) as f32 / (n - 1).max(1) as f32,
+    ));
     let mut floor_sum = [0f64; NFEAT];
     let mut flat_n = 0u32;
-    for i in (0..g.dc.len()).step_by(step) {
+    for &i in &usable_blocks {
         let f = &g.feat[i];
-        if f[feat::LOW] <= q30 && usable_at(i) {
+        if f[feat::LOW] <= level {
             for (acc, &v) in floor_sum.iter_mut().zip(f) {
                 *acc += f64::from(v);
             }

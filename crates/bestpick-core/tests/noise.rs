@@ -103,3 +103,80 @@ fn a_noisy_copy_never_beats_the_clean_photo_of_people() {
         );
     }
 }
+
+#[test]
+fn a_sky_blown_white_is_not_read_as_noise() {
+    // Photos whose flat areas are their sky: brightened 0.8 stops the sky blows white and only
+    // texture is left to read noise on. The noise reading must stay the scene's (it read 0.4
+    // levels before and 13 after, "13× noisier than the group"), while a truly noisy copy of
+    // the same photo (σ = 6, as a higher ISO) still reads clearly noisier.
+    let Some(shared) = corpus() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = ["sklearn_china.jpg", "mei_Nikon_D5000.jpg"];
+    for name in photos {
+        let img = image::open(shared.join("images").join(name))
+            .expect("decode")
+            .to_rgb8();
+        let stem = name.trim_end_matches(".jpg");
+        let out = dir.path().join(stem);
+        std::fs::create_dir_all(&out).expect("mkdir");
+        let save = |suffix: &str, img: &image::RgbImage| {
+            let file =
+                std::fs::File::create(out.join(format!("{stem}_{suffix}.jpg"))).expect("create");
+            image::codecs::jpeg::JpegEncoder::new_with_quality(file, 92)
+                .encode_image(img)
+                .expect("encode");
+        };
+        save("00_original", &img);
+        save(
+            "01_brighter",
+            &bestpick_testkit::exposure::expose(&img, 0.8),
+        );
+        let mut gauss = Gauss(0x2545_F491_4F6C_DD1D);
+        let mut noisy = img.clone();
+        for p in noisy.pixels_mut() {
+            for c in &mut p.0 {
+                *c = (f64::from(*c) + 6.0 * gauss.sample())
+                    .round()
+                    .clamp(0.0, 255.0) as u8;
+            }
+        }
+        save("02_noisy", &noisy);
+    }
+    let Culled {
+        names,
+        analyses,
+        suggestions,
+        ..
+    } = analyze_and_cull(dir.path(), false);
+    let noise = |suffix: &str, stem: &str| -> (f32, Vec<String>) {
+        let i = names
+            .iter()
+            .position(|n| n.ends_with(&format!("{stem}_{suffix}.jpg")))
+            .expect("frame");
+        (analyses[i].signals.noise, suggestions[i].reason_words())
+    };
+    for name in photos {
+        let stem = name.trim_end_matches(".jpg");
+        let (original, _) = noise("00_original", stem);
+        let (brighter, words) = noise("01_brighter", stem);
+        let (noisy, noisy_words) = noise("02_noisy", stem);
+        let floor = original.max(1.0);
+        assert!(
+            brighter < 2.0 * floor,
+            "{stem}: brightened {brighter:.2} against the original's {original:.2}"
+        );
+        assert!(
+            !words.iter().any(|w| w.starts_with("noisier")),
+            "{stem} brightened: {words:?}"
+        );
+        assert!(
+            noisy > 1.8 * floor,
+            "{stem}: σ = 6 copy {noisy:.2} against the original's {original:.2}"
+        );
+        assert!(
+            noisy_words.iter().any(|w| w.starts_with("noisier")),
+            "{stem} noisy: {noisy_words:?}"
+        );
+    }
+}

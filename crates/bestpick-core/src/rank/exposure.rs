@@ -40,6 +40,11 @@ pub(super) const NOISE_COMPARABLE: f32 = 1.5;
 /// compressed, set the noise reference: blur and compression take the noise away with the
 /// detail, and a frame drowned in noise keeps none.
 const NOISE_REFERENCE_DETAIL: f32 = 0.6;
+/// Frames clipped (highlights or shadows) over this share of the frame beyond the group's
+/// median do not set the detail bar of the noise reference: blown highlights and crushed
+/// shadows make hard false edges, read as detail (a portrait brightened 2.5 stops read twice
+/// its original's detail and set the bar alone).
+const NOISE_REFERENCE_CLIPPED: f32 = 0.05;
 
 /// One halving of JPEG quality below the reference costs this much: below
 /// [`COMPRESSION_FROM`], or below the group's best quality when that is lower (a shoot saved at
@@ -87,10 +92,20 @@ impl References {
 }
 
 /// The group's noise reference: the median noise of the frames that kept their detail (see
-/// [`NOISE_REFERENCE_DETAIL`]), at least 1 (a level no eye sees). Not the median of all: two
+/// [`NOISE_REFERENCE_DETAIL`], against the best detail of the frames not clipped beyond the
+/// group's typical frame, [`NOISE_REFERENCE_CLIPPED`]), at least 1 (a level no eye sees). Not the median of all: two
 /// blurred or two noisy copies must not set the bar.
 fn noise_reference(signals: &[&Signals]) -> f32 {
-    let best = signals.iter().map(|s| detail(s)).fold(0.0f32, f32::max);
+    let highlights = median(signals.iter().map(|s| s.clipped_highlights).collect());
+    let shadows = median(signals.iter().map(|s| s.clipped_shadows).collect());
+    let best = signals
+        .iter()
+        .filter(|s| {
+            s.clipped_highlights <= highlights + NOISE_REFERENCE_CLIPPED
+                && s.clipped_shadows <= shadows + NOISE_REFERENCE_CLIPPED
+        })
+        .map(|s| detail(s))
+        .fold(0.0f32, f32::max);
     let kept: Vec<f32> = signals
         .iter()
         .filter(|s| detail(s) >= NOISE_REFERENCE_DETAIL * best)
@@ -278,6 +293,29 @@ mod tests {
             parts[1]
         );
         assert!(parts[0].reasons.is_empty());
+    }
+
+    #[test]
+    fn a_blown_frame_does_not_set_the_noise_references_detail_bar() {
+        // Blown highlights read as hard edges: the over-exposed copy reads twice the detail of
+        // the rest. It must not be the only frame that "kept its detail" and so the noise
+        // reference: against it the noisy copy would be as clean as the group.
+        let mut frames = vec![signals(0.2); 5];
+        frames[0].noise = 1.3;
+        frames[1] = signals(0.45);
+        frames[1].clipped_highlights = 0.18;
+        frames[1].noise = 3.8;
+        frames[2] = signals(0.18);
+        frames[2].noise = 4.7;
+        frames[3].noise = 0.7;
+        frames[4].noise = 1.3;
+        let parts = judged(&frames, judge_noise);
+        assert!(
+            matches!(parts[2].reasons[..], [(_, Reason::Noisier { times })] if times > 3.0),
+            "{:?}",
+            parts[2]
+        );
+        assert!(parts[0].reasons.is_empty(), "{:?}", parts[0]);
     }
 
     #[test]
