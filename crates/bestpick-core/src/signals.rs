@@ -284,8 +284,8 @@ struct Sample {
 /// went from 0.4 to 13 levels of "noise", and one with a blown sky read 8.6 times noisier than
 /// its darker copy).
 const FLAT_SHARE: f32 = 0.3;
-/// ...and on at least this share of the usable sampled blocks (and 16), the flattest, when the
-/// frame has fewer flat ones.
+/// ...and on at least this share of the usable sampled blocks (and 16): when the frame has
+/// fewer flat ones, on that many with the least fine detail.
 const MIN_FLAT_SHARE: f32 = 0.01;
 
 fn sample(g: &Grid<'_>) -> Option<Sample> {
@@ -310,24 +310,28 @@ fn sample(g: &Grid<'_>) -> Option<Sample> {
     let q90 = quantile(&mut lows, 0.9);
     let q50 = quantile(&mut lows, 0.5);
     let n = lows.len();
-    let min_flat = ((n as f32 * MIN_FLAT_SHARE) as usize).max(16);
-    // The level below which usable blocks count as flat: the frame's flat level, raised to
-    // the `min_flat`-th flattest usable block when fewer are that flat.
-    let level = flat_level.max(quantile(
-        &mut lows,
-        (min_flat - 1) as f32 / (n - 1).max(1) as f32,
-    ));
+    let min_flat = ((n as f32 * MIN_FLAT_SHARE) as usize).clamp(16, n);
+    let mut flat: Vec<usize> = usable_blocks
+        .iter()
+        .copied()
+        .filter(|&i| g.feat[i][feat::LOW] <= flat_level)
+        .collect();
+    if flat.len() < min_flat {
+        // No flat area left to read (clipped away, or none in the scene): the usable blocks
+        // with the least fine detail, which texture inflates least.
+        let fine = |i: usize| g.feat[i][feat::HIGH] + g.feat[i][feat::TOP];
+        let mut by_fine = usable_blocks;
+        by_fine.select_nth_unstable_by(min_flat - 1, |&a, &b| fine(a).total_cmp(&fine(b)));
+        by_fine.truncate(min_flat);
+        flat = by_fine;
+    }
     let mut floor_sum = [0f64; NFEAT];
-    let mut flat_n = 0u32;
-    for &i in &usable_blocks {
-        let f = &g.feat[i];
-        if f[feat::LOW] <= level {
-            for (acc, &v) in floor_sum.iter_mut().zip(f) {
-                *acc += f64::from(v);
-            }
-            flat_n += 1;
+    for &i in &flat {
+        for (acc, &v) in floor_sum.iter_mut().zip(&g.feat[i]) {
+            *acc += f64::from(v);
         }
     }
+    let flat_n = flat.len() as u32;
     let mean = |slot: usize| (floor_sum[slot] / f64::from(flat_n.max(1))) as f32;
     Some(Sample {
         q50,
