@@ -45,6 +45,10 @@ const NOISE_REFERENCE_DETAIL: f32 = 0.6;
 /// shadows make hard false edges, read as detail (a portrait brightened 2.5 stops read twice
 /// its original's detail and set the bar alone).
 const NOISE_REFERENCE_CLIPPED: f32 = 0.05;
+/// Nor do frames exposed this many stops away from the group's median: their detail is read on
+/// other blocks (a darker copy brings a blown sky's edges back into the reading; one read 2.6
+/// times its original's detail).
+const NOISE_REFERENCE_EV: f32 = 0.5;
 
 /// One halving of JPEG quality below the reference costs this much: below
 /// [`COMPRESSION_FROM`], or below the group's best quality when that is lower (a shoot saved at
@@ -92,17 +96,19 @@ impl References {
 }
 
 /// The group's noise reference: the median noise of the frames that kept their detail (see
-/// [`NOISE_REFERENCE_DETAIL`], against the best detail of the frames not clipped beyond the
-/// group's typical frame, [`NOISE_REFERENCE_CLIPPED`]), at least 1 (a level no eye sees). Not the median of all: two
-/// blurred or two noisy copies must not set the bar.
+/// [`NOISE_REFERENCE_DETAIL`], against the best detail of the frames exposed like the group's
+/// typical frame, [`NOISE_REFERENCE_CLIPPED`] and [`NOISE_REFERENCE_EV`]), at least 1 (a level
+/// no eye sees). Not the median of all: two blurred or two noisy copies must not set the bar.
 fn noise_reference(signals: &[&Signals]) -> f32 {
     let highlights = median(signals.iter().map(|s| s.clipped_highlights).collect());
     let shadows = median(signals.iter().map(|s| s.clipped_shadows).collect());
+    let ev = median(signals.iter().map(|s| s.exposure_ev).collect());
     let best = signals
         .iter()
         .filter(|s| {
             s.clipped_highlights <= highlights + NOISE_REFERENCE_CLIPPED
                 && s.clipped_shadows <= shadows + NOISE_REFERENCE_CLIPPED
+                && (s.exposure_ev - ev).abs() <= NOISE_REFERENCE_EV
         })
         .map(|s| detail(s))
         .fold(0.0f32, f32::max);
@@ -316,6 +322,30 @@ mod tests {
             parts[2]
         );
         assert!(parts[0].reasons.is_empty(), "{:?}", parts[0]);
+    }
+
+    #[test]
+    fn darker_copies_do_not_set_the_noise_references_detail_bar() {
+        // A darker copy brings a blown sky's edges back into the detail reading: it reads more
+        // detail than its original. Alone above the bar, the darker copies would set the noise
+        // reference and call the original noisier than its own copies.
+        let mut frames = vec![signals(0.2); 5];
+        frames[0].noise = 2.0;
+        for (k, ev) in [(1, -1.0), (2, -3.0)] {
+            frames[k] = signals(0.5);
+            frames[k].exposure_ev = ev;
+            frames[k].noise = if k == 1 { 1.6 } else { 1.0 };
+        }
+        frames[3] = signals(0.19);
+        frames[3].noise = 5.0;
+        frames[4].noise = 2.0;
+        let parts = judged(&frames, judge_noise);
+        assert!(parts[0].reasons.is_empty(), "{:?}", parts[0]);
+        assert!(
+            matches!(parts[3].reasons[..], [(_, Reason::Noisier { .. })]),
+            "{:?}",
+            parts[3]
+        );
     }
 
     #[test]
