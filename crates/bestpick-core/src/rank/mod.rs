@@ -440,7 +440,29 @@ fn explain(
 
 #[cfg(test)]
 pub(crate) mod test_support {
+    use super::{Group, Judging, RankInput, Ranked, Taste, Weights, rank_with_sets};
     use crate::signals::Signals;
+
+    /// `sigs` ranked as one group without faces, under `taste`.
+    pub(crate) fn rank_one_group(sigs: &[Signals], taste: Option<&Taste>) -> Vec<Ranked> {
+        let inputs: Vec<RankInput<'_>> = sigs
+            .iter()
+            .map(|s| RankInput {
+                signals: s,
+                faces: None,
+                exposure_bias: None,
+            })
+            .collect();
+        let group = Group {
+            id: 1,
+            members: (0..sigs.len()).collect(),
+        };
+        let judging = Judging {
+            weights: Weights::default(),
+            taste,
+        };
+        rank_with_sets(&inputs, &[group], judging).0
+    }
 
     /// A plain frame with `detail` as its sharpness.
     pub(crate) fn signals(detail: f32) -> Signals {
@@ -474,23 +496,7 @@ mod taste_tests {
     use super::*;
 
     fn ranked(sigs: &[Signals], taste: Option<&Taste>) -> Vec<Ranked> {
-        let inputs: Vec<RankInput<'_>> = sigs
-            .iter()
-            .map(|s| RankInput {
-                signals: s,
-                faces: None,
-                exposure_bias: None,
-            })
-            .collect();
-        let group = Group {
-            id: 1,
-            members: (0..sigs.len()).collect(),
-        };
-        let judging = Judging {
-            weights: Weights::default(),
-            taste,
-        };
-        rank_with_sets(&inputs, &[group], judging).0
+        super::test_support::rank_one_group(sigs, taste)
     }
 
     /// A taste that wants the last frame of every burst, very much.
@@ -552,19 +558,7 @@ mod lead_tests {
     use super::*;
 
     fn pick_words(sigs: &[Signals]) -> String {
-        let inputs: Vec<RankInput<'_>> = sigs
-            .iter()
-            .map(|s| RankInput {
-                signals: s,
-                faces: None,
-                exposure_bias: None,
-            })
-            .collect();
-        let group = Group {
-            id: 1,
-            members: (0..sigs.len()).collect(),
-        };
-        let ranked = rank(&inputs, &[group]);
+        let ranked = super::test_support::rank_one_group(sigs, None);
         let pick = ranked.iter().find(|r| r.best).expect("a pick");
         pick.reasons[0].to_string()
     }
