@@ -21,7 +21,9 @@ use crate::signals::{self, Signals};
 /// 4: the mouth's corners and lips are recorded (a laugh is told from a blink).
 /// 5: noise floors are measured on the frame's flattest blocks counting clipped ones (a blown
 /// sky no longer leaves texture to be read as noise): noise and sharpness change.
-pub const ANALYSIS_VERSION: u32 = 5;
+/// 6: noise is the median over the flat blocks, not the mean (a few textured blocks among
+/// them no longer read as noise).
+pub const ANALYSIS_VERSION: u32 = 6;
 
 /// Everything measured on one photo. Pure data, stored in the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

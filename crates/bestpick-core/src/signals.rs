@@ -316,10 +316,10 @@ fn sample(g: &Grid<'_>) -> Option<Sample> {
         .copied()
         .filter(|&i| g.feat[i][feat::LOW] <= flat_level)
         .collect();
+    let fine = |i: usize| g.feat[i][feat::HIGH] + g.feat[i][feat::TOP];
     if flat.len() < min_flat {
         // No flat area left to read (clipped away, or none in the scene): the usable blocks
         // with the least fine detail, which texture inflates least.
-        let fine = |i: usize| g.feat[i][feat::HIGH] + g.feat[i][feat::TOP];
         let mut by_fine = usable_blocks;
         by_fine.select_nth_unstable_by(min_flat - 1, |&a, &b| fine(a).total_cmp(&fine(b)));
         by_fine.truncate(min_flat);
@@ -331,6 +331,8 @@ fn sample(g: &Grid<'_>) -> Option<Sample> {
             *acc += f64::from(v);
         }
     }
+    let mut fine_energies: Vec<f32> = flat.iter().map(|&i| fine(i)).collect();
+    let fine_median = quantile(&mut fine_energies, 0.5);
     let flat_n = flat.len() as u32;
     let mean = |slot: usize| (floor_sum[slot] / f64::from(flat_n.max(1))) as f32;
     Some(Sample {
@@ -343,8 +345,13 @@ fn sample(g: &Grid<'_>) -> Option<Sample> {
             mean(feat::VER) * NOISE_MARGIN,
             mean(feat::DIAG) * NOISE_MARGIN,
         ],
-        // Per-coefficient energy of rings 6..=14 (43 coefficients) on flat blocks.
-        noise: ((mean(feat::HIGH) + mean(feat::TOP)) / 43.0).sqrt(),
+        // Per-coefficient energy of rings 6..=14 (43 coefficients): the median over the flat
+        // blocks, not the mean. Noise is in every flat block alike, so the two agree on a noisy
+        // frame (σ = 28 copies read 20.8 either way); a few blocks of texture among them (the
+        // edge of a blown sky, a twig) pull the mean up and leave the median alone (a camera
+        // original with a blown sky read 3.0 levels against its darker copy's 0.3, "noisier
+        // than the group", and lost the pick to its own brightened copy; it reads 0 now).
+        noise: (fine_median / 43.0).sqrt(),
     })
 }
 
