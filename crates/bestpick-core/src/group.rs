@@ -123,6 +123,16 @@ const PAUSE_RATIO: i64 = 3;
 /// may merge across a pause; above it a pause always separates them.
 const MERGE_BURSTS_BELOW_LEVEL: f32 = 0.35;
 
+/// Without capture times a frame joins the previous frame's group only if it also looks like
+/// that group's first frame (a slow pan of single shots must not chain a whole shoot), unless
+/// it is nearer to identical with the previous frame than a near-duplicate by this share of
+/// the way to 1 (0.90 by default): the frames of a burst whose times were stripped, the camera
+/// drifting or panning through it. Measured on real bursts (7.5–15 frames a second, times
+/// stripped): neighbouring frames 0.88–1.00 alike, a panning burst's last frame 0.41 alike
+/// its first; neighbours from different bursts −0.4–0.2, or 0.995 when they are the same
+/// scene 2.4 s apart (without times nothing tells those apart).
+const UNTIMED_CHAIN_SHARE: f32 = 0.5;
+
 /// How many frames on each side of a possible scene cut inside a sequence are compared: one or
 /// two damaged frames (black frames, a hand over the lens) are bridged by their neighbours.
 const CUT_SPAN: usize = 3;
@@ -246,6 +256,7 @@ fn join_runs(
     let t_burst = strictness.burst_similarity();
     let t_anchor = t_burst - 0.15;
     let t_dup = (t_burst + 0.08).min(0.99);
+    let t_chain = t_dup + (1.0 - t_dup) * UNTIMED_CHAIN_SHARE;
     let gap = strictness.burst_gap_ms();
     let bursts_may_merge = strictness.level() < MERGE_BURSTS_BELOW_LEVEL;
     let mut group_of: Vec<usize> = vec![0; frames.len()];
@@ -282,8 +293,13 @@ fn join_runs(
                 None => continue,
             };
             let anchor = frames[anchors[g]];
-            if similarity(cur.descriptor, prev.descriptor) >= need
-                && similarity(cur.descriptor, anchor.descriptor) >= t_anchor
+            let alike = similarity(cur.descriptor, prev.descriptor);
+            // Two untimed neighbours this alike are frames of one burst whose times were
+            // stripped, however far the camera has drifted from the group's first frame.
+            let drifting_burst =
+                cur.time_ms.is_none() && prev.time_ms.is_none() && back == 1 && alike >= t_chain;
+            if alike >= need
+                && (drifting_burst || similarity(cur.descriptor, anchor.descriptor) >= t_anchor)
             {
                 joined = Some(g);
                 break;
@@ -629,6 +645,42 @@ mod tests {
         let groups = group(&items, Strictness::NORMAL);
         let members: Vec<Vec<usize>> = groups.iter().map(|g| g.members.clone()).collect();
         assert_eq!(members, vec![vec![0, 2, 4], vec![1, 3, 5]]);
+    }
+
+    fn untimed<'a>(descriptors: &'a [Vec<i8>], names: &'a [String]) -> Vec<GroupItem<'a>> {
+        descriptors
+            .iter()
+            .zip(names)
+            .map(|(d, n)| GroupItem {
+                time_ms: None,
+                name: n,
+                descriptor: d,
+                camera: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_untimed_burst_stays_whole_while_the_camera_drifts_and_a_slow_pan_of_shots_does_not_chain()
+    {
+        // A burst whose times were stripped, the camera panning through it: each frame nearly
+        // identical to the last, the last unlike the first.
+        let (a, b) = (desc(1), desc(3));
+        let burst: Vec<Vec<i8>> = (0..16).map(|i| blend(&a, &b, i as f32 / 15.0)).collect();
+        let names: Vec<String> = (0..16).map(|i| format!("IMG_{i:04}.JPG")).collect();
+        assert!(similarity(&burst[0], &burst[15]) < 0.3);
+        assert!(burst.windows(2).all(|w| similarity(&w[0], &w[1]) >= 0.95));
+        assert_eq!(
+            sizes(&group(&untimed(&burst, &names), Strictness::NORMAL)),
+            vec![16]
+        );
+        // Single shots across the same view, each only alike its neighbour: the first frame
+        // still bounds the group.
+        let shots: Vec<Vec<i8>> = (0..4).map(|i| blend(&a, &b, i as f32 / 3.0)).collect();
+        let alike: Vec<f32> = shots.windows(2).map(|w| similarity(&w[0], &w[1])).collect();
+        let t = Strictness::NORMAL.burst_similarity();
+        assert!(alike.iter().all(|&s| s >= t && s < 0.9), "{alike:?}");
+        assert!(group(&untimed(&shots, &names[..4]), Strictness::NORMAL).len() > 1);
     }
 
     #[test]

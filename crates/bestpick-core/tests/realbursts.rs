@@ -145,17 +145,22 @@ fn blinks_and_half_blinks_are_called_out_and_never_picked() {
     }
 }
 
-/// The APP1 (EXIF) segment of a JPEG file, with its marker, when it has one.
-fn exif_segment(jpeg: &[u8]) -> Option<&[u8]> {
+/// Where the APP1 (EXIF) segment of a JPEG file lies, with its marker, when it has one.
+fn exif_range(jpeg: &[u8]) -> Option<std::ops::Range<usize>> {
     let mut at = 2;
     while at + 4 <= jpeg.len() && jpeg[at] == 0xFF {
         let len = usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
         if jpeg[at + 1] == 0xE1 {
-            return jpeg.get(at..at + 2 + len);
+            return (at + 2 + len <= jpeg.len()).then_some(at..at + 2 + len);
         }
         at += 2 + len;
     }
     None
+}
+
+/// The APP1 (EXIF) segment of a JPEG file, with its marker, when it has one.
+fn exif_segment(jpeg: &[u8]) -> Option<&[u8]> {
+    jpeg.get(exif_range(jpeg)?)
 }
 
 /// Burst `burst` of the real bursts written to a new folder as `change` makes each frame
@@ -271,5 +276,44 @@ fn a_player_watching_the_ball_is_looking_down_not_blinking() {
     assert!(
         down >= 2,
         "the player's face read looking down in {down} frames"
+    );
+}
+
+#[test]
+fn bursts_whose_times_were_stripped_stay_whole_and_apart() {
+    // b05 and b06 with their EXIF removed, byte for byte otherwise, in one folder (file times
+    // are the copy's: nothing says when a frame was shot). b06's camera pans through the burst:
+    // its last frame looks little like its first, but each frame nearly repeats the last.
+    let Some(root) = corpus().map(|c| c.join("realbursts")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut burst_of = BTreeMap::new();
+    for burst in ["b05", "b06"] {
+        for entry in std::fs::read_dir(root.join(burst)).expect("burst folder") {
+            let entry = entry.expect("entry");
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let mut jpeg = std::fs::read(entry.path()).expect("frame");
+            let exif = exif_range(&jpeg).expect("the frames carry EXIF");
+            jpeg.drain(exif);
+            std::fs::write(dir.path().join(&name), jpeg).expect("write");
+            burst_of.insert(name, burst);
+        }
+    }
+    let culled = analyze_and_cull(dir.path(), false);
+    assert_eq!(culled.names.len(), burst_of.len());
+    let mut groups_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (name, s) in culled.names.iter().zip(&culled.suggestions) {
+        groups_of.entry(burst_of[name]).or_default().push(s.group);
+    }
+    for (burst, groups) in &groups_of {
+        assert!(
+            groups.iter().all(|&g| g == groups[0]),
+            "{burst} split: {groups:?}"
+        );
+    }
+    assert_ne!(
+        groups_of["b05"][0], groups_of["b06"][0],
+        "b05 and b06 merged"
     );
 }
