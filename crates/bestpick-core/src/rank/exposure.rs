@@ -12,6 +12,14 @@ const EXPOSURE_WEIGHT: f32 = 0.8;
 const EXPOSURE_TOLERANCE: f32 = 0.25;
 /// From this many stops away from the group, the difference is worded.
 const EXPOSURE_WORDED: f32 = 0.3;
+/// Block-mean levels read as exposed (neither blown nor black) when the levels of a brighter
+/// frame and the group's typical frame at the same quantile are compared (see
+/// [`matched_shift`]).
+const MATCHED_LEVELS: (f32, f32) = (8.0, 240.0);
+/// At least this many of the quantiles 5 %, 10 % … 95 % must be exposed in both frames.
+const MATCHED_MIN_QUANTILES: usize = 3;
+/// The gamma the EV reading linearizes levels with (as `signals` does).
+const LEVEL_GAMMA: f32 = 2.2;
 /// A photo alone darker than this mean level (and without highlights) is underexposed.
 const UNDEREXPOSED_LUMA: f32 = 35.0;
 /// A photo alone brighter than this mean level is overexposed.
@@ -66,6 +74,8 @@ const MISFIRE_PENALTY: f32 = 8.0;
 pub(super) struct References {
     /// Median exposure (EV).
     pub(super) ev: f32,
+    /// Luma histogram of the frame with the median exposure (see [`matched_shift`]).
+    typical_histogram: Vec<u16>,
     /// See [`noise_reference`].
     pub(super) noise: f32,
     /// Median clipped shares of the frames as clean as the cleanest.
@@ -85,8 +95,15 @@ impl References {
             .iter()
             .filter(|s| s.noise <= NOISE_COMPARABLE * noise)
             .collect();
+        let mut by_ev: Vec<&&Signals> = sigs.iter().collect();
+        by_ev.sort_by(|a, b| a.exposure_ev.total_cmp(&b.exposure_ev));
+        let typical_histogram = by_ev
+            .get(by_ev.len().saturating_sub(1) / 2)
+            .map(|s| s.histogram.clone())
+            .unwrap_or_default();
         Self {
             ev: median(sigs.iter().map(|s| s.exposure_ev).collect()),
+            typical_histogram,
             noise,
             highlights: median(comparable.iter().map(|s| s.clipped_highlights).collect()),
             shadows: median(comparable.iter().map(|s| s.clipped_shadows).collect()),
@@ -137,9 +154,19 @@ fn quality_reference(signals: &[&Signals]) -> u8 {
 }
 
 /// Exposure away from the group's median (in a group of `n`), or too dark or bright alone.
+///
+/// A brighter frame that blew more highlights than the group is compared level by level as
+/// well (see [`matched_shift`]): its mean cannot rise past white, so its reading alone said
+/// 0.4–2 stops for copies 2.5 stops brighter, and sank them less than a slightly soft frame.
 pub(super) fn judge_exposure(s: &Signals, refs: &References, n: usize, p: &mut Parts) {
     if n > 1 {
-        let d = s.exposure_ev - refs.ev;
+        let mut d = s.exposure_ev - refs.ev;
+        if d > 0.0
+            && s.clipped_highlights - refs.highlights >= HIGHLIGHT_TOLERANCE
+            && let Some(matched) = matched_shift(&s.histogram, &refs.typical_histogram)
+        {
+            d = d.max(matched);
+        }
         p.exposure = (d.abs() - EXPOSURE_TOLERANCE).max(0.0) * EXPOSURE_WEIGHT;
         if d.abs() >= EXPOSURE_WORDED {
             let r = if d < 0.0 {
@@ -156,6 +183,46 @@ pub(super) fn judge_exposure(s: &Signals, refs: &References, n: usize, p: &mut P
         p.exposure = 1.0;
         p.reason(1.0, Reason::Overexposed);
     }
+}
+
+/// The level at quantile `q` of a histogram of block means (64 bins of 4 levels), within its
+/// bin by linear interpolation.
+fn quantile_level(hist: &[u16], q: f32) -> Option<f32> {
+    let total: f32 = hist.iter().map(|&c| f32::from(c)).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let bin_levels = 256.0 / hist.len() as f32;
+    let target = q * total;
+    let mut below = 0.0;
+    for (i, &c) in hist.iter().enumerate() {
+        let c = f32::from(c);
+        if c > 0.0 && below + c >= target {
+            return Some((i as f32 + (target - below) / c) * bin_levels);
+        }
+        below += c;
+    }
+    None
+}
+
+/// How many stops brighter the frame with histogram `frame` is than the one with `typical`,
+/// read where both are exposed: the median, over the quantiles 5 %, 10 % … 95 % whose levels
+/// are within [`MATCHED_LEVELS`] in both, of the linear ratio of the two levels. A brighter
+/// exposure scales every linear level alike until white stops it; the levels it has not
+/// blown tell the scale where the mean, held at white over the blown part, cannot.
+fn matched_shift(frame: &[u16], typical: &[u16]) -> Option<f32> {
+    let (lo, hi) = MATCHED_LEVELS;
+    let shifts: Vec<f32> = (1..20)
+        .filter_map(|k| {
+            let q = k as f32 * 0.05;
+            let (a, b) = (quantile_level(frame, q)?, quantile_level(typical, q)?);
+            (a > lo && a < hi && b > lo && b < hi).then(|| LEVEL_GAMMA * (a / b).log2())
+        })
+        .collect();
+    if shifts.len() < MATCHED_MIN_QUANTILES {
+        return None;
+    }
+    Some(median(shifts))
 }
 
 /// More blown highlights or crushed shadows than the group's typical frame.
@@ -256,6 +323,65 @@ mod tests {
         assert_eq!(parts[1].exposure, 0.0, "metering jitter costs nothing");
         assert!(parts[3].exposure > 0.8, "{:?}", parts[3]);
         assert!(matches!(parts[3].reasons[..], [(_, Reason::Darker { stops })] if stops > 1.4));
+    }
+
+    /// Block-mean levels of a scene spread from dark to white, as the 64-bin histogram
+    /// `signals` keeps, after an exposure change of `ev` stops in linear light (white stops it),
+    /// with the mean EV and blown share it reads.
+    fn exposed(ev: f32) -> (Vec<u16>, f32, f32) {
+        let mut bins = [0u32; 64];
+        let (mut lin_sum, mut blown) = (0f64, 0u32);
+        let n = 2000;
+        for i in 0..n {
+            // Levels 10..=250, a third of them in the bright part (a sky).
+            let level = if i % 3 == 0 {
+                200.0 + 50.0 * (i as f32 / n as f32)
+            } else {
+                10.0 + 180.0 * (i as f32 / n as f32)
+            };
+            let lin = (level / 255.0).powf(LEVEL_GAMMA) * 2f32.powf(ev);
+            let out = (lin.min(1.0).powf(1.0 / LEVEL_GAMMA) * 255.0).min(255.0);
+            if out >= 250.0 {
+                blown += 1;
+            }
+            lin_sum += f64::from((out / 255.0).powf(LEVEL_GAMMA));
+            bins[(out as usize / 4).min(63)] += 1;
+        }
+        let max = bins.iter().copied().max().unwrap_or(1);
+        let hist = bins.iter().map(|&b| (b * 1000 / max) as u16).collect();
+        let mean_ev = ((lin_sum / f64::from(n)) / 0.18).log2() as f32;
+        (hist, mean_ev, blown as f32 / n as f32)
+    }
+
+    #[test]
+    fn a_brighter_frame_that_blew_its_highlights_is_read_where_it_is_still_exposed() {
+        let mut frames = vec![signals(0.5); 4];
+        for (f, ev) in frames.iter_mut().zip([0.0, 0.0, 0.8, 2.5]) {
+            let (hist, mean_ev, blown) = exposed(ev);
+            f.histogram = hist;
+            f.exposure_ev = mean_ev;
+            f.clipped_highlights = blown;
+        }
+        let mean_says = frames[3].exposure_ev - frames[0].exposure_ev;
+        assert!(mean_says < 1.8, "the mean alone reads {mean_says} stops");
+        let parts = judged(&frames, judge_exposure);
+        let brighter = |p: &Parts| match p.reasons[..] {
+            [(_, Reason::Brighter { stops })] => stops,
+            _ => panic!("{p:?}"),
+        };
+        let (l1, l3) = (brighter(&parts[2]), brighter(&parts[3]));
+        assert!((0.6..=1.0).contains(&l1), "0.8 stops read {l1}");
+        assert!((2.2..=2.8).contains(&l3), "2.5 stops read {l3}");
+        // A frame that blew more highlights because something white came in, not because it
+        // was exposed brighter, keeps its mean's reading.
+        let mut white_shirt = frames[0].clone();
+        white_shirt.clipped_highlights += 0.05;
+        white_shirt.exposure_ev += 0.1;
+        let mut group = frames[..2].to_vec();
+        group.push(white_shirt);
+        let parts = judged(&group, judge_exposure);
+        assert_eq!(parts[2].exposure, 0.0, "{:?}", parts[2]);
+        assert_eq!(matched_shift(&frames[0].histogram, &[]), None);
     }
 
     #[test]
