@@ -13,8 +13,15 @@ const BLURRED_STOPS: f32 = 1.0;
 const SLIGHTLY_SOFT_STOPS: f32 = 0.5;
 /// From this many stops of lost detail (a sixteenth of the group's best left, the subject
 /// too) a frame is unusable beside its sharp neighbours: a reject candidate, below every
-/// frame that kept its detail. Below it, blur costs [`BLUR_WEIGHT`] a stop.
+/// frame that kept its detail — when the blur also shows at 1/8 scale (see
+/// [`UNUSABLE_COARSE_STOPS`]). Below it, blur costs [`BLUR_WEIGHT`] a stop.
 const UNUSABLE_STOPS: f32 = 4.0;
+/// The detail at 1/8 scale a frame must have lost (stops) for [`UNUSABLE_STOPS`] to make it a
+/// reject candidate: blur that shows when the whole photo is seen, not only at 100 %. The
+/// finest detail is gone after a blur of a pixel or so, and then reads 3–4 stops down however
+/// little more the picture lost (a 1.2-pixel blur: 0.7–3.8 stops fine, 0.05–0.25 at 1/8
+/// scale; a 5-pixel blur: 3–7 fine, 0.8–1.5 at 1/8 scale, on 34 photos).
+const UNUSABLE_COARSE_STOPS: f32 = 0.4;
 /// Frames whose other damage is within this of the least damaged frame set the detail bar.
 const CLEAN_MARGIN: f32 = 0.5;
 /// Added to sharpness values before ratios, so that near-zero values do not explode.
@@ -149,7 +156,9 @@ pub(super) fn judge_detail(
         p.blur *= SOFT_BACKGROUND_WEIGHT;
         p.reason(p.blur, Reason::SlightlySoft);
     } else if deficit >= BLURRED_STOPS {
-        if deficit >= UNUSABLE_STOPS {
+        let coarse_lost =
+            ((refs.best_coarse + COARSE_EPS) / (s.coarse_sharpness + COARSE_EPS)).log2();
+        if deficit >= UNUSABLE_STOPS && coarse_lost >= UNUSABLE_COARSE_STOPS {
             p.blur = p.blur.max(REJECT_PENALTY);
         }
         let r = if looks_like_motion(s, refs, trust) {
@@ -256,13 +265,24 @@ mod tests {
 
     #[test]
     fn a_frame_with_a_sixteenth_of_the_detail_is_a_reject() {
-        // 3 stops lost: blurred, ranked by how much; 4 stops and more: unusable.
-        let mut frames = vec![signals(0.4); 3];
+        // 3 stops lost: blurred, ranked by how much; 4 stops and more, the blur showing at 1/8
+        // scale too: unusable.
+        let mut frames = vec![signals(0.4); 4];
         frames[1] = signals(0.4 / 8.0);
         frames[2] = signals(0.4 / 20.0);
         frames[1].coarse_sharpness = 0.9;
-        frames[2].coarse_sharpness = 0.9;
+        frames[2].coarse_sharpness = 0.6;
+        // The finest detail gone but the picture whole at 1/8 scale (a blur of about a pixel):
+        // soft, not unusable.
+        frames[3] = signals(0.4 / 20.0);
+        frames[3].coarse_sharpness = 0.9;
         let parts = judged(&frames);
+        assert!(
+            matches!(parts[3].reasons[..], [(_, Reason::OutOfFocus { stops })] if stops >= 4.0),
+            "{:?}",
+            parts[3]
+        );
+        assert!(parts[3].blur < REJECT_PENALTY, "{:?}", parts[3]);
         assert!(
             matches!(parts[1].reasons[..], [(_, Reason::OutOfFocus { stops })] if stops < 4.0),
             "{:?}",
