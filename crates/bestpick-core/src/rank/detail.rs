@@ -37,6 +37,13 @@ const QUALITY_TRUSTED: u8 = 50;
 const MOTION_AXIS_RATIO: f32 = 0.55;
 /// Motion at about 45 degrees: the diagonal kept this many times its share.
 const MOTION_DIAGONAL_GAIN: f32 = 1.6;
+/// An even blur (defocus) takes the diagonal detail first, its frequencies being the highest:
+/// a frame that kept less than this share of its diagonal detail (relative to the reference)
+/// is out of focus, whatever the little left along the axes does. A smear along an axis keeps
+/// the detail across it, diagonals with it: 0.14–0.67 of their share in 68 motion-blurred
+/// copies of 34 photos, against 0.01–0.05 for all but one of 34 copies blurred 5 pixels, whose
+/// axes kept an uneven remnant in a third of them and read as motion blur.
+const DEFOCUS_DIAGONAL_KEPT: f32 = 0.1;
 /// A frame whose sharpest region (the subject: what the photographer focused on) kept its
 /// detail within this many stops of the group's best is not out of focus, whatever its
 /// background does (a shallower depth of field, a longer pan): at most "slightly softer".
@@ -221,7 +228,8 @@ fn deficit(s: &Signals, refs: &References, trust: f32) -> f32 {
 fn looks_like_motion(s: &Signals, refs: &References, trust: f32) -> bool {
     let kept = |k: usize| s.detail_direction[k] / refs.direction[k].max(1e-3);
     let (rh, rv, rd) = (kept(0), kept(1), kept(2));
-    let uneven = rh.min(rv) / rh.max(rv).max(1e-3) < MOTION_AXIS_RATIO;
+    let uneven =
+        rh.min(rv) / rh.max(rv).max(1e-3) < MOTION_AXIS_RATIO && rd >= DEFOCUS_DIAGONAL_KEPT;
     let diagonal = trust > 0.5 && rd > MOTION_DIAGONAL_GAIN;
     uneven || diagonal
 }
@@ -253,6 +261,31 @@ mod tests {
         assert!(parts[0].reasons.is_empty());
         assert!(
             matches!(parts[1].reasons[..], [(_, Reason::OutOfFocus { stops })] if stops >= 2.0),
+            "{:?}",
+            parts[1]
+        );
+        assert!(
+            matches!(parts[2].reasons[..], [(_, Reason::MotionBlur { .. })]),
+            "{:?}",
+            parts[2]
+        );
+    }
+
+    #[test]
+    fn an_even_blur_that_left_an_uneven_remnant_is_out_of_focus() {
+        // Five pixels of defocus: the diagonal detail gone, and what little is left along the
+        // axes happens to lean one way. A smear along an axis leaves the diagonals a share.
+        let mut frames = vec![signals(0.4); 3];
+        for f in &mut frames[1..] {
+            f.sharpness = 0.4 / 100.0;
+            f.peak_sharpness = 0.4 / 100.0;
+            f.coarse_sharpness = 0.4;
+        }
+        frames[1].detail_direction = [0.73, 0.265, 0.005];
+        frames[2].detail_direction = [0.75, 0.2, 0.05];
+        let parts = judged(&frames);
+        assert!(
+            matches!(parts[1].reasons[..], [(_, Reason::OutOfFocus { .. })]),
             "{:?}",
             parts[1]
         );
