@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{Culled, analyze_and_cull, at_most, corpus};
+use common::{analyze_and_cull, at_most, corpus, save_jpeg};
 
 #[test]
 fn a_pixel_of_blur_is_soft_and_a_blur_that_shows_at_every_scale_is_a_reject() {
@@ -49,23 +49,11 @@ fn a_pixel_of_blur_is_soft_and_a_blur_that_shows_at_every_scale_is_a_reject() {
             } else {
                 img.clone()
             };
-            let file =
-                std::fs::File::create(out.join(format!("{stem}_{suffix}.jpg"))).expect("create");
-            image::codecs::jpeg::JpegEncoder::new_with_quality(file, quality)
-                .encode_image(&frame)
-                .expect("encode");
+            save_jpeg(&out, stem, suffix, &frame, quality);
         }
     }
-    let Culled {
-        names, suggestions, ..
-    } = analyze_and_cull(dir.path(), false);
-    let frame = |stem: &str, suffix: &str| {
-        names
-            .iter()
-            .position(|n| n.ends_with(&format!("{stem}_{suffix}.jpg")))
-            .map(|i| &suggestions[i])
-            .expect("frame")
-    };
+    let culled = analyze_and_cull(dir.path(), false);
+    let frame = |stem: &str, suffix: &str| culled.frame(stem, suffix);
     let mut failures = Vec::new();
     for (name, _) in photos {
         let stem = name.trim_end_matches(".jpg");

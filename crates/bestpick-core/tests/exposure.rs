@@ -8,7 +8,7 @@
 mod common;
 
 use bestpick_core::Reason;
-use common::{Culled, analyze_and_cull, corpus};
+use common::{analyze_and_cull, corpus, save_jpeg};
 
 #[test]
 fn a_brighter_copy_that_blew_its_highlights_reads_its_real_step() {
@@ -37,23 +37,17 @@ fn a_brighter_copy_that_blew_its_highlights_reads_its_real_step() {
         let out = dir.path().join(stem);
         std::fs::create_dir_all(&out).expect("mkdir");
         for (suffix, ev) in steps {
-            let file =
-                std::fs::File::create(out.join(format!("{stem}_{suffix}.jpg"))).expect("create");
-            image::codecs::jpeg::JpegEncoder::new_with_quality(file, 92)
-                .encode_image(&bestpick_testkit::exposure::expose(&img, ev))
-                .expect("encode");
+            save_jpeg(
+                &out,
+                stem,
+                suffix,
+                &bestpick_testkit::exposure::expose(&img, ev),
+                92,
+            );
         }
     }
-    let Culled {
-        names, suggestions, ..
-    } = analyze_and_cull(dir.path(), false);
-    let frame = |stem: &str, suffix: &str| {
-        names
-            .iter()
-            .position(|n| n.ends_with(&format!("{stem}_{suffix}.jpg")))
-            .map(|i| &suggestions[i])
-            .expect("frame")
-    };
+    let culled = analyze_and_cull(dir.path(), false);
+    let frame = |stem: &str, suffix: &str| culled.frame(stem, suffix);
     let mut failures = Vec::new();
     for name in photos {
         let stem = name.trim_end_matches(".jpg");

@@ -24,6 +24,28 @@ pub struct Culled {
     pub groups: Vec<bestpick_core::GroupSummary>,
 }
 
+impl Culled {
+    /// The suggestion for the photo whose name ends in `{stem}_{suffix}.jpg`.
+    pub fn frame(&self, stem: &str, suffix: &str) -> &bestpick_core::Suggestion {
+        let name = format!("{stem}_{suffix}.jpg");
+        self.names
+            .iter()
+            .position(|n| n.ends_with(&name))
+            .map(|i| &self.suggestions[i])
+            .unwrap_or_else(|| panic!("no frame {name}"))
+    }
+}
+
+/// Saves `img` as `dir/{stem}_{suffix}.jpg` at JPEG `quality`.
+pub fn save_jpeg(dir: &Path, stem: &str, suffix: &str, img: &image::RgbImage, quality: u8) {
+    let path = dir.join(format!("{stem}_{suffix}.jpg"));
+    let file = std::fs::File::create(&path)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
+    image::codecs::jpeg::JpegEncoder::new_with_quality(file, quality)
+        .encode_image(img)
+        .unwrap_or_else(|e| panic!("cannot encode {}: {e}", path.display()));
+}
+
 /// Scans `dir`, analyzes every photo (with faces when `faces`) and culls the shoot.
 pub fn analyze_and_cull(dir: &Path, faces: bool) -> Culled {
     use bestpick_core::{AnalyzeParams, CancelFlag, NoProgress, Strictness};
