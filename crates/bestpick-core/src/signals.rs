@@ -485,13 +485,17 @@ fn scan(g: &Grid<'_>, sample: Option<&Sample>) -> (Exposure, Detail, f32) {
     (exposure, detail, spread)
 }
 
+/// The gamma levels are linearized with for the EV reading (and for comparing exposures level
+/// by level in ranking).
+pub(crate) const LEVEL_GAMMA: f64 = 2.2;
+
 /// Exposure figures from the histogram of block means and the clipped-pixel estimates.
 fn exposure_from(hist: &[u32; 256], n: f32, hi: f64, lo: f64) -> Exposure {
     let (mut sum, mut lin) = (0f64, 0f64);
     for (level, &count) in hist.iter().enumerate() {
         let c = f64::from(count);
         sum += c * (level as f64 + 0.5);
-        lin += c * ((level as f64 + 0.5) / 255.0).powf(2.2);
+        lin += c * ((level as f64 + 0.5) / 255.0).powf(LEVEL_GAMMA);
     }
     let pct = |p: f32| -> f32 {
         let target = (p * n) as u32;

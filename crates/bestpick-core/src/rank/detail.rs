@@ -168,8 +168,7 @@ pub(super) fn judge_detail(
         p.blur *= SOFT_BACKGROUND_WEIGHT;
         p.reason(p.blur, Reason::SlightlySoft);
     } else if deficit >= BLURRED_STOPS {
-        let coarse_lost =
-            ((refs.best_coarse + COARSE_EPS) / (s.coarse_sharpness + COARSE_EPS)).log2();
+        let coarse_lost = coarse_lost(s, refs);
         if (deficit >= UNUSABLE_STOPS && coarse_lost >= UNUSABLE_COARSE_STOPS)
             || coarse_lost >= UNUSABLE_COARSE_ALONE_STOPS
         {
@@ -217,10 +216,7 @@ fn deficit(s: &Signals, refs: &References, trust: f32) -> f32 {
         .log2()
         .max(0.0);
     // One stop at 1/8 scale is much more blur than one stop of fine detail.
-    let coarse = ((refs.best_coarse + COARSE_EPS) / (s.coarse_sharpness + COARSE_EPS))
-        .log2()
-        .max(0.0)
-        * 3.0;
+    let coarse = coarse_lost(s, refs).max(0.0) * 3.0;
     // Detail lost in the worst direction: motion blur spares edges along the motion, so the
     // frame-wide measure understates it; the direction that lost its share says how much.
     let directional = (0..2)
@@ -232,6 +228,11 @@ fn deficit(s: &Signals, refs: &References, trust: f32) -> f32 {
 
 /// Motion: detail along x and along y lost unequally, or the diagonal kept more than the axes
 /// (motion at about 45 degrees). Defocus loses all directions alike.
+/// Stops of detail lost at 1/8 scale against the group's best (negative when more).
+fn coarse_lost(s: &Signals, refs: &References) -> f32 {
+    ((refs.best_coarse + COARSE_EPS) / (s.coarse_sharpness + COARSE_EPS)).log2()
+}
+
 fn looks_like_motion(s: &Signals, refs: &References, trust: f32) -> bool {
     let kept = |k: usize| s.detail_direction[k] / refs.direction[k].max(1e-3);
     let (rh, rv, rd) = (kept(0), kept(1), kept(2));

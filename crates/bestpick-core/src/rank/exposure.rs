@@ -4,7 +4,7 @@
 //! alone is judged on its own.
 
 use super::{Parts, Reason, detail::detail, median};
-use crate::signals::Signals;
+use crate::signals::{LEVEL_GAMMA, Signals};
 
 /// One stop of exposure error costs this much (beyond [`EXPOSURE_TOLERANCE`]).
 const EXPOSURE_WEIGHT: f32 = 0.8;
@@ -18,8 +18,6 @@ const EXPOSURE_WORDED: f32 = 0.3;
 const MATCHED_LEVELS: (f32, f32) = (8.0, 240.0);
 /// At least this many of the quantiles 5 %, 10 % … 95 % must be exposed in both frames.
 const MATCHED_MIN_QUANTILES: usize = 3;
-/// The gamma the EV reading linearizes levels with (as `signals` does).
-const LEVEL_GAMMA: f32 = 2.2;
 /// A photo alone darker than this mean level (and without highlights) is underexposed.
 const UNDEREXPOSED_LUMA: f32 = 35.0;
 /// A photo alone brighter than this mean level is overexposed.
@@ -214,12 +212,13 @@ fn quantile_level(hist: &[u16], q: f32) -> Option<f32> {
 /// exposure scales every linear level alike until white stops it; the levels it has not
 /// blown tell the scale where the mean, held at white over the blown part, cannot.
 fn matched_shift(frame: &[u16], typical: &[u16]) -> Option<f32> {
+    const GAMMA: f32 = LEVEL_GAMMA as f32;
     let (lo, hi) = MATCHED_LEVELS;
     let shifts: Vec<f32> = (1..20)
         .filter_map(|k| {
             let q = k as f32 * 0.05;
             let (a, b) = (quantile_level(frame, q)?, quantile_level(typical, q)?);
-            (a > lo && a < hi && b > lo && b < hi).then(|| LEVEL_GAMMA * (a / b).log2())
+            (a > lo && a < hi && b > lo && b < hi).then(|| GAMMA * (a / b).log2())
         })
         .collect();
     if shifts.len() < MATCHED_MIN_QUANTILES {
@@ -342,12 +341,12 @@ mod tests {
             } else {
                 10.0 + 180.0 * (i as f32 / n as f32)
             };
-            let lin = (level / 255.0).powf(LEVEL_GAMMA) * 2f32.powf(ev);
-            let out = (lin.min(1.0).powf(1.0 / LEVEL_GAMMA) * 255.0).min(255.0);
+            let lin = (level / 255.0).powf(LEVEL_GAMMA as f32) * 2f32.powf(ev);
+            let out = (lin.min(1.0).powf(1.0 / LEVEL_GAMMA as f32) * 255.0).min(255.0);
             if out >= 250.0 {
                 blown += 1;
             }
-            lin_sum += f64::from((out / 255.0).powf(LEVEL_GAMMA));
+            lin_sum += f64::from((out / 255.0).powf(LEVEL_GAMMA as f32));
             bins[(out as usize / 4).min(63)] += 1;
         }
         let max = bins.iter().copied().max().unwrap_or(1);
