@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use bestpick_core::Reason;
-use common::{analyze_and_cull, corpus, fixtures};
+use common::{analyze_and_cull, corpus, fixtures, save_jpeg};
 use image::RgbImage;
 
 /// A skin-toned, blurred blob entering from the bottom-left corner, as an out-of-focus hand
@@ -127,4 +127,58 @@ fn a_hand_in_front_of_the_lens_is_called_out() {
         let covered = frames.len() / 2;
         check(frames, covered, burst);
     }
+}
+
+#[test]
+fn blown_highlights_are_not_something_in_front_of_the_lens() {
+    // Photos with skies, walls and a sign that blow flat white when exposed 2.5 stops brighter
+    // (in linear light): a third of the group's structure turns flat and differs from the
+    // burst, as a hand does. Before blown cells were told apart, these copies read "something
+    // in front of the lens". The burst is untimed, so it is kept together by its looks (a hand
+    // over one of these frames splits it off, and is checked on timed bursts above).
+    let Some(shared) = corpus() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let photos = [
+        "mei_Canon_EOS_REBEL_T3i.jpg",
+        "mei_HTC_Desire.jpg",
+        "mei_FujiFilm_FinePix2650.jpg",
+        "lomiri_sunset_by_Aitzol_Berasategi.jpg",
+    ];
+    let expose = bestpick_testkit::exposure::expose;
+    for name in photos {
+        let img = common::at_most(
+            image::open(shared.join("images").join(name))
+                .expect("decode")
+                .to_rgb8(),
+            1600,
+        );
+        let stem = name.trim_end_matches(".jpg");
+        let out = dir.path().join(stem);
+        std::fs::create_dir_all(&out).expect("mkdir");
+        save_jpeg(&out, stem, "00_original", &img, 92);
+        save_jpeg(&out, stem, "01_much_brighter", &expose(&img, 2.5), 92);
+        save_jpeg(&out, stem, "02_again", &img, 90);
+        save_jpeg(&out, stem, "03_again", &img, 88);
+    }
+    let culled = analyze_and_cull(dir.path(), false);
+    let mut failures = Vec::new();
+    for name in photos {
+        let stem = name.trim_end_matches(".jpg");
+        for suffix in ["00_original", "01_much_brighter", "02_again", "03_again"] {
+            let s = culled.frame(stem, suffix);
+            if s.ranked.reasons.contains(&Reason::Obstructed) {
+                failures.push(format!("{stem} {suffix}: {:?}", s.reason_words()));
+            }
+        }
+        let bright = culled.frame(stem, "01_much_brighter");
+        if !bright
+            .ranked
+            .reasons
+            .iter()
+            .any(|r| matches!(r, Reason::Brighter { .. }))
+        {
+            failures.push(format!("{stem}: not brighter: {:?}", bright.reason_words()));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
 }

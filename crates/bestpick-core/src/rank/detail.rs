@@ -226,13 +226,13 @@ fn deficit(s: &Signals, refs: &References, trust: f32) -> f32 {
     trust * (fine + 0.5 * directional) + (1.0 - trust) * coarse + trust * 0.5 * coarse
 }
 
-/// Motion: detail along x and along y lost unequally, or the diagonal kept more than the axes
-/// (motion at about 45 degrees). Defocus loses all directions alike.
 /// Stops of detail lost at 1/8 scale against the group's best (negative when more).
 fn coarse_lost(s: &Signals, refs: &References) -> f32 {
     ((refs.best_coarse + COARSE_EPS) / (s.coarse_sharpness + COARSE_EPS)).log2()
 }
 
+/// Motion: detail along x and along y lost unequally, or the diagonal kept more than the axes
+/// (motion at about 45 degrees). Defocus loses all directions alike.
 fn looks_like_motion(s: &Signals, refs: &References, trust: f32) -> bool {
     let kept = |k: usize| s.detail_direction[k] / refs.direction[k].max(1e-3);
     let (rh, rv, rd) = (kept(0), kept(1), kept(2));

@@ -16,6 +16,11 @@ const OBSTRUCTION_FLAT: i32 = 8;
 const OBSTRUCTION_SHARE: f32 = 0.06;
 /// An obstructed frame sinks below any clear frame and is a reject candidate.
 const OBSTRUCTION_PENALTY: f32 = 4.0;
+/// In a frame that blew at least this share of its highlights, cells within
+/// [`OBSTRUCTION_FLAT`] of its brightest cell are its blown areas, not something in front of
+/// the lens: flat where the group has structure, they read as covered (4 of 34 copies 2.5 stops
+/// brighter than their burst, 46–72 % blown, were "something in front of the lens").
+const BLOWN_SHARE: f32 = 0.02;
 /// Fewer frames give no "usual" layout to compare with.
 const OBSTRUCTION_MIN_FRAMES: usize = 3;
 
@@ -40,9 +45,11 @@ fn cell_contrast(layout: &[i32], x: usize, y: usize) -> i32 {
 }
 
 /// The share of the group's structured layout that a large smooth object covers in a frame
-/// (see [`OBSTRUCTION_SHARE`]); 0 when the descriptors are missing.
-fn covered_share(layout: &[i32], median: &[i32]) -> f32 {
+/// (see [`OBSTRUCTION_SHARE`]); 0 when the descriptors are missing. Cells at or above
+/// `blown` are blown highlights, not covered (see [`BLOWN_SHARE`]).
+fn covered_share(layout: &[i32], median: &[i32], blown: Option<i32>) -> f32 {
     let side = DESCRIPTOR_SIDE;
+    let blown = blown.unwrap_or(i32::MAX);
     let (mut structured, mut covered) = (0u32, 0u32);
     for y in 0..side {
         for x in 0..side {
@@ -53,6 +60,7 @@ fn covered_share(layout: &[i32], median: &[i32]) -> f32 {
             let c = y * side + x;
             if (layout[c] - median[c]).abs() >= OBSTRUCTION_DIFF
                 && cell_contrast(layout, x, y) <= OBSTRUCTION_FLAT
+                && layout[c] < blown
             {
                 covered += 1;
             }
@@ -88,8 +96,14 @@ pub(super) fn judge_obstructions(signals: &[&Signals], parts: &mut [Parts]) {
             v[v.len() / 2]
         })
         .collect();
-    for (layout, p) in layouts.iter().zip(parts.iter_mut()) {
-        if p.misfire == 0.0 && covered_share(layout, &median) >= OBSTRUCTION_SHARE {
+    for ((layout, s), p) in layouts.iter().zip(signals).zip(parts.iter_mut()) {
+        let blown = layout
+            .iter()
+            .copied()
+            .max()
+            .filter(|_| s.clipped_highlights >= BLOWN_SHARE)
+            .map(|top| top - OBSTRUCTION_FLAT);
+        if p.misfire == 0.0 && covered_share(layout, &median, blown) >= OBSTRUCTION_SHARE {
             p.obstruction = OBSTRUCTION_PENALTY;
             p.reasons
                 .push((OBSTRUCTION_PENALTY + 1.0, Reason::Obstructed));
@@ -135,6 +149,37 @@ mod tests {
         for i in [0, 1, 3] {
             assert_eq!(parts[i].obstruction, 0.0, "frame {i}");
         }
+    }
+
+    #[test]
+    fn blown_highlights_are_no_obstruction_but_a_dark_object_beside_them_is() {
+        let mut frames = vec![signals(0.4); 5];
+        for f in &mut frames {
+            f.descriptor = textured();
+        }
+        // Frame 1 blew its top third flat white (the frame's brightest level); frame 2 blew it
+        // too and has a flat dark object over its bottom third.
+        let side = DESCRIPTOR_SIDE;
+        for i in [1, 2] {
+            frames[i].clipped_highlights = 0.3;
+            for c in 0..side * side / 3 {
+                frames[i].descriptor[c] = 90;
+            }
+        }
+        for c in side * side * 2 / 3..side * side {
+            frames[2].descriptor[c] = -100;
+        }
+        let sigs: Vec<&Signals> = frames.iter().collect();
+        let mut parts = vec![Parts::default(); 5];
+        judge_obstructions(&sigs, &mut parts);
+        assert_eq!(parts[1].obstruction, 0.0);
+        assert_eq!(parts[2].obstruction, OBSTRUCTION_PENALTY);
+        // Without the clipping the same flat white third is something in front of the lens.
+        frames[1].clipped_highlights = 0.0;
+        let sigs: Vec<&Signals> = frames.iter().collect();
+        let mut parts = vec![Parts::default(); 5];
+        judge_obstructions(&sigs, &mut parts);
+        assert_eq!(parts[1].obstruction, OBSTRUCTION_PENALTY);
     }
 
     #[test]
