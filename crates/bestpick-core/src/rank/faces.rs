@@ -190,10 +190,31 @@ impl FrameFaces {
         self.sharpness_loss >= FACES_SOFT_LOSS && self.small_faces < self.count()
     }
 
+    /// Faces large enough to judge (see [`MIN_JUDGED_FACE_PX`]).
+    pub(super) fn judged_faces(&self) -> u32 {
+        self.count() - self.small_faces
+    }
+
     /// Faces, all with open eyes and as sharp as anywhere in the group.
     pub(super) fn all_sharp_and_open(&self) -> bool {
         self.count() > 0 && self.eyes_open() && self.sharpness_loss < FACES_SHARP_LOSS
     }
+}
+
+/// Whether frame `at` shows no face while most other frames of its group (`judged`) show one
+/// large enough to judge: its subject is there but was not found (smeared or blurred past
+/// finding), so its sharpest region does not stand for the subject.
+pub(super) fn lost_faces(judged: &[Option<FrameFaces>], at: usize) -> bool {
+    let Some(Some(frame)) = judged.get(at) else {
+        return false;
+    };
+    let others = judged.len().saturating_sub(1);
+    let with_faces = judged
+        .iter()
+        .enumerate()
+        .filter(|&(i, f)| i != at && f.as_ref().is_some_and(|f| f.judged_faces() > 0))
+        .count();
+    frame.count() == 0 && others > 0 && with_faces * 2 > others
 }
 
 /// One salient face, in frame-relative units.
@@ -972,6 +993,44 @@ mod tests {
             .iter()
             .map(|&o| (signals(0.30), vec![face(100.0, o, 0.60)]))
             .collect()
+    }
+
+    #[test]
+    fn a_frame_that_lost_the_faces_the_others_show_is_judged_on_its_whole_detail() {
+        // Frame 3 lost its fine detail and some at 1/8 scale, but its sharpest region kept its
+        // detail (edges along a shake), and no face is found in it.
+        let mut frames = burst(&[0.30, 0.30, 0.31, 0.30]);
+        frames[3].0.sharpness = 0.02;
+        frames[3].0.coarse_sharpness = 0.5;
+        frames[3].1.clear();
+        let ranked = rank_frames(&frames);
+        assert!(ranked[3].reject_candidate, "{:?}", ranked[3]);
+        assert!(
+            ranked[3]
+                .reasons
+                .iter()
+                .any(|r| matches!(r, Reason::MotionBlur { .. } | Reason::OutOfFocus { .. })),
+            "{:?}",
+            ranked[3].reasons
+        );
+        // Without faces anywhere, the sharpest region stands for the subject: a shallower depth
+        // of field, "slightly softer".
+        for f in &mut frames {
+            f.1.clear();
+        }
+        let ranked = rank_frames(&frames);
+        assert!(!ranked[3].reject_candidate, "{:?}", ranked[3]);
+        assert_eq!(ranked[3].reasons, vec![Reason::SlightlySoft]);
+        // Nor is a frame without a face in a group where most frames show none.
+        let mut frames = burst(&[0.30, 0.30, 0.31, 0.30]);
+        frames[3].0.sharpness = 0.02;
+        frames[3].0.coarse_sharpness = 0.5;
+        for f in &mut frames[1..] {
+            f.1.clear();
+        }
+        assert!(!lost_faces(&[None], 0));
+        let ranked = rank_frames(&frames);
+        assert_eq!(ranked[3].reasons, vec![Reason::SlightlySoft]);
     }
 
     #[test]

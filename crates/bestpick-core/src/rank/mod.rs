@@ -268,8 +268,11 @@ fn rank_group(
             detail::judge_single(s, p);
         } else {
             // Softer faces are a subject that lost its detail, whatever the sharpest region
-            // kept (a shake spares the edges along it).
-            let subject = if judged[i].as_ref().is_some_and(faces::FrameFaces::soft) {
+            // kept (a shake spares the edges along it); so are faces the other frames show and
+            // this one lost (smeared past finding).
+            let subject = if judged[i].as_ref().is_some_and(faces::FrameFaces::soft)
+                || faces::lost_faces(&judged, i)
+            {
                 detail::Subject::Soft
             } else {
                 detail::Subject::SharpestRegion
