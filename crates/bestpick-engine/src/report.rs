@@ -21,7 +21,7 @@ use crate::session::Session;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cause {
-    /// Eyes or faces: a blink, a half blink, eyes shut laughing, softer faces.
+    /// Eyes or faces: a blink, a half blink, eyes shut laughing or in a kiss, softer faces.
     Eyes,
     /// Focus, motion blur, something in front of the lens.
     Focus,
@@ -53,6 +53,7 @@ impl Cause {
                 Reason::EyesClosed { .. }
                 | Reason::EyesHalfClosed { .. }
                 | Reason::EyesShutLaughing { .. }
+                | Reason::EyesShutKissing { .. }
                 | Reason::FacesSoft => Some(Cause::Eyes),
                 Reason::OutOfFocus { .. }
                 | Reason::MotionBlur { .. }

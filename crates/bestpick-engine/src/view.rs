@@ -314,6 +314,7 @@ mod tests {
             (FaceVerdict::Closed, true),
             (FaceVerdict::HalfClosed, true),
             (FaceVerdict::Laughing, false),
+            (FaceVerdict::Kissing, false),
             (FaceVerdict::LookingDown, false),
             (FaceVerdict::Uncertain, false),
             (FaceVerdict::Open, false),

@@ -183,8 +183,8 @@ pub struct JudgedFaceDto {
     pub person: u32,
     /// x, y, width, height in displayed (oriented) image pixels.
     pub bbox: [f32; 4],
-    /// The eyes: `open`, `half_closed`, `closed`, `looking_down` or `uncertain` (a newer core
-    /// may add words).
+    /// The eyes: `open`, `half_closed`, `closed`, `looking_down`, `laughing`, `kissing` or
+    /// `uncertain` (a newer core may add words).
     pub eyes: String,
     /// Per eye `[left, right]` (the subject's), in the same words.
     pub eye_states: [String; 2],

@@ -15,8 +15,8 @@ person: number,
  */
 bbox: [number, number, number, number], 
 /**
- * The eyes: `open`, `half_closed`, `closed`, `looking_down` or `uncertain` (a newer core
- * may add words).
+ * The eyes: `open`, `half_closed`, `closed`, `looking_down`, `laughing`, `kissing` or
+ * `uncertain` (a newer core may add words).
  */
 eyes: string, 
 /**

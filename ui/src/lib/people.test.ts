@@ -97,6 +97,8 @@ describe("person-by-frame strip", () => {
     expect(eyeLook("looking_down").words).toBe("looking down (not a blink)");
     expect(eyeLook("laughing").kind).toBe("laughing");
     expect(eyeLook("laughing").words).toBe("eyes shut while laughing (not a blink)");
+    expect(eyeLook("kissing").kind).toBe("kissing");
+    expect(eyeLook("kissing").words).toBe("eyes shut in a kiss or hug (not a blink)");
   });
 });
 

@@ -7,7 +7,7 @@ import type { JudgedFaceDto } from "../bindings/JudgedFaceDto";
 import type { PhotoDto } from "../bindings/PhotoDto";
 
 /** How a cell's eyes are drawn: `missing` when the person was not found in that frame. */
-export type EyeKind = "open" | "half" | "closed" | "down" | "laughing" | "unsure" | "missing";
+export type EyeKind = "open" | "half" | "closed" | "down" | "laughing" | "kissing" | "unsure" | "missing";
 
 export interface EyeLook {
   kind: EyeKind;
@@ -23,6 +23,7 @@ const EYES = new Map<string, EyeLook>([
   ["closed", { kind: "closed", short: "closed", words: "eyes closed" }],
   ["looking_down", { kind: "down", short: "down", words: "looking down (not a blink)" }],
   ["laughing", { kind: "laughing", short: "laugh", words: "eyes shut while laughing (not a blink)" }],
+  ["kissing", { kind: "kissing", short: "kiss", words: "eyes shut in a kiss or hug (not a blink)" }],
   ["uncertain", { kind: "unsure", short: "?", words: "eyes: can't tell" }],
 ]);
 

@@ -56,6 +56,10 @@ function eyeIcon(kind: EyeKind): SVGElement {
       // Eyes squeezed shut in a laugh: lids curved up.
       icon.append(svg("path", { d: "M1.5 7 Q8 0.5 14.5 7", ...line, "stroke-width": 1.8 }));
       break;
+    case "kissing":
+      // Eyes gently shut: lids curved down, no lashes.
+      icon.append(svg("path", { d: "M1.5 4 Q8 10 14.5 4", ...line, "stroke-width": 1.8 }));
+      break;
     case "unsure":
       icon.append(svg("path", { d: almond, ...line, "stroke-dasharray": "2 2" }));
       break;

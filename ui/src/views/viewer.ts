@@ -177,7 +177,7 @@ export class Viewer {
 }
 
 /** The face box's look for each eye state (colour; the label says it in words too). */
-const BOX_CLASS: Record<EyeKind, string> = { open: "", half: "half", closed: "closed", down: "down", laughing: "laughing", unsure: "uncertain", missing: "uncertain" };
+const BOX_CLASS: Record<EyeKind, string> = { open: "", half: "half", closed: "closed", down: "down", laughing: "laughing", kissing: "kissing", unsure: "uncertain", missing: "uncertain" };
 
 /** A face as found (eyes read on the face alone: `open`, `closed`, `one-closed`, `uncertain`). */
 function rawKind(eyes: string): EyeKind {

@@ -66,6 +66,12 @@ const EYES_EACH_MORE: f32 = 0.5;
 /// Eyes shut by a laugh: below an otherwise equal open-eyed frame, never a reject candidate on
 /// its own.
 const EYES_LAUGHING_PENALTY: f32 = 1.0;
+/// Eyes shut in a kiss or a hug, faces touching: the same as laughing.
+const EYES_KISSING_PENALTY: f32 = 1.0;
+/// Two faces whose boxes overlap, or are apart by less than this share of the narrower face's
+/// width, touch: a kiss, cheeks together. Faces side by side in the group photos here are 0.22
+/// widths apart or more (26-pixel faces), in the portraits of two 0.9 or more.
+const FACES_TOUCH_GAP: f32 = 0.1;
 /// Without an open-eyed frame in the group, a blink costs only this much: it may still be the
 /// best there is.
 const EYES_NO_ALTERNATIVE_PENALTY: f32 = 1.0;
@@ -95,23 +101,27 @@ pub enum FaceVerdict {
     /// Eyes shut or narrowed while laughing or smiling hard (the mouth open and pulled wide):
     /// not a blink, though an open-eyed frame of the same moment is better.
     Laughing,
+    /// Eyes shut with the face touching another (a kiss, cheek to cheek, see
+    /// [`FACES_TOUCH_GAP`]): not a blink, though an open-eyed frame of the same moment is better.
+    Kissing,
     /// Can't tell: too small, no eyelid reading, or no open state to compare with.
     Uncertain,
 }
 
 impl FaceVerdict {
     /// Every verdict.
-    pub const ALL: [FaceVerdict; 6] = [
+    pub const ALL: [FaceVerdict; 7] = [
         FaceVerdict::Open,
         FaceVerdict::HalfClosed,
         FaceVerdict::Closed,
         FaceVerdict::LookingDown,
         FaceVerdict::Laughing,
+        FaceVerdict::Kissing,
         FaceVerdict::Uncertain,
     ];
 
     /// The verdict as one snake_case word, as it is serialized: `open`, `half_closed`,
-    /// `closed`, `looking_down`, `laughing`, `uncertain`.
+    /// `closed`, `looking_down`, `laughing`, `kissing`, `uncertain`.
     pub fn as_str(self) -> &'static str {
         match self {
             FaceVerdict::Open => "open",
@@ -119,6 +129,7 @@ impl FaceVerdict {
             FaceVerdict::Closed => "closed",
             FaceVerdict::LookingDown => "looking_down",
             FaceVerdict::Laughing => "laughing",
+            FaceVerdict::Kissing => "kissing",
             FaceVerdict::Uncertain => "uncertain",
         }
     }
@@ -167,6 +178,8 @@ pub(super) struct FrameFaces {
     eyes_half_closed: u32,
     /// Salient faces with eyes shut or narrowed by laughing.
     laughing: u32,
+    /// Salient faces with eyes shut, touching another face.
+    kissing: u32,
     /// Face sharpness lost against the same face's sharpest frame, 0..=1: the worst of the
     /// faces large enough to judge (a group shot is as good as its softest prominent face),
     /// else the mean.
@@ -181,7 +194,7 @@ impl FrameFaces {
     }
 
     fn eyes_open(&self) -> bool {
-        !someone_blinked(&self.faces) && self.laughing == 0
+        !someone_blinked(&self.faces) && self.laughing == 0 && self.kissing == 0
     }
 
     /// Faces softer than in their sharpest frame ("faces softer", [`FACES_SOFT_LOSS`]), among
@@ -352,6 +365,8 @@ struct FaceContext {
     beside_a_blink: bool,
     /// Laughing or smiling hard (see [`is_laughing`]).
     laughing: bool,
+    /// Touching another face (see [`touching`]).
+    touching: bool,
 }
 
 /// Judges eyes at `share` of their open state (`closed` when read closed on the face alone):
@@ -363,6 +378,7 @@ fn judge_eyes(share: Option<f32>, closed: bool, context: &FaceContext) -> FaceVe
     let lowered = closed || share.is_some_and(|s| s < HALF_CLOSED_SHARE);
     match share {
         _ if lowered && context.laughing => FaceVerdict::Laughing,
+        _ if lowered && context.touching => FaceVerdict::Kissing,
         _ if lowered && context.head_down => FaceVerdict::LookingDown,
         _ if closed => FaceVerdict::Closed,
         Some(s) if s < BLINK_SHARE => FaceVerdict::Closed,
@@ -377,6 +393,19 @@ fn judge_eyes(share: Option<f32>, closed: bool, context: &FaceContext) -> FaceVe
     }
 }
 
+/// Whether face `a` touches one of `others` (it may be among them) large enough to judge (see
+/// [`FACES_TOUCH_GAP`]).
+fn touching<'a>(a: &FaceBrief, others: impl IntoIterator<Item = &'a FaceBrief>) -> bool {
+    let [ax, ay, aw, ah] = a.bbox;
+    !a.small
+        && others.into_iter().any(|b| {
+            let [bx, by, bw, bh] = b.bbox;
+            let gap_x = ax.max(bx) - (ax + aw).min(bx + bw);
+            let gap_y = ay.max(by) - (ay + ah).min(by + bh);
+            !std::ptr::eq(a, b) && !b.small && gap_x.max(gap_y) <= FACES_TOUCH_GAP * aw.min(bw)
+        })
+}
+
 /// A face's first reading against its open state, before its neighbours are known.
 struct FirstReading {
     /// Per eye, openness as a share of the open state.
@@ -389,6 +418,8 @@ struct FirstReading {
     head_down: bool,
     /// See [`FaceContext::laughing`].
     laughing: bool,
+    /// See [`FaceContext::touching`].
+    touching: bool,
 }
 
 /// Numbers the people of a group: each face gets the number of the person it matches in an
@@ -485,6 +516,7 @@ pub(super) fn judge_faces(
                         looking_down,
                         head_down,
                         laughing,
+                        touching: touching(a, frame.iter().flatten()),
                     }
                 })
                 .collect()
@@ -500,7 +532,7 @@ pub(super) fn judge_faces(
                 other
                     .iter()
                     .zip(judged)
-                    .any(|(b, r)| r.closed && !r.laughing && same_face(face, b))
+                    .any(|(b, r)| r.closed && !r.laughing && !r.touching && same_face(face, b))
             })
     };
     frames
@@ -514,6 +546,7 @@ pub(super) fn judge_faces(
                 let (shares, closed) = (r.shares, r.closed);
                 let context = FaceContext {
                     laughing: r.laughing,
+                    touching: r.touching,
                     looking_down: r.looking_down,
                     head_down: r.head_down,
                     beside_a_blink: closed_beside(at, a),
@@ -554,6 +587,7 @@ pub(super) fn judge_faces(
                     FaceVerdict::Closed => out.eyes_closed += 1,
                     FaceVerdict::HalfClosed => out.eyes_half_closed += 1,
                     FaceVerdict::Laughing => out.laughing += 1,
+                    FaceVerdict::Kissing => out.kissing += 1,
                     _ => {}
                 }
                 out.faces.push(JudgedFace {
@@ -623,15 +657,27 @@ pub(super) fn weigh_faces(judged: &[Option<FrameFaces>], n: usize, parts: &mut [
             );
             p.eyes = p.eyes.max(half);
         }
-        if f.laughing > 0 && f.eyes_closed == 0 && f.eyes_half_closed == 0 {
-            p.eyes = EYES_LAUGHING_PENALTY;
-            p.reason(
-                p.eyes + 0.3,
-                Reason::EyesShutLaughing {
-                    laughing: f.laughing,
-                    faces: f.count(),
-                },
-            );
+        if f.eyes_closed == 0 && f.eyes_half_closed == 0 {
+            if f.laughing > 0 {
+                p.eyes = EYES_LAUGHING_PENALTY;
+                p.reason(
+                    p.eyes + 0.3,
+                    Reason::EyesShutLaughing {
+                        laughing: f.laughing,
+                        faces: f.count(),
+                    },
+                );
+            }
+            if f.kissing > 0 {
+                p.eyes = p.eyes.max(EYES_KISSING_PENALTY);
+                p.reason(
+                    EYES_KISSING_PENALTY + 0.3,
+                    Reason::EyesShutKissing {
+                        kissing: f.kissing,
+                        faces: f.count(),
+                    },
+                );
+            }
         }
         if n > 1 {
             // With the faces as sharp as anywhere in the group, a softer frame is a softer
@@ -728,6 +774,37 @@ mod tests {
         // The same eyes with a closed mouth are a blink.
         let ranked = rank_frames(&burst(&[0.30, 0.30, 0.10]));
         assert!(ranked[2].reject_candidate);
+    }
+
+    #[test]
+    fn eyes_shut_with_faces_touching_rank_below_open_eyes_but_are_no_reject() {
+        // Two people, open-eyed in frames 0 and 2, eyes shut in frame 1: cheek to cheek (boxes
+        // adjacent), or apart by a face's width.
+        let pair = |second_x: f32, openness: f32| {
+            vec![face(100.0, openness, 0.6), face(second_x, openness, 0.6)]
+        };
+        for (second_x, kiss) in [(250.0, true), (235.0, true), (400.0, false)] {
+            let frames: Vec<(Signals, Vec<Face>)> = [0.30, 0.05, 0.30]
+                .iter()
+                .map(|&o| (signals(0.30), pair(second_x, o)))
+                .collect();
+            let ranked = rank_frames(&frames);
+            let words: Vec<String> = ranked[1].reasons.iter().map(Reason::to_string).collect();
+            assert!(!ranked[1].best, "{second_x}");
+            if kiss {
+                assert!(!ranked[1].reject_candidate, "{second_x}: {words:?}");
+                assert_eq!(words, ["eyes shut in a kiss or hug (2 of 2 faces)"]);
+                assert!(
+                    ranked[1]
+                        .judged_faces
+                        .iter()
+                        .all(|f| f.eyes == FaceVerdict::Kissing)
+                );
+            } else {
+                assert!(ranked[1].reject_candidate, "{second_x}: {words:?}");
+                assert_eq!(words, ["eyes closed (2 of 2 faces)"]);
+            }
+        }
     }
 
     #[test]
@@ -837,6 +914,11 @@ mod tests {
             head_down: false,
             beside_a_blink: false,
             laughing: false,
+            touching: false,
+        };
+        let touching = FaceContext {
+            touching: true,
+            ..plain
         };
         let laughing = FaceContext {
             laughing: true,
@@ -884,6 +966,12 @@ mod tests {
             FaceVerdict::Laughing
         );
         assert_eq!(judge_eyes(Some(1.0), false, &laughing), FaceVerdict::Open);
+        assert_eq!(judge_eyes(Some(0.2), true, &touching), FaceVerdict::Kissing);
+        assert_eq!(
+            judge_eyes(Some(0.7), false, &touching),
+            FaceVerdict::Kissing
+        );
+        assert_eq!(judge_eyes(Some(1.0), false, &touching), FaceVerdict::Open);
     }
 
     #[test]

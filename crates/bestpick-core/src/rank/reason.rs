@@ -123,6 +123,13 @@ pub enum Reason {
         /// Salient faces.
         faces: u32,
     },
+    /// Eyes shut with the face touching another (a kiss, cheek to cheek): not a blink.
+    EyesShutKissing {
+        /// Faces touching another with their eyes shut.
+        kissing: u32,
+        /// Salient faces.
+        faces: u32,
+    },
     /// Faces are sharp (best frame of a group with faces).
     FacesSharp,
     /// The faces are softer than in the best frame.
@@ -219,6 +226,9 @@ impl std::fmt::Display for Reason {
             }
             Reason::EyesShutLaughing { laughing, faces } => {
                 of_faces(f, "eyes shut while laughing", *laughing, *faces)
+            }
+            Reason::EyesShutKissing { kissing, faces } => {
+                of_faces(f, "eyes shut in a kiss or hug", *kissing, *faces)
             }
             Reason::FacesSharp => write!(f, "faces sharp"),
             Reason::FacesSoft => write!(f, "faces softer than in the best frame"),
@@ -355,6 +365,10 @@ mod tests {
             Reason::EyesShutLaughing {
                 laughing: 1,
                 faces: 1,
+            },
+            Reason::EyesShutKissing {
+                kissing: 2,
+                faces: 2,
             },
         ];
         for reason in untagged {
