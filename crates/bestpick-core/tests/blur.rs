@@ -166,6 +166,12 @@ fn a_shake_that_smeared_the_faces_past_finding_is_motion_blur() {
             failures.push(format!("{stem}: the smeared copy is not in the group"));
             continue;
         }
+        // What the test is about: on this photo the smear hides the face.
+        if stem == "mei_Canon_EOS_REBEL_T3i" && !smeared.ranked.judged_faces.is_empty() {
+            failures.push(format!(
+                "{stem}: the face is still found in the smeared copy"
+            ));
+        }
         if !smeared.ranked.reject_candidate || smeared.fault() != Some("motion blur") {
             failures.push(format!(
                 "{stem}: the smeared copy (reject candidate {}): {}",

@@ -171,13 +171,26 @@ fn blown_highlights_are_not_something_in_front_of_the_lens() {
             }
         }
         let bright = culled.frame(stem, "01_much_brighter");
-        if !bright
-            .ranked
-            .reasons
+        // The burst is whole, so the obstruction judgement ran on it (three frames or more).
+        let original = culled.frame(stem, "00_original");
+        let members = culled
+            .suggestions
             .iter()
-            .any(|r| matches!(r, Reason::Brighter { .. }))
+            .filter(|s| s.group == original.group)
+            .count();
+        if bright.group != original.group || members != 4 {
+            failures.push(format!("{stem}: not one burst of 4 ({members})"));
+        }
+        let reasons = &bright.ranked.reasons;
+        if !reasons.iter().any(|r| matches!(r, Reason::Brighter { .. }))
+            || !reasons
+                .iter()
+                .any(|r| matches!(r, Reason::HighlightsClipped { .. }))
         {
-            failures.push(format!("{stem}: not brighter: {:?}", bright.reason_words()));
+            failures.push(format!(
+                "{stem}: not brighter and clipped: {:?}",
+                bright.reason_words()
+            ));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");

@@ -68,9 +68,10 @@ const EYES_EACH_MORE: f32 = 0.5;
 const EYES_LAUGHING_PENALTY: f32 = 1.0;
 /// Eyes shut in a kiss or a hug, faces touching: the same as laughing.
 const EYES_KISSING_PENALTY: f32 = 1.0;
-/// Two faces whose boxes overlap, or are apart by less than this share of the narrower face's
-/// width, touch: a kiss, cheeks together. Faces side by side in the group photos here are 0.22
-/// widths apart or more (26-pixel faces), in the portraits of two 0.9 or more.
+/// Two faces side by side whose boxes overlap, or are apart by less than this share of the
+/// narrower face's width, are cheek to cheek (see [`cheek_to_cheek`]). Faces side by side in
+/// the photos here are 0.22 widths apart or more (26-pixel faces in a group), 0.9 or more in
+/// portraits of two.
 const FACES_TOUCH_GAP: f32 = 0.1;
 /// Without an open-eyed frame in the group, a blink costs only this much: it may still be the
 /// best there is.
@@ -101,8 +102,8 @@ pub enum FaceVerdict {
     /// Eyes shut or narrowed while laughing or smiling hard (the mouth open and pulled wide):
     /// not a blink, though an open-eyed frame of the same moment is better.
     Laughing,
-    /// Eyes shut with the face touching another (a kiss, cheek to cheek, see
-    /// [`FACES_TOUCH_GAP`]): not a blink, though an open-eyed frame of the same moment is better.
+    /// Eyes shut with the face cheek to cheek with another whose eyes are shut too (a kiss, a
+    /// hug): not a blink, though an open-eyed frame of the same moment is better.
     Kissing,
     /// Can't tell: too small, no eyelid reading, or no open state to compare with.
     Uncertain,
@@ -136,7 +137,7 @@ impl FaceVerdict {
 
     /// A blink: eyes closed, or caught half closed. The one test of "eyes closed" — what the
     /// ranking calls out as a fault and the "eyes closed" filter shows; eyes lowered by
-    /// looking down or shut by a laugh are not a blink.
+    /// looking down, shut by a laugh or in a kiss are not a blink.
     pub fn is_blink(self) -> bool {
         matches!(self, FaceVerdict::Closed | FaceVerdict::HalfClosed)
     }
@@ -214,8 +215,8 @@ impl FrameFaces {
     }
 }
 
-/// Whether frame `at` shows no face while most other frames of its group (`judged`) show one
-/// large enough to judge: its subject is there but was not found (smeared or blurred past
+/// Whether frame `at` shows no face large enough to judge while most other frames of its group
+/// (`judged`) show one: its subject is there but was not found (smeared or blurred past
 /// finding), so its sharpest region does not stand for the subject.
 pub(super) fn lost_faces(judged: &[Option<FrameFaces>], at: usize) -> bool {
     let Some(Some(frame)) = judged.get(at) else {
@@ -227,7 +228,7 @@ pub(super) fn lost_faces(judged: &[Option<FrameFaces>], at: usize) -> bool {
         .enumerate()
         .filter(|&(i, f)| i != at && f.as_ref().is_some_and(|f| f.judged_faces() > 0))
         .count();
-    frame.count() == 0 && others > 0 && with_faces * 2 > others
+    frame.judged_faces() == 0 && others > 0 && with_faces * 2 > others
 }
 
 /// One salient face, in frame-relative units.
@@ -365,7 +366,7 @@ struct FaceContext {
     beside_a_blink: bool,
     /// Laughing or smiling hard (see [`is_laughing`]).
     laughing: bool,
-    /// Touching another face (see [`touching`]).
+    /// Cheek to cheek with another face whose eyes are lowered too (see [`cheek_to_cheek`]).
     touching: bool,
 }
 
@@ -378,8 +379,8 @@ fn judge_eyes(share: Option<f32>, closed: bool, context: &FaceContext) -> FaceVe
     let lowered = closed || share.is_some_and(|s| s < HALF_CLOSED_SHARE);
     match share {
         _ if lowered && context.laughing => FaceVerdict::Laughing,
-        _ if lowered && context.touching => FaceVerdict::Kissing,
         _ if lowered && context.head_down => FaceVerdict::LookingDown,
+        _ if lowered && context.touching && !context.looking_down => FaceVerdict::Kissing,
         _ if closed => FaceVerdict::Closed,
         Some(s) if s < BLINK_SHARE => FaceVerdict::Closed,
         Some(s) if context.looking_down && s < HALF_CLOSED_SHARE => FaceVerdict::LookingDown,
@@ -393,17 +394,15 @@ fn judge_eyes(share: Option<f32>, closed: bool, context: &FaceContext) -> FaceVe
     }
 }
 
-/// Whether face `a` touches one of `others` (it may be among them) large enough to judge (see
-/// [`FACES_TOUCH_GAP`]).
-fn touching<'a>(a: &FaceBrief, others: impl IntoIterator<Item = &'a FaceBrief>) -> bool {
-    let [ax, ay, aw, ah] = a.bbox;
-    !a.small
-        && others.into_iter().any(|b| {
-            let [bx, by, bw, bh] = b.bbox;
-            let gap_x = ax.max(bx) - (ax + aw).min(bx + bw);
-            let gap_y = ay.max(by) - (ay + ah).min(by + bh);
-            !std::ptr::eq(a, b) && !b.small && gap_x.max(gap_y) <= FACES_TOUCH_GAP * aw.min(bw)
-        })
+/// Whether faces `a` and `b`, both large enough to judge, are cheek to cheek: side by side
+/// (their boxes share at least half the shorter one's height) and apart by less than
+/// [`FACES_TOUCH_GAP`] of the narrower one's width, or overlapping. Faces one above the other
+/// (rows of a group) do not touch this way.
+fn cheek_to_cheek(a: &FaceBrief, b: &FaceBrief) -> bool {
+    let ([ax, ay, aw, ah], [bx, by, bw, bh]) = (a.bbox, b.bbox);
+    let gap_x = ax.max(bx) - (ax + aw).min(bx + bw);
+    let shared_y = (ay + ah).min(by + bh) - ay.max(by);
+    !a.small && !b.small && gap_x <= FACES_TOUCH_GAP * aw.min(bw) && shared_y >= 0.5 * ah.min(bh)
 }
 
 /// A face's first reading against its open state, before its neighbours are known.
@@ -418,6 +417,8 @@ struct FirstReading {
     head_down: bool,
     /// See [`FaceContext::laughing`].
     laughing: bool,
+    /// Closed, or below [`HALF_CLOSED_SHARE`] of the open state.
+    lowered: bool,
     /// See [`FaceContext::touching`].
     touching: bool,
 }
@@ -494,7 +495,7 @@ pub(super) fn judge_faces(
     let firsts: Vec<Vec<FirstReading>> = frames
         .iter()
         .map(|frame| {
-            frame
+            let mut readings = frame
                 .iter()
                 .flatten()
                 .map(|a| {
@@ -513,13 +514,27 @@ pub(super) fn judge_faces(
                     FirstReading {
                         shares,
                         closed,
+                        lowered: closed
+                            || mean_share(shares).is_some_and(|s| s < HALF_CLOSED_SHARE),
                         looking_down,
                         head_down,
                         laughing,
-                        touching: touching(a, frame.iter().flatten()),
+                        touching: false,
                     }
                 })
-                .collect()
+                .collect::<Vec<_>>();
+            // Eyes shut in a kiss or a hug: lowered, cheek to cheek with a face whose eyes are
+            // lowered too (one shut beside open eyes is a blink).
+            let faces: Vec<&FaceBrief> = frame.iter().flatten().collect();
+            let lowered: Vec<bool> = readings.iter().map(|r| r.lowered).collect();
+            for (k, r) in readings.iter_mut().enumerate() {
+                r.touching = lowered[k]
+                    && faces
+                        .iter()
+                        .enumerate()
+                        .any(|(j, b)| j != k && lowered[j] && cheek_to_cheek(faces[k], b));
+            }
+            readings
         })
         .collect();
     // Whether the same face is closed in the frame just before or after `at`.
@@ -804,6 +819,29 @@ mod tests {
                 assert!(ranked[1].reject_candidate, "{second_x}: {words:?}");
                 assert_eq!(words, ["eyes closed (2 of 2 faces)"]);
             }
+        }
+        // One shut beside open eyes, cheek to cheek, is a blink; so are both shut one above
+        // the other (rows of a group).
+        let mut one_shut: Vec<(Signals, Vec<Face>)> = [0.30, 0.05, 0.30]
+            .iter()
+            .map(|&o| (signals(0.30), pair(250.0, o)))
+            .collect();
+        one_shut[1].1[1] = face(250.0, 0.30, 0.6);
+        let mut stacked: Vec<(Signals, Vec<Face>)> = [0.30, 0.05, 0.30]
+            .iter()
+            .map(|&o| (signals(0.30), pair(100.0, o)))
+            .collect();
+        for frame in &mut stacked {
+            frame.1[1].bbox[1] += 150.0;
+        }
+        for (frames, expected) in [
+            (one_shut, "eyes closed (1 of 2 faces)"),
+            (stacked, "eyes closed (2 of 2 faces)"),
+        ] {
+            let ranked = rank_frames(&frames);
+            let words: Vec<String> = ranked[1].reasons.iter().map(Reason::to_string).collect();
+            assert!(ranked[1].reject_candidate, "{words:?}");
+            assert_eq!(words, [expected]);
         }
     }
 

@@ -16,10 +16,13 @@ const OBSTRUCTION_FLAT: i32 = 8;
 const OBSTRUCTION_SHARE: f32 = 0.06;
 /// An obstructed frame sinks below any clear frame and is a reject candidate.
 const OBSTRUCTION_PENALTY: f32 = 4.0;
-/// In a frame that blew at least this share of its highlights, cells within
-/// [`OBSTRUCTION_FLAT`] of its brightest cell are its blown areas, not something in front of
-/// the lens: flat where the group has structure, they read as covered (4 of 34 copies 2.5 stops
-/// brighter than their burst, 46–72 % blown, were "something in front of the lens").
+/// In a frame that blew at least this share more of its highlights than the group's median
+/// frame, cells within [`OBSTRUCTION_FLAT`] of its brightest cell are its blown areas, not
+/// something in front of the lens: flat where the group has structure, they read as covered
+/// (4 of 34 copies 2.5 stops brighter than their burst, 46–72 % blown, were "something in front
+/// of the lens"). They are not told apart by where the group is bright: a 2.5-stop step blows
+/// cells down to the group's 28th percentile of levels. A frame that blew no more than its
+/// burst gets no such allowance (a flat, bright hand over a burst whose sky is blown anyway).
 const BLOWN_SHARE: f32 = 0.02;
 /// Fewer frames give no "usual" layout to compare with.
 const OBSTRUCTION_MIN_FRAMES: usize = 3;
@@ -96,12 +99,15 @@ pub(super) fn judge_obstructions(signals: &[&Signals], parts: &mut [Parts]) {
             v[v.len() / 2]
         })
         .collect();
+    let mut clipped: Vec<f32> = signals.iter().map(|s| s.clipped_highlights).collect();
+    clipped.sort_unstable_by(f32::total_cmp);
+    let usual_clipped = clipped[clipped.len() / 2];
     for ((layout, s), p) in layouts.iter().zip(signals).zip(parts.iter_mut()) {
         let blown = layout
             .iter()
             .copied()
             .max()
-            .filter(|_| s.clipped_highlights >= BLOWN_SHARE)
+            .filter(|_| s.clipped_highlights >= usual_clipped + BLOWN_SHARE)
             .map(|top| top - OBSTRUCTION_FLAT);
         if p.misfire == 0.0 && covered_share(layout, &median, blown) >= OBSTRUCTION_SHARE {
             p.obstruction = OBSTRUCTION_PENALTY;
@@ -152,34 +158,53 @@ mod tests {
     }
 
     #[test]
-    fn blown_highlights_are_no_obstruction_but_a_dark_object_beside_them_is() {
-        let mut frames = vec![signals(0.4); 5];
-        for f in &mut frames {
-            f.descriptor = textured();
-        }
-        // Frame 1 blew its top third flat white (the frame's brightest level); frame 2 blew it
-        // too and has a flat dark object over its bottom third.
+    fn highlights_blown_beyond_the_burst_are_no_obstruction_but_a_flat_bright_patch_is() {
+        // The group: a bright, structured top third (a sky with clouds) over a darker,
+        // structured rest; 5 % of every frame is blown (the sun on the clouds).
         let side = DESCRIPTOR_SIDE;
-        for i in [1, 2] {
-            frames[i].clipped_highlights = 0.3;
+        let scene: Vec<i8> = (0..side * side)
+            .map(|c| {
+                let odd = (c + c / side) % 2 == 1;
+                match (c < side * side / 3, odd) {
+                    (true, true) => 80,
+                    (true, false) => 50,
+                    (false, true) => -20,
+                    (false, false) => -60,
+                }
+            })
+            .collect();
+        let mut frames = vec![signals(0.4); 7];
+        for f in &mut frames {
+            f.descriptor = scene.clone();
+            f.clipped_highlights = 0.05;
+        }
+        // Frame 1 is brighter: its sky blew flat white (40 % of the frame). Frame 2 blew no
+        // more than the others and has a flat patch as bright over its bottom third (a
+        // flash-lit hand); frame 3 has its sky flat white but blew no more either.
+        for i in [1, 3] {
             for c in 0..side * side / 3 {
-                frames[i].descriptor[c] = 90;
+                frames[i].descriptor[c] = 100;
             }
         }
+        frames[1].clipped_highlights = 0.4;
         for c in side * side * 2 / 3..side * side {
-            frames[2].descriptor[c] = -100;
+            frames[2].descriptor[c] = 100;
         }
         let sigs: Vec<&Signals> = frames.iter().collect();
-        let mut parts = vec![Parts::default(); 5];
+        let mut parts = vec![Parts::default(); 7];
         judge_obstructions(&sigs, &mut parts);
-        assert_eq!(parts[1].obstruction, 0.0);
-        assert_eq!(parts[2].obstruction, OBSTRUCTION_PENALTY);
-        // Without the clipping the same flat white third is something in front of the lens.
-        frames[1].clipped_highlights = 0.0;
-        let sigs: Vec<&Signals> = frames.iter().collect();
-        let mut parts = vec![Parts::default(); 5];
-        judge_obstructions(&sigs, &mut parts);
-        assert_eq!(parts[1].obstruction, OBSTRUCTION_PENALTY);
+        assert_eq!(
+            parts[1].obstruction, 0.0,
+            "a sky blown by a brighter exposure"
+        );
+        assert_eq!(parts[2].obstruction, OBSTRUCTION_PENALTY, "a bright patch");
+        assert_eq!(
+            parts[3].obstruction, OBSTRUCTION_PENALTY,
+            "nothing more blown"
+        );
+        for i in [0, 4, 5, 6] {
+            assert_eq!(parts[i].obstruction, 0.0, "frame {i}");
+        }
     }
 
     #[test]
