@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{analyze_and_cull, at_most, corpus, save_jpeg};
+use common::{analyze_and_cull, corpus, save_jpeg};
 
 #[test]
 fn a_pixel_of_blur_is_soft_and_a_blur_that_shows_at_every_scale_is_a_reject() {
@@ -34,15 +34,8 @@ fn a_pixel_of_blur_is_soft_and_a_blur_that_shows_at_every_scale_is_a_reject() {
         ("03_again", 0.0, 90),
     ];
     for (name, long) in photos {
-        let img = at_most(
-            image::open(shared.join("images").join(name))
-                .expect("decode")
-                .to_rgb8(),
-            long,
-        );
         let stem = name.trim_end_matches(".jpg");
-        let out = dir.path().join(stem);
-        std::fs::create_dir_all(&out).expect("mkdir");
+        let (img, out) = common::photo_and_folder(&shared, name, long, dir.path());
         for (suffix, sigma, quality) in copies {
             let frame = if sigma > 0.0 {
                 image::imageops::blur(&img, sigma)

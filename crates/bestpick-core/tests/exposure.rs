@@ -29,15 +29,8 @@ fn a_brighter_copy_that_blew_its_highlights_reads_its_real_step() {
         ("04_again", 0.0, 90),
     ];
     for name in photos {
-        let img = common::at_most(
-            image::open(shared.join("images").join(name))
-                .expect("decode")
-                .to_rgb8(),
-            1600,
-        );
         let stem = name.trim_end_matches(".jpg");
-        let out = dir.path().join(stem);
-        std::fs::create_dir_all(&out).expect("mkdir");
+        let (img, out) = common::photo_and_folder(&shared, name, 1600, dir.path());
         for (suffix, ev, quality) in steps {
             save_jpeg(
                 &out,

@@ -146,15 +146,8 @@ fn blown_highlights_are_not_something_in_front_of_the_lens() {
     ];
     let expose = bestpick_testkit::exposure::expose;
     for name in photos {
-        let img = common::at_most(
-            image::open(shared.join("images").join(name))
-                .expect("decode")
-                .to_rgb8(),
-            1600,
-        );
         let stem = name.trim_end_matches(".jpg");
-        let out = dir.path().join(stem);
-        std::fs::create_dir_all(&out).expect("mkdir");
+        let (img, out) = common::photo_and_folder(&shared, name, 1600, dir.path());
         save_jpeg(&out, stem, "00_original", &img, 92);
         save_jpeg(&out, stem, "01_much_brighter", &expose(&img, 2.5), 92);
         save_jpeg(&out, stem, "02_again", &img, 90);

@@ -96,3 +96,20 @@ pub fn at_most(img: image::RgbImage, long: u32) -> image::RgbImage {
         image::imageops::FilterType::Triangle,
     )
 }
+
+/// Photo `name` of the shared corpus's `images/` scaled to at most `long` pixels, and the folder
+/// `dir/<stem>/` (`stem`: the name without `.jpg`) made for its copies.
+pub fn photo_and_folder(
+    shared: &Path,
+    name: &str,
+    long: u32,
+    dir: &Path,
+) -> (image::RgbImage, PathBuf) {
+    let path = shared.join("images").join(name);
+    let img = image::open(&path)
+        .unwrap_or_else(|e| panic!("cannot decode {}: {e}", path.display()))
+        .to_rgb8();
+    let out = dir.join(name.trim_end_matches(".jpg"));
+    std::fs::create_dir_all(&out).unwrap_or_else(|e| panic!("cannot make {}: {e}", out.display()));
+    (at_most(img, long), out)
+}
