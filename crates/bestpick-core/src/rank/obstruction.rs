@@ -2,13 +2,13 @@
 //! where the rest of the group has structure.
 
 use super::{Parts, Reason};
-use crate::signals::{DESCRIPTOR_SIDE, Signals};
+use crate::signals::{DESCRIPTOR_SIDE, FLAT_CELL, Signals, cell_contrast};
 
 /// Obstructions: a descriptor cell (1/16 of the frame's side) is covered when it differs from
 /// the group's median layout by at least `OBSTRUCTION_DIFF` levels and is flat in this frame
 /// (no neighbour more than `OBSTRUCTION_FLAT` levels away) where the median has structure.
 const OBSTRUCTION_DIFF: i32 = 20;
-const OBSTRUCTION_FLAT: i32 = 8;
+const OBSTRUCTION_FLAT: i32 = FLAT_CELL;
 /// A frame whose covered cells are this share of the median's structured cells has something
 /// in front of the lens. Measured on real bursts with a blurred hand pasted over 40–46 % of one
 /// frame: 0.09–0.32; on every other frame of those bursts, of the damaged bursts (blur, noise,
@@ -26,26 +26,6 @@ const OBSTRUCTION_PENALTY: f32 = 4.0;
 const BLOWN_SHARE: f32 = 0.02;
 /// Fewer frames give no "usual" layout to compare with.
 const OBSTRUCTION_MIN_FRAMES: usize = 3;
-
-/// The largest difference between a descriptor cell and its four neighbours.
-fn cell_contrast(layout: &[i32], x: usize, y: usize) -> i32 {
-    let side = DESCRIPTOR_SIDE;
-    let v = layout[y * side + x];
-    let mut most = 0;
-    if x > 0 {
-        most = most.max((layout[y * side + x - 1] - v).abs());
-    }
-    if x + 1 < side {
-        most = most.max((layout[y * side + x + 1] - v).abs());
-    }
-    if y > 0 {
-        most = most.max((layout[(y - 1) * side + x] - v).abs());
-    }
-    if y + 1 < side {
-        most = most.max((layout[(y + 1) * side + x] - v).abs());
-    }
-    most
-}
 
 /// The share of the group's structured layout that a large smooth object covers in a frame
 /// (see [`OBSTRUCTION_SHARE`]); 0 when the descriptors are missing. Cells at or above

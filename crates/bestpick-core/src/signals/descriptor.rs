@@ -107,6 +107,113 @@ pub fn similarity(a: &[i8], b: &[i8]) -> f32 {
     corr - (color / 100.0).min(0.5)
 }
 
+/// A layout cell whose four neighbours are all within this many levels of it is flat: no
+/// structure at 1/16 of the frame's side, as over a hand or a shoulder out of focus in front of
+/// the lens.
+pub const FLAT_CELL: i32 = 8;
+
+/// The largest difference between a layout cell (`DESCRIPTOR_SIDE` wide) and its four
+/// neighbours.
+pub fn cell_contrast(layout: &[i32], x: usize, y: usize) -> i32 {
+    let side = DESCRIPTOR_SIDE;
+    let v = layout[y * side + x];
+    let mut most = 0;
+    if x > 0 {
+        most = most.max((layout[y * side + x - 1] - v).abs());
+    }
+    if x + 1 < side {
+        most = most.max((layout[y * side + x + 1] - v).abs());
+    }
+    if y > 0 {
+        most = most.max((layout[(y - 1) * side + x] - v).abs());
+    }
+    if y + 1 < side {
+        most = most.max((layout[(y + 1) * side + x] - v).abs());
+    }
+    most
+}
+
+/// Fewer layout cells left beside a cover than this (a quarter of the frame) say nothing of
+/// what the frame shows.
+const UNCOVERED_MIN_CELLS: usize = 64;
+
+/// How far frame `a` is `b` with something smooth in front of part of it: the share of `b`'s
+/// structured layout cells that are flat in `a` (see [`FLAT_CELL`]), and the similarity of the
+/// two on the rest, as [`similarity`] measures it; the cells beside the covered ones (the
+/// cover's soft edge) and the colour of any 4×4 block it touches are left out too. `None` when
+/// nothing is covered, too little is left, or the descriptors are missing.
+pub fn similarity_beside_cover(a: &[i8], b: &[i8]) -> Option<(f32, f32)> {
+    let side = DESCRIPTOR_SIDE;
+    let n = side * side;
+    if a.len() < n + 32 || b.len() < n + 32 {
+        return None;
+    }
+    let la: Vec<i32> = a[..n].iter().map(|&v| i32::from(v)).collect();
+    let lb: Vec<i32> = b[..n].iter().map(|&v| i32::from(v)).collect();
+    let mut covered = vec![false; n];
+    let mut structured = 0usize;
+    for y in 0..side {
+        for x in 0..side {
+            if cell_contrast(&lb, x, y) > FLAT_CELL {
+                structured += 1;
+                covered[y * side + x] = cell_contrast(&la, x, y) <= FLAT_CELL;
+            }
+        }
+    }
+    let hit = covered.iter().filter(|&&c| c).count();
+    if hit == 0 {
+        return None;
+    }
+    // The covered cells grown by one, their four neighbours included.
+    let near = |x: usize, y: usize| {
+        covered[y * side + x]
+            || (x > 0 && covered[y * side + x - 1])
+            || (x + 1 < side && covered[y * side + x + 1])
+            || (y > 0 && covered[(y - 1) * side + x])
+            || (y + 1 < side && covered[(y + 1) * side + x])
+    };
+    let left: Vec<usize> = (0..n).filter(|&c| !near(c % side, c / side)).collect();
+    if left.len() < UNCOVERED_MIN_CELLS {
+        return None;
+    }
+    let mean = |l: &[i32]| left.iter().map(|&c| l[c] as f32).sum::<f32>() / left.len() as f32;
+    let (ma, mb) = (mean(&la), mean(&lb));
+    let (mut ab, mut aa, mut bb) = (0f32, 0f32, 0f32);
+    for &c in &left {
+        let (x, y) = (la[c] as f32 - ma, lb[c] as f32 - mb);
+        ab += x * y;
+        aa += x * x;
+        bb += y * y;
+    }
+    let corr = if aa > 0.0 && bb > 0.0 {
+        ab / (aa.sqrt() * bb.sqrt())
+    } else {
+        0.0
+    };
+    // Chroma blocks (4×4 on the layout's 16×16) the cover and its edge do not touch.
+    let block = side / 4;
+    let clear: Vec<usize> = (0..16)
+        .filter(|&k| {
+            let (bx, by) = (k % 4 * block, k / 4 * block);
+            !(by..by + block).any(|y| (bx..bx + block).any(|x| near(x, y)))
+        })
+        .collect();
+    let color = if clear.is_empty() {
+        0.0
+    } else {
+        clear
+            .iter()
+            .flat_map(|&k| [n + k, n + 16 + k])
+            .map(|i| (f32::from(a[i]) - f32::from(b[i])).abs())
+            .sum::<f32>()
+            / (2 * clear.len()) as f32
+    };
+    Some((
+        hit as f32 / structured as f32,
+        corr - (color / 100.0).min(0.5),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +242,58 @@ mod tests {
             }
         }
         out
+    }
+
+    /// A layout with structure everywhere (no cell within [`FLAT_CELL`] of all its neighbours).
+    fn ridged(phase: u32) -> Vec<i8> {
+        let mut d: Vec<i8> = (0..256u32)
+            .map(|i| {
+                let (x, y) = (i % 16, i / 16);
+                (((x * 7 + y * 3 + phase) % 5) as i8 - 2) * 25
+            })
+            .collect();
+        d.extend(std::iter::repeat_n(0i8, 32));
+        d
+    }
+
+    #[test]
+    fn a_frame_with_a_smooth_patch_over_part_of_it_is_its_neighbour_beside_the_patch() {
+        let scene = ridged(0);
+        let layout = |d: &[i8]| -> Vec<i32> { d[..256].iter().map(|&v| i32::from(v)).collect() };
+        let l = layout(&scene);
+        assert!((0..256).all(|c| cell_contrast(&l, c % 16, c / 16) > FLAT_CELL));
+        // Nothing flat: nothing covered.
+        assert_eq!(similarity_beside_cover(&scene, &scene), None);
+        // A flat patch over the left 6 columns, rows 4 to 15: flat but for its edge on the
+        // scene (column 5, row 4), 5 × 11 of the 256 structured cells.
+        let mut hand = scene.clone();
+        for y in 4..16 {
+            for x in 0..6 {
+                hand[y * 16 + x] = 90;
+            }
+        }
+        assert!(similarity(&hand, &scene) < 0.8);
+        let (share, alike) = similarity_beside_cover(&hand, &scene).expect("covered");
+        assert!((share - 55.0 / 256.0).abs() < 1e-6, "{share}");
+        // Alike beside it but for the patch's one corner cell that touches no flat cell.
+        assert!(alike > 0.95, "{alike}");
+        // The same patch over another scene: covered as much, unlike beside it.
+        let (share, other) = similarity_beside_cover(&hand, &ridged(2)).expect("covered");
+        assert!(share > 0.2 && other < 0.5, "{share} {other}");
+        // A patch over nearly all of it leaves too little to tell.
+        let mut most = scene.clone();
+        most[..16 * 13].fill(90);
+        assert_eq!(similarity_beside_cover(&most, &scene), None);
+        // Its colour counts only where the patch is not.
+        let mut tinted = hand.clone();
+        tinted[256 + 12] = 120; // the bottom-left 4x4 block's blue, under the patch
+        assert_eq!(
+            similarity_beside_cover(&tinted, &scene),
+            similarity_beside_cover(&hand, &scene)
+        );
+        tinted[256 + 3] = 40; // the top-right block's, clear of it
+        let (_, tinted_alike) = similarity_beside_cover(&tinted, &scene).expect("covered");
+        assert!(tinted_alike < alike - 0.01, "{tinted_alike}");
     }
 
     #[test]
