@@ -9,7 +9,10 @@ mod common;
 use std::path::Path;
 
 use bestpick_core::{Reason, SetKind};
-use bestpick_testkit::exposure::{exif_app1, expose, with_noise};
+use bestpick_testkit::exposure::{expose, timed_jpeg, with_noise};
+
+/// 12:00:00 on the test shoots' day, in milliseconds.
+const NOON_MS: u64 = 12 * 3_600_000;
 use common::{analyze_and_cull, at_most, corpus, fixtures};
 use image::RgbImage;
 
@@ -22,15 +25,8 @@ pub fn make_bracket(photo: &Path, steps: &[f32], start_s: u32, dir: &Path) -> Ve
         .iter()
         .enumerate()
         .map(|(i, &ev)| {
-            let mut jpeg = Vec::new();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
-                .encode_image(&expose(&img, ev))
-                .expect("encode");
-            let ms = start_s * 1000 + i as u32 * 100;
-            let when = format!("2024:06:01 12:{:02}:{:02}", ms / 60_000, (ms / 1000) % 60);
-            let mut out = jpeg[..2].to_vec();
-            out.extend_from_slice(&exif_app1(&when, ms % 1000, ev));
-            out.extend_from_slice(&jpeg[2..]);
+            let ms = NOON_MS + u64::from(start_s) * 1000 + i as u64 * 100;
+            let out = timed_jpeg(&expose(&img, ev), ms, ev);
             let name = format!("{stem}_{i}_{ev:+}ev.jpg");
             std::fs::write(dir.join(&name), out).expect("write");
             name
@@ -129,15 +125,8 @@ fn write_sequence(
     dir: &Path,
 ) {
     for (i, frame) in frames.iter().enumerate() {
-        let mut jpeg = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
-            .encode_image(frame)
-            .expect("encode");
-        let ms = start_s * 1000 + i as u32 * gap_ms;
-        let when = format!("2024:06:01 12:{:02}:{:02}", ms / 60_000, (ms / 1000) % 60);
-        let mut out = jpeg[..2].to_vec();
-        out.extend_from_slice(&exif_app1(&when, ms % 1000, 0.0));
-        out.extend_from_slice(&jpeg[2..]);
+        let ms = NOON_MS + u64::from(start_s) * 1000 + i as u64 * u64::from(gap_ms);
+        let out = timed_jpeg(frame, ms, 0.0);
         std::fs::write(dir.join(format!("{stem}_{kind}_{i}.jpg")), out).expect("write");
     }
 }
@@ -313,15 +302,8 @@ fn exposure_steps_in_a_still_burst_are_not_a_focus_stack() {
                 for (i, &ev) in evs.iter().enumerate() {
                     let frame =
                         with_noise(&expose(&crop, ev - 1.0), u64::from(moments * 16) + i as u64);
-                    let mut jpeg = Vec::new();
-                    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
-                        .encode_image(&frame)
-                        .expect("encode");
-                    let ms = moments * 60_000 + i as u32 * 150;
-                    let when = format!("2024:06:01 13:{:02}:{:02}", ms / 60_000, (ms / 1000) % 60);
-                    let mut out = jpeg[..2].to_vec();
-                    out.extend_from_slice(&exif_app1(&when, ms % 1000, 0.0));
-                    out.extend_from_slice(&jpeg[2..]);
+                    let ms = NOON_MS + 3_600_000 + u64::from(moments) * 60_000 + i as u64 * 150;
+                    let out = timed_jpeg(&frame, ms, 0.0);
                     std::fs::write(dir.path().join(format!("m{moments:02}_{i}.jpg")), out)
                         .expect("write");
                 }

@@ -11,7 +11,7 @@ mod common;
 use std::path::Path;
 
 use bestpick_core::{FaceVerdict, Reason};
-use bestpick_testkit::exposure::exif_app1;
+use bestpick_testkit::exposure::timed_jpeg;
 use common::{analyze_and_cull, corpus};
 use image::RgbImage;
 
@@ -65,15 +65,8 @@ fn burst(dir: &Path, tag: &str, faces: &[RgbImage; 4], second_left: u32, start_s
         let mut frame = background.clone();
         paste(&mut frame, a, 380, 350);
         paste(&mut frame, b, second_left, 350);
-        let mut jpeg = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
-            .encode_image(&frame)
-            .expect("encode");
-        let ms = start_s * 1000 + i as u32 * 100;
-        let when = format!("2024:06:01 12:{:02}:{:02}", ms / 60_000, (ms / 1000) % 60);
-        let mut out = jpeg[..2].to_vec();
-        out.extend_from_slice(&exif_app1(&when, ms % 1000, 0.0));
-        out.extend_from_slice(&jpeg[2..]);
+        let ms = 12 * 3_600_000 + u64::from(start_s) * 1000 + i as u64 * 100;
+        let out = timed_jpeg(&frame, ms, 0.0);
         std::fs::write(dir.join(format!("{tag}_{i}.jpg")), out).expect("write");
     }
 }

@@ -86,6 +86,27 @@ pub fn exif_app1(date_time: &str, subsec_ms: u32, bias_ev: f32) -> Vec<u8> {
     app1
 }
 
+/// `img` as a JPEG (quality 92) with the EXIF a camera writes (see [`exif_app1`]): shot `ms`
+/// milliseconds after 2024-06-01 00:00:00, with `bias_ev` stops of exposure compensation.
+pub fn timed_jpeg(img: &RgbImage, ms: u64, bias_ev: f32) -> Vec<u8> {
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
+        .encode_image(img)
+        .expect("encode");
+    let s = ms / 1000;
+    let when = format!(
+        "2024:06:01 {:02}:{:02}:{:02}",
+        s / 3600,
+        (s / 60) % 60,
+        s % 60
+    );
+    let subsec = u32::try_from(ms % 1000).expect("under 1000");
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&exif_app1(&when, subsec, bias_ev));
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
 /// `img` with faint sensor noise (σ about 1.5 levels), different for every `seed`.
 pub fn with_noise(img: &image::RgbImage, seed: u64) -> image::RgbImage {
     let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);

@@ -64,20 +64,8 @@ fn write_moment(dir: &Path, g: usize, scene: &image::RgbImage, evs: &[f32]) -> V
                 &exposure::expose(scene, ev + METERED_EV),
                 (g * 16 + i) as u64,
             );
-            let mut jpeg = Vec::new();
-            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 92)
-                .encode_image(&frame)
-                .expect("encode");
-            let ms = g as u32 * 60_000 + i as u32 * 150;
-            let when = format!(
-                "2024:06:01 {:02}:{:02}:{:02}",
-                10 + ms / 3_600_000,
-                (ms / 60_000) % 60,
-                (ms / 1000) % 60
-            );
-            let mut bytes = jpeg[..2].to_vec();
-            bytes.extend_from_slice(&exposure::exif_app1(&when, ms % 1000, 0.0));
-            bytes.extend_from_slice(&jpeg[2..]);
+            let ms = 10 * 3_600_000 + g as u64 * 60_000 + i as u64 * 150;
+            let bytes = exposure::timed_jpeg(&frame, ms, 0.0);
             let name = format!("m{g:02}_{i}.jpg");
             std::fs::write(dir.join(&name), bytes).expect("write");
             name

@@ -370,13 +370,19 @@ struct FaceContext {
     touching: bool,
 }
 
+/// Lids at least half down: read closed, or at `share` of their open state below
+/// [`HALF_CLOSED_SHARE`]. What a laugh, a look down or a kiss may explain.
+fn lids_lowered(share: Option<f32>, closed: bool) -> bool {
+    closed || share.is_some_and(|s| s < HALF_CLOSED_SHARE)
+}
+
 /// Judges eyes at `share` of their open state (`closed` when read closed on the face alone):
 /// closed (absolutely, or below [`BLINK_SHARE`]), half closed (below [`HALF_CLOSED_SHARE`], or
 /// below [`HALF_CLOSED_NEAR_BLINK_SHARE`] beside a blink), else open. Lids lowered by looking
 /// down are not a blink: short of closed when the head is a little down, at all when it is far
 /// down.
 fn judge_eyes(share: Option<f32>, closed: bool, context: &FaceContext) -> FaceVerdict {
-    let lowered = closed || share.is_some_and(|s| s < HALF_CLOSED_SHARE);
+    let lowered = lids_lowered(share, closed);
     match share {
         _ if lowered && context.laughing => FaceVerdict::Laughing,
         _ if lowered && context.head_down => FaceVerdict::LookingDown,
@@ -514,8 +520,7 @@ pub(super) fn judge_faces(
                     FirstReading {
                         shares,
                         closed,
-                        lowered: closed
-                            || mean_share(shares).is_some_and(|s| s < HALF_CLOSED_SHARE),
+                        lowered: lids_lowered(mean_share(shares), closed),
                         looking_down,
                         head_down,
                         laughing,
