@@ -143,70 +143,81 @@ const UNCOVERED_MIN_CELLS: usize = 64;
 /// cover's soft edge) and the colour of any 4×4 block it touches are left out too. `None` when
 /// nothing is covered, too little is left, or the descriptors are missing.
 pub fn similarity_beside_cover(a: &[i8], b: &[i8]) -> Option<(f32, f32)> {
-    let side = DESCRIPTOR_SIDE;
-    let n = side * side;
-    if a.len() < n + 32 || b.len() < n + 32 {
+    const SIDE: usize = DESCRIPTOR_SIDE;
+    const N: usize = SIDE * SIDE;
+    if a.len() < N + 32 || b.len() < N + 32 {
         return None;
     }
-    let la: Vec<i32> = a[..n].iter().map(|&v| i32::from(v)).collect();
-    let lb: Vec<i32> = b[..n].iter().map(|&v| i32::from(v)).collect();
-    let mut covered = vec![false; n];
-    let mut structured = 0usize;
-    for y in 0..side {
-        for x in 0..side {
+    // Fixed-size and allocation-free: grouping calls this for frames that stand alone beside a
+    // burst, which on a large untimed shoot is a good share of them.
+    let la: [i32; N] = std::array::from_fn(|c| i32::from(a[c]));
+    let lb: [i32; N] = std::array::from_fn(|c| i32::from(b[c]));
+    let mut covered = [false; N];
+    let (mut structured, mut hit) = (0usize, 0usize);
+    for y in 0..SIDE {
+        for x in 0..SIDE {
             if cell_contrast(&lb, x, y) > FLAT_CELL {
                 structured += 1;
-                covered[y * side + x] = cell_contrast(&la, x, y) <= FLAT_CELL;
+                let flat = cell_contrast(&la, x, y) <= FLAT_CELL;
+                covered[y * SIDE + x] = flat;
+                hit += usize::from(flat);
             }
         }
     }
-    let hit = covered.iter().filter(|&&c| c).count();
     if hit == 0 {
         return None;
     }
     // The covered cells grown by one, their four neighbours included.
-    let near = |x: usize, y: usize| {
-        covered[y * side + x]
-            || (x > 0 && covered[y * side + x - 1])
-            || (x + 1 < side && covered[y * side + x + 1])
-            || (y > 0 && covered[(y - 1) * side + x])
-            || (y + 1 < side && covered[(y + 1) * side + x])
-    };
-    let left: Vec<usize> = (0..n).filter(|&c| !near(c % side, c / side)).collect();
-    if left.len() < UNCOVERED_MIN_CELLS {
+    let near: [bool; N] = std::array::from_fn(|c| {
+        let (x, y) = (c % SIDE, c / SIDE);
+        covered[c]
+            || (x > 0 && covered[c - 1])
+            || (x + 1 < SIDE && covered[c + 1])
+            || (y > 0 && covered[c - SIDE])
+            || (y + 1 < SIDE && covered[c + SIDE])
+    });
+    let (mut n, mut sa, mut sb, mut sab, mut saa, mut sbb) = (0usize, 0i64, 0i64, 0i64, 0i64, 0i64);
+    for c in (0..N).filter(|&c| !near[c]) {
+        let (x, y) = (i64::from(la[c]), i64::from(lb[c]));
+        n += 1;
+        sa += x;
+        sb += y;
+        sab += x * y;
+        saa += x * x;
+        sbb += y * y;
+    }
+    if n < UNCOVERED_MIN_CELLS {
         return None;
     }
-    let mean = |l: &[i32]| left.iter().map(|&c| l[c] as f32).sum::<f32>() / left.len() as f32;
-    let (ma, mb) = (mean(&la), mean(&lb));
-    let (mut ab, mut aa, mut bb) = (0f32, 0f32, 0f32);
-    for &c in &left {
-        let (x, y) = (la[c] as f32 - ma, lb[c] as f32 - mb);
-        ab += x * y;
-        aa += x * x;
-        bb += y * y;
-    }
-    let corr = if aa > 0.0 && bb > 0.0 {
-        ab / (aa.sqrt() * bb.sqrt())
+    // Centred sums, exact in integers: n·Σxy − Σx·Σy and the like.
+    let count = n as i64;
+    let (cab, caa, cbb) = (
+        (count * sab - sa * sb) as f64,
+        (count * saa - sa * sa) as f64,
+        (count * sbb - sb * sb) as f64,
+    );
+    let corr = if caa > 0.0 && cbb > 0.0 {
+        (cab / (caa.sqrt() * cbb.sqrt())) as f32
     } else {
         0.0
     };
     // Chroma blocks (4×4 on the layout's 16×16) the cover and its edge do not touch.
-    let block = side / 4;
-    let clear: Vec<usize> = (0..16)
-        .filter(|&k| {
-            let (bx, by) = (k % 4 * block, k / 4 * block);
-            !(by..by + block).any(|y| (bx..bx + block).any(|x| near(x, y)))
-        })
-        .collect();
-    let color = if clear.is_empty() {
+    let block = SIDE / 4;
+    let (mut diff, mut clear) = (0f32, 0usize);
+    for k in 0..16 {
+        let (bx, by) = (k % 4 * block, k / 4 * block);
+        if (by..by + block).any(|y| near[y * SIDE + bx..y * SIDE + bx + block].contains(&true)) {
+            continue;
+        }
+        clear += 1;
+        for i in [N + k, N + 16 + k] {
+            diff += (f32::from(a[i]) - f32::from(b[i])).abs();
+        }
+    }
+    let color = if clear == 0 {
         0.0
     } else {
-        clear
-            .iter()
-            .flat_map(|&k| [n + k, n + 16 + k])
-            .map(|i| (f32::from(a[i]) - f32::from(b[i])).abs())
-            .sum::<f32>()
-            / (2 * clear.len()) as f32
+        diff / (2 * clear) as f32
     };
     Some((
         hit as f32 / structured as f32,
