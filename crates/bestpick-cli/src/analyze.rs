@@ -351,8 +351,9 @@ fn print_summary(
     writeln!(out, "{}", s.root.display())?;
     writeln!(
         out,
-        "{analyzed} photos in {} groups — {} analyzed now ({rate:.1}/s), {} from the catalog, {} failed, {:.1} s",
-        groups.len(),
+        "{} in {} — {} analyzed now ({rate:.1}/s), {} from the catalog, {} failed, {:.1} s",
+        crate::counted(analyzed, "photo", "photos"),
+        crate::counted(groups.len(), "group", "groups"),
         st.analyzed_now,
         st.from_cache,
         st.failed,
@@ -369,7 +370,9 @@ fn print_summary(
         .count();
     writeln!(
         out,
-        "{rejects} reject candidates; {picked} photos picked by you so far"
+        "{}; {} picked by you so far",
+        crate::counted(rejects, "reject candidate", "reject candidates"),
+        crate::counted(picked, "photo", "photos")
     )?;
     writeln!(out)?;
     for g in groups {

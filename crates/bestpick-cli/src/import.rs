@@ -61,12 +61,16 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("cannot import {}", args.source.display()))?;
         bar.bar.finish_and_clear();
         eprintln!(
-            "bestpick: {} photos of {} analyzed ({} failed); see `bestpick analyze {}`",
-            session
-                .photos
-                .iter()
-                .filter(|p| p.analysis.is_some())
-                .count(),
+            "bestpick: {} of {} analyzed ({} failed); see `bestpick analyze {}`",
+            crate::counted(
+                session
+                    .photos
+                    .iter()
+                    .filter(|p| p.analysis.is_some())
+                    .count(),
+                "photo",
+                "photos"
+            ),
             session.root.display(),
             session.status.failed,
             session.root.display()
@@ -185,8 +189,8 @@ fn print_summary(
     let adopted = r.copied.iter().filter(|c| c.adopted).count();
     writeln!(
         out,
-        "{} files copied and verified, {:.1} MB in {:.1} s ({mb_s:.1} MB/s, {files_s:.1} files/s){}{}",
-        r.copied.len(),
+        "{} copied and verified, {:.1} MB in {:.1} s ({mb_s:.1} MB/s, {files_s:.1} files/s){}{}",
+        crate::counted(r.copied.len(), "file", "files"),
         r.bytes_copied as f64 / 1e6,
         r.seconds,
         match backup {

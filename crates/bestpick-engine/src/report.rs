@@ -307,15 +307,10 @@ impl TrustReport {
             ));
         }
         if !self.kept_rejects.is_empty() {
-            out.push(format!(
-                "you kept {} frame{} it called reject candidates",
-                self.kept_rejects.len(),
-                if self.kept_rejects.len() == 1 {
-                    ""
-                } else {
-                    "s"
-                }
-            ));
+            out.push(match self.kept_rejects.len() {
+                1 => "you kept 1 frame it called a reject candidate".to_string(),
+                n => format!("you kept {n} frames it called reject candidates"),
+            });
         }
         out
     }

@@ -147,6 +147,12 @@ fn bad_files_are_listed_and_exit_1() {
         text.contains("truncated.jpg") && text.contains("Problems (3)"),
         "{text}"
     );
+    // One photo is one photo in one group, not "1 photos in 1 groups".
+    assert!(
+        text.contains("1 photo in 1 group — ")
+            && text.contains("0 reject candidates; 0 photos picked by you so far"),
+        "{text}"
+    );
 }
 
 #[test]
