@@ -13,6 +13,7 @@ import { actionFor, type Action } from "./lib/keymap";
 import { jumpGroup, move } from "./lib/layout";
 import type { ShootModel } from "./model/shoot";
 import type { WindowView } from "./views/window";
+import { counted } from "./lib/words";
 
 export class Actions {
   /** Live re-ranking after decisions: one request at a time, one more if asked meanwhile. */
@@ -128,7 +129,7 @@ export class Actions {
       const saved = this.model.store.decide(ids, change, (p, c) => this.api.decide(p, c));
       if (next !== null && next !== cur) this.view.setCursor(next);
       await saved;
-      if (ids.length > 1) this.view.say(`${ids.length} photos ${describe(change)} (Ctrl+Z undoes)`);
+      if (ids.length > 1) this.view.say(`${counted(ids.length, "photo")} ${describe(change)} (Ctrl+Z undoes)`);
       // A pick or a reject teaches the profile: the suggestions may move.
       if (change.kind === "flag") void this.rerank();
     } catch (e) {
@@ -216,7 +217,7 @@ export class Actions {
     if (!this.api.engine || !this.model.analyzed) return;
     try {
       this.applyView(await this.api.chooseProfile(name));
-      this.view.say(`Ranked with the ${name} profile · grouping ${this.model.strictness} · ${this.model.realGroups().length} groups`);
+      this.view.say(`Ranked with the ${name} profile · grouping ${this.model.strictness} · ${counted(this.model.realGroups().length, "group")}`);
     } catch (e) {
       this.view.say(toAppError(e).message, true);
       this.view.renderToolbar();
@@ -228,7 +229,7 @@ export class Actions {
     if (!this.api.engine || !this.model.analyzed) return;
     try {
       this.applyView(await this.api.regroup(this.model.strictness));
-      this.view.say(`Regrouped: ${this.model.realGroups().length} groups`);
+      this.view.say(`Regrouped: ${counted(this.model.realGroups().length, "group")}`);
     } catch (e) {
       this.view.say(toAppError(e).message, true);
     }
@@ -241,7 +242,7 @@ function describe(change: ChangeDto): string {
     case "flag":
       return change.value === "pick" ? "picked" : change.value === "reject" ? "rejected" : "unflagged";
     case "stars":
-      return `given ${change.value} star${change.value === 1 ? "" : "s"}`;
+      return `given ${counted(change.value, "star")}`;
     case "label":
       return change.value === null ? "with the label cleared" : `labelled ${change.value}`;
   }

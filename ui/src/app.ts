@@ -22,6 +22,7 @@ import { ShootModel } from "./model/shoot";
 import { Drawers } from "./views/drawers";
 import type { GridView } from "./views/grid";
 import { WindowView, type WindowHost } from "./views/window";
+import { counted } from "./lib/words";
 
 /** Timings of the last opening (ms since the page loaded), for the e2e suite's measurements. */
 interface Metrics {
@@ -246,8 +247,8 @@ export class App {
         if (!afterImport) {
           view.say(
             s.cancelled
-              ? `Stopped: ${s.pending} photo(s) not analyzed yet (open the folder again to finish)`
-              : `${this.model.photos.length} photos · ${s.fromCache} from the catalog, ${s.analyzedNow} analyzed in ${s.seconds.toFixed(1)} s${s.failed ? ` · ${s.failed} could not be read` : ""}`,
+              ? `Stopped: ${counted(s.pending, "photo")} not analyzed yet (open the folder again to finish)`
+              : `${counted(this.model.photos.length, "photo")} · ${s.fromCache} from the catalog, ${s.analyzedNow} analyzed in ${s.seconds.toFixed(1)} s${s.failed ? ` · ${s.failed} could not be read` : ""}`,
           );
         }
         void recentShoots().then((r) => (view.home.recent = r)).catch(() => undefined);

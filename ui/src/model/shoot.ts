@@ -15,6 +15,7 @@ import { NO_FILTER, SHOOTING_ORDER_GROUP, visibleGroups, type Filter, type Group
 import { framesText, setLabel, setMeaning } from "../lib/sets";
 import { Selection } from "../lib/selection";
 import { mergeSuggestions, type Merged } from "../lib/suggestions";
+import { counted } from "../lib/words";
 
 /** A photo known only by its name, before the analysis (the grid's placeholders). */
 export const blankPhoto = (id: number, relPath: string): PhotoDto => ({
@@ -281,8 +282,8 @@ export class ShootModel {
     const group = this.group(id);
     const total = group?.members.length ?? members.length;
     const none = { set: null, setMeaning: "" };
-    if (id === ANALYZING_GROUP) return { title: "Analyzing…", sub: `${total} photos; groups appear when the analysis is done`, bestName: null, ...none };
-    if (id === SHOOTING_ORDER_GROUP) return { title: "Shooting order", sub: `${members.length} photos by capture time, across ${this.realGroups().length} groups`, bestName: null, ...none };
+    if (id === ANALYZING_GROUP) return { title: "Analyzing…", sub: `${counted(total, "photo")}; groups appear when the analysis is done`, bestName: null, ...none };
+    if (id === SHOOTING_ORDER_GROUP) return { title: "Shooting order", sub: `${counted(members.length, "photo")} by capture time, across ${counted(this.realGroups().length, "group")}`, bestName: null, ...none };
     if (id === 0) return { title: "Could not be analyzed", sub: `${total} photo(s); hover for why`, bestName: null, ...none };
     const bestName = best !== null && total > 1 ? this.photos[best].relPath.split("/").pop() ?? null : null;
     return { title: `Group ${id}`, sub: framesText(total, members.length), bestName, set: setLabel(group?.set), setMeaning: setMeaning(group?.set) };

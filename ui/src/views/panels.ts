@@ -14,6 +14,7 @@ import type { SettingsDto } from "../bindings/SettingsDto";
 import type { ShootInfoDto } from "../bindings/ShootInfoDto";
 import { KEY_HELP } from "../lib/keymap";
 import { h } from "../lib/dom";
+import { counted } from "../lib/words";
 
 export function helpOverlay(close: () => void): HTMLElement {
   return h(
@@ -281,7 +282,7 @@ export function settingsDrawer(
         "tr",
         {},
         h("td", { class: "path" }, r.root, r.id === currentShoot ? h("span", { class: "hint" }, "  (open)") : null, r.exists ? null : h("span", { class: "hint" }, "  (folder missing)")),
-        h("td", {}, `${r.photos} photos`),
+        h("td", {}, counted(r.photos, "photo")),
         h(
           "td",
           {},

@@ -17,6 +17,7 @@ import { CompareView } from "./compare";
 import { GridView } from "./grid";
 import { LoupeView } from "./loupe";
 import { helpOverlay } from "./panels";
+import { counted } from "../lib/words";
 
 export type Mode = "empty" | "grid" | "loupe" | "compare";
 
@@ -254,7 +255,7 @@ export class WindowView {
     this.grid.refresh(this.model.selectAll(order, members));
     this.renderStatus();
     const n = this.model.selection.size;
-    this.say(`${n} photo${n === 1 ? "" : "s"} selected${n > 1 ? ": P, X, U, stars and labels apply to all of them (Esc: just the current one)" : ""}`);
+    this.say(`${counted(n, "photo")} selected${n > 1 ? ": P, X, U, stars and labels apply to all of them (Esc: just the current one)" : ""}`);
     this.selectionHint = n > 1;
   }
 
@@ -333,7 +334,7 @@ export class WindowView {
       active,
       count: this.model.compareCount,
       title: `Group ${this.model.photos[active].group}`,
-      groupLabel: `${framesText(all.length)} · reference ${name} vs ${others.length} other frame${others.length === 1 ? "" : "s"}`,
+      groupLabel: `${framesText(all.length)} · reference ${name} vs ${counted(others.length, "other frame")}`,
       set: set ? { label: set, meaning: setMeaning(group?.set) } : null,
       strip: buildStrip(all, (k) => this.model.photos[k], pick),
       pick,
@@ -422,7 +423,7 @@ export class WindowView {
     const { groups, picks, rejects } = m.counts();
     const shown = this.grid.layout.order.length;
     this.reportButton.disabled = !m.analyzed || !this.host.engine || m.shoot === null;
-    this.counts.textContent = `${m.photos.length} photos${shown !== m.photos.length ? ` (${shown} shown)` : ""} · ${groups} groups · ${picks} picks · ${rejects} rejects`;
+    this.counts.textContent = `${counted(m.photos.length, "photo")}${shown !== m.photos.length ? ` (${shown} shown)` : ""} · ${counted(groups, "group")} · ${counted(picks, "pick")} · ${counted(rejects, "reject")}`;
     const i = m.cursorIndex();
     const selected = m.selection.many ? `${m.selection.size} selected · ` : "";
     this.current.textContent = i === null ? "" : `${selected}${m.photos[i].relPath}`;
@@ -487,7 +488,7 @@ export class WindowView {
               "div",
               { class: "recent" },
               h("h2", {}, "Recent shoots"),
-              recent.map((r) => h("a", { onclick: () => this.host.open(r.root) }, h("span", {}, r.root), h("span", {}, `${r.photos} photos · ${r.picks} picks`))),
+              recent.map((r) => h("a", { onclick: () => this.host.open(r.root) }, h("span", {}, r.root), h("span", {}, `${counted(r.photos, "photo")} · ${counted(r.picks, "pick")}`))),
             )
           : null,
       ),
