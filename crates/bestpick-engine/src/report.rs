@@ -293,9 +293,10 @@ impl TrustReport {
     /// The report in plain words, one line each.
     pub fn summary_lines(&self) -> Vec<String> {
         let mut out = vec![format!(
-            "{} of {} groups decided; the suggestion was your pick in {} of them ({}%)",
+            "{} of {} group{} decided; the suggestion was your pick in {} of them ({}%)",
             self.decided,
             self.groups,
+            if self.groups == 1 { "" } else { "s" },
             self.agreed,
             self.agreement_percent()
         )];

@@ -9,6 +9,7 @@ import { saveReportHtml, trustReport } from "../api/report";
 import type { ReportPhotoDto } from "../bindings/ReportPhotoDto";
 import type { TrustReportDto } from "../bindings/TrustReportDto";
 import { h } from "../lib/dom";
+import { counted } from "../lib/words";
 import { drawer } from "./panels";
 
 export interface ReportHost {
@@ -44,7 +45,7 @@ export function reportDrawer(host: ReportHost): HTMLElement {
       h(
         "div",
         { class: "stats" },
-        h("div", {}, h("b", { "data-testid": "report-decided" }, String(r.decided)), h("span", {}, `of ${r.groups} groups decided`)),
+        h("div", {}, h("b", { "data-testid": "report-decided" }, String(r.decided)), h("span", {}, `of ${counted(r.groups, "group")} decided`)),
         h("div", {}, h("b", { "data-testid": "report-agreed" }, String(r.agreed)), h("span", {}, "picks were the suggestion")),
         h("div", {}, h("b", { "data-testid": "report-overruled" }, String(r.overruled.length)), h("span", {}, "chosen otherwise")),
         h("div", {}, h("b", {}, `${r.agreementPercent}%`), h("span", {}, "agreement")),

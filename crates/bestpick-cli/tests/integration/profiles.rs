@@ -354,7 +354,7 @@ fn the_trust_report_lists_kept_reject_candidates() {
     let out = shoot.run(&["report", shoot.root().to_str().expect("utf8")]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("1 of 1 groups decided; the suggestion was your pick in 1 of them (100%)")
+        text.contains("1 of 1 group decided; the suggestion was your pick in 1 of them (100%)")
             && text.contains("you kept 1 frame it called a reject candidate"),
         "{text}"
     );
