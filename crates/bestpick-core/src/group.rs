@@ -133,13 +133,19 @@ const MERGE_BURSTS_BELOW_LEVEL: f32 = 0.35;
 /// scene 2.4 s apart (without times nothing tells those apart).
 const UNTIMED_CHAIN_SHARE: f32 = 0.5;
 
-/// An untimed frame at the end of an untimed burst whose neighbour's structure is this share
-/// flat in it has something in front of the lens (the share ranking calls an obstruction):
-/// measured on real bursts with a blurred hand over 40 % of the first or last frame, 0.25–0.38
-/// of the neighbour's structured cells, the rest 0.82–0.99 alike; between unrelated photos (99
-/// here, both ways), one pair in 9 702 that does not already look alike is this covered and
-/// that alike on the rest at the default strictness.
+/// An untimed frame beside an untimed burst whose neighbour's structure is this share flat in
+/// it has something smooth in front of part of it: the share above which ranking calls a frame
+/// obstructed (`rank::obstruction`), here without its test of how far the cells changed.
+/// Measured on real bursts with a blurred hand over 40 % of the first or last frame: 0.25–0.38
+/// of the neighbour's structured cells, the rest 0.82–0.99 alike (see [`COVER_MIN_ALIKE`]).
 const COVER_MIN_SHARE: f32 = 0.06;
+
+/// Beside the cover, such a frame is at least this alike its neighbour, however loose the
+/// grouping (a near-duplicate's similarity at the default strictness, higher when stricter).
+/// Between 99 unrelated photos (both ways): at the default, one pair in 9 702 that does not
+/// already look alike is this covered and this alike on the rest; without this floor, 10 at the
+/// loose end (against 44 pairs alike anyway there), 0 with it.
+const COVER_MIN_ALIKE: f32 = 0.8;
 
 /// How many frames on each side of a possible scene cut inside a sequence are compared: one or
 /// two damaged frames (black frames, a hand over the lens) are bridged by their neighbours.
@@ -154,7 +160,8 @@ const CUT_SPAN: usize = 3;
 /// frame too so a slow pan does not chain a whole shoot together); two bursts separated by a
 /// pause stay apart however alike they look, except at the loose end of the scale. Frames
 /// without a time that sit alone between two near-identical frames of one group (a damaged
-/// frame of a burst whose times were stripped) join it.
+/// frame of a burst whose times were stripped) join it, as do those beside such a burst that
+/// are its frame with something smooth over part of it (a hand over the first or last frame).
 pub fn group(items: &[GroupItem<'_>], strictness: Strictness) -> Vec<Group> {
     group_with_steps(items, strictness).0
 }
@@ -415,17 +422,18 @@ fn root(parent: &mut [usize], g: usize) -> usize {
 
 /// A frame without a time, alone in its group, between two frames of another group that are
 /// near-duplicates of each other, joins that group: the damaged frame of a burst whose capture
-/// times were stripped. At either end of such a group (two frames or more), it joins when it
-/// is its neighbour there with something smooth in front of part of it: at least
+/// times were stripped. Otherwise, beside an untimed frame of a group of two or more, it joins
+/// that group when it is that frame with something smooth in front of part of it: at least
 /// [`COVER_MIN_SHARE`] of the neighbour's structure flat in it, and the rest a near-duplicate
-/// (see [`similarity_beside_cover`]); a hand over the lens as the burst starts or ends.
+/// (see [`similarity_beside_cover`]); a hand over the lens as the burst starts or ends. Beside
+/// two such groups, it joins the one it is more alike.
 fn absorb_untimed_strays(
     frames: &[&GroupItem<'_>],
     group_of: &mut [usize],
     strictness: Strictness,
 ) {
     let t_burst = strictness.burst_similarity();
-    let t_dup = (t_burst + 0.08).min(0.99);
+    let t_cover = (t_burst + 0.08).clamp(COVER_MIN_ALIKE, 0.99);
     // Group sizes, kept up to date as strays join: counting a group's members for every frame
     // would take quadratic time on a large shoot.
     let mut size = vec![0usize; group_of.len()];
@@ -450,18 +458,24 @@ fn absorb_untimed_strays(
             }
             _ => false,
         };
-        let covered_copy_of = |nb: usize| {
-            untimed(nb)
-                && size[group_of[nb]] >= 2
-                && similarity_beside_cover(frames[pos].descriptor, frames[nb].descriptor)
-                    .is_some_and(|(share, alike)| share >= COVER_MIN_SHARE && alike >= t_dup)
+        // How alike the rest is when `pos` is neighbour `nb` with a cover over part of it.
+        let covered_copy_of = |nb: usize| -> Option<f32> {
+            if !untimed(nb) || size[group_of[nb]] < 2 {
+                return None;
+            }
+            similarity_beside_cover(frames[pos].descriptor, frames[nb].descriptor)
+                .filter(|&(share, alike)| share >= COVER_MIN_SHARE && alike >= t_cover)
+                .map(|(_, alike)| alike)
         };
         let joins = if between {
             before
         } else {
-            before
-                .filter(|&b| covered_copy_of(b))
-                .or(after.filter(|&a| covered_copy_of(a)))
+            let b = before.and_then(|b| Some((b, covered_copy_of(b)?)));
+            let a = after.and_then(|a| Some((a, covered_copy_of(a)?)));
+            match (b, a) {
+                (Some((b, sb)), Some((a, sa))) => Some(if sa > sb { a } else { b }),
+                (b, a) => b.or(a).map(|(nb, _)| nb),
+            }
         };
         if let Some(nb) = joins {
             size[group_of[pos]] -= 1;
@@ -750,6 +764,37 @@ mod tests {
         // Nor is a frame of another scene alone after the burst.
         frames[5] = desc(7);
         assert_eq!(sizes(&group(&untimed(&frames, &names), t)), vec![5, 1]);
+    }
+
+    #[test]
+    fn a_hand_between_two_untimed_bursts_goes_with_the_one_it_is_more_alike() {
+        // Two bursts of one view that differ where the hand is (someone moved there between
+        // them), the second a little changed elsewhere too; the hand is over the second's
+        // view.
+        let a = desc(1);
+        let other = desc(5);
+        let mut b = a.clone();
+        for y in 6..16 {
+            for x in 0..9 {
+                b[y * 16 + x] = other[y * 16 + x];
+            }
+        }
+        let b = blend(&b, &desc(3), 0.1);
+        let t = Strictness::NORMAL;
+        assert!(similarity(&a, &b) < t.burst_similarity());
+        let frames = vec![
+            a.clone(),
+            a.clone(),
+            a,
+            hand_over(&b),
+            b.clone(),
+            b.clone(),
+            b,
+        ];
+        let names: Vec<String> = (0..7).map(|i| format!("IMG_{i:04}.JPG")).collect();
+        let groups = group(&untimed(&frames, &names), t);
+        let members: Vec<Vec<usize>> = groups.iter().map(|g| g.members.clone()).collect();
+        assert_eq!(members, vec![vec![0, 1, 2], vec![3, 4, 5, 6]]);
     }
 
     #[test]

@@ -14,7 +14,8 @@ use crate::decode::{Decoded, NFEAT, feat, orient};
 
 mod descriptor;
 use descriptor::descriptor;
-pub use descriptor::{FLAT_CELL, cell_contrast, similarity, similarity_beside_cover};
+pub use descriptor::similarity;
+pub(crate) use descriptor::{FLAT_CELL, cell_contrast, similarity_beside_cover};
 
 /// Side of the grid the grouping descriptor is sampled on.
 pub const DESCRIPTOR_SIDE: usize = 16;

@@ -10,11 +10,11 @@ use std::path::Path;
 
 use bestpick_core::{Reason, SetKind};
 use bestpick_testkit::exposure::{expose, timed_jpeg, with_noise};
+use common::{analyze_and_cull, at_most, corpus, fixtures};
+use image::RgbImage;
 
 /// 12:00:00 on the test shoots' day, in milliseconds.
 const NOON_MS: u64 = 12 * 3_600_000;
-use common::{analyze_and_cull, at_most, corpus, fixtures};
-use image::RgbImage;
 
 /// Writes an AEB sequence of `photo` into `dir`: one frame per compensation in `steps` (in
 /// shooting order), 100 ms apart from `start_s` seconds past 12:00:00, as JPEG quality 92.

@@ -202,7 +202,10 @@ impl From<&bestpick_share::SendReport> for SendReportDto {
             sent: r
                 .sent
                 .iter()
-                .map(|(anon, id, count)| format!("{anon} → {id} ({count} photos)"))
+                .map(|(anon, id, count)| {
+                    let photos = if *count == 1 { "photo" } else { "photos" };
+                    format!("{anon} → {id} ({count} {photos})")
+                })
                 .collect(),
             failed: r
                 .failed

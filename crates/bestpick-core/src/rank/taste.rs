@@ -436,8 +436,9 @@ pub fn describe(preferences: &[Preference], taste: &Taste) -> Vec<String> {
     }
     let kept = picked.iter().filter(|p| p.chosen == p.suggested).count();
     out.push(format!(
-        "you kept the suggestion in {kept} of {} groups you picked in",
-        picked.len()
+        "you kept the suggestion in {kept} of {} group{} you picked in",
+        picked.len(),
+        if picked.len() == 1 { "" } else { "s" }
     ));
     if rejected > 0 {
         out.push(format!(

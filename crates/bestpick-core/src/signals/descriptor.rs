@@ -139,9 +139,11 @@ const UNCOVERED_MIN_CELLS: usize = 64;
 
 /// How far frame `a` is `b` with something smooth in front of part of it: the share of `b`'s
 /// structured layout cells that are flat in `a` (see [`FLAT_CELL`]), and the similarity of the
-/// two on the rest, as [`similarity`] measures it; the cells beside the covered ones (the
-/// cover's soft edge) and the colour of any 4×4 block it touches are left out too. `None` when
-/// nothing is covered, too little is left, or the descriptors are missing.
+/// two on the rest, less a colour difference as in [`similarity`]; the cells beside the covered
+/// ones (the cover's soft edge) and the colour of any 4×4 block it touches are left out too.
+/// Unlike [`similarity`] the layouts are correlated about their means on the cells left: the
+/// cover moved the frame's normalisation. `None` when nothing is covered, too little is left,
+/// or the descriptors are missing.
 pub fn similarity_beside_cover(a: &[i8], b: &[i8]) -> Option<(f32, f32)> {
     const SIDE: usize = DESCRIPTOR_SIDE;
     const N: usize = SIDE * SIDE;
