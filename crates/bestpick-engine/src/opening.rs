@@ -180,9 +180,9 @@ impl Opening {
                     entry.warning = warning.map(|k| PhotoError::warning(&entry.file.path, k));
                     status.from_cache += 1;
                 }
+                // A remembered failure counts as failed (below), not as an analysis reused.
                 Some(StoredOutcome::Failed { error }) => {
                     entry.error = Some(PhotoError::new(&entry.file.path, error));
-                    status.from_cache += 1;
                 }
                 None => todo.push(i),
             }

@@ -76,7 +76,8 @@ pub struct PhotoEntry {
 pub struct ShootStatus {
     /// Photos analyzed by this run (failures not counted).
     pub analyzed_now: usize,
-    /// Photos whose analysis came from the catalog.
+    /// Photos whose analysis came from the catalog (a failure remembered there counts in
+    /// `failed` only).
     pub from_cache: usize,
     /// Photos that could not be analyzed.
     pub failed: usize,

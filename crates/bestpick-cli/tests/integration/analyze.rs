@@ -153,6 +153,12 @@ fn bad_files_are_listed_and_exit_1() {
             && text.contains("0 reject candidates; 0 photos picked by you so far"),
         "{text}"
     );
+    // The second run read all four from the catalog: the photo reused, the three failures
+    // remembered, each counted once.
+    assert!(
+        text.contains("0 analyzed now (0.0/s), 1 from the catalog, 3 failed"),
+        "{text}"
+    );
 }
 
 #[test]
