@@ -66,6 +66,12 @@ impl Strictness {
         0.50 + 0.45 * self.level()
     }
 
+    /// Minimum similarity of two frames that are near-duplicates of each other: a little above
+    /// [`Self::burst_similarity`], at most 0.99.
+    fn near_duplicate_similarity(self) -> f32 {
+        (self.burst_similarity() + 0.08).min(0.99)
+    }
+
     /// Longest gap between two frames of one continuous sequence, in milliseconds: 0.4 s at
     /// the strict end (bursts of 3 frames a second or faster), 0.675 s by default, 1.5 s at the
     /// loose end.
@@ -270,7 +276,7 @@ fn join_runs(
 ) -> Vec<usize> {
     let t_burst = strictness.burst_similarity();
     let t_anchor = t_burst - 0.15;
-    let t_dup = (t_burst + 0.08).min(0.99);
+    let t_dup = strictness.near_duplicate_similarity();
     let t_chain = t_dup + (1.0 - t_dup) * UNTIMED_CHAIN_SHARE;
     let gap = strictness.burst_gap_ms();
     let bursts_may_merge = strictness.level() < MERGE_BURSTS_BELOW_LEVEL;
@@ -433,7 +439,7 @@ fn absorb_untimed_strays(
     strictness: Strictness,
 ) {
     let t_burst = strictness.burst_similarity();
-    let t_cover = (t_burst + 0.08).clamp(COVER_MIN_ALIKE, 0.99);
+    let t_cover = strictness.near_duplicate_similarity().max(COVER_MIN_ALIKE);
     // Group sizes, kept up to date as strays join: counting a group's members for every frame
     // would take quadratic time on a large shoot.
     let mut size = vec![0usize; group_of.len()];
