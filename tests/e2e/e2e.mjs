@@ -610,7 +610,7 @@ async function main() {
     await s.until("the network log", "return document.querySelector('[data-testid=network-log]')", 10_000);
     const net = await s.exec("return { rows: [...document.querySelectorAll('[data-testid=network-request]')].map(r => r.textContent), summary: document.querySelector('[data-testid=network-summary]').textContent }");
     check("the Network page lists each request of the contribution (key twice, the upload)", net.rows.length === 3 && net.rows.some((r) => r.includes("upload bundle") && r.includes("answered 201")) && net.rows.filter((r) => r.includes("fetch the collector key")).length === 2, JSON.stringify(net.rows));
-    check("the Network page names the collector and nothing else", net.summary.startsWith(`3 request(s), only to ${collector.url}:`), net.summary);
+    check("the Network page names the collector and nothing else", net.summary.startsWith(`3 requests, only to ${collector.url}:`), net.summary);
     await s.shot("network-log.png");
     await s.keys(KEY.esc);
     collector.stop();

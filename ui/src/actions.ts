@@ -174,7 +174,7 @@ export class Actions {
       if (changed.length === 0) this.view.say(kind === "undo" ? "Nothing to undo" : "Nothing to redo");
       else {
         void this.rerank();
-        this.view.say(`${kind === "undo" ? "Undone" : "Redone"}: ${changed.length} photo(s)`);
+        this.view.say(`${kind === "undo" ? "Undone" : "Redone"}: ${counted(changed.length, "photo")}`);
         const first = this.model.index(changed[0]);
         if (first !== undefined && this.view.mode === "grid") this.view.setCursor(first);
       }
@@ -196,7 +196,7 @@ export class Actions {
     const ids = this.model.suggestedPicks();
     if (ids.length === 0) return;
     await this.change({ kind: "flag", value: "pick" }, ids);
-    this.view.say(`Picked the suggested frame of ${ids.length} group(s) (Ctrl+Z undoes)`);
+    this.view.say(`Picked the suggested frame of ${counted(ids.length, "group")} (Ctrl+Z undoes)`);
   }
 
   // ---- profile and grouping ----

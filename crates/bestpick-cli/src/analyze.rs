@@ -121,7 +121,7 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
         print_summary(&mut out, &session, &suggestions, &groups, &decisions)?;
         let learned = match taste.groups {
             0 => String::new(),
-            n => format!(", learned from {n} group{}", if n == 1 { "" } else { "s" }),
+            n => format!(", learned from {}", crate::counted(n, "group", "groups")),
         };
         writeln!(
             out,
@@ -130,8 +130,8 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
     }
     if session.status.cancelled {
         eprintln!(
-            "bestpick: cancelled with {} photo(s) not analyzed yet; run the same command again to finish",
-            session.status.pending
+            "bestpick: cancelled with {} not analyzed yet; run the same command again to finish",
+            crate::counted(session.status.pending, "photo", "photos")
         );
         return Ok(ExitCode::from(EXIT_FATAL));
     }

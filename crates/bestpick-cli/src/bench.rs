@@ -93,7 +93,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         });
         best_reference = best_reference.min(t.elapsed().as_secs_f64());
         if failures > 0 {
-            eprintln!("bestpick: {failures} file(s) failed in the reference decoder");
+            eprintln!(
+                "bestpick: {} failed in the reference decoder",
+                crate::counted(failures, "file", "files")
+            );
         }
         // Full analysis (decode + every signal), no catalog.
         let t = Instant::now();

@@ -120,9 +120,9 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
     let mut catalog = opened.catalog;
     if let Some(merged) = opened.merged {
         eprintln!(
-            "moved {} consent(s) and {} contribution(s) from {} into the catalog (the file is now {})",
-            merged.consents,
-            merged.contributions,
+            "moved {} and {} from {} into the catalog (the file is now {})",
+            crate::counted(merged.consents, "consent", "consents"),
+            crate::counted(merged.contributions, "contribution", "contributions"),
             place.old_ledger().display(),
             ledger::imported_path(&place.old_ledger()).display()
         );
@@ -156,14 +156,15 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
             }
             for (dir, count) in &report.skipped {
                 eprintln!(
-                    "skipped {count} file(s) in {}: hidden, or not JPEG, PNG, TIFF or WebP \
+                    "skipped {} in {}: hidden, or not JPEG, PNG, TIFF or WebP \
                      (RAW, HEIC and sidecars are never sent)",
+                    crate::counted(*count, "file", "files"),
                     dir.display()
                 );
             }
             println!(
-                "{} photo(s) selected; run `bestpick contribute preview` next",
-                report.selected
+                "{} selected; run `bestpick contribute preview` next",
+                crate::counted(report.selected, "photo", "photos")
             );
             Ok(if report.added.is_empty() && !report.refused.is_empty() {
                 ExitCode::FAILURE
@@ -205,7 +206,10 @@ pub fn run(args: ContributeArgs, catalog_path: &Path) -> anyhow::Result<ExitCode
             let report =
                 contributor.send(&client, &mut |bundle, event| print_progress(bundle, &event))?;
             for (anon, bundle_id, count) in &report.sent {
-                println!("sent {anon}: {count} photo(s), collector id {bundle_id}");
+                println!(
+                    "sent {anon}: {}, collector id {bundle_id}",
+                    crate::counted(*count, "photo", "photos")
+                );
             }
             for (anon, reason) in &report.failed {
                 eprintln!("not sent {anon}: {reason}");
@@ -370,8 +374,8 @@ fn summarize(requests: &[NetworkRequest]) -> String {
         .map(|o| o.bytes_received)
         .sum();
     format!(
-        "{} request(s), only to {}: {} sent, {} received",
-        requests.len(),
+        "{}, only to {}: {} sent, {} received",
+        crate::counted(requests.len(), "request", "requests"),
         collectors.join(", "),
         size(sent),
         size(received)
@@ -486,10 +490,10 @@ fn describe(r: &Contribution) -> String {
     };
     let sent = r.sent_at_ms.map_or_else(|| "-".to_owned(), date);
     let mut line = format!(
-        "{}  {}  {} photo(s)  sent {}  {}",
+        "{}  {}  {}  sent {}  {}",
         r.bundle_id.as_deref().unwrap_or("-"),
         r.anonymous_id,
-        r.image_count,
+        crate::counted(r.image_count, "photo", "photos"),
         sent,
         state
     );

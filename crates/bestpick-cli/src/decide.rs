@@ -82,10 +82,14 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
             learned += profiles::learn_from_decisions(&mut catalog, &session, &photos)?;
         }
     }
-    eprintln!("bestpick: recorded for {done} photo(s)");
+    eprintln!(
+        "bestpick: recorded for {}",
+        crate::counted(done, "photo", "photos")
+    );
     if learned > 0 {
         eprintln!(
-            "bestpick: the shoot's profile learned from {learned} group(s) (see `bestpick profile show`)"
+            "bestpick: the shoot's profile learned from {} (see `bestpick profile show`)",
+            crate::counted(learned, "group", "groups")
         );
     }
     Ok(if failed > 0 {

@@ -93,8 +93,8 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
                 );
             }
             eprintln!(
-                "{} sidecar(s) for the photos with a decision",
-                sidecars.len()
+                "{} for the photos with a decision",
+                crate::counted(sidecars.len(), "sidecar", "sidecars")
             );
         }
         ExportPlan::Picks { transfers, .. } => {
@@ -113,7 +113,10 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
                     t.dest.display()
                 );
             }
-            eprintln!("{} file(s) of the picked photos", transfers.len());
+            eprintln!(
+                "{} of the picked photos",
+                crate::counted(transfers.len(), "file", "files")
+            );
         }
     }
     if args.dry_run {
@@ -124,8 +127,8 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
         eprintln!("bestpick: {}: {}", f.source.display(), f.error);
     }
     eprintln!(
-        "wrote {} file(s), {} failed",
-        report.done.len(),
+        "wrote {}, {} failed",
+        crate::counted(report.done.len(), "file", "files"),
         report.failed.len()
     );
     Ok(if report.is_complete() {

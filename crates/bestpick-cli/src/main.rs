@@ -154,14 +154,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `n` and the noun for that many: "1 group", "3 groups".
-pub(crate) fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+pub(crate) use bestpick_engine::words::counted;
 
 #[cfg(test)]
 mod tests {
-    use super::{counted, describe_error};
+    use super::describe_error;
 
     /// An error with an optional message of its own over an I/O cause; `says_cause` puts the
     /// cause in its message too, as the libraries' errors do.
@@ -190,16 +187,6 @@ mod tests {
 
     fn io() -> std::io::Error {
         std::io::Error::new(std::io::ErrorKind::NotFound, "No such file or directory")
-    }
-
-    #[test]
-    fn counts_take_the_noun_for_that_many() {
-        assert_eq!(counted(1, "group", "groups"), "1 group");
-        assert_eq!(counted(0, "group", "groups"), "0 groups");
-        assert_eq!(
-            counted(2, "reject candidate", "reject candidates"),
-            "2 reject candidates"
-        );
     }
 
     #[test]

@@ -56,7 +56,7 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
             for p in profiles::list_profiles(&catalog)? {
                 let learned = match p.learned_groups {
                     0 => String::new(),
-                    n => format!(" (learned from {n} group{})", if n == 1 { "" } else { "s" }),
+                    n => format!(" (learned from {})", crate::counted(n, "group", "groups")),
                 };
                 let kind = if p.preset { "preset" } else { "yours " };
                 writeln!(out, "{:<12} {kind}  {}{learned}", p.name, p.description)?;
@@ -90,7 +90,10 @@ pub fn run(args: Args, catalog_path: &Path) -> anyhow::Result<ExitCode> {
         }
         Command::Reset { name } => {
             let n = profiles::reset_profile(&mut catalog, &name)?;
-            eprintln!("bestpick: {name} forgot what it learned from {n} group(s)");
+            eprintln!(
+                "bestpick: {name} forgot what it learned from {}",
+                crate::counted(n, "group", "groups")
+            );
         }
         Command::Delete { name } => {
             profiles::delete_profile(&mut catalog, &name)?;

@@ -291,7 +291,7 @@ fn an_old_json_ledger_moves_into_the_catalog() {
     let first = status("first run");
     let stderr = String::from_utf8_lossy(&first.stderr);
     assert!(
-        stderr.contains("moved 1 consent(s) and 1 contribution(s)"),
+        stderr.contains("moved 1 consent and 1 contribution"),
         "import reported: {stderr}"
     );
     let stdout = String::from_utf8_lossy(&first.stdout);

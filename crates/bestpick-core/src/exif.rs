@@ -110,7 +110,10 @@ fn distill(result: Result<exif::Exif, exif::Error>) -> ExifRead {
     let exif = result.or_else(|e| {
         e.distill_partial_result(|errors| {
             let first = errors.first().map(ToString::to_string).unwrap_or_default();
-            problem = Some(format!("{} problem(s), first: {first}", errors.len()));
+            problem = Some(match errors.len() {
+                1 => first,
+                n => format!("{n} problems, first: {first}"),
+            });
         })
     });
     match exif {

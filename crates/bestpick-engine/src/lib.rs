@@ -20,6 +20,7 @@ mod session;
 mod settings;
 pub mod view;
 pub mod vocabulary;
+pub mod words;
 
 pub use contribution::contribution_scores;
 pub use error::{Error, Result};

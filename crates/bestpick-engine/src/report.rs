@@ -293,17 +293,16 @@ impl TrustReport {
     /// The report in plain words, one line each.
     pub fn summary_lines(&self) -> Vec<String> {
         let mut out = vec![format!(
-            "{} of {} group{} decided; the suggestion was your pick in {} of them ({}%)",
+            "{} of {} decided; the suggestion was your pick in {} of them ({}%)",
             self.decided,
-            self.groups,
-            if self.groups == 1 { "" } else { "s" },
+            crate::words::counted(self.groups, "group", "groups"),
             self.agreed,
             self.agreement_percent()
         )];
         for (cause, n) in &self.by_cause {
             out.push(format!(
-                "you chose otherwise in {n} group{} over {}",
-                if *n == 1 { "" } else { "s" },
+                "you chose otherwise in {} over {}",
+                crate::words::counted(*n, "group", "groups"),
                 cause.words()
             ));
         }

@@ -146,7 +146,7 @@ pub enum Error {
         reason: String,
     },
     /// The collector could not be reached or kept failing; the bundle stays staged.
-    #[error("collector unreachable after {attempts} attempt(s): {message}")]
+    #[error("collector unreachable after {attempts} {}: {message}", attempt_words(*.attempts))]
     Unreachable {
         /// Attempts made.
         attempts: u32,
@@ -225,3 +225,8 @@ impl Error {
 
 /// Result alias for this crate.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// "attempt" or "attempts" for `n` of them.
+fn attempt_words(n: u32) -> &'static str {
+    if n == 1 { "attempt" } else { "attempts" }
+}

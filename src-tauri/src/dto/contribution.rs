@@ -6,6 +6,7 @@
 
 use std::path::PathBuf;
 
+use bestpick_engine::words::counted;
 use bestpick_share::ledger::{Consent, Contribution, NetworkRequest};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -203,8 +204,7 @@ impl From<&bestpick_share::SendReport> for SendReportDto {
                 .sent
                 .iter()
                 .map(|(anon, id, count)| {
-                    let photos = if *count == 1 { "photo" } else { "photos" };
-                    format!("{anon} → {id} ({count} {photos})")
+                    format!("{anon} → {id} ({})", counted(*count, "photo", "photos"))
                 })
                 .collect(),
             failed: r

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use bestpick_engine::export::{ExportPlan, ExportRequest};
 use bestpick_engine::vocabulary::{ExportReport, PickMode, SidecarAction, SidecarNaming};
+use bestpick_engine::words::counted;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -102,7 +103,7 @@ impl From<&ExportPlan> for ExportPlanDto {
                         }
                     })
                     .collect();
-                let summary = format!("{} sidecar(s) to write", files.len());
+                let summary = format!("{} to write", counted(files.len(), "sidecar", "sidecars"));
                 ExportPlanDto { files, summary }
             }
             ExportPlan::Picks { dest, transfers } => {
@@ -124,7 +125,11 @@ impl From<&ExportPlan> for ExportPlanDto {
                         },
                     })
                     .collect();
-                let summary = format!("{} file(s) into {}", files.len(), path_string(dest));
+                let summary = format!(
+                    "{} into {}",
+                    counted(files.len(), "file", "files"),
+                    path_string(dest)
+                );
                 ExportPlanDto { files, summary }
             }
         }

@@ -29,7 +29,7 @@ describe("the network log in words", () => {
       request({ collector: "https://other.example.org", finishedAtMs: null, bytesReceived: null, status: null }),
     ];
     expect(summary(log)).toBe(
-      "3 request(s), only to https://collector.example.org, https://other.example.org: 4.0 KiB sent, 264 B received",
+      "3 requests, only to https://collector.example.org, https://other.example.org: 4.0 KiB sent, 264 B received",
     );
   });
 

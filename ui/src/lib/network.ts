@@ -2,6 +2,7 @@
 // client made, and one line over all of them. The same wording as `bestpick contribute log`.
 
 import type { NetworkRequestDto } from "../bindings/NetworkRequestDto";
+import { counted } from "./words";
 
 /** What the page (and `bestpick contribute log`) says when nothing was ever requested. */
 export const NEVER_CONNECTED = "bestpick has never connected to anything";
@@ -26,5 +27,5 @@ export function summary(log: NetworkRequestDto[]): string {
   const collectors = [...new Set(log.map((r) => r.collector))].sort();
   const sent = log.reduce((n, r) => n + r.bytesSent, 0);
   const received = log.reduce((n, r) => n + (r.bytesReceived ?? 0), 0);
-  return `${log.length} request(s), only to ${collectors.join(", ")}: ${size(sent)} sent, ${size(received)} received`;
+  return `${counted(log.length, "request")}, only to ${collectors.join(", ")}: ${size(sent)} sent, ${size(received)} received`;
 }

@@ -284,7 +284,7 @@ export class ShootModel {
     const none = { set: null, setMeaning: "" };
     if (id === ANALYZING_GROUP) return { title: "Analyzing…", sub: `${counted(total, "photo")}; groups appear when the analysis is done`, bestName: null, ...none };
     if (id === SHOOTING_ORDER_GROUP) return { title: "Shooting order", sub: `${counted(members.length, "photo")} by capture time, across ${counted(this.realGroups().length, "group")}`, bestName: null, ...none };
-    if (id === 0) return { title: "Could not be analyzed", sub: `${total} photo(s); hover for why`, bestName: null, ...none };
+    if (id === 0) return { title: "Could not be analyzed", sub: `${counted(total, "photo")}; hover for why`, bestName: null, ...none };
     const bestName = best !== null && total > 1 ? this.photos[best].relPath.split("/").pop() ?? null : null;
     return { title: `Group ${id}`, sub: framesText(total, members.length), bestName, set: setLabel(group?.set), setMeaning: setMeaning(group?.set) };
   }

@@ -17,6 +17,7 @@ import { bpUrl, toAppError } from "../api/core";
 import type { ContributionStatusDto } from "../bindings/ContributionStatusDto";
 import type { PreviewReportDto } from "../bindings/PreviewReportDto";
 import { h } from "../lib/dom";
+import { counted } from "../lib/words";
 
 export interface ContributeHost {
   /** The photos selected in the grid or the loupe (the cursor's alone when one is). */
@@ -121,7 +122,7 @@ export function contributeDrawer(host: ContributeHost, close: () => void): HTMLE
         h("button", { onclick: () => add(host.pickedPhotoPaths()) }, "Add this shoot's picks"),
         h("button", { onclick: async () => (await contributionClear().catch(fail), load()) }, "Clear"),
       ),
-      h("p", {}, h("b", {}, `${sel.length} photo(s) selected`)),
+      h("p", {}, h("b", {}, `${counted(sel.length, "photo")} selected`)),
       h("ul", {}, sel.slice(0, 50).map((p) => h("li", { class: "hint" }, p))),
       h("button", { class: "primary", disabled: sel.length === 0, onclick: () => ((step = "preview"), render()) }, "Next: preview"),
     );
@@ -149,7 +150,7 @@ export function contributeDrawer(host: ContributeHost, close: () => void): HTMLE
         ? h(
             "div",
             { style: "margin-top:12px" },
-            h("p", {}, h("b", {}, `Bundle ${preview.anonymousId}`), ` · ${preview.images.length} image(s) · ${Math.ceil(preview.sealedBytes / 1024)} KiB sealed`),
+            h("p", {}, h("b", {}, `Bundle ${preview.anonymousId}`), ` · ${counted(preview.images.length, "image")} · ${Math.ceil(preview.sealedBytes / 1024)} KiB sealed`),
             h("div", { class: "thumbs" }, preview.images.map((i) => h("img", { src: bpUrl(`contrib/${preview?.anonymousId}/${i.previewPath.split("/").pop()}`), title: `${i.name} ${i.width}×${i.height} (from ${i.source})` }))),
             preview.refused.length ? h("p", { style: "color:#f0a09a" }, `Left out: ${preview.refused.join("; ")}`) : null,
             h("h3", { style: "font-size:12px" }, "Manifest, exactly as sent"),
@@ -161,7 +162,7 @@ export function contributeDrawer(host: ContributeHost, close: () => void): HTMLE
   };
 
   const sendStep = () => {
-    const send = h("button", { class: "primary", "data-testid": "contribute-send" }, `Send ${preview?.images.length ?? 0} photo(s) now`);
+    const send = h("button", { class: "primary", "data-testid": "contribute-send" }, `Send ${counted(preview?.images.length ?? 0, "photo")} now`);
     send.addEventListener("click", async () => {
       send.disabled = true;
       try {
@@ -202,7 +203,7 @@ export function contributeDrawer(host: ContributeHost, close: () => void): HTMLE
                 "tr",
                 {},
                 h("td", {}, c.bundleId ?? c.anonymousId),
-                h("td", {}, `${c.images} photo(s)`),
+                h("td", {}, counted(c.images, "photo")),
                 h("td", {}, c.sentAtMs ? new Date(c.sentAtMs).toLocaleDateString() : "not sent"),
                 h("td", {}, c.state + (c.datasets.length ? ` · used in ${c.datasets.join(", ")}` : "")),
                 h(

@@ -61,7 +61,7 @@ export function exportDrawer(defaultDarktable: boolean, close: () => void, toast
     try {
       const plan = await planExport(r);
       write.disabled = plan.files.length === 0;
-      write.textContent = plan.files.length ? `Write ${plan.files.length} file(s)` : "Nothing to write";
+      write.textContent = plan.files.length ? `Write ${counted(plan.files.length, "file")}` : "Nothing to write";
       planBox.replaceChildren(
         h("p", {}, h("b", {}, "What will be written: "), plan.summary),
         plan.files.length === 0
@@ -131,7 +131,7 @@ export function exportDrawer(defaultDarktable: boolean, close: () => void, toast
     write.disabled = true;
     try {
       const report = await runExport(r);
-      toast(report.failed.length ? `Wrote ${report.written.length} file(s); ${report.failed.length} failed: ${report.failed[0]}` : `Wrote ${report.written.length} file(s)`, report.failed.length > 0);
+      toast(report.failed.length ? `Wrote ${counted(report.written.length, "file")}; ${report.failed.length} failed: ${report.failed[0]}` : `Wrote ${counted(report.written.length, "file")}`, report.failed.length > 0);
       await refresh();
     } catch (e) {
       toast(toAppError(e).message, true);

@@ -57,9 +57,9 @@ fn add_takes_folders_recursively_and_skips_what_is_never_sent() {
         .map(str::to_owned)
         .collect();
     assert_eq!(added, expected, "the photos, subfolders too: {text}");
-    assert!(text.contains("3 photo(s) selected"), "{text}");
+    assert!(text.contains("3 photos selected"), "{text}");
     assert!(
-        errors.contains(&format!("skipped 4 file(s) in {}", root.display())),
+        errors.contains(&format!("skipped 4 files in {}", root.display())),
         "the RAW, sidecar, notes and hidden folder are counted, not refused one by one: {errors}"
     );
     assert!(!errors.contains("refused"), "nothing refused: {errors}");
@@ -67,7 +67,7 @@ fn add_takes_folders_recursively_and_skips_what_is_never_sent() {
     // A folder again adds nothing twice; a folder with no photos says so.
     let out = shoot.run(&["contribute", "add", root.to_str().expect("utf-8")]);
     assert!(
-        stdout(&out).contains("3 photo(s) selected"),
+        stdout(&out).contains("3 photos selected"),
         "{}",
         stdout(&out)
     );
@@ -75,7 +75,7 @@ fn add_takes_folders_recursively_and_skips_what_is_never_sent() {
     std::fs::create_dir(&empty).expect("empty folder");
     let out = shoot.run(&["contribute", "add", empty.to_str().expect("utf-8")]);
     assert!(
-        stdout(&out).contains("3 photo(s) selected"),
+        stdout(&out).contains("3 photos selected"),
         "{}",
         stdout(&out)
     );
