@@ -76,8 +76,15 @@ const FACES_TOUCH_GAP: f32 = 0.1;
 /// Without an open-eyed frame in the group, a blink costs only this much: it may still be the
 /// best there is.
 const EYES_NO_ALTERNATIVE_PENALTY: f32 = 1.0;
-/// Faces that lost this share of their sharpness against their sharpest frame are soft.
+/// Faces that lost this share of their sharpness against their sharpest frame are soft: the
+/// frame's whole detail weighs in full (see [`weigh_faces`]), and in a frame smeared by motion
+/// their lids are not read (see [`SMEARED_LIDS_MIN_SHARPNESS`]).
 const FACES_SOFT_LOSS: f32 = 0.15;
+/// ...and from this share on, a frame says "faces softer". Below it the loss costs in the
+/// ranking but is not stated: sharp faces in consecutive real frames read up to 0.18 apart
+/// (eyes opened wider after a blink; a re-saved crop), where the mildest blur a photographer
+/// sees (a one-pixel Gaussian, a short motion smear) loses 0.23 or more.
+const FACES_SOFT_WORDS_LOSS: f32 = 0.2;
 /// Faces within this share of their sharpest frame are "sharp" for the pick's words.
 const FACES_SHARP_LOSS: f32 = 0.05;
 /// Face sharpness loss (beyond [`FACES_SHARP_LOSS`]) costs this much per unit.
@@ -198,10 +205,11 @@ impl FrameFaces {
         !someone_blinked(&self.faces) && self.laughing == 0 && self.kissing == 0
     }
 
-    /// Faces softer than in their sharpest frame ("faces softer", [`FACES_SOFT_LOSS`]), among
-    /// them one large enough to judge: the subject lost its detail.
+    /// Faces clearly softer than in their sharpest frame ("faces softer",
+    /// [`FACES_SOFT_WORDS_LOSS`]), among them one large enough to judge: the subject lost its
+    /// detail.
     pub(super) fn soft(&self) -> bool {
-        self.sharpness_loss >= FACES_SOFT_LOSS && self.small_faces < self.count()
+        self.sharpness_loss >= FACES_SOFT_WORDS_LOSS && self.small_faces < self.count()
     }
 
     /// Faces large enough to judge (see [`MIN_JUDGED_FACE_PX`]).
@@ -1112,6 +1120,30 @@ mod tests {
         assert!(r[1].best, "{r:?}");
         assert!(r[1].reasons.contains(&Reason::FacesSharp));
         assert!(r[0].reasons.contains(&Reason::FacesSoft));
+    }
+
+    #[test]
+    fn faces_are_called_softer_only_beyond_the_jitter_of_the_reading() {
+        // The same face at its sharpest, 0.17 below (a still face whose eyes opened wider in
+        // the sharpest frame reads so) and 0.3 below (blurred), the background alike.
+        let mut frames = burst(&[0.30, 0.30, 0.30]);
+        frames[1].1[0].sharpness = 0.60 * (1.0 - 0.17);
+        frames[2].1[0].sharpness = 0.60 * (1.0 - 0.30);
+        let ranked = rank_frames(&frames);
+        assert!(ranked[0].best, "{ranked:?}");
+        assert!(ranked[1].score > ranked[2].score, "{ranked:?}");
+        assert!(
+            !ranked[1].reasons.contains(&Reason::FacesSoft),
+            "{:?}",
+            ranked[1]
+        );
+        assert!(
+            ranked[2].reasons.contains(&Reason::FacesSoft),
+            "{:?}",
+            ranked[2]
+        );
+        // The loss still costs in the ranking.
+        assert!(ranked[1].score < ranked[0].score, "{ranked:?}");
     }
 
     fn pitched(mut f: Face, pitch: f32) -> Face {
