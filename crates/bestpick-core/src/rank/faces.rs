@@ -249,7 +249,11 @@ struct FaceBrief {
     openness: [Option<f32>; 2],
     /// Closed per eye, as read on the face alone.
     eye_closed: [bool; 2],
+    /// Closed (both eyes, or one and the other open) as read on the face alone.
     closed: bool,
+    /// One eye read closed and the other open, on the face alone: a wink, one side of a blink,
+    /// or an eye lowered further than the other.
+    one_closed: bool,
     sharpness: f32,
     /// Head pitch in degrees, positive = nose down.
     pitch: f32,
@@ -275,6 +279,7 @@ fn briefs(signals: &Signals, faces: &[Face], smeared: bool) -> Vec<FaceBrief> {
             openness: f.openness,
             eye_closed: f.eye_states.map(|s| s == EyeState::Closed),
             closed: matches!(f.eyes, EyeState::Closed | EyeState::OneClosed),
+            one_closed: f.eyes == EyeState::OneClosed,
             sharpness: f.sharpness,
             pitch: f.pose[1],
             small: f.bbox[2] < MIN_JUDGED_FACE_PX,
@@ -523,8 +528,15 @@ pub(super) fn judge_faces(
                     let mut widths: Vec<f32> =
                         same.iter().filter_map(|b| Some(b.mouth?.1)).collect();
                     let laughing = is_laughing(a.mouth, quantile(&mut widths, 0.5));
+                    // Looking down lowers the lids, the eye turned away from the camera further
+                    // in the picture: one eye read closed while the other is open by the
+                    // person's own measure is the look, not a blink (a blink takes both lids).
+                    let one_eye_looking_down = looking_down
+                        && a.one_closed
+                        && shares.iter().flatten().any(|&s| s >= HALF_CLOSED_SHARE);
                     let closed = !a.small
-                        && (a.closed || mean_share(shares).is_some_and(|s| s < BLINK_SHARE));
+                        && ((a.closed && !one_eye_looking_down)
+                            || mean_share(shares).is_some_and(|s| s < BLINK_SHARE));
                     FirstReading {
                         shares,
                         closed,
@@ -1248,6 +1260,34 @@ mod tests {
         );
         // Head as usual: the same reading is a half blink.
         let r = rank_frames(&burst(&[0.30, 0.30, 0.30, 0.22, 0.30]));
+        assert!(r[3].reject_candidate);
+    }
+
+    #[test]
+    fn one_eye_read_closed_while_looking_down_and_the_other_open_is_not_a_blink() {
+        // Looking down at a cup, head 8° down and turned: one eye reads closed on the face
+        // alone (0.14, about half its open state), the other as open as usual.
+        let one_down = |pitch: f32, other: f32| {
+            let mut f = pitched(face(100.0, 0.30, 0.60), pitch);
+            f.openness = [Some(0.14), Some(other)];
+            f.eye_states = [EyeState::Closed, EyeState::Open];
+            f.eyes = EyeState::OneClosed;
+            f
+        };
+        let mut frames = burst(&[0.30, 0.30, 0.30, 0.30, 0.30]);
+        frames[3].1[0] = one_down(8.0, 0.30);
+        let r = rank_frames(&frames);
+        assert_eq!(r[3].judged_faces[0].eyes, FaceVerdict::LookingDown);
+        assert!(!r[3].reject_candidate, "{:?}", r[3].reasons);
+        // Head as usual: a wink or one side of a blink, as before.
+        frames[3].1[0] = one_down(1.0, 0.30);
+        let r = rank_frames(&frames);
+        assert_eq!(r[3].judged_faces[0].eyes, FaceVerdict::Closed);
+        assert!(r[3].reject_candidate);
+        // Looking down with the other eye lowered too: a blink on its way.
+        frames[3].1[0] = one_down(8.0, 0.22);
+        let r = rank_frames(&frames);
+        assert_eq!(r[3].judged_faces[0].eyes, FaceVerdict::Closed);
         assert!(r[3].reject_candidate);
     }
 
