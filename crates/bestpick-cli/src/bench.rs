@@ -202,9 +202,9 @@ fn run_scale(args: &Args, n: usize) -> anyhow::Result<ExitCode> {
     }
     let mb = |v: Option<f64>| v.map_or_else(|| "?".to_owned(), |mb| format!("{mb:.0} MB"));
     println!(
-        "{} photos ({} groups){}",
-        fig.photos,
-        fig.groups,
+        "{} ({}){}",
+        crate::counted(fig.photos, "photo", "photos"),
+        crate::counted(fig.groups, "group", "groups"),
         fig.made_s
             .map_or_else(String::new, |s| format!(", made in {s:.1} s"))
     );

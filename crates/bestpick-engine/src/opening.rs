@@ -180,7 +180,7 @@ impl Opening {
                     entry.warning = warning.map(|k| PhotoError::warning(&entry.file.path, k));
                     status.from_cache += 1;
                 }
-                // A remembered failure counts as failed (below), not as an analysis reused.
+                // A remembered failure counts in `status.failed` only, not as an analysis reused.
                 Some(StoredOutcome::Failed { error }) => {
                     entry.error = Some(PhotoError::new(&entry.file.path, error));
                 }

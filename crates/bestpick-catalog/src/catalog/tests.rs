@@ -741,7 +741,7 @@ fn contribution_fields_round_trip() {
         bundle_id: Some("b-0001".to_owned()),
         sent_at_ms: Some(2_000),
         datasets: vec!["2025-q1".to_owned(), "eyes \"open\" ✓".to_owned()],
-        last_error: Some("collector unreachable after 3 attempt(s)".to_owned()),
+        last_error: Some("collector unreachable after 3 attempts".to_owned()),
         ..contribution("full", ContributionState::Received)
     };
     let mut cases: Vec<(String, Contribution)> = ContributionState::ALL

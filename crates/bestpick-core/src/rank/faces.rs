@@ -45,8 +45,8 @@ const OPEN_STATE_QUANTILE: f32 = 0.75;
 /// Frames where a face is less than this share of its sharpest reading do not set its open
 /// state (a blurred face gives an unreliable eyelid reading).
 const OPEN_STATE_MIN_SHARPNESS: f32 = 0.5;
-/// In a frame smeared by motion, a face softer than this share of its sharpest reading ("faces
-/// softer", see [`FACES_SOFT_LOSS`]) has its eyelids smeared with it: a sideways smear widens
+/// In a frame smeared by motion, a face softer than this share of its sharpest reading (soft,
+/// see [`FACES_SOFT_LOSS`]) has its eyelids smeared with it: a sideways smear widens
 /// the eye and lowers its openness, an upright one blurs the lids apart. Its lids neither set
 /// the open state nor call a half blink. (Measured: real half blinks keep 0.88–0.95 of their
 /// face's sharpness in frames that lost detail evenly; a 7-pixel sideways smear keeps 0.62 and
@@ -77,8 +77,10 @@ const FACES_TOUCH_GAP: f32 = 0.1;
 /// best there is.
 const EYES_NO_ALTERNATIVE_PENALTY: f32 = 1.0;
 /// Faces that lost this share of their sharpness against their sharpest frame are soft: the
-/// frame's whole detail weighs in full (see [`weigh_faces`]), and in a frame smeared by motion
-/// their lids are not read (see [`SMEARED_LIDS_MIN_SHARPNESS`]).
+/// subject lost its detail, so the frame's detail is judged as the subject's (a shake that
+/// spared the sharpest region is still motion blur), the frame's softness is not reworded as a
+/// softer background (see [`weigh_faces`]), and in a frame smeared by motion their lids are not
+/// read (see [`SMEARED_LIDS_MIN_SHARPNESS`]).
 const FACES_SOFT_LOSS: f32 = 0.15;
 /// ...and from this share on, a frame says "faces softer". Below it the loss costs in the
 /// ranking but is not stated: sharp faces in consecutive real frames read up to 0.18 apart
@@ -205,11 +207,15 @@ impl FrameFaces {
         !someone_blinked(&self.faces) && self.laughing == 0 && self.kissing == 0
     }
 
-    /// Faces clearly softer than in their sharpest frame ("faces softer",
-    /// [`FACES_SOFT_WORDS_LOSS`]), among them one large enough to judge: the subject lost its
-    /// detail.
+    /// Faces softer than in their sharpest frame ([`FACES_SOFT_LOSS`]), among them one large
+    /// enough to judge: the subject lost its detail.
     pub(super) fn soft(&self) -> bool {
-        self.sharpness_loss >= FACES_SOFT_WORDS_LOSS && self.small_faces < self.count()
+        self.sharpness_loss >= FACES_SOFT_LOSS && self.small_faces < self.count()
+    }
+
+    /// Soft, and clearly so: the frame says "faces softer" ([`FACES_SOFT_WORDS_LOSS`]).
+    fn soft_in_words(&self) -> bool {
+        self.soft() && self.sharpness_loss >= FACES_SOFT_WORDS_LOSS
     }
 
     /// Faces large enough to judge (see [`MIN_JUDGED_FACE_PX`]).
@@ -728,7 +734,7 @@ pub(super) fn weigh_faces(judged: &[Option<FrameFaces>], n: usize, parts: &mut [
                 soften_detail_reasons(&mut p.reasons);
             }
             p.faces = (f.sharpness_loss - FACES_SHARP_LOSS).max(0.0) * FACES_SOFT_WEIGHT;
-            if f.soft() {
+            if f.soft_in_words() {
                 p.reason(p.faces, Reason::FacesSoft);
             }
         }
@@ -1156,6 +1162,32 @@ mod tests {
         );
         // The loss still costs in the ranking.
         assert!(ranked[1].score < ranked[0].score, "{ranked:?}");
+    }
+
+    #[test]
+    fn a_shake_that_softened_the_faces_a_little_is_still_named() {
+        // A sideways shake that spared the sharpest region (the edges along it) and took 0.17
+        // of the face's sharpness: too little to say "faces softer", enough to say the subject
+        // is not sharp, so the shake is named (the words' threshold is not the ranking's).
+        let mut frames = burst(&[0.30, 0.30, 0.30]);
+        frames[1].0.sharpness = 0.30 / 2.8;
+        frames[1].0.peak_sharpness = 0.30 / 1.23;
+        frames[1].0.detail_direction = [0.2, 0.72, 0.08];
+        frames[1].1[0].sharpness = 0.60 * (1.0 - 0.17);
+        let ranked = rank_frames(&frames);
+        assert!(
+            ranked[1]
+                .reasons
+                .iter()
+                .any(|r| matches!(r, Reason::MotionBlur { .. })),
+            "{:?}",
+            ranked[1]
+        );
+        assert!(
+            !ranked[1].reasons.contains(&Reason::FacesSoft),
+            "{:?}",
+            ranked[1]
+        );
     }
 
     fn pitched(mut f: Face, pitch: f32) -> Face {

@@ -469,10 +469,13 @@ pub fn describe(preferences: &[Preference], taste: &Taste) -> Vec<String> {
         told.push((
             learned.abs() * mean.abs(),
             format!(
-                "you chose a frame {} than suggested in {} of {} groups where you changed the pick (about {})",
+                "you chose a frame {} than suggested in {} of {} where you changed the pick (about {})",
                 tr.words(more),
                 diffs.len(),
-                changed.len(),
+                match changed.len() {
+                    1 => "1 group".to_owned(),
+                    n => format!("{n} groups"),
+                },
                 tr.amount(mean)
             ),
         ));
